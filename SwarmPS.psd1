@@ -1,0 +1,33 @@
+@{
+    # Loads from the repository root after `dotnet build` (or build.ps1); build.ps1 -Task Package copies
+    # this manifest unchanged into a publishable folder with the same bin/ and module/ layout.
+    RootModule           = 'bin/SwarmPS.Cmdlets.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
+    Author               = 'SwarmPS developers'
+    CompanyName          = 'SwarmPS'
+    Copyright            = '(c) SwarmPS developers. All rights reserved.'
+    Description          = 'Run federated agent campaigns and parameter sweeps across HPC centres: site profiles, campaigns, agent exchange, batch schedulers and a git-shared run ledger.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+
+    FormatsToProcess     = @(
+        'module/SwarmPS.Campaigns.format.ps1xml'
+    )
+
+    # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
+    # with the cmdlets compiled into the assembly.
+    CmdletsToExport      = @(
+        'Get-SwarmAgentId'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PSEdition_Core', 'Linux', 'MacOS', 'HPC', 'SLURM', 'PBS', 'Federated', 'Agents')
+            ProjectUri = ''
+        }
+    }
+}
