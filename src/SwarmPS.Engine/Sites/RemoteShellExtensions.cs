@@ -1,0 +1,29 @@
+namespace SwarmPS.Engine.Sites;
+
+/// <summary>File staging and checked runs built from plain commands, so every shell gets them for free.</summary>
+public static class RemoteShellExtensions
+{
+    /// <summary>
+    /// Writes bytes to a path on the shell's side: into a temporary name beside it, then renamed, so a
+    /// reader never sees half a file. Works wherever <c>sh</c>, <c>mkdir</c>, <c>cat</c> and <c>mv</c> do.
+    /// </summary>
+    public static async Task WriteFileAsync(this IRemoteShell shell, string path, byte[] content, CancellationToken cancellationToken = default)
+    {
+        const string script = "set -e; mkdir -p \"$(dirname \"$1\")\"; cat > \"$1.swarm-tmp\"; mv -f \"$1.swarm-tmp\" \"$1\"";
+        var result = await shell.RunAsync(
+            new ShellCommand("sh", "-c", script, "sh", path) { StandardInput = content, Timeout = TimeSpan.FromMinutes(5) },
+            cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new SwarmException(
+                "StagingFailed",
+                $"Could not write '{path}' on {shell.Target}: {FirstLine(result.StandardError)}",
+                "Check that the directory is writable on that host (Test-SwarmSite checks the run root).",
+                SwarmErrorCategory.PermissionDenied,
+                path);
+        }
+    }
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "no error output";
+}
