@@ -184,7 +184,7 @@ public sealed class MappingReader
     private string ExpandScalar(string key, ConfigScalar scalar)
     {
         var value = _expander.Expand(scalar.Text, scalar.Location);
-        PlaceholderCheck.Ensure(value, key, scalar.Location);
+        PlaceholderCheck.Ensure(value, key, scalar.Location, scalar.Text);
         return value;
     }
 

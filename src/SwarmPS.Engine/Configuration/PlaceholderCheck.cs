@@ -9,7 +9,9 @@ namespace SwarmPS.Engine.Configuration;
 /// </summary>
 public static partial class PlaceholderCheck
 {
-    public static void Ensure(string value, string key, SourceLocation location)
+    /// <param name="rawText">The value as written, before expansion: the variables it names are the
+    /// quickest fix when a template's default placeholder is what came through.</param>
+    public static void Ensure(string value, string key, SourceLocation location, string? rawText = null)
     {
         var match = Placeholder().Match(value);
         if (!match.Success)
@@ -17,11 +19,18 @@ public static partial class PlaceholderCheck
             return;
         }
 
+        var variables = rawText is null
+            ? new List<string>()
+            : VariableName().Matches(rawText).Select(found => found.Groups[1].Value).Distinct().ToList();
+        var remediation = variables.Count > 0
+            ? $"Set {string.Join(" or ", variables)} in the environment, or replace {match.Value} in the file with your own value."
+            : $"Replace {match.Value} with your own value, or take it from the environment with ${{VAR}} (for example ${{USER}}).";
         throw new ConfigException(
-            "ConfigPlaceholder", location,
-            $"'{key}' still holds the template placeholder {match.Value}.",
-            $"Replace {match.Value} with your own value, or take it from the environment with ${{VAR}} (for example ${{USER}}).");
+            "ConfigPlaceholder", location, $"'{key}' still holds the template placeholder {match.Value}.", remediation);
     }
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex VariableName();
 
     [GeneratedRegex("<[A-Za-z][A-Za-z0-9_.-]*>", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();

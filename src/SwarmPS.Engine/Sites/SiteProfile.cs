@@ -9,6 +9,9 @@ public sealed record SiteProfile
 {
     public required string Name { get; init; }
 
+    /// <summary>One line for Get-SwarmSite: which machine this is.</summary>
+    public string? Description { get; init; }
+
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Local;
 
     /// <summary>Null for a site reached without SSH (this machine, or commands run on the login node itself).</summary>
@@ -43,4 +46,7 @@ public sealed record SiteProfile
     public string Source { get; init; } = "built-in";
 
     public bool IsRemote => Ssh is not null;
+
+    /// <summary>The login host for remote sites; "localhost" for sites reached without SSH.</summary>
+    public string LoginHost => Ssh?.Host ?? "localhost";
 }

@@ -1,0 +1,124 @@
+using SwarmPS.Engine.Configuration;
+
+namespace SwarmPS.Engine.Sites;
+
+/// <summary>
+/// Reads a site profile from YAML (see docs/sites.md for every key). The profile's name defaults to the
+/// file's name and, when given, must match it, so `polaris.yaml` can only ever define `polaris`.
+/// </summary>
+public static class SiteProfileLoader
+{
+    private static readonly string[] ProfileKeys =
+    {
+        "name", "description", "scheduler", "ssh", "run_root", "scratch", "queue", "account",
+        "environment", "unset_environment", "modules", "proxy", "limits",
+    };
+
+    private static readonly string[] SshKeys =
+    {
+        "host", "user", "port", "identity_file", "config_file", "control_path", "control_persist", "connect_timeout", "options",
+    };
+
+    public static SiteProfile Load(string path, VariableExpander? expander = null, string? source = null) =>
+        Read(ConfigDocument.Load(path, expander), source ?? path);
+
+    public static SiteProfile Read(ConfigDocument document, string source)
+    {
+        var profile = document.RootReader("site profile", ProfileKeys);
+        var fileName = Path.GetFileNameWithoutExtension(document.File);
+        var name = profile.OptionalString("name") ?? fileName;
+        if (!SiteName.IsValid(name))
+        {
+            throw profile.Invalid("name", $"'{name}' is not a valid site name.", SiteName.Rule);
+        }
+
+        if (!string.Equals(name, fileName, StringComparison.Ordinal))
+        {
+            throw profile.Invalid(
+                "name", $"The profile is named '{name}' but its file is '{Path.GetFileName(document.File)}'.",
+                $"Rename the file to '{name}.yaml' or set 'name: {fileName}'; one file defines one site of the same name.");
+        }
+
+        var scheduler = ReadScheduler(profile);
+        var sshSection = profile.OptionalMapping("ssh", "ssh section", SshKeys);
+        var ssh = sshSection is null ? null : ReadSsh(sshSection);
+        var proxy = profile.OptionalMapping("proxy", "proxy section", "http", "no_proxy");
+        var limits = profile.OptionalMapping("limits", "limits section", "max_array_size", "max_concurrent_jobs", "max_walltime");
+        return new SiteProfile
+        {
+            Name = name,
+            Scheduler = scheduler,
+            Ssh = ssh,
+            RunRoot = ResolveHome(profile.RequiredString("run_root"), remote: ssh is not null),
+            Scratch = profile.OptionalString("scratch"),
+            Queue = profile.OptionalString("queue"),
+            Account = profile.OptionalString("account"),
+            Environment = profile.StringMap("environment"),
+            UnsetEnvironment = profile.StringList("unset_environment"),
+            Modules = profile.StringList("modules"),
+            HttpProxy = proxy?.OptionalString("http"),
+            NoProxy = proxy?.OptionalString("no_proxy"),
+            Limits = new SiteLimits
+            {
+                MaxArraySize = limits?.OptionalInt("max_array_size", minimum: 1),
+                MaxConcurrentJobs = limits?.OptionalInt("max_concurrent_jobs", minimum: 1),
+                MaxWalltime = limits?.OptionalDuration("max_walltime"),
+            },
+            Description = profile.OptionalString("description"),
+            Source = source,
+        };
+    }
+
+    /// <summary>
+    /// '~/' means the home directory where the path is used. Locally that is expanded here; remotely the
+    /// path becomes relative, because commands over SSH start in the login's home and quoted arguments
+    /// never see tilde expansion.
+    /// </summary>
+    private static string ResolveHome(string path, bool remote)
+    {
+        if (path != "~" && !path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var rest = path.Length > 2 ? path[2..] : "";
+        if (remote)
+        {
+            return rest.Length == 0 ? "." : rest;
+        }
+
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), rest);
+    }
+
+    private static SchedulerKind ReadScheduler(MappingReader profile)
+    {
+        var text = profile.OptionalString("scheduler") ?? "local";
+        return text.ToLowerInvariant() switch
+        {
+            "local" => SchedulerKind.Local,
+            "slurm" => SchedulerKind.Slurm,
+            "pbs" or "pbspro" or "openpbs" => SchedulerKind.Pbs,
+            "sge" or "gridengine" or "uge" => SchedulerKind.Sge,
+            _ => throw profile.Invalid(
+                "scheduler", $"'{text}' is not a scheduler SwarmPS drives.",
+                "Use one of: slurm, pbs, sge, local."),
+        };
+    }
+
+    private static SshSettings ReadSsh(MappingReader ssh)
+    {
+        var defaults = new SshSettings { Host = "" };
+        return new SshSettings
+        {
+            Host = ssh.RequiredString("host"),
+            User = ssh.OptionalString("user"),
+            Port = ssh.OptionalInt("port", minimum: 1, maximum: 65535) ?? defaults.Port,
+            IdentityFile = ssh.OptionalString("identity_file"),
+            ConfigFile = ssh.OptionalString("config_file"),
+            ControlPath = ssh.Has("control_path") ? ssh.OptionalString("control_path") : defaults.ControlPath,
+            ControlPersist = ssh.OptionalString("control_persist") ?? defaults.ControlPersist,
+            ConnectTimeout = ssh.OptionalDuration("connect_timeout") ?? defaults.ConnectTimeout,
+            Options = ssh.StringMap("options"),
+        };
+    }
+}

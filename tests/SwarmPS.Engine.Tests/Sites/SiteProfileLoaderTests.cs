@@ -1,0 +1,97 @@
+using SwarmPS.Engine.Configuration;
+using SwarmPS.Engine.Sites;
+using SwarmPS.Engine.Tests.Configuration;
+
+namespace SwarmPS.Engine.Tests.Sites;
+
+public sealed class SiteProfileLoaderTests : IDisposable
+{
+    private readonly TempConfigFiles _files = new();
+    private static readonly VariableExpander Environment = new(name => name == "LAB_USER" ? "carol" : null);
+
+    public void Dispose() => _files.Dispose();
+
+    private SiteProfile Load(string name, string yaml) => SiteProfileLoader.Load(_files.Write(name, yaml), Environment);
+
+    [Fact]
+    public void Reads_every_section_of_a_full_profile()
+    {
+        var profile = Load("lab.yaml", """
+            name: lab
+            description: The lab cluster
+            scheduler: slurm
+            ssh:
+              host: login.lab.example
+              user: ${LAB_USER}
+              port: 2222
+              identity_file: ~/.ssh/id_lab
+              control_persist: 1h
+              connect_timeout: 5s
+              options:
+                StrictHostKeyChecking: "yes"
+            run_root: /scratch/${LAB_USER}/runs
+            scratch: /scratch/${LAB_USER}
+            queue: gpu
+            account: proj1
+            environment:
+              OMP_NUM_THREADS: "8"
+            unset_environment: [PYTHONPATH]
+            modules: [gcc/12, cuda/12.2]
+            proxy:
+              http: http://proxy.lab.example:3128
+              no_proxy: localhost
+            limits:
+              max_array_size: 1000
+              max_concurrent_jobs: 50
+              max_walltime: "2-00:00:00"
+            """);
+        Assert.Equal(SchedulerKind.Slurm, profile.Scheduler);
+        Assert.Equal("carol@login.lab.example", profile.Ssh!.Destination);
+        Assert.Equal(2222, profile.Ssh.Port);
+        Assert.Equal(TimeSpan.FromSeconds(5), profile.Ssh.ConnectTimeout);
+        Assert.Equal("yes", profile.Ssh.Options["StrictHostKeyChecking"]);
+        Assert.Equal("/scratch/carol/runs", profile.RunRoot);
+        Assert.Equal("8", profile.Environment["OMP_NUM_THREADS"]);
+        Assert.Equal(new[] { "PYTHONPATH" }, profile.UnsetEnvironment);
+        Assert.Equal(new[] { "gcc/12", "cuda/12.2" }, profile.Modules);
+        Assert.Equal(1000, profile.Limits.MaxArraySize);
+        Assert.Equal(50, profile.Limits.MaxConcurrentJobs);
+        Assert.Equal(TimeSpan.FromDays(2), profile.Limits.MaxWalltime);
+        Assert.Equal("http://proxy.lab.example:3128", profile.HttpProxy);
+    }
+
+    [Fact]
+    public void The_name_defaults_to_the_file_name_and_must_match_it()
+    {
+        Assert.Equal("lab", Load("lab.yaml", "run_root: /x\n").Name);
+        var error = Assert.Throws<ConfigException>(() => Load("lab.yaml", "name: other\nrun_root: /x\n"));
+        Assert.Equal("ConfigValueInvalid", error.ErrorId);
+        Assert.Contains("lab.yaml", error.Message);
+    }
+
+    [Theory]
+    [InlineData("scheduler: lsf\nrun_root: /x\n", "ConfigValueInvalid", "slurm, pbs, sge, local")]
+    [InlineData("run_root: /x\nlimits:\n  max_array_size: -1\n", "ConfigValueOutOfRange", "max_array_size")]
+    [InlineData("run_root: /x\nlimits:\n  max_arry_size: 5\n", "ConfigUnknownKey", "max_array_size")]
+    [InlineData("run_root: /x\nssh:\n  user: bob\n", "ConfigMissingField", "host")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  port: twenty-two\n", "ConfigTypeMismatch", "port")]
+    [InlineData("scheduler: slurm\n", "ConfigMissingField", "run_root")]
+    [InlineData("run_root: /home/<your-user>/runs\n", "ConfigPlaceholder", "<your-user>")]
+    [InlineData("run_root: /x\nmodules: gcc\n", "ConfigTypeMismatch", "modules")]
+    [InlineData("run_root: ${NOT_SET_ANYWHERE}\n", "ConfigVariableUnset", "NOT_SET_ANYWHERE")]
+    public void Bad_profiles_fail_with_a_located_error_naming_the_problem(string yaml, string errorId, string mentioned)
+    {
+        var error = Assert.Throws<ConfigException>(() => Load("lab.yaml", yaml));
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.Contains(mentioned, error.Message + error.Remediation);
+        Assert.StartsWith(Path.Combine(_files.Root, "lab.yaml") + ":", error.Message);
+    }
+
+    [Fact]
+    public void A_local_tilde_run_root_is_expanded_and_a_remote_one_made_home_relative()
+    {
+        var home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+        Assert.Equal(Path.Combine(home, "runs"), Load("a.yaml", "run_root: ~/runs\n").RunRoot);
+        Assert.Equal("runs", Load("b.yaml", "run_root: ~/runs\nssh:\n  host: h\n").RunRoot);
+    }
+}
