@@ -1,0 +1,34 @@
+using System.Text;
+
+namespace SwarmPS.Engine.Events;
+
+/// <summary>
+/// Appends events to a site's events.jsonl. Each event is one write of one whole line to a file opened
+/// for append, flushed at once, so a reader (or a crash) never sees half an event from this writer and
+/// several processes of one site can share the file.
+/// </summary>
+public sealed class EventLog
+{
+    private readonly object _gate = new();
+
+    public EventLog(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+    }
+
+    public string Path { get; }
+
+    public SwarmEvent Append(SwarmEvent swarmEvent)
+    {
+        var bytes = Encoding.UTF8.GetBytes(swarmEvent.ToJsonLine() + "\n");
+        lock (_gate)
+        {
+            using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: false);
+        }
+
+        return swarmEvent;
+    }
+}
