@@ -13,6 +13,7 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Events.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
 
@@ -20,6 +21,7 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
+        'Get-SwarmEvent'
         'Get-SwarmSite'
     )
     FunctionsToExport    = @()

@@ -22,6 +22,9 @@ public sealed record SwarmEvent(
     public static SwarmEvent Now(string site, string? agent, string kind, IReadOnlyDictionary<string, object?>? fields = null) =>
         new(DateTimeOffset.UtcNow, site, agent, kind, fields ?? new Dictionary<string, object?>());
 
+    /// <summary>The kind's fields as "name=value" pairs, for one-line displays.</summary>
+    public string Details => string.Join(' ', Fields.Select(pair => $"{pair.Key}={Convert.ToString(pair.Value, CultureInfo.InvariantCulture)}"));
+
     /// <summary>A field's value as text, for filters and landmarks; null when absent.</summary>
     public string? Field(string name) => Fields.TryGetValue(name, out var value) ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
 

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using SwarmPS.Engine.Events;
+
+namespace SwarmPS.Cmdlets.Commands;
+
+/// <summary>Get-SwarmEvent: one timeline merged from every site of a run, optionally followed live.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmEvent")]
+[OutputType(typeof(SwarmEvent))]
+public sealed class GetSwarmEventCommand : SwarmCmdlet
+{
+    private static readonly TimeSpan FollowPollInterval = TimeSpan.FromMilliseconds(500);
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("RunDirectory", "FullName")]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SiteNameCompleter))]
+    public string[] Site { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [SupportsWildcards]
+    public string[] Agent { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [SupportsWildcards]
+    public string[] Kind { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    [Parameter]
+    public SwitchParameter Follow { get; set; }
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        var paths = Path.Select(path => GetUnresolvedProviderPathFromPSPath(path)).ToList();
+        var timeline = new EventTimeline(paths);
+        // Unreadable lines may be found on a worker thread while following; warn from the pipeline thread.
+        var unreadable = new ConcurrentQueue<string>();
+        timeline.UnreadableLine += unreadable.Enqueue;
+        var filter = new EventFilter
+        {
+            Sites = Site,
+            Agents = Agent,
+            Kinds = Kind,
+            Since = Since is null ? null : new DateTimeOffset(Since.Value.ToUniversalTime()),
+        };
+
+        if (!Follow)
+        {
+            WriteObject(timeline.Read(filter), enumerateCollection: true);
+            WriteWarnings(unreadable);
+            return;
+        }
+
+        var events = timeline.FollowAsync(filter, FollowPollInterval, StopToken).GetAsyncEnumerator(StopToken);
+        try
+        {
+            while (events.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                WriteObject(events.Current);
+                WriteWarnings(unreadable);
+            }
+        }
+        finally
+        {
+            events.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    });
+
+    private void WriteWarnings(ConcurrentQueue<string> unreadable)
+    {
+        while (unreadable.TryDequeue(out var problem))
+        {
+            WriteWarning(problem);
+        }
+    }
+}
