@@ -42,6 +42,12 @@ public sealed record ProcessIdentity(int Pid, long StartTicks)
     }
 
     /// <summary>
+    /// Signals the process group this process leads (kill(-pid)), if it is still the same process:
+    /// its children go too. Returns whether it was sent.
+    /// </summary>
+    public bool SignalGroup(int signal) => IsAlive && NativeMethods.kill(-Pid, signal) == 0;
+
+    /// <summary>
     /// The start time in clock ticks since boot, field 22 of /proc/&lt;pid&gt;/stat on Linux. On other
     /// systems (macOS) the process start time from the runtime stands in.
     /// </summary>

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// One running agent program. Its output goes straight to its log files, not through a pipe to the
+/// launcher, so an agent outlives a launcher killed with -9 without dying of SIGPIPE (a later
+/// Stop-SwarmSite ends it). On Linux it leads its own process group (setsid), so stopping it also
+/// stops whatever it spawned.
+/// </summary>
+public sealed class AgentProcess : IDisposable
+{
+    // $1 and $2 are the log files; the rest is the agent's argv, exec'd so the pid stays the agent's.
+    private const string RedirectScript = "out=$1; err=$2; shift 2; exec \"$@\" >>\"$out\" 2>>\"$err\" </dev/null";
+
+    private readonly Process _process;
+
+    private AgentProcess(Process process, ProcessIdentity identity, bool leadsGroup)
+    {
+        _process = process;
+        Identity = identity;
+        LeadsProcessGroup = leadsGroup;
+    }
+
+    public ProcessIdentity Identity { get; }
+
+    public bool LeadsProcessGroup { get; }
+
+    public static AgentProcess Start(
+        IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string?> environment,
+        string workingDirectory,
+        string stdoutLog,
+        string stderrLog)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(stdoutLog)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(stderrLog)!);
+        var setsid = FindSetsid();
+        var start = new ProcessStartInfo(setsid ?? "/bin/sh")
+        {
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        if (setsid is not null)
+        {
+            start.ArgumentList.Add("/bin/sh");
+        }
+
+        foreach (var argument in new[] { "-c", RedirectScript, "swarm-agent", stdoutLog, stderrLog }.Concat(command))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        var process = Process.Start(start)!;
+        var identity = ProcessIdentity.TryOf(process.Id) ?? new ProcessIdentity(process.Id, 0);
+        return new AgentProcess(process, identity, setsid is not null);
+    }
+
+    /// <summary>Waits for the agent to exit and returns its exit code (128 + signal when a signal ended it).</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose() => _process.Dispose();
+
+    private static string? FindSetsid() =>
+        new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+}
