@@ -1,0 +1,54 @@
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// The content of a site's status.json: the launcher process, each agent's process and counters, and
+/// the site's state. It is what Get-SwarmAgent shows and what Stop-SwarmSite stops, so it is rewritten
+/// (atomically) at every change.
+/// </summary>
+public sealed record SiteStatus
+{
+    public int SchemaVersion { get; init; } = 1;
+
+    public required string RunId { get; init; }
+
+    public required string Site { get; init; }
+
+    public SiteState State { get; init; }
+
+    /// <summary>Why the site failed or stopped, with the fix; null otherwise.</summary>
+    public string? Problem { get; init; }
+
+    public RecordedProcess? Launcher { get; init; }
+
+    public string? ExchangeUrl { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public IReadOnlyList<AgentRecord> Agents { get; init; } = Array.Empty<AgentRecord>();
+}
+
+/// <summary>A process as recorded on disk: pid, start time and whether it leads its own process group.</summary>
+public sealed record RecordedProcess(int Pid, long StartTicks, bool LeadsGroup)
+{
+    public ProcessIdentity Identity => new(Pid, StartTicks);
+
+    public static RecordedProcess Of(ProcessIdentity identity, bool leadsGroup) => new(identity.Pid, identity.StartTicks, leadsGroup);
+}
+
+/// <summary>One agent of the site: its mailbox id, its current process, restarts and last exit.</summary>
+public sealed record AgentRecord
+{
+    public required string Name { get; init; }
+
+    public Guid Id { get; init; }
+
+    public AgentState State { get; init; }
+
+    public RecordedProcess? Process { get; init; }
+
+    public int Restarts { get; init; }
+
+    public int? LastExitCode { get; init; }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>Reads and atomically rewrites a site's status.json (temporary file, then rename).</summary>
+public static class SiteStatusFile
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static void Write(string path, SiteStatus status)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(status, Options) + "\n");
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The status, or null when the site has not started here.</summary>
+    public static SiteStatus? TryRead(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<SiteStatus>(File.ReadAllText(path), Options);
+        }
+        catch (JsonException error)
+        {
+            throw new SwarmException(
+                "SiteStatusUnreadable",
+                $"'{path}' is not a readable site status: {error.Message}",
+                "The file was edited or truncated; stop the site's processes by hand (see agents/*/ and ps) and remove the file.",
+                SwarmErrorCategory.InvalidData,
+                path,
+                error);
+        }
+    }
+}
