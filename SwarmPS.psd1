@@ -13,12 +13,14 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Sites.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
+        'Test-SwarmSite'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
