@@ -23,6 +23,7 @@
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmSite'
+        'Test-SwarmSite'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Tests.Sites;
+
+/// <summary>
+/// A real OpenSSH server on 127.0.0.1, started by tests/infra/start-sshd.sh (which installs openssh when
+/// missing and reuses a daemon already running from the same state directory, so parallel or repeated
+/// runs share one). Nothing is skipped: if sshd cannot start, every test in the collection fails with
+/// the script's output.
+/// </summary>
+public sealed class SshdFixture : IAsyncLifetime
+{
+    public const string StateDirectory = "/tmp/swarmps-test/sshd";
+
+    public int Port { get; private set; }
+
+    public string KeyFile => Path.Combine(StateDirectory, "id_ed25519");
+
+    public string KnownHosts => Path.Combine(StateDirectory, "known_hosts");
+
+    /// <summary>Control sockets of these tests live here, so tests can see them and stop-sshd.sh closes them.</summary>
+    public string ControlDirectory => Path.Combine(StateDirectory, "mux");
+
+    public string User => Environment.GetEnvironmentVariable("SSHD_USER") ?? Environment.UserName;
+
+    public async Task InitializeAsync()
+    {
+        var script = Path.Combine(RepositoryRoot(), "tests", "infra", "start-sshd.sh");
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(StateDirectory);
+        start.Environment["SSHD_PORT"] = Environment.GetEnvironmentVariable("SSHD_PORT") ?? "2222";
+        start.Environment["SSHD_USER"] = User;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var text = await output;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"tests/infra/start-sshd.sh failed (exit {process.ExitCode}); the SSH tests need a real sshd on "
+                + $"127.0.0.1. Output:\n{text}\n{await error}\nSee {StateDirectory}/sshd.log and /tmp/swarmps-apt-sshd.log.");
+        }
+
+        var portField = text.Split(' ', '\n').FirstOrDefault(word => word.StartsWith("port=", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"start-sshd.sh printed no port: {text}");
+        Port = int.Parse(portField["port=".Length..]);
+        Directory.CreateDirectory(ControlDirectory);
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Close our masters so no ssh process outlives the test run; sshd itself stays for the next run.
+        await new OpenSshShell(Settings()).CloseConnectionAsync();
+    }
+
+    /// <summary>Settings for the test sshd, independent of the user's own ~/.ssh/config.</summary>
+    public SshSettings Settings(string? controlPath = "default", string? identityFile = null, int? port = null) => new()
+    {
+        Host = "127.0.0.1",
+        User = User,
+        Port = port ?? Port,
+        IdentityFile = identityFile ?? KeyFile,
+        ConfigFile = "/dev/null",
+        ControlPath = controlPath == "default" ? Path.Combine(ControlDirectory, "%C") : controlPath,
+        ControlPersist = "60",
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        Options = new Dictionary<string, string>
+        {
+            ["UserKnownHostsFile"] = KnownHosts,
+            ["StrictHostKeyChecking"] = "yes",
+        },
+    };
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "tests", "infra", "start-sshd.sh")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"tests/infra/start-sshd.sh not found above {AppContext.BaseDirectory}.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SshdCollection : ICollectionFixture<SshdFixture>
+{
+    public const string Name = "sshd";
+}

@@ -1,0 +1,146 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Acceptance tests for the sites pillar, run in a fresh pwsh against the built module:
+#   pwsh -c 'Invoke-Pester ./tests/pester/Sites.Tests.ps1 -Output Detailed'
+# The remote cases use the real sshd from tests/infra/start-sshd.sh (127.0.0.1, port $env:SSHD_PORT or 2222).
+# Site profiles are written as YAML under a TestDrive XDG_CONFIG_HOME, in the schema of docs/site-profiles.md.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
+
+    $script:savedConfigHome = $env:XDG_CONFIG_HOME
+    $script:savedCacheHome = $env:XDG_CACHE_HOME
+    $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
+    $env:XDG_CACHE_HOME = Join-Path $TestDrive 'cache'
+    $script:sites = Join-Path $env:XDG_CONFIG_HOME 'swarmps/sites'
+    New-Item -ItemType Directory -Path $script:sites -Force | Out-Null
+
+    $script:stateDir = '/tmp/swarmps-test/sshd'
+    $info = & bash (Join-Path $PSScriptRoot '../infra/start-sshd.sh') $script:stateDir
+    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-sshd.sh failed: $info" }
+    $script:sshPort = [int](($info -split ' ' | Where-Object { $_ -like 'port=*' }) -replace '^port=')
+    $script:user = [Environment]::UserName
+
+    function New-SiteFile([string] $Name, [string] $Body) {
+        Set-Content -Path (Join-Path $script:sites "$Name.yaml") -Value $Body -Encoding utf8NoBOM
+    }
+
+    New-SiteFile 'pester-local' @"
+name: pester-local
+scheduler: local
+run_root: $TestDrive/local-runs
+"@
+
+    New-SiteFile 'pester-ssh' @"
+name: pester-ssh
+scheduler: local
+run_root: $TestDrive/ssh-runs
+ssh:
+  host: 127.0.0.1
+  port: $($script:sshPort)
+  user: $($script:user)
+  identity_file: $($script:stateDir)/id_ed25519
+  config_file: /dev/null
+  control_path: $($script:stateDir)/mux/%C
+  connect_timeout: 5
+  options:
+    UserKnownHostsFile: $($script:stateDir)/known_hosts
+    StrictHostKeyChecking: 'yes'
+"@
+
+    # Bind, then release: nothing listens on this port for the next moments.
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $closedPort = $listener.LocalEndpoint.Port; $listener.Stop()
+    New-SiteFile 'pester-closed' @"
+name: pester-closed
+scheduler: slurm
+run_root: /tmp/never
+ssh:
+  host: 127.0.0.1
+  port: $closedPort
+  user: $($script:user)
+  identity_file: $($script:stateDir)/id_ed25519
+  config_file: /dev/null
+  connect_timeout: 3
+"@
+}
+
+AfterAll {
+    $env:XDG_CONFIG_HOME = $script:savedConfigHome
+    $env:XDG_CACHE_HOME = $script:savedCacheHome
+    Remove-Module SwarmPS -ErrorAction SilentlyContinue
+}
+
+Describe 'Test-SwarmSite surface' {
+    It 'is exported with a mandatory, pipeline-bound -Name and a -Force switch' {
+        $command = Get-Command Test-SwarmSite -Module SwarmPS
+        $command.Parameters['Name'].Attributes.Where({ $_ -is [Parameter] }).Mandatory | Should -Contain $true
+        $command.Parameters['Name'].Attributes.Where({ $_ -is [Parameter] }).ValueFromPipelineByPropertyName | Should -Contain $true
+        $command.Parameters['Force'].ParameterType | Should -Be ([switch])
+        $command.OutputType.Type.FullName | Should -Contain 'SwarmPS.Engine.Sites.PreflightCheck'
+    }
+}
+
+Describe 'Test-SwarmSite on a site without ssh' {
+    It 'checks the scheduler commands and run root locally' {
+        $checks = Test-SwarmSite -Name pester-local -Force
+        $checks.Name | Should -Be @('Scheduler commands', 'Run root writable')
+        $checks.Status | Should -Not -Contain 'Fail'
+        $checks.Site | Sort-Object -Unique | Should -Be 'pester-local'
+        Join-Path $TestDrive 'local-runs' | Should -Exist
+    }
+}
+
+Describe 'Test-SwarmSite against a real sshd' {
+    It 'passes every check' {
+        $checks = Test-SwarmSite -Name pester-ssh -Force
+        $checks.Name | Should -Be @('SSH client', 'SSH key', 'TCP reach', 'SSH login', 'Scheduler commands', 'Run root writable', 'Clock skew')
+        $checks | Where-Object Status -ne 'Pass' | ForEach-Object { "$($_.Name): $($_.Detail)" } | Should -BeNullOrEmpty
+    }
+
+    It 'serves a green result from the cache, and -Force re-probes' {
+        Test-SwarmSite -Name pester-ssh -Force | Out-Null
+        (Test-SwarmSite -Name pester-ssh).FromCache | Should -Not -Contain $false
+        (Test-SwarmSite -Name pester-ssh -Force).FromCache | Should -Not -Contain $true
+        Join-Path $env:XDG_CACHE_HOME 'swarmps/preflight/pester-ssh.json' | Should -Exist
+    }
+
+    It 'takes site names from the pipeline by property name' {
+        $checks = [pscustomobject]@{ Name = 'pester-ssh' }, [pscustomobject]@{ Name = 'pester-local' } | Test-SwarmSite
+        $checks.Site | Sort-Object -Unique | Should -Be @('pester-local', 'pester-ssh')
+    }
+}
+
+Describe 'Test-SwarmSite on an unreachable site' {
+    It 'fails <Check> quickly with a fix instead of hanging' -TestCases @(
+        @{ Check = 'TCP reach'; Expect = 'refused' }
+        @{ Check = 'SSH login'; Expect = "Skipped because 'TCP reach' failed" }
+        @{ Check = 'Scheduler commands'; Expect = 'Skipped because' }
+        @{ Check = 'Clock skew'; Expect = 'Skipped because' }
+    ) {
+        param($Check, $Expect)
+        $elapsed = Measure-Command { $script:checks = Test-SwarmSite -Name pester-closed -Force }
+        $elapsed.TotalSeconds | Should -BeLessThan 30
+        $row = $script:checks | Where-Object Name -eq $Check
+        $row.Status | Should -Be 'Fail'
+        $row.Detail | Should -BeLike "*$Expect*"
+        $row.Detail | Should -BeLike '*Fix:*'
+    }
+
+    It 'never caches a failing result' {
+        Test-SwarmSite -Name pester-closed | Out-Null
+        Join-Path $env:XDG_CACHE_HOME 'swarmps/preflight/pester-closed.json' | Should -Not -Exist
+    }
+}
+
+Describe 'Test-SwarmSite with a bad name' {
+    It 'reports an unknown site as SiteNotFound and goes on with the next name' {
+        $checks = Test-SwarmSite -Name no-such-site, pester-local -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems.FullyQualifiedErrorId | Should -Be 'SiteNotFound,SwarmPS.Cmdlets.TestSwarmSiteCommand'
+        $checks.Site | Sort-Object -Unique | Should -Be 'pester-local'
+    }
+
+    It 'stops with SiteNotFound under -ErrorAction Stop' {
+        { Test-SwarmSite -Name no-such-site -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SiteNotFound,SwarmPS.Cmdlets.TestSwarmSiteCommand'
+    }
+}
