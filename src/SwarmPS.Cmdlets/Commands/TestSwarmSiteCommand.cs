@@ -11,6 +11,8 @@ public sealed class TestSwarmSiteCommand : SwarmCmdlet
     private const int ActivityId = 0x5157;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Site")]
+    [ArgumentCompleter(typeof(SiteNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Re-probe even when a fully green result from the last 24 hours is cached.</summary>
