@@ -27,18 +27,18 @@ public static class CampaignValidator
         var sites = knownSites.ToList();
         var findings = new List<CampaignFinding>();
         var declared = campaign.SliceOf ?? campaign.AgentNames;
-        var here = campaign.AgentNames.ToHashSet(StringComparer.Ordinal);
 
         CheckCampaign(campaign, findings);
-        CheckNames(campaign, findings);
+        var firstByName = new Dictionary<string, CampaignAgent>(StringComparer.OrdinalIgnoreCase);
         foreach (var agent in campaign.Agents)
         {
+            CheckName(agent, firstByName, findings);
             CheckAgent(agent, sites, findings);
             CheckPeers(agent, declared, federated, findings);
         }
 
         CheckInitialAgent(campaign, declared, federated, findings);
-        CheckReachability(campaign, here, federated, findings);
+        CheckReachability(campaign, federated, findings);
         return findings;
     }
 
@@ -97,27 +97,23 @@ public static class CampaignValidator
         }
     }
 
-    private static void CheckNames(Campaign campaign, List<CampaignFinding> findings)
+    private static void CheckName(CampaignAgent agent, Dictionary<string, CampaignAgent> firstByName, List<CampaignFinding> findings)
     {
-        var firstByName = new Dictionary<string, CampaignAgent>(StringComparer.OrdinalIgnoreCase);
-        foreach (var agent in campaign.Agents)
+        if (!AgentName.IsValid(agent.Name))
         {
-            if (!AgentName.IsValid(agent.Name))
-            {
-                findings.Add(Error("AgentNameInvalid", agent.Name, $"'{agent.Name}' is not a valid agent name: it must be {AgentName.Rule}.",
-                    "Rename the agent (and every peers: entry naming it); the name becomes a directory and part of its mailbox id.", agent.Location));
-            }
+            findings.Add(Error("AgentNameInvalid", agent.Name, $"'{agent.Name}' is not a valid agent name: it must be {AgentName.Rule}.",
+                "Rename the agent (and every peers: entry naming it); the name becomes a directory and part of its mailbox id.", agent.Location));
+        }
 
-            if (firstByName.TryGetValue(agent.Name, out var first))
-            {
-                var sameCase = first.Name == agent.Name ? "" : $" (as '{first.Name}', differing only in case, which would share a directory on macOS and Windows)";
-                findings.Add(Error("AgentNameDuplicate", agent.Name, $"The agent name '{agent.Name}' is declared more than once{sameCase}{At(first.Location, " first at ")}.",
-                    "Give each agent its own name; names are unique across the whole campaign, every site included.", agent.Location));
-            }
-            else
-            {
-                firstByName[agent.Name] = agent;
-            }
+        if (firstByName.TryGetValue(agent.Name, out var first))
+        {
+            var sameCase = first.Name == agent.Name ? "" : $" (as '{first.Name}', differing only in case, which would share a directory on macOS and Windows)";
+            findings.Add(Error("AgentNameDuplicate", agent.Name, $"The agent name '{agent.Name}' is declared more than once{sameCase}{At(first.Location, ", first at ")}.",
+                "Give each agent its own name; names are unique across the whole campaign, every site included.", agent.Location));
+        }
+        else
+        {
+            firstByName[agent.Name] = agent;
         }
     }
 
@@ -206,7 +202,7 @@ public static class CampaignValidator
         }
     }
 
-    private static void CheckReachability(Campaign campaign, HashSet<string> here, bool federated, List<CampaignFinding> findings)
+    private static void CheckReachability(Campaign campaign, bool federated, List<CampaignFinding> findings)
     {
         // With agents elsewhere (federated file or slice), someone we cannot see may list them, so
         // only a whole campaign can be judged for reachability.
@@ -224,7 +220,8 @@ public static class CampaignValidator
                     $"Add '{agent.Name}' to the peers of an agent that should talk to it, or remove it.", agent.Location));
             }
 
-            if (agent.AllowedPeers.All(peer => peer == agent.Name || !here.Contains(peer)))
+            // Unknown peers are already errors; this is about an agent that lists no one at all.
+            if (agent.AllowedPeers.All(peer => peer == agent.Name))
             {
                 findings.Add(Warning("AgentHasNoPeers", agent.Name, "The agent lists no other agent as a peer, so it can send no messages.",
                     "List under 'peers:' the agents it should talk to (a reply needs the sender listed too).", agent.Location));
