@@ -19,6 +19,9 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
+        'Import-SwarmCampaign'
+        'Select-SwarmAgent'
+        'Test-SwarmCampaign'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
