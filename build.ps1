@@ -34,7 +34,7 @@ $Manifest = Join-Path $Root 'SwarmPS.psd1'
 $ModuleBin = Join-Path $Root 'bin'
 # PowerShell looks for a module's MAML and about_ topics in <ModuleBase>/<culture>/, next to the manifest.
 $HelpOutput = Join-Path $Root 'en-US'
-$CompletedTasks = [System.Collections.Generic.HashSet[string]]::new()
+$CompletedTasks = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
 
 # ---------------------------------------------------------------------------------------------------------
 # Tasks: each is Invoke-Task<Name> with a "# Synopsis:" line above it (the Help task lists those lines).
@@ -49,7 +49,7 @@ function Invoke-TaskBuild {
     }
     else {
         Write-Host "Build: $newerSource changed; running dotnet build ($Configuration)."
-        Invoke-Native dotnet build $Solution --configuration $Configuration --nologo
+        Invoke-Native dotnet 'build', $Solution, '--configuration', $Configuration, '--nologo'
         New-Item -ItemType Directory -Force -Path (Split-Path $stamp) | Out-Null
         Set-Content -Path $stamp -Value (Get-Date -Format o)
     }
@@ -60,7 +60,7 @@ function Invoke-TaskBuild {
 
 # Synopsis: Run every xunit project (dotnet test), then the Pester 5 acceptance suite in a fresh pwsh when Pester 5 is installed.
 function Invoke-TaskTest {
-    Invoke-Native dotnet test $Solution --configuration $Configuration --nologo
+    Invoke-Native dotnet 'test', $Solution, '--configuration', $Configuration, '--nologo'
     # The help acceptance tests read MAML; Docs builds it when PlatyPS is present and says so when not.
     Invoke-Task Docs
 
@@ -178,6 +178,9 @@ function Invoke-TaskDemo {
     }
 
     $campaign = Join-Path $Root 'examples/two-site-campaign.yaml'
+    if (-not (Test-Path $campaign)) {
+        throw "Demo needs $campaign, which this checkout does not have yet (the campaigns pillar adds it)."
+    }
     & (Get-PwshPath) -NoProfile -NonInteractive -Command $demo -args $Manifest, $campaign
     if ($LASTEXITCODE -ne 0) {
         throw "Demo failed (exit code $LASTEXITCODE); see the output above."
@@ -224,12 +227,11 @@ function Invoke-Task([string] $Name) {
     }
 }
 
-function Invoke-Native {
+function Invoke-Native([string] $Command, [string[]] $Arguments) {
     # Runs an executable and turns a non-zero exit code into a terminating error that names the command.
-    $command, $arguments = $args
-    & $command @arguments
+    & $Command @Arguments
     if ($LASTEXITCODE -ne 0) {
-        throw "'$command $($arguments -join ' ')' failed with exit code $LASTEXITCODE."
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
     }
 }
 
