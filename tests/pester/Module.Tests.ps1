@@ -123,7 +123,7 @@ Describe 'Get-SwarmAgentId' {
         @{ RunId = '../escape' }
     ) {
         { Get-SwarmAgentId -RunId $RunId -Name agent-a -ErrorAction Stop } |
-            Should -Throw -ErrorId 'RunIdInvalid,SwarmPS.Cmdlets.Commands.GetSwarmAgentIdCommand'
+            Should -Throw -ErrorId 'RunIdInvalid,SwarmPS.Cmdlets.GetSwarmAgentIdCommand'
 
         $null = Get-SwarmAgentId -RunId $RunId -Name agent-a -ErrorAction SilentlyContinue -ErrorVariable failures
         $failures[0].TargetObject | Should -Be $RunId
