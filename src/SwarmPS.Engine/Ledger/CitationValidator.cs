@@ -17,6 +17,8 @@ public static class CitationValidator
 
     /// <param name="repository">Whose ledger and store resolve the citations.</param>
     /// <param name="path">A finding file, or a directory searched for <c>*.md</c> (hidden directories skipped).</param>
+    /// <param name="strictRuns">Whether missing runs and empty batches are errors, warnings, or not checked.</param>
+    /// <param name="cancellationToken">Stops reading findings (Ctrl+C).</param>
     public static IReadOnlyList<LedgerFinding> Validate(SwarmRepository repository, string path, StrictRuns strictRuns = StrictRuns.Error, CancellationToken cancellationToken = default)
     {
         var files = FindingFiles(path);

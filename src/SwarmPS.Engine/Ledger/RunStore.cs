@@ -319,43 +319,32 @@ public sealed class RunStore : IDisposable
     {
         var present = overwrite ? new HashSet<string>(StringComparer.Ordinal) : LedgerDirectoryListing.EntryIds(Repository);
         var terminal = Query("WHERE r.status IN ('complete', 'failed', 'abandoned', 'stopped')", null);
-        var promoted = 0;
-        var skipped = 0;
+        var due = terminal.Where(run => !present.Contains(run.Id)).ToList();
+        var skipped = terminal.Count - due.Count;
         var failures = new List<PromotionOutcome>();
-        var succeeded = new List<(string Id, string At)>();
-        for (var i = 0; i < terminal.Count; i++)
+        var promoted = 0;
+        var done = skipped;
+        progress?.Report((done, terminal.Count));
+
+        // Writing files is latency-bound (create, write, rename), so several run at once; the store is
+        // updated afterwards in batches of 1,000, on this thread, because one connection is one thread.
+        foreach (var chunk in due.Chunk(1000))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var run = terminal[i];
-            if (present.Contains(run.Id))
-            {
-                skipped++;
-            }
-            else
+            var outcomes = new (PromotionOutcome Outcome, string At)[chunk.Length];
+            Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, i =>
             {
                 var at = _options.Clock.GetUtcNow();
-                var outcome = LedgerPromoter.Promote(Repository, run, at);
-                if (outcome.Promoted)
-                {
-                    promoted++;
-                    succeeded.Add((run.Id, LedgerProjection.Timestamp(at)));
-                }
-                else
-                {
-                    failures.Add(outcome);
-                }
-            }
-
-            if ((i + 1) % 1000 == 0 || i + 1 == terminal.Count)
-            {
-                // Batched so a 100,000-run sync is a hundred transactions, not a hundred thousand.
-                RecordPromotions(succeeded, []);
-                succeeded.Clear();
-                progress?.Report((i + 1, terminal.Count));
-            }
+                outcomes[i] = (LedgerPromoter.Promote(Repository, chunk[i], at), LedgerProjection.Timestamp(at));
+            });
+            var succeeded = outcomes.Where(o => o.Outcome.Promoted).Select(o => (o.Outcome.RunId, o.At)).ToList();
+            var failed = outcomes.Where(o => !o.Outcome.Promoted).Select(o => o.Outcome).ToList();
+            RecordPromotions(succeeded, failed);
+            promoted += succeeded.Count;
+            failures.AddRange(failed);
+            done += chunk.Length;
+            progress?.Report((done, terminal.Count));
         }
 
-        RecordPromotions(succeeded, failures);
         return new LedgerSyncResult(promoted, skipped, failures.Count, failures);
     }
 
