@@ -13,12 +13,22 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Ledger.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
+        'Get-SwarmLedger'
+        'Get-SwarmRun'
+        'Initialize-SwarmRepository'
+        'New-SwarmRun'
+        'Publish-SwarmLedgerEntry'
+        'Set-SwarmRunLink'
+        'Set-SwarmRunStatus'
+        'Sync-SwarmLedger'
+        'Test-SwarmCitation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
