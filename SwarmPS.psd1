@@ -14,6 +14,7 @@
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
+        'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
 
@@ -22,10 +23,19 @@
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
+        'Get-SwarmLedger'
+        'Get-SwarmRun'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
+        'Initialize-SwarmRepository'
+        'New-SwarmRun'
+        'Publish-SwarmLedgerEntry'
         'Select-SwarmAgent'
+        'Set-SwarmRunLink'
+        'Set-SwarmRunStatus'
+        'Sync-SwarmLedger'
         'Test-SwarmCampaign'
+        'Test-SwarmCitation'
         'Test-SwarmSite'
     )
     FunctionsToExport    = @()
