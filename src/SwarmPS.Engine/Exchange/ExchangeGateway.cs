@@ -66,10 +66,15 @@ public sealed class ExchangeGateway : IAsyncDisposable
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"));
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
+        // The listener matches the Host header's name (not its port) against its prefixes: clients through
+        // an SSH tunnel send "Host: localhost:<tunnel port>", clients through a proxy send the host name.
         if (address.Equals(IPAddress.Loopback))
         {
-            // Clients through an SSH tunnel or proxy send "Host: localhost"; the listener matches prefixes by host name.
             gateway._listener.Prefixes.Add($"http://localhost:{chosen}/");
+        }
+        else if (host != "*")
+        {
+            gateway._listener.Prefixes.Add($"http://{Dns.GetHostName()}:{chosen}/");
         }
 
         try
