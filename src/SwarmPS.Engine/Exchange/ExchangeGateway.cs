@@ -298,6 +298,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         var request = context.Request;
         if (request.ContentLength64 > _limits.MaxRequestBytes)
         {
+            await DrainAsync(request.InputStream).ConfigureAwait(false);
             throw RequestTooLarge();
         }
 
@@ -330,6 +331,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 length += read;
                 if (length > _limits.MaxRequestBytes)
                 {
+                    await DrainAsync(input).ConfigureAwait(false);
                     throw RequestTooLarge();
                 }
             }
@@ -364,6 +366,30 @@ public sealed class ExchangeGateway : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of an oversized body (up to a bound) so the client, still writing, gets
+    /// to read the 413 instead of a broken pipe. Memory stays one small buffer; a body beyond the bound
+    /// is cut off by closing the connection.
+    /// </summary>
+    private async Task DrainAsync(Stream input)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long drained = 0;
+            var bound = 8L * _limits.MaxRequestBytes;
+            int read;
+            while (drained < bound && (read = await input.ReadAsync(scratch).ConfigureAwait(false)) > 0)
+            {
+                drained += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
