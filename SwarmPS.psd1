@@ -13,12 +13,21 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Exchange.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
+        'Confirm-SwarmMessage'
         'Get-SwarmAgentId'
+        'Get-SwarmExchange'
+        'Get-SwarmMailbox'
+        'Receive-SwarmMessage'
+        'Register-SwarmMailbox'
+        'Send-SwarmMessage'
+        'Start-SwarmExchange'
+        'Stop-SwarmExchange'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
