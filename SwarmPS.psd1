@@ -14,6 +14,7 @@
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
+        'module/SwarmPS.Exchange.format.ps1xml'
         'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
@@ -21,18 +22,26 @@
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
+        'Confirm-SwarmMessage'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
+        'Get-SwarmExchange'
         'Get-SwarmLedger'
+        'Get-SwarmMailbox'
         'Get-SwarmRun'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
         'Initialize-SwarmRepository'
         'New-SwarmRun'
         'Publish-SwarmLedgerEntry'
+        'Receive-SwarmMessage'
+        'Register-SwarmMailbox'
         'Select-SwarmAgent'
+        'Send-SwarmMessage'
         'Set-SwarmRunLink'
         'Set-SwarmRunStatus'
+        'Start-SwarmExchange'
+        'Stop-SwarmExchange'
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'
