@@ -6,9 +6,9 @@ namespace SwarmPS.Cmdlets;
 /// <summary>
 /// Receive-SwarmMessage: leases messages from a mailbox and writes them; each is acknowledged right after
 /// it is written to the pipeline, unless -NoAcknowledge (then Confirm-SwarmMessage does it, or the lease
-/// runs out and it comes back).
+/// runs out and it comes back). Acknowledging changes the exchange, so -WhatIf and -Confirm apply to it.
 /// </summary>
-[Cmdlet(VerbsCommunications.Receive, "SwarmMessage")]
+[Cmdlet(VerbsCommunications.Receive, "SwarmMessage", SupportsShouldProcess = true)]
 [OutputType(typeof(ReceivedMessage))]
 public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
 {
@@ -69,7 +69,8 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
             foreach (var message in messages)
             {
                 WriteObject(message);
-                if (!NoAcknowledge)
+                // -WhatIf shows the messages without acknowledging them: they come back when the lease ends.
+                if (!NoAcknowledge && ShouldProcess($"message {message.Id} in mailbox {Mailbox}", "Acknowledge"))
                 {
                     Await(_ => Client.AcknowledgeAsync(Mailbox, [message.Id], StopToken));
                 }
