@@ -49,7 +49,10 @@ public sealed record ArraySubmission(JobPlan Plan, PlannedArray Array, JobLayout
 /// <summary>An array job known to the scheduler, with where its files are.</summary>
 public sealed record TrackedArray(string JobId, JobLayout Layout, int ArrayIndex, int Count);
 
-/// <summary>A named piece of a status script; <see cref="Fallback"/> runs only when it exits non-zero.</summary>
+/// <summary>
+/// A named piece of a status script; <see cref="Fallback"/> runs only when it ends non-zero. Steps run in
+/// one shell, one after another (so a step may leave a variable for the next); a step must not call exit.
+/// </summary>
 public sealed record ProbeStep(string Name, string Script, ProbeStep? Fallback = null)
 {
     /// <summary>A step that runs one argv, quoted for the shell.</summary>

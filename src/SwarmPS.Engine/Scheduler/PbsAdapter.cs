@@ -124,14 +124,17 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
     public ShellCommand BuildCancel(IReadOnlyList<TrackedArray> arrays) =>
         new("qdel", arrays.Select(a => a.JobId).Distinct().ToArray()) { Timeout = TimeSpan.FromMinutes(1) };
 
-    /// <summary>"123[4].server" → ("123[].server" key, 4); "123.server" → ("123.server", null). Keys compare on the part before the first dot.</summary>
+    /// <summary>
+    /// "123[4].server" → ("123", 4); "123[].server" and "123.server" → ("123", null). Jobs are matched on
+    /// the sequence number alone, because qstat may print the server name longer or shorter than qsub did.
+    /// </summary>
     internal static (string Key, int? Index) SplitId(string id)
     {
         var match = SubjobPattern().Match(id);
         if (match.Success)
         {
             var index = match.Groups[2].Value;
-            return (match.Groups[1].Value + "[]", index.Length == 0 ? null : int.Parse(index, CultureInfo.InvariantCulture));
+            return (match.Groups[1].Value, index.Length == 0 ? null : int.Parse(index, CultureInfo.InvariantCulture));
         }
 
         return (id.Split('.')[0], null);
@@ -156,7 +159,9 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
             }
 
             var attributes = job.Value;
-            var isParent = job.Name.Contains("[]", StringComparison.Ordinal);
+            // A parent says so in its id ("123[]") or, where the id was shortened, with its array attributes.
+            var isParent = job.Name.Contains("[]", StringComparison.Ordinal)
+                || (index is null && (Text(attributes, "array") == "True" || Text(attributes, "array_indices_remaining") is not null));
             if (isParent)
             {
                 parents.Add((jobId, attributes));
