@@ -33,7 +33,7 @@ public sealed class StatusProbeTests : IDisposable
         var result = await new StatusProbe(FastRetries).RunAsync(shell, "site", steps, new[] { Path.Combine(_dir, "status"), Path.Combine(_dir, "missing") }, default);
 
         Assert.Equal(1, shell.Commands.Count);
-        Assert.Equal("a|b\nline two\n", result.Steps["first"].Text.TrimStart('\n'));
+        Assert.Equal("a|b\nline two", result.Steps["first"].Text.Trim());
         Assert.Equal(1, result.Steps["broken"].ExitCode);
         Assert.Contains("accounting is disabled", result.Steps["broken"].Text);
         Assert.Contains("fallback ran", result.Steps["instead"].Text);
