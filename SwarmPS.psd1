@@ -13,12 +13,19 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Scheduler.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Get-SwarmAgentId'
+        'Get-SwarmJob'
+        'New-SwarmJobPlan'
+        'New-SwarmTaskSet'
+        'Stop-SwarmJob'
+        'Submit-SwarmJob'
+        'Wait-SwarmJob'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
