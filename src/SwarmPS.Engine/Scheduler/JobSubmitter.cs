@@ -154,7 +154,7 @@ public sealed class JobSubmitter
                 throw new SwarmException(
                     "SubmitIncomplete",
                     $"Job {record.Key}: {queued.Count} of {record.Arrays.Count()} arrays are queued (ids {string.Join(", ", queued)}); array {array.Index} of wave {array.Wave} failed: {error.Message}",
-                    $"{error.Remediation} Then run the same Submit-SwarmJob again: it submits only the {record.Arrays.Count(a => a.JobId is null)} arrays not yet queued.",
+                    $"Fix what the scheduler names (or wait if it said 'temporarily'), then run the same Submit-SwarmJob again: it submits only the {record.Arrays.Count(a => a.JobId is null)} arrays not yet queued, never one twice.",
                     error.Category,
                     record.Key,
                     error);
