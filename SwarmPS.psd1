@@ -16,6 +16,7 @@
         'module/SwarmPS.Events.format.ps1xml'
         'module/SwarmPS.Exchange.format.ps1xml'
         'module/SwarmPS.Ledger.format.ps1xml'
+        'module/SwarmPS.Scheduler.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
 
@@ -26,13 +27,16 @@
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmExchange'
+        'Get-SwarmJob'
         'Get-SwarmLedger'
         'Get-SwarmMailbox'
         'Get-SwarmRun'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
         'Initialize-SwarmRepository'
+        'New-SwarmJobPlan'
         'New-SwarmRun'
+        'New-SwarmTaskSet'
         'Publish-SwarmLedgerEntry'
         'Receive-SwarmMessage'
         'Register-SwarmMailbox'
@@ -42,10 +46,13 @@
         'Set-SwarmRunStatus'
         'Start-SwarmExchange'
         'Stop-SwarmExchange'
+        'Stop-SwarmJob'
+        'Submit-SwarmJob'
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'
         'Test-SwarmSite'
+        'Wait-SwarmJob'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

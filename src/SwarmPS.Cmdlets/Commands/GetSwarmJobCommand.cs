@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Scheduler;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Get-SwarmJob: the state of recorded jobs, with one scheduler query per site per call.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmJob")]
+[OutputType(typeof(SwarmJob), typeof(SwarmTaskStatus))]
+public sealed class GetSwarmJobCommand : SwarmCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[]? Id { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Site { get; set; }
+
+    /// <summary>Write these tasks' states (by task index) instead of the job summaries.</summary>
+    [Parameter]
+    public long[]? Task { get; set; }
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var records = Id is { Length: > 0 } ? Id.Select(store.Get).ToList() : store.List().ToList();
+        if (Site is not null)
+        {
+            records = records.Where(r => string.Equals(r.Site, Site, StringComparison.OrdinalIgnoreCase)).ToList();
+        }
+
+        foreach (var group in records.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+        {
+            var site = SiteLookup.Resolve(group.Key);
+            var tracker = new JobTracker(SiteShellFactory.For(site), store);
+            var jobs = Await(_ => tracker.QueryAsync(site, group.ToList(), Task, StopToken));
+            foreach (var job in jobs)
+            {
+                if (Task is null)
+                {
+                    WriteObject(job);
+                }
+                else
+                {
+                    WriteObject(job.Tasks, enumerateCollection: true);
+                }
+            }
+        }
+    });
+}

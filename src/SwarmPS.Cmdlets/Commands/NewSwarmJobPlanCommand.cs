@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Scheduler;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>New-SwarmJobPlan: splits a task set into arrays and waves for one site. Plans only; submits nothing.</summary>
+[Cmdlet(VerbsCommon.New, "SwarmJobPlan")]
+[OutputType(typeof(JobPlan))]
+public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public TaskSet Tasks { get; set; } = null!;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Site { get; set; } = "";
+
+    /// <summary>Program and arguments run for every task; parameters arrive as SWARM_KW_&lt;NAME&gt;.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    public string[] Command { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxArraySize { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxConcurrentJobs { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Throttle { get; set; }
+
+    [Parameter]
+    public TimeSpan TaskDuration { get; set; }
+
+    [Parameter]
+    public TimeSpan Walltime { get; set; }
+
+    [Parameter]
+    public string? Queue { get; set; }
+
+    [Parameter]
+    public string? Account { get; set; }
+
+    /// <summary>Extra scheduler options passed through as they are, e.g. '--mem=4G' or '-l', 'mem=4gb'.</summary>
+    [Parameter]
+    public string[] Resources { get; set; } = Array.Empty<string>();
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        var site = SiteLookup.Resolve(Site);
+        var bound = MyInvocation.BoundParameters;
+        var options = new JobPlanOptions
+        {
+            MaxArraySize = bound.ContainsKey(nameof(MaxArraySize)) ? MaxArraySize : null,
+            MaxConcurrentJobs = bound.ContainsKey(nameof(MaxConcurrentJobs)) ? MaxConcurrentJobs : null,
+            Throttle = bound.ContainsKey(nameof(Throttle)) ? Throttle : null,
+            TaskDuration = bound.ContainsKey(nameof(TaskDuration)) ? TaskDuration : null,
+            Walltime = bound.ContainsKey(nameof(Walltime)) ? Walltime : null,
+            Queue = Queue,
+            Account = Account,
+            Resources = Resources,
+        };
+
+        // Ask the scheduler only when neither the operator nor the profile says.
+        int? limit = null;
+        if (options.MaxArraySize is null && site.Limits.MaxArraySize is null)
+        {
+            limit = Await(_ => JobSubmitter.AskArrayLimitAsync(site, SiteShellFactory.For(site), StopToken));
+        }
+
+        WriteObject(WavePlanner.Plan(site, Command, Tasks, options, limit));
+    });
+}

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Scheduler;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Submit-SwarmJob: stages and submits a plan wave by wave, records it, returns the job.</summary>
+[Cmdlet(VerbsLifecycle.Submit, "SwarmJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SwarmJob))]
+public sealed class SubmitSwarmJobCommand : SwarmCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0)]
+    public JobPlan Plan { get; set; } = null!;
+
+    /// <summary>Submit only the tasks of an earlier submission that are missing or failed.</summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        var shell = SiteShellFactory.For(Plan.Site);
+        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var submitter = new JobSubmitter(shell, store);
+
+        // -WhatIf prints these exact commands and submits nothing.
+        var commands = submitter.Describe(Plan);
+        var description = $"Submit job {Plan.Key} to site '{Plan.SiteName}' ({Plan.TaskCount} tasks, {Plan.ArrayCount} arrays, {Plan.WaveCount} waves):\n" + string.Join("\n", commands);
+        if (!ShouldProcess(description, $"Submit {Plan.TaskCount} tasks to '{Plan.SiteName}'?", "Submit-SwarmJob"))
+        {
+            return;
+        }
+
+        var result = Await(writer => submitter.SubmitAsync(Plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
+        WriteLandmark($"[site {Plan.SiteName}] {result.Summary}");
+        var job = Await(_ => new JobTracker(shell, store).QueryAsync(Plan.Site, new[] { result.Record }, null, StopToken));
+        WriteObject(job[0]);
+    });
+}

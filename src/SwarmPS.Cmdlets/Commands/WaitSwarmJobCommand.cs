@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Scheduler;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Wait-SwarmJob: polls until the jobs end, showing progress per wave; Ctrl+C stops the wait, not the jobs.</summary>
+[Cmdlet(VerbsLifecycle.Wait, "SwarmJob")]
+[OutputType(typeof(SwarmJob))]
+public sealed class WaitSwarmJobCommand : SwarmCmdlet
+{
+    private const int ActivityId = 5100;
+    private readonly List<string> _ids = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary>Seconds between polls: default 30, never below 5.</summary>
+    [Parameter]
+    [ValidateRange(5, 86400)]
+    public int PollInterval { get; set; } = 30;
+
+    [Parameter]
+    public TimeSpan Timeout { get; set; }
+
+    protected override void ProcessRecord() => _ids.AddRange(Id);
+
+    protected override void EndProcessing() => Run(() =>
+    {
+        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? Timeout : (TimeSpan?)null;
+        try
+        {
+            foreach (var group in _ids.Distinct().Select(store.Get).GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+            {
+                var site = SiteLookup.Resolve(group.Key);
+                var waiter = new JobWaiter(new JobTracker(SiteShellFactory.For(site), store));
+                var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
+                    writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
+                WriteObject(jobs, enumerateCollection: true);
+            }
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", "done") { RecordType = ProgressRecordType.Completed });
+        }
+    });
+
+    private void ShowProgress(IReadOnlyList<SwarmJob> jobs)
+    {
+        var total = jobs.Sum(j => j.TaskCount);
+        var done = jobs.Sum(j => j.Succeeded + j.Failed + j.Cancelled);
+        WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", $"{done} of {total} tasks ended")
+        {
+            PercentComplete = total == 0 ? 100 : (int)(100 * done / total),
+        });
+        var child = ActivityId + 1;
+        foreach (var job in jobs)
+        {
+            foreach (var wave in job.Waves)
+            {
+                WriteProgress(new ProgressRecord(child++, $"{job.Id} attempt {wave.Attempt} wave {wave.Wave}",
+                    $"pending {wave.Pending}  running {wave.Running}  done {wave.Succeeded}  failed {wave.Failed + wave.Cancelled}")
+                {
+                    ParentActivityId = ActivityId,
+                    PercentComplete = wave.Tasks == 0 ? 100 : (int)(100 * wave.Done / wave.Tasks),
+                });
+            }
+        }
+    }
+}

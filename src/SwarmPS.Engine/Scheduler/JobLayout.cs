@@ -1,0 +1,26 @@
+namespace SwarmPS.Engine.Scheduler;
+
+/// <summary>
+/// Where one job lives on its site:
+/// <c>&lt;runRoot&gt;/jobs/&lt;key&gt;/</c> holds <c>record.json</c> and <c>results/&lt;task&gt;/</c> (shared by all
+/// attempts); <c>a&lt;n&gt;/</c> per attempt holds <c>tasks.txt</c>, <c>job.sh</c>, <c>status/&lt;task&gt;.{start,exit}</c>,
+/// <c>logs/</c> (scheduler output) and <c>local/</c> (the local pool's bookkeeping).
+/// </summary>
+public sealed record JobLayout(string JobRoot, int Attempt)
+{
+    public static string JobRootFor(string runRoot, string key) => runRoot.TrimEnd('/') + "/jobs/" + key;
+
+    public string AttemptDirectory => $"{JobRoot}/a{Attempt}";
+
+    public string TaskFile => AttemptDirectory + "/tasks.txt";
+
+    public string Script => AttemptDirectory + "/job.sh";
+
+    public string StatusDirectory => AttemptDirectory + "/status";
+
+    public string LogDirectory => AttemptDirectory + "/logs";
+
+    public string LocalDirectory => AttemptDirectory + "/local";
+
+    public string RecordFile => JobRoot + "/record.json";
+}

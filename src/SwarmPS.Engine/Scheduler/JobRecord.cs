@@ -1,0 +1,81 @@
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Scheduler;
+
+/// <summary>
+/// Everything needed to find, watch, cancel and resume one sweep on one site, saved as JSON in
+/// <c>.swarm/jobs/&lt;key&gt;.json</c> and in the job root on the site. Written after every array submitted,
+/// so a submit that fails half-way leaves an exact account of what is queued.
+/// </summary>
+public sealed class JobRecord
+{
+    public int SchemaVersion { get; set; } = 1;
+
+    public string Key { get; set; } = "";
+
+    public string Site { get; set; } = "";
+
+    public SchedulerKind Scheduler { get; set; }
+
+    public List<string> Command { get; set; } = new();
+
+    public long TaskCount { get; set; }
+
+    public List<string> ParameterNames { get; set; } = new();
+
+    public string TaskSetFingerprint { get; set; } = "";
+
+    public string JobRoot { get; set; } = "";
+
+    public DateTimeOffset Created { get; set; }
+
+    public List<AttemptRecord> Attempts { get; set; } = new();
+
+    public IEnumerable<ArrayRecord> Arrays => Attempts.SelectMany(a => a.Arrays);
+
+    public bool FullySubmitted => Arrays.All(a => a.JobId is not null);
+}
+
+/// <summary>One submission of some of the job's tasks: the first runs all, each -Resume runs what was missing or failed.</summary>
+public sealed class AttemptRecord
+{
+    public int Number { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+
+    /// <summary>The job's task indices on lines 1..n of this attempt's task file; null when all tasks, in order.</summary>
+    public List<long>? Selection { get; set; }
+
+    public int? Throttle { get; set; }
+
+    public List<ArrayRecord> Arrays { get; set; } = new();
+
+    public long TaskAtLine(long line) => Selection is null ? line - 1 : Selection[(int)(line - 1)];
+}
+
+/// <summary>One array job: its slice of the attempt's task file, its scheduler id once queued, and its outcome once settled.</summary>
+public sealed class ArrayRecord
+{
+    public int Attempt { get; set; }
+
+    public int Wave { get; set; }
+
+    public int Index { get; set; }
+
+    public long Offset { get; set; }
+
+    public int Count { get; set; }
+
+    /// <summary>Null until the scheduler accepted it.</summary>
+    public string? JobId { get; set; }
+
+    public DateTimeOffset? Submitted { get; set; }
+
+    /// <summary>Every element has ended; <see cref="Outcomes"/> then lists the ones that did not succeed.</summary>
+    public bool Settled { get; set; }
+
+    public List<TaskOutcome> Outcomes { get; set; } = new();
+}
+
+/// <summary>A task of a settled array that did not succeed: which one, how, and with what exit code.</summary>
+public sealed record TaskOutcome(long Task, SwarmTaskState State, int? ExitCode, string? Reason);

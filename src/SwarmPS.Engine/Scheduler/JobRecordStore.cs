@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SwarmPS.Engine.Scheduler;
+
+/// <summary>
+/// Job records on this machine: <c>&lt;repo&gt;/.swarm/jobs/&lt;key&gt;.json</c>, written to a temporary file and
+/// renamed, so an interrupted write never leaves half a record.
+/// </summary>
+public sealed class JobRecordStore
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public JobRecordStore(string swarmDirectory)
+    {
+        Directory = Path.Combine(swarmDirectory, "jobs");
+    }
+
+    /// <summary>The store of the experiment repository (or working directory) <paramref name="root"/>.</summary>
+    public static JobRecordStore ForRepository(string root) => new(Path.Combine(root, ".swarm"));
+
+    public string Directory { get; }
+
+    public string PathOf(string key) => Path.Combine(Directory, key + ".json");
+
+    public JobRecord? Find(string key)
+    {
+        var path = PathOf(key);
+        return File.Exists(path) ? Read(path) : null;
+    }
+
+    public JobRecord Get(string key) => Find(key) ?? throw new SwarmException(
+        "JobNotFound",
+        $"No job record '{key}' in {Directory}.",
+        "Run Get-SwarmJob without -Id to list the jobs recorded here, or run from the repository you submitted from.",
+        SwarmErrorCategory.ObjectNotFound,
+        key);
+
+    public IReadOnlyList<JobRecord> List()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return Array.Empty<JobRecord>();
+        }
+
+        return System.IO.Directory.EnumerateFiles(Directory, "*.json").Order(StringComparer.Ordinal).Select(Read).ToList();
+    }
+
+    public void Save(JobRecord record)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = PathOf(record.Key);
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, Serialize(record));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);
+
+    private static JobRecord Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JobRecord>(File.ReadAllBytes(path), Json)
+                ?? throw new JsonException("empty document");
+        }
+        catch (JsonException error)
+        {
+            throw new SwarmException(
+                "JobRecordInvalid",
+                $"The job record '{path}' cannot be read: {error.Message}",
+                "Restore it from the copy in the job root on the site (<runRoot>/jobs/<key>/record.json), or delete it to forget the job.",
+                SwarmErrorCategory.InvalidData,
+                path,
+                error);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.Text;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Scheduler;
+
+/// <summary>
+/// Stages a plan's task file and job script to the site and submits its arrays wave by wave, each wave
+/// depending (afterany) on the previous one. The record is saved after every accepted array, so a
+/// submit that fails half-way says exactly what is queued, and running Submit again queues only the rest.
+/// The same plan submitted again finds its record: with resume, only missing or failed tasks go out again.
+/// </summary>
+public sealed class JobSubmitter
+{
+    private readonly IRemoteShell _shell;
+    private readonly JobRecordStore _store;
+    private readonly JobTracker _tracker;
+
+    public JobSubmitter(IRemoteShell shell, JobRecordStore store, JobTracker? tracker = null)
+    {
+        _shell = shell;
+        _store = store;
+        _tracker = tracker ?? new JobTracker(shell, store);
+    }
+
+    /// <summary>Asks the scheduler its array size limit (SLURM MaxArraySize, SGE max_aj_tasks); null if it cannot say.</summary>
+    public static async Task<int?> AskArrayLimitAsync(SiteProfile site, IRemoteShell shell, CancellationToken cancellationToken = default)
+    {
+        var adapter = SchedulerAdapters.For(site.Scheduler);
+        if (adapter.BuildArrayLimitQuery() is not { } query)
+        {
+            return null;
+        }
+
+        var result = await shell.RunAsync(query, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? adapter.ParseArrayLimit(result.StandardOutput) : null;
+    }
+
+    /// <summary>
+    /// The exact commands a submit would run, for -WhatIf. Job ids are not known before submission; a
+    /// dependency on an earlier array is written as {wave.array} in their place.
+    /// </summary>
+    public IReadOnlyList<string> Describe(JobPlan plan)
+    {
+        var adapter = SchedulerAdapters.For(plan.Scheduler);
+        var existing = _store.Find(plan.Key);
+        var layout = new JobLayout(JobLayout.JobRootFor(plan.Site.RunRoot, plan.Key), (existing?.Attempts.Count ?? 0) + 1);
+        var lines = new List<string>
+        {
+            $"# stage {layout.TaskFile} ({plan.TaskCount} task lines) and {layout.Script} on {_shell.Target}",
+        };
+        foreach (var wave in plan.Waves)
+        {
+            var previous = wave.Index == 0 ? new List<PlannedArray>() : plan.Waves[wave.Index - 1].Arrays.ToList();
+            foreach (var array in wave.Arrays)
+            {
+                var submission = new ArraySubmission(plan, array, layout, previous.Select(p => $"{{{p.Wave}.{p.Index}}}").ToList())
+                {
+                    DependsOnArrays = previous.Select(p => p.Index).ToList(),
+                };
+                lines.Add(adapter.BuildSubmit(submission).ToString());
+            }
+        }
+
+        return lines;
+    }
+
+    public async Task<SubmitResult> SubmitAsync(JobPlan plan, bool resume = false, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var record = _store.Find(plan.Key);
+        AttemptRecord attempt;
+        JobPlan attemptPlan;
+        if (record is null)
+        {
+            record = NewRecord(plan);
+            attempt = NewAttempt(record, plan);
+            attemptPlan = plan;
+            _store.Save(record);
+        }
+        else if (!record.FullySubmitted)
+        {
+            // A submit stopped half-way: finish that attempt, never resubmitting an array that has an id.
+            attempt = record.Attempts.Last(a => a.Arrays.Any(x => x.JobId is null));
+            attemptPlan = plan with { Selection = attempt.Selection, TaskCount = attempt.Selection?.Count ?? plan.Tasks.Count };
+            progress?.Report($"continuing attempt {attempt.Number}: {attempt.Arrays.Count(a => a.JobId is null)} of {attempt.Arrays.Count} arrays were not submitted");
+        }
+        else if (!resume)
+        {
+            throw new SwarmException(
+                "JobAlreadySubmitted",
+                $"This command and task set were already submitted to '{plan.SiteName}' as job {plan.Key} ({record.Arrays.Count()} arrays, {record.Attempts.Count} attempt(s)).",
+                $"Watch it with Get-SwarmJob -Id {plan.Key}; add -Resume to submit only its missing or failed tasks.",
+                SwarmErrorCategory.ResourceExists,
+                plan.Key);
+        }
+        else
+        {
+            // One status query answers both "is anything still running" and "which tasks did not succeed".
+            var status = (await _tracker.QueryAsync(plan.Site, new[] { record }, null, cancellationToken).ConfigureAwait(false))[0];
+            if (!status.IsFinished)
+            {
+                throw new SwarmException(
+                    "JobStillRunning",
+                    $"Job {plan.Key} still has {status.Pending} pending and {status.Running} running tasks; resuming now could run a task twice.",
+                    $"Wait for it (Wait-SwarmJob -Id {plan.Key}) or stop it (Stop-SwarmJob -Id {plan.Key}), then resume.",
+                    SwarmErrorCategory.InvalidOperation,
+                    plan.Key);
+            }
+
+            var selection = status.Tasks.Select(t => t.Task).Order().ToList();
+            if (selection.Count == 0)
+            {
+                return new SubmitResult(record, 0, record.Attempts.Last().Number, $"job {plan.Key}: all {record.TaskCount} tasks succeeded; nothing to resume");
+            }
+
+            attemptPlan = WavePlanner.Plan(plan.Site, plan.Command, plan.Tasks, OptionsOf(plan), plan.MaxArraySize, selection);
+            attempt = NewAttempt(record, attemptPlan);
+            _store.Save(record);
+        }
+
+        var layout = new JobLayout(record.JobRoot, attempt.Number);
+        await StageAsync(attemptPlan, layout, cancellationToken).ConfigureAwait(false);
+        var submitted = await SubmitArraysAsync(attemptPlan, record, attempt, layout, progress, cancellationToken).ConfigureAwait(false);
+        await _shell.WriteFileAsync(layout.JobRoot + "/record.json", JobRecordStore.Serialize(record), cancellationToken).ConfigureAwait(false);
+        return new SubmitResult(record, submitted, attempt.Number,
+            $"job {record.Key}: attempt {attempt.Number} queued {submitted} array(s), {attemptPlan.TaskCount} tasks, in {attempt.Arrays.Select(a => a.Wave).Distinct().Count()} wave(s)");
+    }
+
+    private async Task<int> SubmitArraysAsync(JobPlan plan, JobRecord record, AttemptRecord attempt, JobLayout layout, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var adapter = SchedulerAdapters.For(plan.Scheduler);
+        var submitted = 0;
+        foreach (var array in attempt.Arrays.OrderBy(a => a.Wave).ThenBy(a => a.Index))
+        {
+            if (array.JobId is not null)
+            {
+                continue;
+            }
+
+            var previous = attempt.Arrays.Where(a => a.Wave == array.Wave - 1).ToList();
+            var submission = new ArraySubmission(plan, new PlannedArray(array.Wave, array.Index, array.Offset, array.Count), layout, previous.Select(p => p.JobId!).ToList())
+            {
+                DependsOnArrays = previous.Select(p => p.Index).ToList(),
+            };
+            string jobId;
+            try
+            {
+                var result = await _shell.RunAsync(adapter.BuildSubmit(submission), cancellationToken).ConfigureAwait(false);
+                jobId = adapter.ParseSubmitted(result, submission);
+            }
+            catch (SwarmException error) when (record.Arrays.Any(a => a.JobId is not null))
+            {
+                _store.Save(record);
+                var queued = record.Arrays.Where(a => a.JobId is not null).Select(a => a.JobId!).ToList();
+                throw new SwarmException(
+                    "SubmitIncomplete",
+                    $"Job {record.Key}: {queued.Count} of {record.Arrays.Count()} arrays are queued (ids {string.Join(", ", queued)}); array {array.Index} of wave {array.Wave} failed: {error.Message}",
+                    $"Fix what the scheduler names (or wait if it said 'temporarily'), then run the same Submit-SwarmJob again: it submits only the {record.Arrays.Count(a => a.JobId is null)} arrays not yet queued, never one twice.",
+                    error.Category,
+                    record.Key,
+                    error);
+            }
+
+            array.JobId = jobId;
+            array.Submitted = DateTimeOffset.UtcNow;
+            _store.Save(record);
+            submitted++;
+            progress?.Report($"wave {array.Wave} array {array.Index}: {array.Count} tasks queued as {jobId}");
+        }
+
+        return submitted;
+    }
+
+    private async Task StageAsync(JobPlan plan, JobLayout layout, CancellationToken cancellationToken)
+    {
+        var mkdir = await _shell.RunAsync(
+            new ShellCommand("mkdir", "-p", layout.StatusDirectory, layout.LogDirectory, layout.LocalDirectory, layout.JobRoot + "/results") { Timeout = TimeSpan.FromMinutes(1) },
+            cancellationToken).ConfigureAwait(false);
+        if (!mkdir.Succeeded)
+        {
+            throw new SwarmException(
+                "StagingFailed",
+                $"Could not create {layout.AttemptDirectory} on {_shell.Target}: {mkdir.StandardError.Trim()}",
+                "Check that the site's run root exists and is writable (RunRoot in the site profile).",
+                SwarmErrorCategory.PermissionDenied,
+                layout.AttemptDirectory);
+        }
+
+        await _shell.WriteFileAsync(layout.TaskFile, TaskFileFormat.Write(plan.Tasks, plan.Selection), cancellationToken).ConfigureAwait(false);
+        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken).ConfigureAwait(false);
+        if (plan.Scheduler == SchedulerKind.Local)
+        {
+            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static JobPlanOptions OptionsOf(JobPlan plan) => new()
+    {
+        MaxConcurrentJobs = plan.MaxConcurrentJobs,
+        Throttle = plan.Throttle,
+        Walltime = plan.Walltime,
+        Queue = plan.Queue,
+        Account = plan.Account,
+        Resources = plan.Resources,
+    };
+
+    private static JobRecord NewRecord(JobPlan plan) => new()
+    {
+        Key = plan.Key,
+        Site = plan.SiteName,
+        Scheduler = plan.Scheduler,
+        Command = plan.Command.ToList(),
+        TaskCount = plan.Tasks.Count,
+        ParameterNames = plan.Tasks.ParameterNames.ToList(),
+        TaskSetFingerprint = plan.Tasks.Fingerprint,
+        JobRoot = JobLayout.JobRootFor(plan.Site.RunRoot, plan.Key),
+        Created = DateTimeOffset.UtcNow,
+    };
+
+    private static AttemptRecord NewAttempt(JobRecord record, JobPlan plan)
+    {
+        var attempt = new AttemptRecord
+        {
+            Number = record.Attempts.Count + 1,
+            Created = DateTimeOffset.UtcNow,
+            Selection = plan.Selection?.ToList(),
+            Throttle = plan.Throttle,
+        };
+        attempt.Arrays = plan.Arrays.Select(a => new ArrayRecord
+        {
+            Attempt = attempt.Number,
+            Wave = a.Wave,
+            Index = a.Index,
+            Offset = a.Offset,
+            Count = a.Count,
+        }).ToList();
+        record.Attempts.Add(attempt);
+        return attempt;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Security.Cryptography;
+using System.Text;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Scheduler;
+
+/// <summary>
+/// Splits tasks into arrays no larger than the array limit and groups arrays into waves no larger than
+/// the concurrent-jobs limit. Pure arithmetic over counts: planning a million tasks allocates one small
+/// record per array, never one per task.
+/// </summary>
+public static class WavePlanner
+{
+    /// <summary>Array sizes used when neither option, profile nor scheduler says (each scheduler's stock default).</summary>
+    public static int DefaultMaxArraySize(SchedulerKind kind) => kind switch
+    {
+        SchedulerKind.Slurm => 1000,   // MaxArraySize=1001 allows indices 0..1000; we use 1..N
+        SchedulerKind.Sge => 75000,    // max_aj_tasks
+        SchedulerKind.Pbs => 10000,    // max_array_size
+        _ => int.MaxValue,             // the local pool has no array limit
+    };
+
+    public static JobPlan Plan(
+        SiteProfile site,
+        IReadOnlyList<string> command,
+        TaskSet tasks,
+        JobPlanOptions? options = null,
+        int? schedulerMaxArraySize = null,
+        IReadOnlyList<long>? selection = null)
+    {
+        options ??= new JobPlanOptions();
+        if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
+        {
+            throw new SwarmException(
+                "CommandEmpty",
+                "No command was given to run for each task.",
+                "Give the program and its arguments, e.g. -Command python, train.py (each task gets its parameters as SWARM_KW_<NAME>).",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
+        var taskCount = selection?.Count ?? tasks.Count;
+        if (taskCount == 0)
+        {
+            throw new SwarmException(
+                "TaskSetEmpty",
+                "There are no tasks to plan (the selection is empty).",
+                "Nothing to resubmit: every task already succeeded.",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
+        var (arraySize, source) = ResolveArraySize(site, options, schedulerMaxArraySize);
+        var concurrent = Positive(options.MaxConcurrentJobs ?? site.Limits.MaxConcurrentJobs, "MaxConcurrentJobs");
+        var throttle = Positive(options.Throttle, "Throttle");
+        CheckWalltime(site, options.Walltime);
+
+        var arraysPerWave = concurrent ?? int.MaxValue;
+        var waves = new List<PlannedWave>();
+        var current = new List<PlannedArray>();
+        var arrayIndex = 0;
+        for (long offset = 0; offset < taskCount; offset += arraySize)
+        {
+            if (current.Count == arraysPerWave)
+            {
+                waves.Add(new PlannedWave(waves.Count, current));
+                current = new List<PlannedArray>();
+            }
+
+            var size = (int)Math.Min(arraySize, taskCount - offset);
+            current.Add(new PlannedArray(waves.Count, arrayIndex++, offset, size));
+        }
+
+        waves.Add(new PlannedWave(waves.Count, current));
+
+        return new JobPlan
+        {
+            Site = site,
+            Command = command.ToArray(),
+            Tasks = tasks,
+            Selection = selection,
+            TaskCount = taskCount,
+            MaxArraySize = arraySize,
+            MaxArraySizeSource = source,
+            MaxConcurrentJobs = concurrent,
+            Throttle = throttle,
+            Walltime = options.Walltime,
+            Queue = options.Queue ?? site.Queue,
+            Account = options.Account ?? site.Account,
+            Resources = options.Resources.ToArray(),
+            Waves = waves,
+            EstimatedWallClock = Estimate(site, waves, throttle, options.TaskDuration),
+            Key = KeyOf(site, command, tasks),
+        };
+    }
+
+    /// <summary>The job record key: site, argv and task set, hashed. Same sweep, same key.</summary>
+    public static string KeyOf(SiteProfile site, IReadOnlyList<string> command, TaskSet tasks)
+    {
+        var text = new StringBuilder("swarm-job-v1\0").Append(site.Name).Append('\0');
+        foreach (var word in command)
+        {
+            text.Append(word.Length).Append(':').Append(word).Append('\0');
+        }
+
+        text.Append(tasks.Fingerprint);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return Convert.ToHexString(hash, 0, 8).ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// A lower bound: each wave starts when the previous ends; inside a wave every array runs
+    /// ceil(count / throttle) rounds of one task duration (the local pool shares one throttle across
+    /// the wave). Queue wait is unknown and not included.
+    /// </summary>
+    private static TimeSpan? Estimate(SiteProfile site, List<PlannedWave> waves, int? throttle, TimeSpan? taskDuration)
+    {
+        if (taskDuration is not { } duration)
+        {
+            return null;
+        }
+
+        if (duration <= TimeSpan.Zero)
+        {
+            throw new SwarmException(
+                "TaskDurationInvalid",
+                $"The task duration {duration} is not positive.",
+                "Give how long one task runs, e.g. -TaskDuration 00:10:00.",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
+        long rounds = 0;
+        foreach (var wave in waves)
+        {
+            if (site.Scheduler == SchedulerKind.Local)
+            {
+                var pool = throttle ?? Environment.ProcessorCount;
+                rounds += wave.Arrays.Max(a => CeilDiv(a.Count, pool));
+            }
+            else
+            {
+                rounds += wave.Arrays.Max(a => CeilDiv(a.Count, throttle ?? a.Count));
+            }
+        }
+
+        return TimeSpan.FromTicks(checked(duration.Ticks * rounds));
+    }
+
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
+
+    private static (int Size, string Source) ResolveArraySize(SiteProfile site, JobPlanOptions options, int? fromScheduler)
+    {
+        if (options.MaxArraySize is { } asked)
+        {
+            return (Positive(asked, "MaxArraySize")!.Value, "-MaxArraySize");
+        }
+
+        if (site.Limits.MaxArraySize is { } profile)
+        {
+            return (Positive(profile, "MaxArraySize")!.Value, "profile");
+        }
+
+        if (fromScheduler is > 0)
+        {
+            return (fromScheduler.Value, "scheduler");
+        }
+
+        return (DefaultMaxArraySize(site.Scheduler), "default");
+    }
+
+    private static void CheckWalltime(SiteProfile site, TimeSpan? walltime)
+    {
+        if (walltime is not { } asked)
+        {
+            return;
+        }
+
+        if (asked <= TimeSpan.Zero)
+        {
+            throw new SwarmException(
+                "WalltimeInvalid",
+                $"The walltime {asked} is not positive.",
+                "Give a walltime such as -Walltime 02:00:00.",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
+        if (site.Limits.MaxWalltime is { } max && asked > max)
+        {
+            throw new SwarmException(
+                "WalltimeExceedsSiteLimit",
+                $"The requested walltime {SchedulerTime.Format(asked)} is over site '{site.Name}''s maximum of {SchedulerTime.Format(max)}.",
+                $"Ask for {SchedulerTime.Format(max)} or less (split long tasks, or checkpoint and resume), or use a site or queue that allows longer jobs.",
+                SwarmErrorCategory.InvalidArgument,
+                site.Name);
+        }
+    }
+
+    private static int? Positive(int? value, string name)
+    {
+        if (value is < 1)
+        {
+            throw new SwarmException(
+                "PlanLimitInvalid",
+                $"{name} is {value}; it must be 1 or more.",
+                $"Give -{name} a positive number, or leave it out to use the site's limit.",
+                SwarmErrorCategory.InvalidArgument,
+                name);
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using SwarmPS.Engine.Scheduler;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Tests.Scheduler;
+
+/// <summary>WhatIf, records, wait timeout and cancellation, on the real local pool.</summary>
+public sealed class JobLifecycleTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("swarm-life-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private JobRecordStore Store => new(Path.Combine(_root, ".swarm"));
+
+    private SiteProfile Site(SchedulerKind kind = SchedulerKind.Local) => new() { Name = "life", Scheduler = kind, RunRoot = Path.Combine(_root, "runs") };
+
+    [Fact]
+    public void WhatIf_lists_the_exact_commands_with_placeholders_and_writes_nothing()
+    {
+        var plan = WavePlanner.Plan(Site(SchedulerKind.Slurm), new[] { "python", "train.py" }, TaskSet.Product(new[] { TaskAxis.Seeds(5) }),
+            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 2, Throttle = 3 });
+        var shell = new CountingShell(LocalShell.Instance);
+
+        var lines = new JobSubmitter(shell, Store).Describe(plan);
+
+        Assert.Equal(4, lines.Count);
+        Assert.StartsWith("sbatch --parsable --array=1-2%3", lines[1]);
+        Assert.Contains("--dependency=afterany:{0.0}:{0.1}", lines[3]);
+        Assert.Empty(shell.Commands);
+        Assert.False(Directory.Exists(Path.Combine(_root, ".swarm")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "runs")));
+    }
+
+    [Fact]
+    public async Task The_record_is_in_the_repository_and_on_the_site_and_survives_a_reload()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }));
+        await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
+
+        var local = Store.Get(plan.Key);
+        var remote = Path.Combine(local.JobRoot, "record.json");
+
+        Assert.True(File.Exists(remote));
+        Assert.Equal(plan.Key, local.Key);
+        Assert.Equal(new[] { "seed" }, local.ParameterNames);
+        Assert.NotNull(local.Arrays.Single().JobId);
+        Assert.Single(Store.List());
+        Assert.Equal("JobNotFound", Assert.Throws<SwarmException>(() => Store.Get("0000000000000000")).ErrorId);
+        await new JobWaiter(new JobTracker(LocalShell.Instance, Store)).WaitAsync(plan.Site, new[] { local }, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_damaged_record_is_named_with_the_fix()
+    {
+        Directory.CreateDirectory(Store.Directory);
+        File.WriteAllText(Store.PathOf("badbadbadbadbad0"), "{ not json");
+
+        var error = Assert.Throws<SwarmException>(() => Store.Get("badbadbadbadbad0"));
+
+        Assert.Equal("JobRecordInvalid", error.ErrorId);
+        Assert.Contains("record.json", error.Remediation);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Wait_times_out_with_counts_and_stops_promptly_on_cancel()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "sleep", "30" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }), new JobPlanOptions { Throttle = 1 });
+        await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
+        var record = Store.Get(plan.Key);
+        var waiter = new JobWaiter(new JobTracker(LocalShell.Instance, Store));
+        try
+        {
+            var timeout = await Assert.ThrowsAsync<SwarmException>(() =>
+                waiter.WaitAsync(plan.Site, new[] { record }, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(1)));
+            Assert.Equal("WaitTimeout", timeout.ErrorId);
+            Assert.Contains(plan.Key, timeout.Message);
+
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                waiter.WaitAsync(plan.Site, new[] { record }, TimeSpan.FromSeconds(30), null, null, stop.Token));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"cancel took {clock.Elapsed}");
+        }
+        finally
+        {
+            await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
+        }
+    }
+
+    [Fact]
+    public void A_remote_site_without_a_registered_remote_shell_is_named()
+    {
+        var site = Site() with { Ssh = new SshSettings { Host = "login.example.org" } };
+
+        var error = Assert.Throws<SwarmException>(() => SiteShellFactory.For(site));
+
+        Assert.Equal("RemoteShellUnavailable", error.ErrorId);
+        Assert.Same(LocalShell.Instance, SiteShellFactory.For(Site()));
+    }
+}
