@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
@@ -30,8 +30,8 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
 
         foreach (var group in records.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
         {
-            var site = SiteLookup.Resolve(group.Key);
-            var tracker = new JobTracker(SiteShellFactory.For(site), store);
+            var site = SiteCatalog.Default.Get(group.Key);
+            var tracker = new JobTracker(SiteShell.For(site), store);
             var jobs = Await(_ => tracker.QueryAsync(site, group.ToList(), Task, StopToken));
             foreach (var job in jobs)
             {

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
@@ -49,7 +49,7 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var site = SiteLookup.Resolve(Site);
+        var site = SiteCatalog.Default.Get(Site);
         var bound = MyInvocation.BoundParameters;
         var options = new JobPlanOptions
         {
@@ -67,7 +67,7 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
         int? limit = null;
         if (options.MaxArraySize is null && site.Limits.MaxArraySize is null)
         {
-            limit = Await(_ => JobSubmitter.AskArrayLimitAsync(site, SiteShellFactory.For(site), StopToken));
+            limit = Await(_ => JobSubmitter.AskArrayLimitAsync(site, SiteShell.For(site), StopToken));
         }
 
         WriteObject(WavePlanner.Plan(site, Command, Tasks, options, limit));

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
@@ -36,8 +36,8 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
         var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
         foreach (var group in _approved.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
         {
-            var site = SiteLookup.Resolve(group.Key);
-            var shell = SiteShellFactory.For(site);
+            var site = SiteCatalog.Default.Get(group.Key);
+            var shell = SiteShell.For(site);
             var cancelled = Await(_ => new JobCanceller(shell).CancelAsync(site, group.ToList(), StopToken));
             WriteLandmark($"[site {site.Name}] cancel sent for {cancelled.Count} array job(s)");
             WriteObject(Await(_ => new JobTracker(shell, store).QueryAsync(site, group.ToList(), null, StopToken)), enumerateCollection: true);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
@@ -17,7 +18,7 @@ public sealed class SubmitSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var shell = SiteShellFactory.For(Plan.Site);
+        var shell = SiteShell.For(Plan.Site);
         var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
         var submitter = new JobSubmitter(shell, store);
 

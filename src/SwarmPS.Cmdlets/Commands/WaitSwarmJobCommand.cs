@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using SwarmPS.Cmdlets.Scheduler;
+using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
@@ -33,8 +33,8 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
         {
             foreach (var group in _ids.Distinct().Select(store.Get).GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
             {
-                var site = SiteLookup.Resolve(group.Key);
-                var waiter = new JobWaiter(new JobTracker(SiteShellFactory.For(site), store));
+                var site = SiteCatalog.Default.Get(group.Key);
+                var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store));
                 var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
                     writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
                 WriteObject(jobs, enumerateCollection: true);

@@ -97,15 +97,4 @@ public sealed class JobLifecycleTests : IDisposable
             await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
         }
     }
-
-    [Fact]
-    public void A_remote_site_without_a_registered_remote_shell_is_named()
-    {
-        var site = Site() with { Ssh = new SshSettings { Host = "login.example.org" } };
-
-        var error = Assert.Throws<SwarmException>(() => SiteShellFactory.For(site));
-
-        Assert.Equal("RemoteShellUnavailable", error.ErrorId);
-        Assert.Same(LocalShell.Instance, SiteShellFactory.For(Site()));
-    }
 }
