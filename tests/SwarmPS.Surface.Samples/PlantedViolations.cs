@@ -40,6 +40,16 @@ public sealed class StartSwarmRecklessCommand : PSCmdlet
     public string Name { get; set; } = "";
 }
 
+/// <summary>PLANTED ShouldProcessWhenChangingState: Start always changes state; [ChangesNothing] cannot excuse it.</summary>
+[Cmdlet(VerbsLifecycle.Start, "SwarmPretender")]
+[OutputType(typeof(SampleRecord))]
+[ChangesNothing("claims to be harmless, but it is a Start cmdlet")]
+public sealed class StartSwarmPretenderCommand : PSCmdlet
+{
+    [Parameter]
+    public string Name { get; set; } = "";
+}
+
 /// <summary>PLANTED ClassNamedAfterCommand: should be GetSwarmMisnamedCommand.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmMisnamed")]
 [OutputType(typeof(SampleRecord))]

@@ -33,3 +33,13 @@ public sealed class StopSwarmSampleCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 }
+
+/// <summary>A New cmdlet that only builds an object in memory, declared so: needs no ShouldProcess.</summary>
+[Cmdlet(VerbsCommon.New, "SwarmSampleShape")]
+[OutputType(typeof(SampleRecord))]
+[ChangesNothing("builds a record in memory")]
+public sealed class NewSwarmSampleShapeCommand : PSCmdlet
+{
+    [Parameter]
+    public string Name { get; set; } = "";
+}

@@ -18,7 +18,7 @@ public sealed class BrokenSampleTests
     [Fact]
     public void All_sample_cmdlets_are_read()
     {
-        Assert.Equal(14, Samples.Value.Cmdlets.Count);
+        Assert.Equal(16, Samples.Value.Cmdlets.Count);
         var stop = Samples.Value.Cmdlets.Single(cmdlet => cmdlet.Name == "Stop-SwarmSample");
         Assert.True(stop.SupportsShouldProcess);
         Assert.Equal(new[] { "ById", "ByName" }, stop.NamedParameterSets);
@@ -44,6 +44,7 @@ public sealed class BrokenSampleTests
     [Fact]
     public void ShouldProcess_rule_reports_the_state_changing_cmdlet_without_it() => AssertReports(
         SurfaceRules.ShouldProcessWhenChangingState,
+        "Start-SwarmPretender: verb 'Start' always changes state, so [ChangesNothing] cannot excuse it",
         "Start-SwarmReckless: verb 'Start' changes state but the cmdlet lacks SupportsShouldProcess.");
 
     [Fact]

@@ -62,7 +62,7 @@ public sealed class ParameterSetRuleTests
         SurfaceRules.ParameterSetProblems(cmdlet);
 
     private static CmdletSurface Cmdlet(string? defaultSet, params ParameterSurface[] parameters) =>
-        new("Get", "SwarmThing", "GetSwarmThingCommand", "Samples.GetSwarmThingCommand", false, defaultSet,
+        new("Get", "SwarmThing", "GetSwarmThingCommand", "Samples.GetSwarmThingCommand", false, false, defaultSet,
             Array.Empty<OutputTypeSurface>(), parameters);
 
     private static ParameterSurface Parameter(string name, params (string Set, bool Mandatory)[] sets) =>

@@ -6,6 +6,7 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>New-SwarmJobPlan: splits a task set into arrays and waves for one site. Plans only; submits nothing.</summary>
 [Cmdlet(VerbsCommon.New, "SwarmJobPlan")]
+[ChangesNothing("Plans arrays and waves in memory (at most a read-only query of the scheduler's array limit); Submit-SwarmJob does the submitting.")]
 [OutputType(typeof(JobPlan))]
 public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
 {

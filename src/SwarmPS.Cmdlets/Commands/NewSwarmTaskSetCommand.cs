@@ -7,6 +7,7 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>New-SwarmTaskSet: a sweep's tasks from axes, ranges, an explicit list and seeds.</summary>
 [Cmdlet(VerbsCommon.New, "SwarmTaskSet")]
+[ChangesNothing("Builds a task set in memory; nothing is written or submitted until Submit-SwarmJob.")]
 [OutputType(typeof(TaskSet))]
 public sealed class NewSwarmTaskSetCommand : SwarmCmdlet
 {

@@ -22,7 +22,9 @@
         'Get-SwarmSilent'
         'Get-SwarmUndocumented'
         'Get-WidgetReport'
+        'New-SwarmSampleShape'
         'Set-SwarmToggle'
+        'Start-SwarmPretender'
         'Stop-SwarmSample'
         'Start-SwarmReckless'
     )

@@ -65,6 +65,7 @@ public static class CmdletReader
             type.Name,
             type.FullName!,
             NamedArgument(cmdlet, "SupportsShouldProcess") is true,
+            type.GetCustomAttributesData().Any(attribute => attribute.AttributeType.Name == "ChangesNothingAttribute"),
             NamedArgument(cmdlet, "DefaultParameterSetName") as string,
             outputTypes,
             ReadParameters(type));

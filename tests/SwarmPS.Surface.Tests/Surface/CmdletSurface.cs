@@ -7,6 +7,7 @@ public sealed record CmdletSurface(
     string ClassName,
     string TypeFullName,
     bool SupportsShouldProcess,
+    bool DeclaresChangesNothing,
     string? DefaultParameterSetName,
     IReadOnlyList<OutputTypeSurface> OutputTypes,
     IReadOnlyList<ParameterSurface> Parameters)

@@ -55,9 +55,20 @@ public static class SurfaceRules
         .ToList();
 
     /// <summary>A cmdlet whose verb changes state (see <see cref="ApprovedVerbs"/>) honours -WhatIf and -Confirm.</summary>
+    /// <summary>The verbs the issue names as state-changing without exception: no [ChangesNothing] for them.</summary>
+    private static readonly HashSet<string> AlwaysChangesState = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Start", "Stop", "Send", "Submit", "Write", "Remove", "Clear", "Publish", "Set", "Register", "Unregister",
+    };
+
     public static IReadOnlyList<string> ShouldProcessWhenChangingState(ModuleSurface module) => module.Cmdlets
         .Where(cmdlet => ApprovedVerbs.Find(cmdlet.Verb) is { ChangesState: true } && !cmdlet.SupportsShouldProcess)
-        .Select(cmdlet => $"{cmdlet.Name}: verb '{cmdlet.Verb}' changes state but the cmdlet lacks SupportsShouldProcess. Fix: [Cmdlet(..., SupportsShouldProcess = true)] and call ShouldProcess on the pipeline thread before the work.")
+        .Select(cmdlet => cmdlet.DeclaresChangesNothing && !AlwaysChangesState.Contains(cmdlet.Verb)
+            ? null
+            : cmdlet.DeclaresChangesNothing
+                ? $"{cmdlet.Name}: verb '{cmdlet.Verb}' always changes state, so [ChangesNothing] cannot excuse it from SupportsShouldProcess. Fix: [Cmdlet(..., SupportsShouldProcess = true)] and call ShouldProcess before the work."
+                : $"{cmdlet.Name}: verb '{cmdlet.Verb}' changes state but the cmdlet lacks SupportsShouldProcess. Fix: [Cmdlet(..., SupportsShouldProcess = true)] and call ShouldProcess on the pipeline thread before the work, or, for a cmdlet that only builds objects in memory, [ChangesNothing(\"why\")].")
+        .OfType<string>()
         .ToList();
 
     /// <summary>The class is VerbNounCommand, so the file for Start-SwarmSite is easy to find.</summary>
