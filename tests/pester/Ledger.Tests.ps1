@@ -64,6 +64,16 @@ Describe 'Runs and the ledger' {
         (Get-SwarmLedger -Status complete).Id | Should -Contain $run.Id
     }
 
+    It 'lists runs by status and reads one by id with Get-SwarmRun' {
+        $done = New-SwarmRun -Statepoint @{ lr = 0.4 }
+        $open = New-SwarmRun -Statepoint @{ lr = 0.5 }
+        Set-SwarmRunStatus -Id $done.Id -Status complete | Out-Null
+        (Get-SwarmRun -Id $open.Id).Id | Should -Be $open.Id
+        (Get-SwarmRun -Status complete).Id | Should -Contain $done.Id
+        (Get-SwarmRun -Status complete).Id | Should -Not -Contain $open.Id
+        { Get-SwarmRun -Id ('0' * 32) -ErrorAction Stop } | Should -Throw -ErrorId 'RunNotFound,SwarmPS.Cmdlets.GetSwarmRunCommand'
+    }
+
     It 'refuses leaving a terminal status' {
         $run = New-SwarmRun -Statepoint @{ lr = 0.3 }
         Set-SwarmRunStatus -Id $run.Id -Status failed | Out-Null

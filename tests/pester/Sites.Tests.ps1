@@ -2,7 +2,7 @@
 # Acceptance tests for the sites pillar, run in a fresh pwsh against the built module:
 #   pwsh -c 'Invoke-Pester ./tests/pester/Sites.Tests.ps1 -Output Detailed'
 # The remote cases use the real sshd from tests/infra/start-sshd.sh (127.0.0.1, port $env:SSHD_PORT or 2222).
-# Site profiles are written as YAML under a TestDrive XDG_CONFIG_HOME, in the schema of docs/site-profiles.md.
+# Site profiles are written as YAML under a TestDrive XDG_CONFIG_HOME, in the schema of docs/sites.md.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
@@ -68,6 +68,46 @@ AfterAll {
     $env:XDG_CONFIG_HOME = $script:savedConfigHome
     $env:XDG_CACHE_HOME = $script:savedCacheHome
     Remove-Module SwarmPS -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-SwarmSite' {
+    It 'lists the built-in sites and the user profiles, sorted' {
+        $names = (Get-SwarmSite).Name
+        foreach ($name in 'aurora', 'crux', 'hoffman2', 'local', 'perlmutter', 'polaris', 'pester-local', 'pester-ssh') {
+            $names | Should -Contain $name
+        }
+        $names | Should -Be ($names | Sort-Object -CaseSensitive)
+    }
+
+    It 'selects by wildcard' {
+        (Get-SwarmSite -Name 'pester-*').Name | Should -Be @('pester-local', 'pester-ssh')
+    }
+
+    It 'shows a template as not ready, with the variables to set' {
+        $saved = $env:ALCF_USER, $env:ALCF_SSH_USER
+        $env:ALCF_USER = $null; $env:ALCF_SSH_USER = $null
+        try {
+            $polaris = Get-SwarmSite -Name polaris
+            $polaris.Ready | Should -BeFalse
+            $polaris.Problem | Should -Match 'ALCF_SSH_USER or ALCF_USER'
+        }
+        finally { $env:ALCF_USER, $env:ALCF_SSH_USER = $saved }
+    }
+
+    It 'lets a user profile replace the built-in of the same name' {
+        New-SiteFile 'perlmutter' "scheduler: slurm`nrun_root: $TestDrive/pm`nssh:`n  host: pm.example`n  user: bob`n"
+        try {
+            $site = Get-SwarmSite -Name perlmutter
+            $site.Ready | Should -BeTrue
+            $site.LoginHost | Should -Be 'pm.example'
+            $site.Source | Should -BeLike '*perlmutter.yaml'
+        }
+        finally { Remove-Item (Join-Path $script:sites 'perlmutter.yaml') }
+    }
+
+    It 'names the nearest site for a typo' {
+        { Get-SwarmSite -Name polars -ErrorAction Stop } | Should -Throw -ErrorId 'SiteNotFound,SwarmPS.Cmdlets.GetSwarmSiteCommand'
+    }
 }
 
 Describe 'Test-SwarmSite surface' {
