@@ -5,7 +5,14 @@ using SwarmPS.Engine.Sites;
 
 // Scheduler benchmarks: planning cost, status calls and parse time for 10,000 tracked tasks, and the
 // time to submit 100 arrays, against the local SLURM started by tests/infra/start-slurm.sh.
-// Run: dotnet run -c Release --project bench/SwarmPS.Bench.Scheduler
+// Run: dotnet run -c Release --project bench/SwarmPS.Bench.Scheduler [-- --ledger-tasks N]
+
+// Only the ledger figures: dotnet run ... -- --ledger-tasks 100000
+if (args is ["--ledger-tasks", var ledgerTasks])
+{
+    LedgerRuns(int.Parse(ledgerTasks));
+    return 0;
+}
 
 var slurmConf = Environment.GetEnvironmentVariable("SLURM_CONF") ?? "/tmp/swarmps-infra/slurm/slurm.conf";
 Environment.SetEnvironmentVariable("SLURM_CONF", slurmConf);
@@ -21,6 +28,8 @@ foreach (var n in new[] { 10_000, 100_000, 1_000_000 })
 {
     Plan(n, print: true);
 }
+
+LedgerRuns(100_000);
 
 if (!File.Exists(slurmConf))
 {
@@ -90,5 +99,69 @@ static void Plan(int n, bool print = false)
     if (print)
     {
         Console.WriteLine($"| {n:N0} | {ms:F2} | {mb:F2} | {plan.ArrayCount} |");
+    }
+}
+
+// ---- Ledger side of a sweep: one run per task in .swarm/runs.db, as Submit/Get/Wait-SwarmJob write them.
+static void LedgerRuns(int n)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Ledger runs for a sweep of {n:N0} tasks (arrays of 1000; SQLite in a temp git-less repository)");
+    var repo = Directory.CreateTempSubdirectory("swarm-bench-ledger-").FullName;
+    try
+    {
+        SwarmPS.Engine.Ledger.RepositoryInitializer.Initialize(repo, "bench");
+        var tasks = TaskSet.Product(new[] { TaskAxis.Seeds(n, name: "seed"), TaskAxis.Of("lr", new object[] { "0.01" }) });
+        var record = new JobRecord { Key = "benchjob", Command = new() { "python", "train.py" }, TaskCount = n };
+        var attempt = new AttemptRecord { Number = 1 };
+        for (var a = 0; a * 1000 < n; a++)
+        {
+            attempt.Arrays.Add(new ArrayRecord { Attempt = 1, Index = a, Offset = a * 1000, Count = Math.Min(1000, n - a * 1000), JobId = a.ToString() });
+        }
+
+        record.Attempts.Add(attempt);
+        Console.WriteLine("| step | time (s) |");
+        Console.WriteLine("|---|---:|");
+        var clock = Stopwatch.StartNew();
+        using var recorder = LedgerRunRecorder.Open(repo);
+        recorder.AttemptPlanned(record, attempt, tasks);
+        Console.WriteLine($"| create {n:N0} runs (submit, one transaction) | {clock.Elapsed.TotalSeconds:F2} |");
+        clock.Restart();
+        foreach (var array in attempt.Arrays)
+        {
+            recorder.ArrayQueued(record, attempt, array);
+        }
+
+        Console.WriteLine($"| queue them ({attempt.Arrays.Count} arrays accepted, one transaction each) | {clock.Elapsed.TotalSeconds:F2} |");
+        clock.Restart();
+        foreach (var array in attempt.Arrays)
+        {
+            recorder.TasksObserved(record, attempt, array, Enumerable.Repeat(SwarmTaskState.Running, array.Count).ToList());
+        }
+
+        Console.WriteLine($"| all seen running (one poll) | {clock.Elapsed.TotalSeconds:F2} |");
+        clock.Restart();
+        foreach (var array in attempt.Arrays)
+        {
+            recorder.TasksObserved(record, attempt, array, Enumerable.Repeat(SwarmTaskState.Running, array.Count).ToList());
+        }
+
+        Console.WriteLine($"| the next poll, nothing new | {clock.Elapsed.TotalSeconds:F2} |");
+        clock.Restart();
+        foreach (var array in attempt.Arrays)
+        {
+            recorder.TasksObserved(record, attempt, array, Enumerable.Range(0, array.Count).Select(i => i % 10 == 0 ? SwarmTaskState.Failed : SwarmTaskState.Succeeded).ToList());
+        }
+
+        var entries = Directory.EnumerateFiles(Path.Combine(repo, ".swarm", "ledger"), "*.json").Count();
+        Console.WriteLine($"| all ended (complete/failed) and promoted: {entries:N0} ledger entries | {clock.Elapsed.TotalSeconds:F2} |");
+        foreach (var note in recorder.TakeNotes())
+        {
+            Console.WriteLine("note: " + note);
+        }
+    }
+    finally
+    {
+        Directory.Delete(repo, recursive: true);
     }
 }

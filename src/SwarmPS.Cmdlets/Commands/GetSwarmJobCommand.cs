@@ -21,28 +21,42 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         var records = Id is { Length: > 0 } ? Id.Select(store.Get).ToList() : store.List().ToList();
         if (Site is not null)
         {
             records = records.Where(r => string.Equals(r.Site, Site, StringComparison.OrdinalIgnoreCase)).ToList();
         }
 
-        foreach (var group in records.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+        // Tasks the query finds running or ended move their runs in the run store (and ended ones to the ledger).
+        using var recorder = LedgerRunRecorder.Open(here);
+        try
         {
-            var site = SiteCatalog.Default.Get(group.Key);
-            var tracker = new JobTracker(SiteShell.For(site), store);
-            var jobs = Await(_ => tracker.QueryAsync(site, group.ToList(), Task, StopToken));
-            foreach (var job in jobs)
+            foreach (var group in records.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
             {
-                if (Task is null)
+                var site = SiteCatalog.Default.Get(group.Key);
+                var tracker = new JobTracker(SiteShell.For(site), store, sink: recorder);
+                var jobs = Await(_ => tracker.QueryAsync(site, group.ToList(), Task, StopToken));
+                foreach (var job in jobs)
                 {
-                    WriteObject(job);
+                    if (Task is null)
+                    {
+                        WriteObject(job);
+                    }
+                    else
+                    {
+                        WriteObject(job.Tasks, enumerateCollection: true);
+                    }
                 }
-                else
-                {
-                    WriteObject(job.Tasks, enumerateCollection: true);
-                }
+            }
+        }
+        finally
+        {
+            // Only problems: a job tracked outside a repository is normal for Get-SwarmJob and not worth a warning each call.
+            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
+            {
+                WriteWarning(note);
             }
         }
     });

@@ -16,7 +16,7 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord()
     {
-        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.Path) ?? SessionState.Path.CurrentFileSystemLocation.Path);
         foreach (var id in Id)
         {
             // Ask on the pipeline thread, one job at a time; cancel the approved ones together at the end.
@@ -33,7 +33,7 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
-        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.Path) ?? SessionState.Path.CurrentFileSystemLocation.Path);
         foreach (var group in _approved.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
         {
             var site = SiteCatalog.Default.Get(group.Key);

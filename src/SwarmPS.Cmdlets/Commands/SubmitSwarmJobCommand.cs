@@ -19,20 +19,35 @@ public sealed class SubmitSwarmJobCommand : SwarmCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var shell = SiteShell.For(Plan.Site);
-        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
-        var submitter = new JobSubmitter(shell, store);
+        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        var describer = new JobSubmitter(shell, store);
 
         // -WhatIf prints these exact commands and submits nothing.
-        var commands = submitter.Describe(Plan);
+        var commands = describer.Describe(Plan);
         var description = $"Submit job {Plan.Key} to site '{Plan.SiteName}' ({Plan.TaskCount} tasks, {Plan.ArrayCount} arrays, {Plan.WaveCount} waves):\n" + string.Join("\n", commands);
         if (!ShouldProcess(description, $"Submit {Plan.TaskCount} tasks to '{Plan.SiteName}'?", "Submit-SwarmJob"))
         {
             return;
         }
 
-        var result = Await(writer => submitter.SubmitAsync(Plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
-        WriteLandmark($"[site {Plan.SiteName}] {result.Summary}");
-        var job = Await(_ => new JobTracker(shell, store).QueryAsync(Plan.Site, new[] { result.Record }, null, StopToken));
-        WriteObject(job[0]);
+        // One run per task in the repository's run store; without a repository the submit goes on with a warning.
+        using var recorder = LedgerRunRecorder.Open(here);
+        var tracker = new JobTracker(shell, store, sink: recorder);
+        var submitter = new JobSubmitter(shell, store, tracker, recorder);
+        try
+        {
+            var result = Await(writer => submitter.SubmitAsync(Plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
+            WriteLandmark($"[site {Plan.SiteName}] {result.Summary}");
+            var job = Await(_ => tracker.QueryAsync(Plan.Site, new[] { result.Record }, null, StopToken));
+            WriteObject(job[0]);
+        }
+        finally
+        {
+            foreach (var note in recorder.TakeNotes())
+            {
+                WriteWarning(note);
+            }
+        }
     });
 }

@@ -27,14 +27,17 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
-        var store = JobRecordStore.ForRepository(SessionState.Path.CurrentFileSystemLocation.Path);
+        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        using var recorder = LedgerRunRecorder.Open(here);
         var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? Timeout : (TimeSpan?)null;
         try
         {
             foreach (var group in _ids.Distinct().Select(store.Get).GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
             {
                 var site = SiteCatalog.Default.Get(group.Key);
-                var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store));
+                // Each poll moves the runs of the tasks it sees running or ended (ended ones reach the ledger).
+                var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store, sink: recorder));
                 var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
                     writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
                 WriteObject(jobs, enumerateCollection: true);
@@ -42,6 +45,11 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
         }
         finally
         {
+            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
+            {
+                WriteWarning(note);
+            }
+
             WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", "done") { RecordType = ProgressRecordType.Completed });
         }
     });

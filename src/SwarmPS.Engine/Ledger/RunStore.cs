@@ -11,9 +11,16 @@ namespace SwarmPS.Engine.Ledger;
 /// Every status change goes through <see cref="SetStatus"/>; a terminal one promotes the run to the
 /// ledger after the status is committed, so a failed promotion never loses the status.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
-    private const int StoreSchemaVersion = 1;
+    private const int StoreSchemaVersion = 2;
+
+    /// <summary>What every status change writes; the stamps come from <see cref="Stamps"/>.</summary>
+    private const string UpdateStatusSql = """
+        UPDATE runs SET status = $status, started_at = $started, ended_at = $ended, wall_seconds = $wall,
+            code_commit = COALESCE($commit, code_commit), code_dirty = COALESCE($dirty, code_dirty)
+        WHERE id = $id;
+        """;
 
     private readonly SqliteConnection _connection;
     private readonly RunStoreOptions _options;
@@ -145,6 +152,21 @@ public sealed class RunStore : IDisposable
                 """, transaction);
         }
 
+        if (version < 2)
+        {
+            // Which run each task of a scheduler job attempt is (Submit-SwarmJob); see RunStore.JobTasks.cs.
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS job_tasks (
+                    job TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    task INTEGER NOT NULL,
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    PRIMARY KEY (job, attempt, task)
+                ) WITHOUT ROWID;
+                PRAGMA user_version = 2;
+                """, transaction);
+        }
+
         transaction.Commit();
     }
 
@@ -225,31 +247,9 @@ public sealed class RunStore : IDisposable
                 return new RunChange(current, previous, null);
             }
 
-            var now = Now();
-            string? started = current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null;
-            var code = CodeVersion.Unknown;
-            if (status == RunStatus.Running && started is null)
-            {
-                started = now;
-                code = _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
-            }
-
-            string? ended = null;
-            double? wall = null;
-            if (status.IsTerminal())
-            {
-                ended = now;
-                if (current.StartedAt is { } startedAt)
-                {
-                    wall = Math.Round(Math.Max(0, (Parse(now) - startedAt).TotalSeconds), 3);
-                }
-            }
-
-            Execute(_connection, """
-                UPDATE runs SET status = $status, started_at = $started, ended_at = $ended, wall_seconds = $wall,
-                    code_commit = COALESCE($commit, code_commit), code_dirty = COALESCE($dirty, code_dirty)
-                WHERE id = $id;
-                """, transaction,
+            var (started, ended, wall, firstStart) = Stamps(status, current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null, Now());
+            var code = firstStart && _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
+            Execute(_connection, UpdateStatusSql, transaction,
                 ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
                 ("$commit", code.Commit), ("$dirty", code.Dirty));
             transaction.Commit();
@@ -257,6 +257,27 @@ public sealed class RunStore : IDisposable
 
         var run = Get(id);
         return new RunChange(run, previous, run.IsTerminal ? PromoteAndRecord(run) : null);
+    }
+
+    /// <summary>
+    /// What a move to <paramref name="status"/> writes: the first move to running stamps the start (and the
+    /// caller re-reads the code version); a terminal move stamps the end and the wall-clock seconds.
+    /// </summary>
+    private static (string? Started, string? Ended, double? Wall, bool FirstStart) Stamps(RunStatus status, string? started, string now)
+    {
+        var firstStart = status == RunStatus.Running && started is null;
+        if (firstStart)
+        {
+            started = now;
+        }
+
+        if (!status.IsTerminal())
+        {
+            return (started, null, null, firstStart);
+        }
+
+        double? wall = started is null ? null : Math.Round(Math.Max(0, (Parse(now) - Parse(started)).TotalSeconds), 3);
+        return (started, now, wall, firstStart);
     }
 
     /// <summary>Links a run to experiments (kept, never replaced); a terminal run is promoted again.</summary>

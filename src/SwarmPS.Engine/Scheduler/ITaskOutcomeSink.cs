@@ -1,10 +1,21 @@
 namespace SwarmPS.Engine.Scheduler;
 
 /// <summary>
-/// The seam for the run ledger: told once when an array settles (every element ended), with the tasks
-/// that did not succeed. The ledger records runs per task from here; the scheduler keeps no ledger itself.
+/// The seam for the run ledger (<see cref="LedgerRunRecorder"/>): told what the scheduler learns about
+/// each task, in batches (an attempt, an array, a poll), never one call per task. The scheduler keeps no
+/// ledger itself, and a sink must never fail a submit or a poll: it reports its problems its own way.
 /// </summary>
 public interface ITaskOutcomeSink
 {
-    void ArraySettled(JobRecord job, ArrayRecord array, long succeeded, IReadOnlyList<TaskOutcome> notSucceeded);
+    /// <summary>An attempt's tasks are about to be staged and submitted (again, when a half-way submit continues).</summary>
+    void AttemptPlanned(JobRecord job, AttemptRecord attempt, TaskSet tasks);
+
+    /// <summary>The scheduler accepted an array; its tasks are queued.</summary>
+    void ArrayQueued(JobRecord job, AttemptRecord attempt, ArrayRecord array);
+
+    /// <summary>
+    /// One poll's states of an array still tracked (element n at index n-1). An array is reported until the
+    /// poll that settles it, so every task's final state arrives exactly in its settling poll at the latest.
+    /// </summary>
+    void TasksObserved(JobRecord job, AttemptRecord attempt, ArrayRecord array, IReadOnlyList<SwarmTaskState> states);
 }

@@ -14,12 +14,15 @@ public sealed class JobSubmitter
     private readonly IRemoteShell _shell;
     private readonly JobRecordStore _store;
     private readonly JobTracker _tracker;
+    private readonly ITaskOutcomeSink? _sink;
 
-    public JobSubmitter(IRemoteShell shell, JobRecordStore store, JobTracker? tracker = null)
+    /// <param name="sink">Told of each attempt and accepted array (the run ledger); give the tracker the same one.</param>
+    public JobSubmitter(IRemoteShell shell, JobRecordStore store, JobTracker? tracker = null, ITaskOutcomeSink? sink = null)
     {
         _shell = shell;
         _store = store;
-        _tracker = tracker ?? new JobTracker(shell, store);
+        _sink = sink;
+        _tracker = tracker ?? new JobTracker(shell, store, sink: sink);
     }
 
     /// <summary>Asks the scheduler its array size limit (SLURM MaxArraySize, SGE max_aj_tasks); null if it cannot say.</summary>
@@ -117,6 +120,7 @@ public sealed class JobSubmitter
             _store.Save(record);
         }
 
+        _sink?.AttemptPlanned(record, attempt, plan.Tasks);
         var layout = new JobLayout(record.JobRoot, attempt.Number);
         await StageAsync(attemptPlan, layout, cancellationToken).ConfigureAwait(false);
         var submitted = await SubmitArraysAsync(attemptPlan, record, attempt, layout, progress, cancellationToken).ConfigureAwait(false);
@@ -163,6 +167,7 @@ public sealed class JobSubmitter
             array.JobId = jobId;
             array.Submitted = DateTimeOffset.UtcNow;
             _store.Save(record);
+            _sink?.ArrayQueued(record, attempt, array);
             submitted++;
             progress?.Report($"wave {array.Wave} array {array.Index}: {array.Count} tasks queued as {jobId}");
         }

@@ -51,6 +51,7 @@ public sealed class JobTracker
                 var (states, details) = Resolve(attempt, array, snapshot, files);
                 live[array] = states;
                 exitCodes[array] = details;
+                _sink?.TasksObserved(record, attempt, array, states);
                 if (states.All(IsFinal))
                 {
                     Settle(record, attempt, array, states, details);
@@ -113,24 +114,20 @@ public sealed class JobTracker
         return (states, details);
     }
 
-    private void Settle(JobRecord record, AttemptRecord attempt, ArrayRecord array, SwarmTaskState[] states, Dictionary<int, (int? Exit, string? Reason)> details)
+    private static void Settle(JobRecord record, AttemptRecord attempt, ArrayRecord array, SwarmTaskState[] states, Dictionary<int, (int? Exit, string? Reason)> details)
     {
         array.Settled = true;
         array.Outcomes = new List<TaskOutcome>();
-        long succeeded = 0;
         for (var index = 1; index <= states.Length; index++)
         {
             if (states[index - 1] == SwarmTaskState.Succeeded)
             {
-                succeeded++;
                 continue;
             }
 
             var (exit, reason) = details.GetValueOrDefault(index);
             array.Outcomes.Add(new TaskOutcome(attempt.TaskAtLine(array.Offset + index), states[index - 1], exit, reason));
         }
-
-        _sink?.ArraySettled(record, array, succeeded, array.Outcomes);
     }
 
     private static SwarmJob Summarise(

@@ -3,6 +3,13 @@ namespace SwarmPS.Engine.Sites;
 /// <summary>The shell that reaches a site: this machine directly, or its login host over OpenSSH.</summary>
 public static class SiteShell
 {
-    public static IRemoteShell For(SiteProfile site) =>
-        site.Ssh is null ? LocalShell.Instance : new OpenSshShell(site.Ssh);
+    /// <summary>
+    /// Local or OpenSSH; when the profile sets an <c>environment</c>, every command (scheduler commands
+    /// included) runs with it, as a login on that site would.
+    /// </summary>
+    public static IRemoteShell For(SiteProfile site)
+    {
+        IRemoteShell shell = site.Ssh is null ? LocalShell.Instance : new OpenSshShell(site.Ssh);
+        return site.Environment.Count == 0 ? shell : new SiteEnvironmentShell(shell, site.Environment);
+    }
 }

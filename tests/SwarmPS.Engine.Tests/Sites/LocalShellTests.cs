@@ -100,4 +100,22 @@ public sealed class LocalShellTests
         var shell = Assert.IsType<OpenSshShell>(SiteShell.For(remote));
         Assert.Equal("ada@login.example.org", shell.Target);
     }
+
+    [Fact]
+    public async Task A_sites_environment_reaches_every_command_and_the_commands_own_values_win()
+    {
+        var site = new SiteProfile
+        {
+            Name = "env",
+            RunRoot = "/tmp/x",
+            Environment = new Dictionary<string, string> { ["SWARM_SITE_A"] = "from profile", ["SWARM_SITE_B"] = "profile" },
+        };
+
+        var result = await SiteShell.For(site).RunAsync(new ShellCommand("sh", "-c", "printf '%s|%s' \"$SWARM_SITE_A\" \"$SWARM_SITE_B\"")
+        {
+            Environment = new Dictionary<string, string> { ["SWARM_SITE_B"] = "command" },
+        });
+
+        Assert.Equal("from profile|command", result.StandardOutput);
+    }
 }
