@@ -3,7 +3,8 @@ namespace SwarmPS.Engine.Ledger;
 /// <summary>
 /// Reads many small ledger files as cheaply as the operating system allows. With 100,000 entries the
 /// cost is the per-file system calls, not the JSON: so each worker (one per core) reuses one buffer and
-/// reads with open/pread/close on a bare handle (no FileStream, no stat for the length), and workers take
+/// reads with open/read/close (<see cref="LinuxFileRead"/>; elsewhere a bare handle: no FileStream, no
+/// stat for the length), and workers take
 /// names in blocks from a shared counter (no enumerator lock, no oversubscribed thread pool, and a worker
 /// slowed by another process on a shared machine simply takes fewer blocks).
 /// </summary>
@@ -41,6 +42,11 @@ internal static class LedgerFileScan
                     try
                     {
                         var length = ReadWhole(Path.Combine(directory, name), ref buffer);
+                        if (length < 0)
+                        {
+                            continue;
+                        }
+
                         result = visit(name, buffer.AsSpan(0, length));
                     }
                     catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
@@ -63,9 +69,21 @@ internal static class LedgerFileScan
         return kept.Length == 1 ? kept[0] : kept.SelectMany(list => list).ToList();
     }
 
-    /// <summary>The file's bytes into <paramref name="buffer"/> (grown when too small); returns the length.</summary>
+    /// <summary>The file's bytes into <paramref name="buffer"/> (grown when too small); returns the length, -1 when it is gone.</summary>
     private static int ReadWhole(string path, ref byte[] buffer)
     {
+        if (LinuxFileRead.IsAvailable)
+        {
+            try
+            {
+                return LinuxFileRead.ReadWhole(path, ref buffer);
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // libc could not be bound in this process: the managed handle below from now on.
+            }
+        }
+
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = 0;
         while (true)
