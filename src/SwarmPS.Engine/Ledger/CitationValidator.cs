@@ -6,8 +6,8 @@ namespace SwarmPS.Engine.Ledger;
 /// Checks the citations in findings against the union of the committed ledger (runs from every
 /// machine) and this machine's store (its live runs). A run present in the ledger resolves everywhere.
 /// It reads only what it needs: run citations are resolved against the ledger's file names and the
-/// store's ids; the cited ledger files are parsed to catch bad entries; every entry is read only when
-/// some finding cites a batch.
+/// store's ids; each ledger file involved is read and parsed once, in parallel: the cited entries, or
+/// every entry when some finding cites a batch.
 /// </summary>
 public static class CitationValidator
 {
@@ -76,32 +76,20 @@ public static class CitationValidator
     private static void CheckExistence(
         SwarmRepository repository,
         Microsoft.Data.Sqlite.SqliteConnection? store,
-        IEnumerable<(string File, FindingFrontMatter FrontMatter)> citations,
+        IReadOnlyCollection<(string File, FindingFrontMatter FrontMatter)> citations,
         FindingSeverity severity,
         ConcurrentBag<LedgerFinding> findings)
     {
-        var ledgerIds = LedgerDirectoryListing.EntryIds(repository);
+        var ledgerNames = LedgerDirectoryListing.JsonFileNames(repository);
+        var ledgerIds = LedgerDirectoryListing.EntryIds(ledgerNames);
         var storeIds = store is null ? [] : RunStore.RunIds(store);
-        var checkedEntries = new HashSet<string>(StringComparer.Ordinal);
-        Dictionary<string, List<RunStatus>>? ledgerBatches = null;
+        var batchIndex = ReadLedger(repository, ledgerNames, ledgerIds, citations, findings);
 
         foreach (var (file, frontMatter) in citations)
         {
             foreach (var run in frontMatter.Runs)
             {
-                if (ledgerIds.Contains(run.Id))
-                {
-                    // A cited entry is read once, so a corrupt one is reported rather than trusted.
-                    if (checkedEntries.Add(run.Id))
-                    {
-                        var (_, problem) = LedgerEntryParser.Parse(File.ReadAllBytes(repository.LedgerEntryPath(run.Id)), run.Id + ".json");
-                        if (problem is not null)
-                        {
-                            findings.Add(problem);
-                        }
-                    }
-                }
-                else if (!storeIds.Contains(run.Id))
+                if (!ledgerIds.Contains(run.Id) && !storeIds.Contains(run.Id))
                 {
                     findings.Add(new LedgerFinding(BrokenRunCode, severity, file, run.Line, run.Id,
                         $"Run {run.Id} is in neither the ledger nor this machine's run store. If it ran elsewhere, pull the repository (git pull) after that machine commits .swarm/ledger/; if it is still running it is not in the ledger yet; otherwise correct the id."));
@@ -110,8 +98,7 @@ public static class CitationValidator
 
             foreach (var batch in frontMatter.Batches)
             {
-                ledgerBatches ??= IndexBatches(repository, findings);
-                var inLedger = ledgerBatches.TryGetValue(batch.Experiment, out var statuses)
+                var inLedger = batchIndex.TryGetValue(batch.Experiment, out var statuses)
                     && (batch.Statuses.Count == 0 || statuses.Any(batch.Statuses.Contains));
                 var inStore = !inLedger && store is not null && RunStore.CountBatch(store, batch.Experiment, batch.Statuses) > 0;
                 if (!inLedger && !inStore)
@@ -123,19 +110,39 @@ public static class CitationValidator
         }
     }
 
-    /// <summary>Every ledger entry's experiments and status; bad files become findings once.</summary>
-    private static Dictionary<string, List<RunStatus>> IndexBatches(SwarmRepository repository, ConcurrentBag<LedgerFinding> findings)
+    /// <summary>
+    /// Reads the ledger files the citations depend on, once each, in one parallel pass: every file when
+    /// some finding cites a batch (a batch can match any entry), otherwise only the cited entries, so a
+    /// corrupt one is reported rather than trusted. Bad files become findings (exactly those of
+    /// <see cref="LedgerEntryParser"/>); the good ones give each experiment's run statuses.
+    /// </summary>
+    private static Dictionary<string, HashSet<RunStatus>> ReadLedger(
+        SwarmRepository repository,
+        List<string> ledgerNames,
+        HashSet<string> ledgerIds,
+        IReadOnlyCollection<(string File, FindingFrontMatter FrontMatter)> citations,
+        ConcurrentBag<LedgerFinding> findings)
     {
-        var read = LedgerReader.Read(repository);
-        var reported = findings.Where(f => f.Code == LedgerEntryParser.InvalidCode).Select(f => f.File).ToHashSet();
-        foreach (var problem in read.Problems.Where(p => !reported.Contains(p.File)))
-        {
-            findings.Add(problem);
-        }
+        var names = citations.Any(c => c.FrontMatter.Batches.Count > 0)
+            ? ledgerNames
+            : citations.SelectMany(c => c.FrontMatter.Runs).Select(r => r.Id).Where(ledgerIds.Contains).Distinct(StringComparer.Ordinal).Select(id => id + ".json").ToList();
 
-        var index = new Dictionary<string, List<RunStatus>>(StringComparer.Ordinal);
-        foreach (var entry in read.Entries)
+        var read = LedgerFileScan.Read<object>(
+            repository.LedgerDirectory,
+            names,
+            (name, bytes) => LedgerEntrySummary.Read(bytes, name) is var (summary, problem) && problem is not null ? problem : summary,
+            (name, error) => LedgerEntryParser.Unreadable(name, error));
+
+        var index = new Dictionary<string, HashSet<RunStatus>>(StringComparer.Ordinal);
+        foreach (var item in read)
         {
+            if (item is LedgerFinding problem)
+            {
+                findings.Add(problem);
+                continue;
+            }
+
+            var entry = (LedgerEntrySummary)item;
             foreach (var experiment in entry.Experiments)
             {
                 if (!index.TryGetValue(experiment, out var statuses))

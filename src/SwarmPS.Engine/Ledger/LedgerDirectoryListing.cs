@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace SwarmPS.Engine.Ledger;
 
 /// <summary>
@@ -7,10 +9,13 @@ namespace SwarmPS.Engine.Ledger;
 internal static class LedgerDirectoryListing
 {
     /// <summary>Ids of the well-named entries (<c>&lt;32 hex&gt;.json</c>); temporaries and strays are left out.</summary>
-    public static HashSet<string> EntryIds(SwarmRepository repository)
+    public static HashSet<string> EntryIds(SwarmRepository repository) => EntryIds(JsonFileNames(repository));
+
+    /// <summary>Ids of the well-named entries among names already listed.</summary>
+    public static HashSet<string> EntryIds(IEnumerable<string> jsonFileNames)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var name in JsonFileNames(repository))
+        foreach (var name in jsonFileNames)
         {
             var id = name[..^".json".Length];
             if (LedgerRunId.IsValid(id))
@@ -22,17 +27,26 @@ internal static class LedgerDirectoryListing
         return ids;
     }
 
-    /// <summary>Every visible <c>*.json</c> name in the ledger directory (hidden temporaries skipped).</summary>
-    public static IEnumerable<string> JsonFileNames(SwarmRepository repository)
+    /// <summary>Every visible <c>*.json</c> file name in the ledger directory (hidden temporaries skipped).</summary>
+    public static List<string> JsonFileNames(SwarmRepository repository)
     {
         if (!Directory.Exists(repository.LedgerDirectory))
         {
             return [];
         }
 
-        return Directory.EnumerateFiles(repository.LedgerDirectory, "*.json", new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0 })
-            .Select(Path.GetFileName)
-            .Where(name => name is not null && !name.StartsWith('.'))
-            .Select(name => name!);
+        // Names straight from the directory entries: no full paths built and cut again, and no stat per
+        // file (the entry type comes with the listing).
+        var entries = new FileSystemEnumerable<string>(
+            repository.LedgerDirectory,
+            (ref FileSystemEntry entry) => entry.FileName.ToString(),
+            new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) =>
+                !entry.IsDirectory
+                && entry.FileName.EndsWith(".json", StringComparison.Ordinal)
+                && !(entry.FileName.Length > 0 && entry.FileName[0] == '.'),
+        };
+        return entries.ToList();
     }
 }

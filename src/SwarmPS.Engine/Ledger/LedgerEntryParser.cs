@@ -86,7 +86,20 @@ public static class LedgerEntryParser
         {
             return (null, Invalid(file, expectedId, "The ledger file holds a time that is not RFC 3339. Restore it from git or re-promote the run with Publish-SwarmLedgerEntry."));
         }
+        catch (InvalidOperationException)
+        {
+            // JsonDocument accepts text that is not valid UTF-8 (or a lone \uD800 escape) and only GetString refuses it.
+            return (null, Invalid(file, expectedId, "The ledger file holds text that is not valid UTF-8. Restore it from git (git checkout -- " + file + ") or re-promote the run with Publish-SwarmLedgerEntry on the machine that ran it."));
+        }
+        catch (SwarmException error) when (error.ErrorId == "StatepointInvalid")
+        {
+            return (null, Invalid(file, expectedId, $"The entry's statepoint is not canonical JSON: {error.Message} Restore the file from git or re-promote the run with Publish-SwarmLedgerEntry."));
+        }
     }
+
+    /// <summary>A ledger file that exists but could not be read (permissions, I/O error).</summary>
+    internal static LedgerFinding Unreadable(string fileName, Exception error) =>
+        new(InvalidCode, FindingSeverity.Error, ".swarm/ledger/" + fileName, 0, null, $"Could not read the ledger file: {error.Message}");
 
     private static LedgerFinding Invalid(string file, string? id, string message) =>
         new(InvalidCode, FindingSeverity.Error, file, 0, id, message);

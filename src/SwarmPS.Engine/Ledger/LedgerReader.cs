@@ -11,7 +11,7 @@ public static class LedgerReader
     public static LedgerReadResult Read(SwarmRepository repository, LedgerQuery? query = null)
     {
         query ??= new LedgerQuery();
-        IEnumerable<string> names = query.Ids.Count > 0
+        IReadOnlyList<string> names = query.Ids.Count > 0
             ? query.Ids.Select(id => LedgerRunId.Validate(id) + ".json").Distinct(StringComparer.Ordinal).ToList()
             : LedgerDirectoryListing.JsonFileNames(repository);
 
@@ -19,46 +19,39 @@ public static class LedgerReader
             ? query.Statuses.Select(s => System.Text.Encoding.UTF8.GetBytes($"\"status\": \"{s.ToName()}\"")).ToArray()
             : null;
 
-        var entries = new System.Collections.Concurrent.ConcurrentBag<LedgerEntry>();
-        var problems = new System.Collections.Concurrent.ConcurrentBag<LedgerFinding>();
-        Parallel.ForEach(names, name =>
+        var read = LedgerFileScan.Read<object>(
+            repository.LedgerDirectory,
+            names,
+            (name, bytes) =>
+            {
+                // A cheap byte search rules out most files before any parsing. A corrupt file that lacks the
+                // marker is skipped here too; Test-SwarmCitation and an unfiltered read still report it.
+                if (statusMarkers is not null && !ContainsAny(bytes, statusMarkers))
+                {
+                    return null;
+                }
+
+                var (entry, problem) = LedgerEntryParser.Parse(bytes, name);
+                return problem is not null ? problem : query.Matches(entry!) ? entry : null;
+            },
+            (name, error) => LedgerEntryParser.Unreadable(name, error));
+
+        var entries = read.OfType<LedgerEntry>().OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var problems = read.OfType<LedgerFinding>().OrderBy(p => p.File, StringComparer.Ordinal).ToList();
+        return new LedgerReadResult(entries, problems);
+    }
+
+    private static bool ContainsAny(ReadOnlySpan<byte> bytes, byte[][] markers)
+    {
+        foreach (var marker in markers)
         {
-            byte[] bytes;
-            try
+            if (bytes.IndexOf(marker) >= 0)
             {
-                bytes = File.ReadAllBytes(Path.Combine(repository.LedgerDirectory, name));
+                return true;
             }
-            catch (FileNotFoundException)
-            {
-                return;
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                problems.Add(new LedgerFinding(LedgerEntryParser.InvalidCode, FindingSeverity.Error, ".swarm/ledger/" + name, 0, null, $"Could not read the ledger file: {error.Message}"));
-                return;
-            }
+        }
 
-            // A cheap byte search rules out most files before any parsing. A corrupt file that lacks the
-            // marker is skipped here too; Test-SwarmCitation and an unfiltered read still report it.
-            if (statusMarkers is not null && !statusMarkers.Any(marker => bytes.AsSpan().IndexOf(marker) >= 0))
-            {
-                return;
-            }
-
-            var (entry, problem) = LedgerEntryParser.Parse(bytes, name);
-            if (problem is not null)
-            {
-                problems.Add(problem);
-            }
-            else if (query.Matches(entry!))
-            {
-                entries.Add(entry!);
-            }
-        });
-
-        return new LedgerReadResult(
-            entries.OrderBy(e => e.Id, StringComparer.Ordinal).ToList(),
-            problems.OrderBy(p => p.File, StringComparer.Ordinal).ToList());
+        return false;
     }
 
     /// <summary>One entry by id, or <c>LedgerEntryNotFound</c>; an unreadable file is <c>LedgerEntryInvalid</c>.</summary>
