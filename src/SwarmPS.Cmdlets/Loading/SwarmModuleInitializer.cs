@@ -1,12 +1,13 @@
 using System.Management.Automation;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace SwarmPS.Cmdlets.Loading;
 
 /// <summary>
-/// Runs on Import-Module. The cmdlet assembly is compiled against SwarmPS.Engine but ships without it
-/// beside; when the runtime asks the default context for the engine, this hands it the copy in
+/// Hooks the engine's loading. The cmdlet assembly is compiled against SwarmPS.Engine but ships without
+/// it beside; when the runtime asks the default context for the engine, this hands it the copy in
 /// dependencies/, loaded in <see cref="DependencyLoadContext"/>. Everything the engine needs then
 /// resolves inside that context.
 /// </summary>
@@ -17,9 +18,35 @@ public sealed class SwarmModuleInitializer : IModuleAssemblyInitializer, IModule
 
     private static readonly Lazy<DependencyLoadContext> Context = new(() => new DependencyLoadContext(DependencyDirectory));
 
-    public void OnImport() => AssemblyLoadContext.Default.Resolving += ResolveEngine;
+    private static int _registered;
 
-    public void OnRemove(PSModuleInfo module) => AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+    /// <summary>
+    /// Runs when this assembly is loaded, before any of its types is used. PowerShell may reflect over
+    /// cmdlet parameters typed with engine types (Campaign, JobPlan) before it calls OnImport; hooking
+    /// here makes the order irrelevant.
+    /// </summary>
+#pragma warning disable CA2255 // a module initializer is exactly right for a loader hook that must precede every type use
+    [ModuleInitializer]
+    internal static void OnAssemblyLoad() => Register();
+#pragma warning restore CA2255
+
+    public void OnImport() => Register();
+
+    public void OnRemove(PSModuleInfo module)
+    {
+        if (Interlocked.Exchange(ref _registered, 0) == 1)
+        {
+            AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+        }
+    }
+
+    private static void Register()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        {
+            AssemblyLoadContext.Default.Resolving += ResolveEngine;
+        }
+    }
 
     private static Assembly? ResolveEngine(AssemblyLoadContext defaultContext, AssemblyName name) =>
         name.Name == "SwarmPS.Engine" ? Context.Value.LoadFromAssemblyName(name) : null;
