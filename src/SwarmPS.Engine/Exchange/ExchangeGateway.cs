@@ -1,0 +1,459 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// The HTTP face of an exchange (docs/exchange-protocol.md), built on the BCL's HttpListener so it runs
+/// inside pwsh with nothing installed. It authenticates, bounds and parses each request, calls the
+/// <see cref="IExchangeClient"/> behind it and maps <see cref="SwarmException"/> ErrorIds to 4xx statuses.
+/// A client mistake is never a 5xx; only a failure of the exchange itself is.
+/// </summary>
+public sealed class ExchangeGateway : IAsyncDisposable
+{
+    /// <summary>Requests in flight at once (long polls included); beyond it the gateway answers 503 ExchangeBusy.</summary>
+    public const int MaxConcurrentRequests = 2048;
+
+    private static readonly byte[] UnauthorizedBody = JsonSerializer.SerializeToUtf8Bytes(
+        new ExchangeWire.ErrorResponse("Unauthorized", "A valid bearer token is required."), ExchangeWire.Json);
+
+    private readonly IExchangeClient _exchange;
+    private readonly ExchangeLimits _limits;
+    private readonly BearerTokenCheck _auth;
+    private readonly ExchangeLog _log;
+    private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _slots = new(MaxConcurrentRequests);
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private readonly List<Task> _acceptLoops = new();
+
+    private ExchangeGateway(IExchangeClient exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
+    {
+        _exchange = exchange;
+        _limits = limits;
+        _auth = new BearerTokenCheck(token);
+        _log = log;
+        Url = url;
+    }
+
+    /// <summary>Where clients reach this gateway, e.g. http://127.0.0.1:8471/.</summary>
+    public Uri Url { get; }
+
+    /// <summary>
+    /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one).
+    /// </summary>
+    public static ExchangeGateway Start(IExchangeClient exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null)
+    {
+        if (!IPAddress.TryParse(bindAddress, out var address))
+        {
+            throw new SwarmException(
+                "BindAddressInvalid",
+                $"'{bindAddress}' is not an IP address to bind the exchange to.",
+                "Use 127.0.0.1 (the default, reachable through an SSH tunnel) or the address of one interface, e.g. 10.1.2.3; 0.0.0.0 binds all.",
+                SwarmErrorCategory.InvalidArgument,
+                bindAddress);
+        }
+
+        if (port is < 0 or > 65535)
+        {
+            throw new SwarmException("PortInvalid", $"Port {port} is outside 0 to 65535.", "Choose a free port above 1024, or 0 to pick one.", SwarmErrorCategory.InvalidArgument, port);
+        }
+
+        var chosen = port == 0 ? FreePort(address) : port;
+        var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"));
+        gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
+        // The listener matches the Host header's name (not its port) against its prefixes: clients through
+        // an SSH tunnel send "Host: localhost:<tunnel port>", clients through a proxy send the host name.
+        if (address.Equals(IPAddress.Loopback))
+        {
+            gateway._listener.Prefixes.Add($"http://localhost:{chosen}/");
+        }
+        else if (host != "*")
+        {
+            gateway._listener.Prefixes.Add($"http://{Dns.GetHostName()}:{chosen}/");
+        }
+
+        try
+        {
+            gateway._listener.Start();
+        }
+        catch (HttpListenerException error)
+        {
+            throw new SwarmException(
+                "ExchangePortUnavailable",
+                $"Could not listen on {bindAddress}:{chosen}: {error.Message}",
+                "Choose another port with -Port, or stop what is using this one (ss -ltnp).",
+                SwarmErrorCategory.ResourceUnavailable,
+                chosen,
+                error);
+        }
+
+        // Several pending accepts keep the listener busy while handlers run.
+        for (var i = 0; i < Math.Max(4, Environment.ProcessorCount * 2); i++)
+        {
+            gateway._acceptLoops.Add(Task.Run(gateway.AcceptAsync));
+        }
+
+        return gateway;
+    }
+
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new TcpListener(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested || !_listener.IsListening)
+            {
+                return;
+            }
+            catch (HttpListenerException)
+            {
+                continue;
+            }
+
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var response = context.Response;
+        if (!_slots.Wait(0))
+        {
+            await WriteAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeBusy", "The exchange has too many requests in flight.", "Retry after a short pause.")).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var route = ExchangeRoute.Parse(context.Request.HttpMethod, context.Request.RawUrl);
+            if (route.Kind != ExchangeRouteKind.Health && !_auth.IsAuthorized(context.Request.Headers["Authorization"]))
+            {
+                _log.Write($"401 {context.Request.HttpMethod} {route.LogPath} from {context.Request.RemoteEndPoint}");
+                response.StatusCode = 401;
+                response.AddHeader("WWW-Authenticate", "Bearer");
+                await WriteBytesAsync(context, UnauthorizedBody).ConfigureAwait(false);
+                return;
+            }
+
+            var (status, body) = await DispatchAsync(context, route).ConfigureAwait(false);
+            await WriteAsync(context, status, body).ConfigureAwait(false);
+        }
+        catch (SwarmException error)
+        {
+            var status = ExchangeErrors.StatusFor(error.ErrorId);
+            if (error.Category == SwarmErrorCategory.ResourceUnavailable)
+            {
+                status = HttpStatusCode.ServiceUnavailable;
+            }
+
+            _log.Write($"{(int)status} {context.Request.HttpMethod} {ExchangeRoute.PathForLog(context.Request.RawUrl)} {error.ErrorId}");
+            await WriteAsync(context, status, new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            await WriteAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeStopping", "The exchange is shutting down.", "Retry against the restarted exchange.")).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away mid-request; nothing to answer.
+            Abort(response);
+        }
+        catch (Exception error)
+        {
+            _log.Write($"500 {context.Request.HttpMethod} {ExchangeRoute.PathForLog(context.Request.RawUrl)} {error.GetType().Name}: {error.Message}");
+            await WriteAsync(context, HttpStatusCode.InternalServerError, new ExchangeWire.ErrorResponse("InternalError", "The exchange failed to handle the request.", "See the exchange log; report it if it repeats.")).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<(HttpStatusCode Status, object Body)> DispatchAsync(HttpListenerContext context, ExchangeRoute route)
+    {
+        var ct = _stopping.Token;
+        switch (route.Kind)
+        {
+            case ExchangeRouteKind.Health:
+                return (HttpStatusCode.OK, new { status = "ok" });
+
+            case ExchangeRouteKind.Summary:
+            {
+                var summary = await _exchange.GetSummaryAsync(ct).ConfigureAwait(false);
+                return (HttpStatusCode.OK, new ExchangeWire.SummaryResponse(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes, Environment.ProcessId, _startedAt, EngineVersion));
+            }
+
+            case ExchangeRouteKind.Register:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.RegisterRequest>(context, required: true).ConfigureAwait(false);
+                if (string.IsNullOrEmpty(body!.RunId) || string.IsNullOrEmpty(body.Name))
+                {
+                    throw ExchangeErrors.Invalid("BodyInvalid", "Registration needs both 'runId' and 'name'.", "Send {\"runId\": \"<run id>\", \"name\": \"<agent name>\"}.");
+                }
+
+                var status = await _exchange.RegisterAsync(body.RunId, body.Name, ct).ConfigureAwait(false);
+                return (HttpStatusCode.Created, ExchangeWire.MailboxView.From(status));
+            }
+
+            case ExchangeRouteKind.Mailbox:
+            {
+                var found = await _exchange.GetStatusAsync([route.MailboxId], ct).ConfigureAwait(false);
+                return found.Count == 0 ? throw ExchangeErrors.MailboxNotFound(route.MailboxId) : (HttpStatusCode.OK, ExchangeWire.MailboxView.From(found[0]));
+            }
+
+            case ExchangeRouteKind.Query:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.IdsRequest>(context, required: true).ConfigureAwait(false);
+                var ids = body!.Ids ?? throw ExchangeErrors.Invalid("BodyInvalid", "A query needs 'ids', a list of mailbox ids.", "Send {\"ids\": [\"<uuid>\", ...]}.");
+                var found = await _exchange.GetStatusAsync(ids, ct).ConfigureAwait(false);
+                return (HttpStatusCode.OK, new ExchangeWire.MailboxesResponse(found.Select(ExchangeWire.MailboxView.From).ToList()));
+            }
+
+            case ExchangeRouteKind.Heartbeat:
+                await ReadJsonAsync<JsonElement>(context, required: false).ConfigureAwait(false);
+                return (HttpStatusCode.OK, ExchangeWire.MailboxView.From(await _exchange.HeartbeatAsync(route.MailboxId, ct).ConfigureAwait(false)));
+
+            case ExchangeRouteKind.Terminate:
+                await ReadJsonAsync<JsonElement>(context, required: false).ConfigureAwait(false);
+                return (HttpStatusCode.OK, ExchangeWire.MailboxView.From(await _exchange.TerminateAsync(route.MailboxId, ct).ConfigureAwait(false)));
+
+            case ExchangeRouteKind.Send:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.SendRequest>(context, required: true).ConfigureAwait(false);
+                var message = ToMessage(body, route.MailboxId);
+                var receipt = await _exchange.SendAsync(message, ct).ConfigureAwait(false);
+                return (receipt.Duplicate ? HttpStatusCode.OK : HttpStatusCode.Created, new ExchangeWire.SendResponse(receipt.Id, receipt.To, receipt.Duplicate));
+            }
+
+            case ExchangeRouteKind.SendBatch:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.SendBatchRequest>(context, required: true).ConfigureAwait(false);
+                var messages = body!.Messages ?? throw ExchangeErrors.Invalid("BodyInvalid", "A batch needs 'messages', a list of messages.", "Send {\"messages\": [{\"to\": \"<uuid>\", \"body\": \"...\"}]}.");
+                if (messages.Count > _limits.MaxBatch)
+                {
+                    throw ExchangeErrors.Invalid("BatchTooLarge", $"A send batch must hold 1 to {_limits.MaxBatch} messages, not {messages.Count}.", $"Split the batch into requests of at most {_limits.MaxBatch} messages.");
+                }
+
+                var receipts = await _exchange.SendBatchAsync(messages.Select(m => ToMessage(m, null)).ToList(), ct).ConfigureAwait(false);
+                return (HttpStatusCode.OK, new ExchangeWire.SendBatchResponse(receipts.Select(r => new ExchangeWire.SendResponse(r.Id, r.To, r.Duplicate)).ToList()));
+            }
+
+            case ExchangeRouteKind.Receive:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.ReceiveRequestBody>(context, required: false).ConfigureAwait(false);
+                var request = new ReceiveRequest(
+                    body?.MaxMessages ?? 1,
+                    body?.LeaseMilliseconds is { } lease ? TimeSpan.FromMilliseconds(lease) : null,
+                    body?.WaitMilliseconds is { } wait ? TimeSpan.FromMilliseconds(wait) : null);
+                var messages = await _exchange.ReceiveAsync(route.MailboxId, request, ct).ConfigureAwait(false);
+                return (HttpStatusCode.OK, new ExchangeWire.ReceiveResponse(messages.Select(ExchangeWire.MessageView.Of).ToList()));
+            }
+
+            case ExchangeRouteKind.Acknowledge:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.IdsRequest>(context, required: true).ConfigureAwait(false);
+                var ids = body!.Ids ?? throw ExchangeErrors.Invalid("BodyInvalid", "An acknowledgement needs 'ids', the message ids to acknowledge.", "Send {\"ids\": [\"<message id>\", ...]}.");
+                return (HttpStatusCode.OK, new ExchangeWire.AcknowledgeResponse(await _exchange.AcknowledgeAsync(route.MailboxId, ids, ct).ConfigureAwait(false)));
+            }
+
+            case ExchangeRouteKind.MethodNotAllowed:
+                throw ExchangeErrors.Invalid("MethodNotAllowed", $"{context.Request.HttpMethod} is not allowed on {route.LogPath}.", "See docs/exchange-protocol.md for the method of each route.");
+
+            default:
+                throw ExchangeErrors.Invalid("RouteNotFound", $"No route {route.LogPath}.", "Use a /v1/... route from docs/exchange-protocol.md.");
+        }
+    }
+
+    private static OutgoingMessage ToMessage(ExchangeWire.SendRequest? body, Guid? to)
+    {
+        if (body is null || body.Body is null)
+        {
+            throw ExchangeErrors.Invalid("BodyInvalid", "A message needs a 'body' string.", "Send {\"id\": \"<uuid>\", \"body\": \"...\"}; put JSON payloads in the string.");
+        }
+
+        var target = to ?? body.To ?? throw ExchangeErrors.Invalid("BodyInvalid", "A message in a batch needs 'to', the target mailbox id.", "Add \"to\": \"<mailbox id>\" to each message.");
+        return new OutgoingMessage(body.Id ?? Guid.NewGuid(), target, body.Body, body.From);
+    }
+
+    private async Task<T?> ReadJsonAsync<T>(HttpListenerContext context, bool required)
+    {
+        var request = context.Request;
+        if (request.ContentLength64 > _limits.MaxRequestBytes)
+        {
+            await DrainAsync(request.InputStream).ConfigureAwait(false);
+            throw RequestTooLarge();
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_limits.MaxRequestBytes + 1, request.ContentLength64 > 0 ? (int)request.ContentLength64 + 1 : 64 * 1024));
+        var length = 0;
+        try
+        {
+            var input = request.InputStream;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > _limits.MaxRequestBytes)
+                    {
+                        throw RequestTooLarge();
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _limits.MaxRequestBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await input.ReadAsync(buffer.AsMemory(length, buffer.Length - length)).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > _limits.MaxRequestBytes)
+                {
+                    await DrainAsync(input).ConfigureAwait(false);
+                    throw RequestTooLarge();
+                }
+            }
+
+            if (length == 0)
+            {
+                return required
+                    ? throw ExchangeErrors.Invalid("BodyInvalid", "This request needs a JSON body.", "Send a JSON object with Content-Type: application/json, as docs/exchange-protocol.md shows.")
+                    : default;
+            }
+
+            var mediaType = request.ContentType?.Split(';')[0].Trim();
+            if (!string.Equals(mediaType, ExchangeWire.MediaType, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SwarmException(
+                    "ContentTypeUnsupported",
+                    $"The body's Content-Type is '{Truncate(request.ContentType)}', not application/json.",
+                    "Send JSON bodies with Content-Type: application/json.",
+                    SwarmErrorCategory.InvalidArgument);
+            }
+
+            try
+            {
+                var value = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), ExchangeWire.Json);
+                return value ?? throw ExchangeErrors.Invalid("BodyInvalid", "The JSON body is null.", "Send a JSON object.");
+            }
+            catch (JsonException error)
+            {
+                throw ExchangeErrors.Invalid("BodyInvalid", $"The body is not the JSON this route expects: {Truncate(error.Message)}", "Check the body against docs/exchange-protocol.md.");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of an oversized body (up to a bound) so the client, still writing, gets
+    /// to read the 413 instead of a broken pipe. Memory stays one small buffer; a body beyond the bound
+    /// is cut off by closing the connection.
+    /// </summary>
+    private async Task DrainAsync(Stream input)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long drained = 0;
+            var bound = 8L * _limits.MaxRequestBytes;
+            int read;
+            while (drained < bound && (read = await input.ReadAsync(scratch).ConfigureAwait(false)) > 0)
+            {
+                drained += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private SwarmException RequestTooLarge() => new(
+        "RequestTooLarge",
+        $"The request body is larger than {_limits.MaxRequestBytes} bytes.",
+        "Send fewer or smaller messages per request, or raise the exchange's request limit.",
+        SwarmErrorCategory.InvalidArgument);
+
+    private static string Truncate(string? text) => text is null ? "" : text.Length <= 120 ? text : text[..120] + "...";
+
+    private static async Task WriteAsync(HttpListenerContext context, HttpStatusCode status, object body)
+    {
+        try
+        {
+            context.Response.StatusCode = (int)status;
+            await WriteBytesAsync(context, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json)).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            Abort(context.Response);
+        }
+    }
+
+    private static async Task WriteBytesAsync(HttpListenerContext context, byte[] body)
+    {
+        var response = context.Response;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        response.Close();
+    }
+
+    private static void Abort(HttpListenerResponse response)
+    {
+        try
+        {
+            response.Abort();
+        }
+        catch (Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    private static string EngineVersion => typeof(ExchangeGateway).Assembly.GetName().Version?.ToString() ?? "0";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        await Task.WhenAll(_acceptLoops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+    }
+}

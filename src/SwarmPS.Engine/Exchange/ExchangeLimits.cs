@@ -1,0 +1,91 @@
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// Every bound the exchange enforces, so no client (buggy or hostile) can make it hold unbounded memory,
+/// wait forever or fill the disk with mailboxes. Exceeding one is a 4xx with the ErrorId named here.
+/// </summary>
+public sealed record ExchangeLimits
+{
+    /// <summary>Largest message body in UTF-8 bytes (MessageTooLarge).</summary>
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Largest HTTP request body; a batch carries up to MaxBatch bodies, so this bounds the batch too (RequestTooLarge).</summary>
+    public int MaxRequestBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Most messages one send batch or one receive may carry (BatchTooLarge, ReceiveCountInvalid).</summary>
+    public int MaxBatch { get; init; } = 100;
+
+    /// <summary>Longest long-poll a receive may ask for (WaitInvalid).</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Shortest and longest lease a receive may ask for (LeaseInvalid).</summary>
+    public TimeSpan MinLease { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxLease { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>Most mailboxes one run id may register (MailboxLimitReached).</summary>
+    public int MaxMailboxesPerRun { get; init; } = 10_000;
+
+    /// <summary>Longest agent name accepted at registration (AgentNameInvalid).</summary>
+    public int MaxNameLength { get; init; } = 200;
+
+    /// <summary>No heartbeat for longer than this turns a mailbox INACTIVE.</summary>
+    public TimeSpan HeartbeatThreshold { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Checks a receive request against these bounds; throws the ErrorId that names the bad field.</summary>
+    public void Validate(ReceiveRequest request)
+    {
+        if (request.MaxMessages < 1 || request.MaxMessages > MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("ReceiveCountInvalid", $"A receive may ask for 1 to {MaxBatch} messages, not {request.MaxMessages}.", $"Ask for between 1 and {MaxBatch} messages.");
+        }
+
+        if (request.EffectiveLease < MinLease || request.EffectiveLease > MaxLease)
+        {
+            throw ExchangeErrors.Invalid("LeaseInvalid", $"A lease of {request.EffectiveLease.TotalMilliseconds} ms is outside {MinLease.TotalMilliseconds} ms to {MaxLease.TotalMilliseconds} ms.", "Ask for a lease long enough to process the message, within the bounds.");
+        }
+
+        if (request.EffectiveWait < TimeSpan.Zero || request.EffectiveWait > MaxWait)
+        {
+            throw ExchangeErrors.Invalid("WaitInvalid", $"A wait of {request.EffectiveWait.TotalMilliseconds} ms is outside 0 to {MaxWait.TotalMilliseconds} ms.", $"Wait at most {MaxWait.TotalSeconds} s per receive and loop for longer waits.");
+        }
+    }
+
+    /// <summary>Checks one outgoing message: a body within MaxBodyBytes and a real target id.</summary>
+    public void Validate(OutgoingMessage message)
+    {
+        if (message.Body is null)
+        {
+            throw ExchangeErrors.Invalid("MessageBodyMissing", $"Message {message.Id} has no body.", "Send a body, even an empty string.");
+        }
+
+        if (message.Id == Guid.Empty || message.To == Guid.Empty)
+        {
+            throw ExchangeErrors.Invalid("MessageIdInvalid", "A message needs a non-empty message id and a non-empty target mailbox id.", "Use a fresh UUID per message and the target's mailbox id from Get-SwarmAgentId.");
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(message.Body) > MaxBodyBytes)
+        {
+            throw new SwarmException(
+                "MessageTooLarge",
+                $"Message {message.Id} has a body larger than {MaxBodyBytes} bytes.",
+                "Put large payloads in a file both sides can reach and send its path, or raise the exchange's body limit.",
+                SwarmErrorCategory.InvalidArgument,
+                message.Id);
+        }
+    }
+
+    /// <summary>Checks a send batch: 1 to MaxBatch messages, each valid.</summary>
+    public void Validate(IReadOnlyList<OutgoingMessage> messages)
+    {
+        if (messages.Count == 0 || messages.Count > MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("BatchTooLarge", $"A send batch must hold 1 to {MaxBatch} messages, not {messages.Count}.", $"Split the batch into requests of at most {MaxBatch} messages.");
+        }
+
+        foreach (var message in messages)
+        {
+            Validate(message);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>How to run an exchange: where it keeps state, where it listens, where its token comes from.</summary>
+public sealed record ExchangeServerOptions
+{
+    /// <summary>Holds exchange.db, exchange.json (url, pid, start time) and exchange.log.</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory();
+
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; }
+
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>Environment variable holding the token (default SWARM_EXCHANGE_TOKEN).</summary>
+    public string TokenVariable { get; init; } = ExchangeToken.DefaultVariable;
+
+    /// <summary>A file (mode 600) holding the token; wins over <see cref="TokenVariable"/> when set.</summary>
+    public string? TokenFile { get; init; }
+
+    public ExchangeLimits Limits { get; init; } = new();
+
+    public string DatabasePath => Path.Combine(StateDirectory, "exchange.db");
+
+    public string LogPath => Path.Combine(StateDirectory, "exchange.log");
+
+    /// <summary>$XDG_STATE_HOME/swarmps/exchange, default ~/.local/state/swarmps/exchange.</summary>
+    public static string DefaultStateDirectory()
+    {
+        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(stateHome))
+        {
+            stateHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+
+        return Path.Combine(stateHome, "swarmps", "exchange");
+    }
+}

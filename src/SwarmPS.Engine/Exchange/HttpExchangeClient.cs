@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// <see cref="IExchangeClient"/> over the HTTP protocol of docs/exchange-protocol.md. Error bodies come
+/// back as the same <see cref="SwarmException"/> the store would throw in-process. It honours the usual
+/// proxy variables (HTTP_PROXY, NO_PROXY), which is how compute nodes reach a login-node exchange.
+/// </summary>
+public sealed class HttpExchangeClient : IExchangeClient
+{
+    /// <summary>Extra time allowed beyond a receive's own wait before the client gives up.</summary>
+    private static readonly TimeSpan RequestSlack = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _http;
+    private readonly Uri _baseUrl;
+
+    public HttpExchangeClient(ExchangeConnection connection, HttpMessageHandler? handler = null)
+    {
+        _baseUrl = connection.Url;
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
+        {
+            BaseAddress = connection.Url,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", connection.Token);
+    }
+
+    public async Task<MailboxStatus> RegisterAsync(string runId, string agentName, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.MailboxView>("v1/mailboxes", new ExchangeWire.RegisterRequest(runId, agentName), null, cancellationToken).ConfigureAwait(false)).ToStatus();
+
+    public async Task<MailboxStatus> HeartbeatAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.MailboxView>($"v1/mailboxes/{mailboxId:D}/heartbeat", null, null, cancellationToken).ConfigureAwait(false)).ToStatus();
+
+    public async Task<MailboxStatus> TerminateAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.MailboxView>($"v1/mailboxes/{mailboxId:D}/terminate", null, null, cancellationToken).ConfigureAwait(false)).ToStatus();
+
+    public async Task<IReadOnlyList<MailboxStatus>> GetStatusAsync(IReadOnlyCollection<Guid> mailboxIds, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.MailboxesResponse>("v1/mailboxes/query", new ExchangeWire.IdsRequest(mailboxIds.ToList()), null, cancellationToken).ConfigureAwait(false))
+            .Mailboxes.Select(m => m.ToStatus()).ToList();
+
+    public async Task<SendReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        var receipt = await PostAsync<ExchangeWire.SendResponse>(
+            $"v1/mailboxes/{message.To:D}/messages",
+            new ExchangeWire.SendRequest(message.Id, null, message.From, message.Body),
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return new SendReceipt(receipt.Id, receipt.To, receipt.Duplicate);
+    }
+
+    public async Task<IReadOnlyList<SendReceipt>> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var body = new ExchangeWire.SendBatchRequest(messages.Select(m => (ExchangeWire.SendRequest?)new ExchangeWire.SendRequest(m.Id, m.To, m.From, m.Body)).ToList());
+        var response = await PostAsync<ExchangeWire.SendBatchResponse>("v1/messages", body, null, cancellationToken).ConfigureAwait(false);
+        return response.Results.Select(r => new SendReceipt(r.Id, r.To, r.Duplicate)).ToList();
+    }
+
+    public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(Guid mailboxId, ReceiveRequest request, CancellationToken cancellationToken = default)
+    {
+        var body = new ExchangeWire.ReceiveRequestBody(
+            request.MaxMessages,
+            (int)request.EffectiveLease.TotalMilliseconds,
+            (int)request.EffectiveWait.TotalMilliseconds);
+        var response = await PostAsync<ExchangeWire.ReceiveResponse>($"v1/mailboxes/{mailboxId:D}/receive", body, request.EffectiveWait + RequestSlack, cancellationToken).ConfigureAwait(false);
+        return response.Messages.Select(m => m.ToMessage()).ToList();
+    }
+
+    public async Task<int> AcknowledgeAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.AcknowledgeResponse>($"v1/mailboxes/{mailboxId:D}/acknowledge", new ExchangeWire.IdsRequest(messageIds.ToList()), null, cancellationToken).ConfigureAwait(false)).Acknowledged;
+
+    public async Task<ExchangeSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
+    {
+        var summary = await SendAsync<ExchangeWire.SummaryResponse>(new HttpRequestMessage(HttpMethod.Get, "v1/exchange"), null, cancellationToken).ConfigureAwait(false);
+        return new ExchangeSummary(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes);
+    }
+
+    /// <summary>The gateway's own description: pid and start time on top of the summary.</summary>
+    public Task<ExchangeWire.SummaryResponse> GetGatewaySummaryAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<ExchangeWire.SummaryResponse>(new HttpRequestMessage(HttpMethod.Get, "v1/exchange"), null, cancellationToken);
+
+    private Task<T> PostAsync<T>(string path, object? body, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), new MediaTypeHeaderValue(ExchangeWire.MediaType), ExchangeWire.Json);
+        }
+
+        return SendAsync<T>(request, timeout, cancellationToken);
+    }
+
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? RequestSlack);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SwarmException(
+                "ExchangeTimeout",
+                $"The exchange at {_baseUrl} did not answer {request.Method} {request.RequestUri} in time.",
+                "Check that the exchange is running (Get-SwarmExchange) and reachable from here (proxy, SSH tunnel).",
+                SwarmErrorCategory.OperationTimeout,
+                _baseUrl);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new SwarmException(
+                "ExchangeUnreachable",
+                $"Could not reach the exchange at {_baseUrl}: {error.Message}",
+                "Start it (Start-SwarmExchange) or fix SWARM_EXCHANGE_URL; from a compute node check the HTTP proxy or SSH tunnel.",
+                SwarmErrorCategory.ConnectionError,
+                _baseUrl,
+                error);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                return await response.Content.ReadFromJsonAsync<T>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false)
+                    ?? throw new SwarmException("ExchangeProtocolError", $"The exchange at {_baseUrl} answered with an empty body.", "Check that the URL points at a SwarmPS exchange.", SwarmErrorCategory.InvalidData, _baseUrl);
+            }
+
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw new SwarmException(
+                    "ExchangeUnauthorized",
+                    $"The exchange at {_baseUrl} refused the token.",
+                    "Set SWARM_EXCHANGE_TOKEN to the token the exchange was started with.",
+                    SwarmErrorCategory.PermissionDenied,
+                    _baseUrl);
+            }
+
+            ExchangeWire.ErrorResponse? error = null;
+            try
+            {
+                error = await response.Content.ReadFromJsonAsync<ExchangeWire.ErrorResponse>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception parse) when (parse is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                // Not our gateway (a proxy's HTML page, say): fall through to the generic error.
+            }
+
+            if (error is null || string.IsNullOrEmpty(error.Error))
+            {
+                throw new SwarmException(
+                    "ExchangeProtocolError",
+                    $"The exchange at {_baseUrl} answered {(int)response.StatusCode} {response.ReasonPhrase} without a SwarmPS error body.",
+                    "Check that the URL points at a SwarmPS exchange and not at a proxy or another service.",
+                    SwarmErrorCategory.InvalidData,
+                    _baseUrl);
+            }
+
+            throw new SwarmException(error.Error, error.Message, error.Remediation ?? "See docs/exchange-protocol.md.", CategoryFor(response.StatusCode), _baseUrl);
+        }
+    }
+
+    private static SwarmErrorCategory CategoryFor(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.NotFound => SwarmErrorCategory.ObjectNotFound,
+        HttpStatusCode.Conflict => SwarmErrorCategory.ResourceExists,
+        HttpStatusCode.ServiceUnavailable => SwarmErrorCategory.ResourceUnavailable,
+        _ => SwarmErrorCategory.InvalidArgument,
+    };
+
+    public void Dispose() => _http.Dispose();
+}

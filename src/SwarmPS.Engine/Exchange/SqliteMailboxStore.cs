@@ -1,0 +1,465 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SwarmPS.Engine.Campaigns;
+
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// The embedded exchange: mailboxes and messages in one SQLite file, in WAL mode with synchronous=FULL.
+/// FULL, not NORMAL: in WAL mode NORMAL already survives kill -9 of this process (the WAL pages are in
+/// the kernel's cache), but it can lose the last commits when the host itself goes down, and an
+/// exchange on a login node does see reboots. FULL fsyncs the WAL at every commit; the cost is paid
+/// once per group of concurrent writes (<see cref="StoreWriteQueue"/>), not once per message.
+/// Acknowledged messages stay as tombstones for <see cref="AcknowledgedRetention"/> so a late resend of the
+/// same id is still recognised as a duplicate, then they are purged.
+/// </summary>
+public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
+{
+    public static readonly TimeSpan AcknowledgedRetention = TimeSpan.FromHours(1);
+
+    private readonly string _path;
+    private readonly string _readConnectionString;
+    private readonly SqliteConnection _writer;
+    private readonly StoreWriteQueue _writes;
+    private readonly MailboxSignals _signals = new();
+    private readonly TimeProvider _clock;
+    private long _lastPurgeMs;
+    private int _disposed;
+
+    private SqliteMailboxStore(string path, ExchangeLimits limits, TimeProvider clock)
+    {
+        _path = path;
+        Limits = limits;
+        _clock = clock;
+        _writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _writer.Open();
+        Execute(_writer, """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            PRAGMA busy_timeout=10000;
+            CREATE TABLE IF NOT EXISTS mailboxes (
+                id TEXT PRIMARY KEY,
+                run_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                registered_at INTEGER NOT NULL,
+                last_heartbeat INTEGER NOT NULL,
+                terminated_at INTEGER
+            );
+            CREATE INDEX IF NOT EXISTS ix_mailboxes_run ON mailboxes(run_id);
+            CREATE TABLE IF NOT EXISTS messages (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL,
+                mailbox TEXT NOT NULL,
+                sender TEXT,
+                body TEXT NOT NULL,
+                sent_at INTEGER NOT NULL,
+                lease_until INTEGER NOT NULL DEFAULT 0,
+                deliveries INTEGER NOT NULL DEFAULT 0,
+                acked_at INTEGER,
+                UNIQUE (mailbox, id)
+            );
+            CREATE INDEX IF NOT EXISTS ix_messages_pending ON messages(mailbox, seq) WHERE acked_at IS NULL;
+            CREATE INDEX IF NOT EXISTS ix_messages_acked ON messages(acked_at) WHERE acked_at IS NOT NULL;
+            """);
+        _readConnectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
+        _writes = new StoreWriteQueue(_writer);
+    }
+
+    public ExchangeLimits Limits { get; }
+
+    /// <summary>Signals of committed sends, shared with the gateway's long polls.</summary>
+    public MailboxSignals Signals => _signals;
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    public static SqliteMailboxStore Open(string path, ExchangeLimits? limits = null, TimeProvider? clock = null)
+    {
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            return new SqliteMailboxStore(path, limits ?? new ExchangeLimits(), clock ?? TimeProvider.System);
+        }
+        catch (Exception error) when (error is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new SwarmException(
+                "ExchangeStoreUnavailable",
+                $"Could not open the exchange store '{path}': {error.Message}",
+                "Check that the state directory exists, is writable by you and is on a local disk (SQLite WAL needs working file locks).",
+                SwarmErrorCategory.ResourceUnavailable,
+                path,
+                error);
+        }
+    }
+
+    private long NowMs => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public Task<MailboxStatus> RegisterAsync(string runId, string agentName, CancellationToken cancellationToken = default)
+    {
+        var id = AgentMailboxId.For(runId, agentName);
+        if (agentName.Length > Limits.MaxNameLength || agentName.Any(char.IsControl))
+        {
+            throw ExchangeErrors.Invalid("AgentNameInvalid", $"Agent name must be at most {Limits.MaxNameLength} characters without control characters.", "Use the agent name as declared in the campaign.");
+        }
+
+        return _writes.RunAsync(connection =>
+        {
+            var now = NowMs;
+            var existing = ReadMailbox(connection, id, now);
+            if (existing is not null && existing.State == MailboxState.Active)
+            {
+                throw ExchangeErrors.MailboxExists(id, runId, agentName);
+            }
+
+            if (existing is null && CountRunMailboxes(connection, runId) >= Limits.MaxMailboxesPerRun)
+            {
+                throw new SwarmException(
+                    "MailboxLimitReached",
+                    $"Run '{runId}' already has {Limits.MaxMailboxesPerRun} mailboxes, the most this exchange allows per run.",
+                    "Terminate mailboxes of agents that are done, or raise the exchange's mailbox limit.",
+                    SwarmErrorCategory.InvalidOperation,
+                    runId);
+            }
+
+            using var upsert = connection.CreateCommand();
+            upsert.CommandText = """
+                INSERT INTO mailboxes(id, run_id, name, registered_at, last_heartbeat, terminated_at)
+                VALUES ($id, $run, $name, $now, $now, NULL)
+                ON CONFLICT(id) DO UPDATE SET registered_at = $now, last_heartbeat = $now, terminated_at = NULL
+                """;
+            upsert.Parameters.AddWithValue("$id", Key(id));
+            upsert.Parameters.AddWithValue("$run", runId);
+            upsert.Parameters.AddWithValue("$name", agentName);
+            upsert.Parameters.AddWithValue("$now", now);
+            upsert.ExecuteNonQuery();
+            return ReadMailbox(connection, id, now)!;
+        }).WaitAsync(cancellationToken);
+    }
+
+    public Task<MailboxStatus> HeartbeatAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
+        _writes.RunAsync(connection =>
+        {
+            var now = NowMs;
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE mailboxes SET last_heartbeat = $now WHERE id = $id AND terminated_at IS NULL";
+            update.Parameters.AddWithValue("$id", Key(mailboxId));
+            update.Parameters.AddWithValue("$now", now);
+            if (update.ExecuteNonQuery() == 0)
+            {
+                throw ReadMailbox(connection, mailboxId, now) is null
+                    ? ExchangeErrors.MailboxNotFound(mailboxId)
+                    : ExchangeErrors.MailboxTerminated(mailboxId);
+            }
+
+            return ReadMailbox(connection, mailboxId, now)!;
+        }).WaitAsync(cancellationToken);
+
+    public Task<MailboxStatus> TerminateAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
+        _writes.RunAsync(
+            connection =>
+            {
+                var now = NowMs;
+                using var update = connection.CreateCommand();
+                update.CommandText = "UPDATE mailboxes SET terminated_at = COALESCE(terminated_at, $now) WHERE id = $id";
+                update.Parameters.AddWithValue("$id", Key(mailboxId));
+                update.Parameters.AddWithValue("$now", now);
+                if (update.ExecuteNonQuery() == 0)
+                {
+                    throw ExchangeErrors.MailboxNotFound(mailboxId);
+                }
+
+                return ReadMailbox(connection, mailboxId, now)!;
+            },
+            () => _signals.Pulse(mailboxId)).WaitAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<MailboxStatus>> GetStatusAsync(IReadOnlyCollection<Guid> mailboxIds, CancellationToken cancellationToken = default)
+    {
+        if (mailboxIds.Count > Limits.MaxMailboxesPerRun)
+        {
+            throw ExchangeErrors.Invalid("StatusQueryTooLarge", $"A status query may name at most {Limits.MaxMailboxesPerRun} mailboxes, not {mailboxIds.Count}.", "Query in smaller groups.");
+        }
+
+        await using var connection = OpenReader();
+        var now = NowMs;
+        using var query = connection.CreateCommand();
+        query.CommandText = MailboxSelect + " WHERE m.id IN (SELECT value FROM json_each($ids))";
+        query.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(mailboxIds.Select(Key)));
+        var found = new List<MailboxStatus>();
+        using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (reader.Read())
+        {
+            found.Add(ToStatus(reader, now));
+        }
+
+        return found;
+    }
+
+    public async Task<SendReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken = default) =>
+        (await SendBatchAsync([message], cancellationToken).ConfigureAwait(false))[0];
+
+    public Task<IReadOnlyList<SendReceipt>> SendBatchAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        Limits.Validate(messages);
+        var targets = messages.Select(m => m.To).Distinct().ToArray();
+        return _writes.RunAsync<IReadOnlyList<SendReceipt>>(
+            connection =>
+            {
+                var now = NowMs;
+                foreach (var target in targets)
+                {
+                    using var check = connection.CreateCommand();
+                    check.CommandText = "SELECT terminated_at IS NOT NULL FROM mailboxes WHERE id = $id";
+                    check.Parameters.AddWithValue("$id", Key(target));
+                    var terminated = check.ExecuteScalar();
+                    if (terminated is null)
+                    {
+                        throw ExchangeErrors.MailboxNotFound(target);
+                    }
+
+                    if (Convert.ToInt64(terminated, CultureInfo.InvariantCulture) != 0)
+                    {
+                        throw ExchangeErrors.MailboxTerminated(target);
+                    }
+                }
+
+                using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT OR IGNORE INTO messages(id, mailbox, sender, body, sent_at) VALUES ($id, $to, $from, $body, $now)";
+                var id = insert.Parameters.Add("$id", SqliteType.Text);
+                var to = insert.Parameters.Add("$to", SqliteType.Text);
+                var from = insert.Parameters.Add("$from", SqliteType.Text);
+                var body = insert.Parameters.Add("$body", SqliteType.Text);
+                insert.Parameters.AddWithValue("$now", now);
+                var receipts = new SendReceipt[messages.Count];
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var message = messages[i];
+                    id.Value = Key(message.Id);
+                    to.Value = Key(message.To);
+                    from.Value = message.From is { } sender ? Key(sender) : DBNull.Value;
+                    body.Value = message.Body;
+                    receipts[i] = new SendReceipt(message.Id, message.To, Duplicate: insert.ExecuteNonQuery() == 0);
+                }
+
+                return receipts;
+            },
+            () =>
+            {
+                foreach (var target in targets)
+                {
+                    _signals.Pulse(target);
+                }
+            }).WaitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(Guid mailboxId, ReceiveRequest request, CancellationToken cancellationToken = default)
+    {
+        Limits.Validate(request);
+        var deadline = _clock.GetUtcNow() + request.EffectiveWait;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Take the signal before looking, so a send that commits after the look still wakes us.
+            var nextSend = _signals.NextSend(mailboxId);
+            var (messages, nextLeaseEnd) = await _writes.RunAsync(connection => LeaseMessages(connection, mailboxId, request))
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            var now = _clock.GetUtcNow();
+            if (messages.Count > 0 || now >= deadline)
+            {
+                return messages;
+            }
+
+            var pause = deadline - now;
+            if (nextLeaseEnd is { } leaseEnd && leaseEnd - now < pause)
+            {
+                pause = leaseEnd - now + TimeSpan.FromMilliseconds(5);
+            }
+
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sleeping = Task.Delay(pause < TimeSpan.Zero ? TimeSpan.Zero : pause, _clock, timer.Token);
+            await Task.WhenAny(nextSend, sleeping).ConfigureAwait(false);
+            timer.Cancel();
+        }
+    }
+
+    private (IReadOnlyList<ReceivedMessage> Messages, DateTimeOffset? NextLeaseEnd) LeaseMessages(SqliteConnection connection, Guid mailboxId, ReceiveRequest request)
+    {
+        var now = NowMs;
+        using (var exists = connection.CreateCommand())
+        {
+            exists.CommandText = "SELECT 1 FROM mailboxes WHERE id = $id";
+            exists.Parameters.AddWithValue("$id", Key(mailboxId));
+            if (exists.ExecuteScalar() is null)
+            {
+                throw ExchangeErrors.MailboxNotFound(mailboxId);
+            }
+        }
+
+        var leaseUntil = now + (long)request.EffectiveLease.TotalMilliseconds;
+        var found = new List<(long Seq, ReceivedMessage Message)>();
+        using (var select = connection.CreateCommand())
+        {
+            select.CommandText = """
+                SELECT seq, id, sender, body, sent_at, deliveries FROM messages
+                WHERE mailbox = $id AND acked_at IS NULL AND lease_until <= $now
+                ORDER BY seq LIMIT $max
+                """;
+            select.Parameters.AddWithValue("$id", Key(mailboxId));
+            select.Parameters.AddWithValue("$now", now);
+            select.Parameters.AddWithValue("$max", request.MaxMessages);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                found.Add((reader.GetInt64(0), new ReceivedMessage(
+                    Guid.Parse(reader.GetString(1)),
+                    mailboxId,
+                    reader.IsDBNull(2) ? null : Guid.Parse(reader.GetString(2)),
+                    reader.GetString(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                    reader.GetInt32(5) + 1,
+                    DateTimeOffset.FromUnixTimeMilliseconds(leaseUntil))));
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            using var next = connection.CreateCommand();
+            next.CommandText = "SELECT MIN(lease_until) FROM messages WHERE mailbox = $id AND acked_at IS NULL";
+            next.Parameters.AddWithValue("$id", Key(mailboxId));
+            var earliest = next.ExecuteScalar();
+            return ([], earliest is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
+        }
+
+        using var lease = connection.CreateCommand();
+        lease.CommandText = "UPDATE messages SET lease_until = $until, deliveries = deliveries + 1 WHERE seq IN (SELECT value FROM json_each($seqs))";
+        lease.Parameters.AddWithValue("$until", leaseUntil);
+        lease.Parameters.AddWithValue("$seqs", JsonSerializer.Serialize(found.Select(f => f.Seq)));
+        lease.ExecuteNonQuery();
+        return (found.Select(f => f.Message).ToList(), null);
+    }
+
+    public Task<int> AcknowledgeAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
+    {
+        if (messageIds.Count == 0 || messageIds.Count > Limits.MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("BatchTooLarge", $"An acknowledgement must name 1 to {Limits.MaxBatch} message ids, not {messageIds.Count}.", $"Acknowledge in groups of at most {Limits.MaxBatch}.");
+        }
+
+        return _writes.RunAsync(connection =>
+        {
+            var now = NowMs;
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE messages SET acked_at = $now WHERE mailbox = $id AND acked_at IS NULL AND id IN (SELECT value FROM json_each($ids))";
+            update.Parameters.AddWithValue("$id", Key(mailboxId));
+            update.Parameters.AddWithValue("$now", now);
+            update.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(messageIds.Select(Key)));
+            var acknowledged = update.ExecuteNonQuery();
+            PurgeAcknowledged(connection, now);
+            return acknowledged;
+        }).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops tombstones past the retention, a bounded slice at a time so no commit stalls.</summary>
+    private void PurgeAcknowledged(SqliteConnection connection, long now)
+    {
+        if (now - _lastPurgeMs < 10_000)
+        {
+            return;
+        }
+
+        _lastPurgeMs = now;
+        using var purge = connection.CreateCommand();
+        purge.CommandText = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE acked_at IS NOT NULL AND acked_at < $cutoff LIMIT 5000)";
+        purge.Parameters.AddWithValue("$cutoff", now - (long)AcknowledgedRetention.TotalMilliseconds);
+        purge.ExecuteNonQuery();
+    }
+
+    public async Task<ExchangeSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = OpenReader();
+        using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT (SELECT COUNT(*) FROM mailboxes),
+                   (SELECT COUNT(*) FROM mailboxes WHERE terminated_at IS NULL AND last_heartbeat >= $since),
+                   (SELECT COUNT(*) FROM messages WHERE acked_at IS NULL)
+            """;
+        query.Parameters.AddWithValue("$since", NowMs - (long)Limits.HeartbeatThreshold.TotalMilliseconds);
+        using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        reader.Read();
+        var bytes = new[] { _path, _path + "-wal", _path + "-shm" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        return new ExchangeSummary(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), bytes);
+    }
+
+    private const string MailboxSelect = """
+        SELECT m.id, m.run_id, m.name, m.registered_at, m.last_heartbeat, m.terminated_at,
+               (SELECT COUNT(*) FROM messages WHERE mailbox = m.id AND acked_at IS NULL)
+        FROM mailboxes m
+        """;
+
+    private MailboxStatus? ReadMailbox(SqliteConnection connection, Guid id, long now)
+    {
+        using var query = connection.CreateCommand();
+        query.CommandText = MailboxSelect + " WHERE m.id = $id";
+        query.Parameters.AddWithValue("$id", Key(id));
+        using var reader = query.ExecuteReader();
+        return reader.Read() ? ToStatus(reader, now) : null;
+    }
+
+    private MailboxStatus ToStatus(SqliteDataReader reader, long now)
+    {
+        var lastHeartbeat = reader.GetInt64(4);
+        var state = !reader.IsDBNull(5) ? MailboxState.Terminated
+            : now - lastHeartbeat > (long)Limits.HeartbeatThreshold.TotalMilliseconds ? MailboxState.Inactive
+            : MailboxState.Active;
+        return new MailboxStatus(
+            Guid.Parse(reader.GetString(0)),
+            reader.GetString(1),
+            reader.GetString(2),
+            state,
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            DateTimeOffset.FromUnixTimeMilliseconds(lastHeartbeat),
+            reader.GetInt64(6));
+    }
+
+    private static long CountRunMailboxes(SqliteConnection connection, string runId)
+    {
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM mailboxes WHERE run_id = $run";
+        count.Parameters.AddWithValue("$run", runId);
+        return (long)count.ExecuteScalar()!;
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_readConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static string Key(Guid id) => id.ToString("D");
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writes.DisposeAsync().ConfigureAwait(false);
+        _writer.Dispose();
+        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

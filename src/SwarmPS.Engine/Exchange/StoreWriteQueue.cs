@@ -1,0 +1,165 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// Group commit: every write to the store goes through one connection on one task, which takes all the
+/// writes that arrived while the previous commit was syncing and runs them in a single transaction. Under
+/// load, sixteen concurrent sends cost one fsync instead of sixteen, and no caller is answered before the
+/// transaction that holds its write is durable. Each write runs inside its own SAVEPOINT, so one write
+/// that fails (an unknown mailbox, say) rolls back alone and the rest of the group still commits.
+/// </summary>
+internal sealed class StoreWriteQueue : IAsyncDisposable
+{
+    /// <summary>Most writes in one transaction; bounds the latency of the last one in a burst.</summary>
+    private const int MaxGroup = 512;
+
+    private readonly SqliteConnection _connection;
+    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+
+    public StoreWriteQueue(SqliteConnection connection)
+    {
+        _connection = connection;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the writer connection; completes after its transaction commits.</summary>
+    public Task<T> RunAsync<T>(Func<SqliteConnection, T> write, Action? afterCommit = null)
+    {
+        var pending = new PendingWrite<T>(write, afterCommit);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(StoreWriteQueue), "The exchange store is closed.");
+        }
+
+        return pending.Result;
+    }
+
+    private async Task RunAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroup);
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && reader.TryRead(out var write))
+            {
+                group.Add(write);
+            }
+
+            CommitGroup(group);
+        }
+    }
+
+    private void CommitGroup(List<PendingWrite> group)
+    {
+        try
+        {
+            using (var begin = _connection.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                begin.ExecuteNonQuery();
+            }
+
+            foreach (var write in group)
+            {
+                Execute("SAVEPOINT w");
+                try
+                {
+                    write.Execute(_connection);
+                    Execute("RELEASE w");
+                }
+                catch (Exception error)
+                {
+                    Execute("ROLLBACK TO w");
+                    Execute("RELEASE w");
+                    write.Fail(error);
+                }
+            }
+
+            Execute("COMMIT");
+        }
+        catch (Exception error)
+        {
+            // The commit itself failed (disk full, I/O error): nothing of this group is durable, so no
+            // caller may be told it was accepted.
+            try
+            {
+                Execute("ROLLBACK");
+            }
+            catch (SqliteException)
+            {
+                // Already rolled back by SQLite.
+            }
+
+            foreach (var write in group)
+            {
+                write.Fail(new SwarmException(
+                    "ExchangeStoreFailed",
+                    $"The exchange store could not commit: {error.Message}",
+                    "Check free space and permissions of the exchange state directory, then retry the request.",
+                    SwarmErrorCategory.ResourceUnavailable,
+                    innerException: error));
+            }
+
+            return;
+        }
+
+        foreach (var write in group)
+        {
+            write.Complete();
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private abstract class PendingWrite
+    {
+        public abstract void Execute(SqliteConnection connection);
+
+        public abstract void Fail(Exception error);
+
+        public abstract void Complete();
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteConnection, T> write, Action? afterCommit) : PendingWrite
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _value = default!;
+        private bool _failed;
+
+        public Task<T> Result => _done.Task;
+
+        public override void Execute(SqliteConnection connection) => _value = write(connection);
+
+        public override void Fail(Exception error)
+        {
+            _failed = true;
+            _done.TrySetException(error);
+        }
+
+        public override void Complete()
+        {
+            if (_failed)
+            {
+                return;
+            }
+
+            afterCommit?.Invoke();
+            _done.TrySetResult(_value);
+        }
+    }
+}
