@@ -23,6 +23,9 @@
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmSite'
+        'Import-SwarmCampaign'
+        'Select-SwarmAgent'
+        'Test-SwarmCampaign'
         'Test-SwarmSite'
     )
     FunctionsToExport    = @()

@@ -16,6 +16,13 @@ public static class YamlTreeParser
         catch (YamlException error)
         {
             var location = new SourceLocation(file, (int)error.Start.Line, (int)error.Start.Column);
+            // YamlDotNet reports a tab used as indentation at the start of the enclosing mapping (often
+            // 1:1); point at the tab itself, which is what the operator has to delete.
+            if (error.Message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+            {
+                location = FirstTabIndentation(text, file) ?? location;
+            }
+
             throw new ConfigException(
                 "ConfigSyntax", location, $"The YAML is malformed: {InnermostMessage(error)}",
                 "Fix the syntax at that line; a common cause is a tab used for indentation or a missing space after ':'.",
@@ -77,6 +84,22 @@ public static class YamlTreeParser
                     "ConfigSyntax", location, "YAML aliases and tags are not supported here.",
                     "Write the value out in full.");
         }
+    }
+
+    private static SourceLocation? FirstTabIndentation(string text, string file)
+    {
+        var lines = text.Split('\n');
+        for (var index = 0; index < lines.Length; index++)
+        {
+            var indentation = lines[index].Length - lines[index].TrimStart(' ', '\t').Length;
+            var tab = lines[index].IndexOf('\t', 0, indentation);
+            if (tab >= 0)
+            {
+                return new SourceLocation(file, index + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private static SourceLocation LastGoodPosition(string text, string file)

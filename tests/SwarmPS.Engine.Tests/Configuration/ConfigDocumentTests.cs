@@ -56,6 +56,15 @@ public sealed class ConfigDocumentTests : IDisposable
     }
 
     [Fact]
+    public void A_tab_used_as_indentation_is_located_at_the_tab()
+    {
+        var path = _files.Write("tab.yaml", "name: alpha\nitems:\n  - x\n\t- y\n");
+        var error = Assert.Throws<ConfigException>(() => ConfigDocument.Load(path, NoVariables));
+        Assert.Equal("ConfigSyntax", error.ErrorId);
+        Assert.Equal(new SourceLocation(path, 4, 1), error.Location);
+    }
+
+    [Fact]
     public void Malformed_json_names_file_line_and_column()
     {
         var path = _files.Write("bad.json", "{\n  \"name\": \"alpha\"\n  \"count\": 3\n}\n");

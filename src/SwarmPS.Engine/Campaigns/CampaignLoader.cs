@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using SwarmPS.Engine.Configuration;
+
+namespace SwarmPS.Engine.Campaigns;
+
+/// <summary>
+/// Reads a campaign file (YAML, JSON, or JSON with comments) into a <see cref="Campaign"/>. It refuses
+/// what cannot be read at all (syntax, unknown keys, wrong types, missing fields, unset variables,
+/// placeholders) with a <see cref="ConfigException"/> that names file, line and column. What can be
+/// read but is wrong (a bad name, an unknown site, a peer that does not exist) is left to
+/// <see cref="CampaignValidator"/>, which reports every such problem at once instead of the first.
+/// </summary>
+public static partial class CampaignLoader
+{
+    private static readonly string[] CampaignKeys =
+        { "name", "description", "initial_agent", "user_task", "startup_timeout", "exchange", "agents" };
+
+    private static readonly string[] ExchangeKeys = { "backend", "url", "token_variable", "heartbeat_interval", "token" };
+
+    private static readonly string[] AgentKeys = { "name", "site", "command", "environment", "peers", "restart_limit" };
+
+    public static Campaign Load(string path, VariableExpander? expander = null)
+    {
+        var document = ConfigDocument.Load(path, expander);
+        var root = document.RootReader("campaign", CampaignKeys);
+        if (!root.Has("agents"))
+        {
+            throw root.Missing("agents");
+        }
+
+        return new Campaign
+        {
+            Name = root.RequiredString("name"),
+            Description = root.OptionalString("description"),
+            InitialAgent = root.RequiredString("initial_agent"),
+            InitialAgentLocation = root.Node("initial_agent")?.Location,
+            UserTask = root.RequiredString("user_task"),
+            StartupTimeout = root.OptionalDuration("startup_timeout") ?? Campaign.DefaultStartupTimeout,
+            Exchange = ReadExchange(root),
+            Agents = root.MappingList("agents", index => $"agent {index + 1} of 'agents'", AgentKeys).Select(ReadAgent).ToList(),
+            Source = Path.GetFullPath(path),
+        };
+    }
+
+    private static ExchangeSettings ReadExchange(MappingReader root)
+    {
+        var exchange = root.OptionalMapping("exchange", "exchange settings", ExchangeKeys);
+        if (exchange is null)
+        {
+            return new ExchangeSettings();
+        }
+
+        if (exchange.Has("token"))
+        {
+            // A token written into a campaign file ends up in git history and in copies on every site.
+            throw exchange.Invalid(
+                "token", "The exchange token is written into the campaign file; a campaign file never holds secrets.",
+                $"Remove 'token:', export the token in an environment variable and name that variable in 'token_variable:' (default {ExchangeSettings.DefaultTokenVariable}).");
+        }
+
+        var backend = exchange.OptionalString("backend") ?? ExchangeSettings.DefaultBackend;
+        if (!ExchangeSettings.KnownBackends.Contains(backend))
+        {
+            var nearest = NearestKey.Suggest(backend, ExchangeSettings.KnownBackends);
+            throw exchange.Invalid(
+                "backend", $"'{backend}' is not an exchange backend.",
+                $"{(nearest is null ? "" : $"Did you mean '{nearest}'? ")}Use one of: {string.Join(", ", ExchangeSettings.KnownBackends)}.");
+        }
+
+        var url = exchange.OptionalString("url");
+        Uri? uri = null;
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https" or "amqp" or "amqps"))
+        {
+            throw exchange.Invalid(
+                "url", $"'{url}' is not an absolute http, https, amqp or amqps address.",
+                "Write the full address agents use to reach the exchange, such as http://login01:8765/.");
+        }
+
+        var tokenVariable = exchange.OptionalString("token_variable") ?? ExchangeSettings.DefaultTokenVariable;
+        if (!EnvironmentName().IsMatch(tokenVariable))
+        {
+            throw exchange.Invalid(
+                "token_variable", $"'{tokenVariable}' is not an environment variable name.",
+                "Name the variable that holds the token (letters, digits and '_', not starting with a digit), such as SWARM_EXCHANGE_TOKEN; do not write the token itself.");
+        }
+
+        return new ExchangeSettings
+        {
+            Backend = backend,
+            Url = uri,
+            TokenVariable = tokenVariable,
+            HeartbeatInterval = exchange.OptionalDuration("heartbeat_interval") ?? ExchangeSettings.DefaultHeartbeatInterval,
+        };
+    }
+
+    private static CampaignAgent ReadAgent(MappingReader agent) => new()
+    {
+        Name = agent.RequiredString("name"),
+        Site = agent.RequiredString("site"),
+        Command = ReadCommand(agent),
+        Environment = agent.StringMap("environment"),
+        AllowedPeers = agent.StringList("peers"),
+        RestartLimit = agent.OptionalInt("restart_limit") ?? CampaignAgent.DefaultRestartLimit,
+        Location = agent.Location,
+    };
+
+    private static IReadOnlyList<string> ReadCommand(MappingReader agent)
+    {
+        var node = agent.Node("command");
+        if (node is null)
+        {
+            throw agent.Missing("command");
+        }
+
+        if (node is ConfigScalar scalar)
+        {
+            // Splitting a string into argv is a shell's job, and every site's shell would do it
+            // differently (quotes, $, globs); a list reaches the process exactly as written.
+            var words = scalar.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var suggestion = "[" + string.Join(", ", words.Select(word => $"\"{word.Replace("\"", "\\\"")}\"")) + "]";
+            throw new ConfigException(
+                "ConfigCommandNotList", scalar.Location,
+                "'command' is a single string; a command is a list of program and arguments (argv).",
+                $"Write it as a list, one argument per item, for example: command: {suggestion}. SwarmPS never hands a command to a shell to split, so arguments with spaces or quotes arrive exactly as written.");
+        }
+
+        // An empty list (command: []) reads as is; the validator reports it as CommandEmpty together
+        // with everything else wrong in the file.
+        return agent.StringList("command");
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    internal static partial Regex EnvironmentName();
+}

@@ -1,0 +1,27 @@
+namespace SwarmPS.Engine.Campaigns;
+
+/// <summary>
+/// Where the campaign's agents exchange messages. The token itself never appears in a campaign file:
+/// the file names the environment variable that holds it (<see cref="TokenVariable"/>), read where
+/// the campaign is launched and handed to agents as SWARM_EXCHANGE_TOKEN.
+/// </summary>
+public sealed record ExchangeSettings
+{
+    /// <summary>Backends a campaign may name; "embedded" is the exchange SwarmPS hosts itself.</summary>
+    public static readonly IReadOnlyList<string> KnownBackends = new[] { "embedded", "http", "rabbitmq" };
+
+    public const string DefaultBackend = "embedded";
+
+    public const string DefaultTokenVariable = "SWARM_EXCHANGE_TOKEN";
+
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(10);
+
+    public string Backend { get; init; } = DefaultBackend;
+
+    /// <summary>The exchange's address as agents reach it; null lets the launcher choose (embedded).</summary>
+    public Uri? Url { get; init; }
+
+    public string TokenVariable { get; init; } = DefaultTokenVariable;
+
+    public TimeSpan HeartbeatInterval { get; init; } = DefaultHeartbeatInterval;
+}
