@@ -179,7 +179,7 @@ agents:
     peers: [planner]
 '@
         $path = New-CampaignFile 'beta-part.yaml' $betaPart
-        (Test-SwarmCampaign -Path $path | Where-Object Severity -eq Error).Code | Should -Be @('PeerUnknown', 'InitialAgentUnknown')
+        (Test-SwarmCampaign -Path $path | Where-Object Severity -eq Error).Code | Should -Be @('PeerUnknown', 'PeerUnknown', 'InitialAgentUnknown')
         Test-SwarmCampaign -Path $path -Federated | Should -BeNullOrEmpty
     }
 

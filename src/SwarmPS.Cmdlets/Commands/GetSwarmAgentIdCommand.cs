@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmAgentId: the deterministic mailbox id of each named agent in a run.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmAgentId")]

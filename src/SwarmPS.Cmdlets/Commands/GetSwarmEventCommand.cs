@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using SwarmPS.Engine.Events;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmEvent: one timeline merged from every site of a run, optionally followed live.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmEvent")]

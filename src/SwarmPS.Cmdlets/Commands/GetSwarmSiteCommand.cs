@@ -2,7 +2,7 @@ using System.Management.Automation;
 using SwarmPS.Engine;
 using SwarmPS.Engine.Sites;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmSite: the sites SwarmPS knows (built-in templates and the user's own profiles).</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmSite")]

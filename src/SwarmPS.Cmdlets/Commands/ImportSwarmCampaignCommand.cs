@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Import-SwarmCampaign: reads campaign files (YAML, JSON, JSON with comments) into campaign objects.</summary>
 [Cmdlet(VerbsData.Import, "SwarmCampaign")]

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Select-SwarmAgent: the slice of a campaign one site runs.</summary>
 [Cmdlet(VerbsCommon.Select, "SwarmAgent")]

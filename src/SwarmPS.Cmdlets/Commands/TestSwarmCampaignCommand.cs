@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Test-SwarmCampaign: checks a campaign (object or file) and returns its findings.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "SwarmCampaign", DefaultParameterSetName = CampaignSet)]

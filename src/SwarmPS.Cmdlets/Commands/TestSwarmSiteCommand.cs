@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Sites;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Test-SwarmSite: probes each step a launch needs on a site and returns one check per step.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "SwarmSite")]

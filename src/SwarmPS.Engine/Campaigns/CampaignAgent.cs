@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Configuration;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Campaigns;
 
@@ -35,7 +36,6 @@ public sealed record CampaignAgent
 
     public const int DefaultRestartLimit = 0;
 
-    /// <summary>The command as an operator would read it in a table (not meant to be re-parsed).</summary>
-    public string CommandLine => string.Join(' ', Command.Select(argument =>
-        argument.Length == 0 || argument.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'') ? $"'{argument}'" : argument));
+    /// <summary>The command as a POSIX shell line an operator can read, or paste to try it by hand.</summary>
+    public string CommandLine => PosixQuoting.Join(Command);
 }

@@ -109,6 +109,7 @@ public sealed class CampaignLoadingTests : IDisposable
 
         Assert.Equal(new[] { "python3", "two words", "it's \"quoted\"", "$HOME stays", "llama", "; rm -rf / #" }, agent.Command);
         Assert.Equal("/scratch/alice/data", agent.Environment["DATA"]);
+        Assert.Equal("python3 'two words' 'it'\\''s \"quoted\"' '$HOME stays' llama '; rm -rf / #'", agent.CommandLine);
     }
 
     [Fact]

@@ -1,0 +1,306 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, documents, packages and demonstrates SwarmPS.
+
+.DESCRIPTION
+    Plain PowerShell 7: no build module is required. Tasks run in the order given, each at most once;
+    a task that needs the module built (Package, Demo) builds it first, incrementally.
+    `pwsh ./build.ps1 -Task Help` lists the tasks with their one-line synopsis.
+
+.EXAMPLE
+    pwsh ./build.ps1                          # Build (Release) and verify the laid-out module in bin/
+
+.EXAMPLE
+    pwsh ./build.ps1 -Task Build, Test        # build, run xunit, then Pester 5 when it is installed
+
+.EXAMPLE
+    pwsh ./build.ps1 -Task Docs, Package      # MAML help, then out/SwarmPS/<version>/
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Docs', 'Demo', 'Clean', 'Help')]
+    [string[]] $Task = 'Build',
+
+    [string] $Configuration = 'Release'
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$Root = $PSScriptRoot
+$Solution = Join-Path $Root 'SwarmPS.sln'
+$Manifest = Join-Path $Root 'SwarmPS.psd1'
+$ModuleBin = Join-Path $Root 'bin'
+# PowerShell looks for a module's MAML and about_ topics in <ModuleBase>/<culture>/, next to the manifest.
+$HelpOutput = Join-Path $Root 'en-US'
+$CompletedTasks = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+
+# ---------------------------------------------------------------------------------------------------------
+# Tasks: each is Invoke-Task<Name> with a "# Synopsis:" line above it (the Help task lists those lines).
+# ---------------------------------------------------------------------------------------------------------
+
+# Synopsis: Compile the solution (skipped when no source is newer than bin/) and verify the laid-out module.
+function Invoke-TaskBuild {
+    $stamp = Join-Path $Root "obj/build.ps1.$Configuration.stamp"
+    $newerSource = Get-NewerSource -Than $stamp
+    if ($null -eq $newerSource) {
+        Write-Host "Build: up to date ($Configuration); nothing under src/ or tests/ is newer than the last build."
+    }
+    else {
+        Write-Host "Build: $newerSource changed; running dotnet build ($Configuration)."
+        Invoke-Native dotnet 'build', $Solution, '--configuration', $Configuration, '--nologo'
+        New-Item -ItemType Directory -Force -Path (Split-Path $stamp) | Out-Null
+        Set-Content -Path $stamp -Value (Get-Date -Format o)
+    }
+
+    Assert-ModuleLayout
+    Assert-ManifestVersion
+}
+
+# Synopsis: Run every xunit project (dotnet test), then the Pester 5 acceptance suite in a fresh pwsh when Pester 5 is installed.
+function Invoke-TaskTest {
+    Invoke-Native dotnet 'test', $Solution, '--configuration', $Configuration, '--nologo'
+    # The help acceptance tests read MAML; Docs builds it when PlatyPS is present and says so when not.
+    Invoke-Task Docs
+
+    $pester = Get-Module -ListAvailable -Name Pester |
+        Where-Object Version -ge ([version] '5.0.0') |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if ($null -eq $pester) {
+        Write-Host 'Pester 5 not found: skipping the acceptance suite (Install-Module Pester -MinimumVersion 5)'
+        return
+    }
+
+    # A fresh pwsh: the module's assemblies cannot be unloaded, so the build session never imports it.
+    $suite = Join-Path $Root 'tests/pester'
+    $runner = {
+        param($PesterPath, $SuitePath)
+        Import-Module $PesterPath
+        $configuration = New-PesterConfiguration
+        $configuration.Run.Path = $SuitePath
+        $configuration.Run.Exit = $true
+        $configuration.Output.Verbosity = 'Detailed'
+        Invoke-Pester -Configuration $configuration
+    }
+    Write-Host "Test: Pester $($pester.Version) acceptance suite in $suite"
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $runner -args $pester.Path, $suite
+    if ($LASTEXITCODE -ne 0) {
+        throw "The Pester acceptance suite failed ($LASTEXITCODE failing test(s) or a run error); see the output above."
+    }
+}
+
+# Synopsis: Turn help/*.md into MAML (en-US/SwarmPS.Cmdlets.dll-Help.xml) with PlatyPS, and place the about_ topic beside it.
+function Invoke-TaskDocs {
+    New-Item -ItemType Directory -Force -Path $HelpOutput | Out-Null
+    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $HelpOutput -Force
+
+    $platyPS = Get-Module -ListAvailable -Name platyPS | Sort-Object Version -Descending | Select-Object -First 1
+    if ($null -eq $platyPS) {
+        Write-Host 'PlatyPS not found: skipping MAML help (Install-Module platyPS); Get-Help will show syntax only.'
+        return
+    }
+
+    Import-Module $platyPS.Path
+    New-ExternalHelp -Path (Join-Path $Root 'help') -OutputPath $HelpOutput -Force | Out-Null
+    Write-Host "Docs: MAML help written to $HelpOutput"
+}
+
+# Synopsis: Lay out a publishable module folder out/SwarmPS/<version>/ (manifest stamped with the version from Directory.Build.props).
+function Invoke-TaskPackage {
+    Invoke-Task Build
+
+    $version = Get-ModuleVersion
+    $target = Join-Path $Root "out/SwarmPS/$version"
+    if (Test-Path $target) {
+        Remove-Item -Recurse -Force $target
+    }
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+
+    Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
+    Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
+    $culture = New-Item -ItemType Directory -Force -Path (Join-Path $target 'en-US')
+    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $culture -Force
+    if (Test-Path $HelpOutput) {
+        Copy-Item -Path (Join-Path $HelpOutput '*') -Destination $culture -Force
+    }
+    else {
+        Write-Host 'Package: no MAML help (run -Task Docs first to include it).'
+    }
+    foreach ($file in 'README.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
+        $path = Join-Path $Root $file
+        if (Test-Path $path) {
+            Copy-Item -Path $path -Destination $target
+        }
+    }
+
+    # The version lives in Directory.Build.props only; the packaged manifest takes it from there.
+    $manifestText = Get-Content -Raw -Path $Manifest
+    $stamped = $manifestText -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    Set-Content -Path (Join-Path $target 'SwarmPS.psd1') -Value $stamped -NoNewline
+
+    $packagedManifest = Join-Path $target 'SwarmPS.psd1'
+    $data = Import-PowerShellDataFile -Path $packagedManifest
+    foreach ($format in $data.FormatsToProcess) {
+        if (-not (Test-Path (Join-Path $target $format))) {
+            throw "Package: $format (FormatsToProcess) is missing from $target."
+        }
+    }
+    Write-Host "Package: SwarmPS $version laid out in $target"
+}
+
+# Synopsis: Import ./SwarmPS.psd1 in a fresh pwsh and walk the main job: sites, campaign check, agent ids.
+function Invoke-TaskDemo {
+    Invoke-Task Build
+
+    $demo = {
+        param($ManifestPath, $CampaignPath)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $ManifestPath
+        $needed = 'Get-SwarmSite', 'Import-SwarmCampaign', 'Test-SwarmCampaign', 'Get-SwarmAgentId'
+        $missing = $needed | Where-Object { -not (Get-Command -Module SwarmPS -Name $_ -ErrorAction SilentlyContinue) }
+        if ($missing) {
+            throw "Demo needs $($missing -join ', '), which this build of SwarmPS does not have yet."
+        }
+
+        function Show($Title, [scriptblock] $Pipeline) {
+            Write-Host ''
+            Write-Host "PS> $Title" -ForegroundColor Cyan
+            & $Pipeline | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
+        }
+
+        Show 'Get-SwarmSite' { Get-SwarmSite }
+        Show "Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign" { Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign }
+        Show "(Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId demo-001" {
+            (Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId demo-001
+        }
+    }
+
+    $campaign = Join-Path $Root 'examples/two-site-campaign.yaml'
+    if (-not (Test-Path $campaign)) {
+        throw "Demo needs $campaign, which this checkout does not have yet (the campaigns pillar adds it)."
+    }
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $demo -args $Manifest, $campaign
+    if ($LASTEXITCODE -ne 0) {
+        throw "Demo failed (exit code $LASTEXITCODE); see the output above."
+    }
+}
+
+# Synopsis: Remove every build output: bin/, out/, en-US/, obj/ and each project's bin/ and obj/.
+function Invoke-TaskClean {
+    $outputs = @('bin', 'out', 'en-US', 'obj') | ForEach-Object { Join-Path $Root $_ }
+    $outputs += Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Directory -Recurse -Depth 1 |
+        Where-Object Name -in 'bin', 'obj' |
+        Select-Object -ExpandProperty FullName
+    foreach ($path in $outputs) {
+        if (Test-Path $path) {
+            Remove-Item -Recurse -Force $path
+            Write-Host "Clean: removed $path"
+        }
+    }
+}
+
+# Synopsis: List the tasks with their synopsis.
+function Invoke-TaskHelp {
+    $lines = Get-Content -Path $PSCommandPath
+    for ($index = 0; $index -lt $lines.Count - 1; $index++) {
+        if ($lines[$index] -match '^# Synopsis: (.+)$') {
+            $synopsis = $Matches[1]
+            if ($lines[$index + 1] -match '^function Invoke-Task(\w+)') {
+                '{0,-8} {1}' -f $Matches[1], $synopsis
+            }
+        }
+    }
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------------------
+
+function Invoke-Task([string] $Name) {
+    if ($CompletedTasks.Add($Name)) {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        Write-Host "==> $Name" -ForegroundColor Green
+        & "Invoke-Task$Name"
+        Write-Host ("<== {0} ({1:N1} s)" -f $Name, $watch.Elapsed.TotalSeconds) -ForegroundColor Green
+    }
+}
+
+function Invoke-Native([string] $Command, [string[]] $Arguments) {
+    # Runs an executable and turns a non-zero exit code into a terminating error that names the command.
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-PwshPath {
+    # The same pwsh that runs this script, so a child session sees the same modules.
+    (Get-Process -Id $PID).Path
+}
+
+function Get-ModuleVersion {
+    $props = [xml] (Get-Content -Raw -Path (Join-Path $Root 'Directory.Build.props'))
+    $version = $props.SelectSingleNode('/Project/PropertyGroup/Version')
+    if ($null -eq $version -or [string]::IsNullOrWhiteSpace($version.InnerText)) {
+        throw 'Directory.Build.props has no <Version>; it is the one place the module version lives.'
+    }
+    $version.InnerText.Trim()
+}
+
+function Get-NewerSource([string] $Than) {
+    # Returns the first input newer than the stamp of the last successful build, or $null when none is.
+    if (-not (Test-Path $Than)) {
+        return 'no previous build'
+    }
+    $built = (Get-Item $Than).LastWriteTimeUtc
+    $cmdlets = Join-Path $ModuleBin 'SwarmPS.Cmdlets.dll'
+    if (-not (Test-Path $cmdlets)) {
+        return 'bin/SwarmPS.Cmdlets.dll (missing)'
+    }
+    if ((Get-Item $cmdlets).LastWriteTimeUtc -gt $built) {
+        # Someone ran dotnet build/test since (perhaps in another configuration): lay out this one again.
+        return 'bin/ (rebuilt outside build.ps1)'
+    }
+    $inputs = @(Get-ChildItem -Path $Root -File -Filter '*.props') + @(Get-Item $Solution)
+    $inputs += Get-ChildItem -Path (Join-Path $Root 'src'), (Join-Path $Root 'tests') -File -Recurse -Include '*.cs', '*.csproj', '*.props', '*.targets' |
+        Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
+    $newer = $inputs | Where-Object LastWriteTimeUtc -gt $built | Select-Object -First 1
+    if ($null -eq $newer) {
+        return $null
+    }
+    [System.IO.Path]::GetRelativePath($Root, $newer.FullName)
+}
+
+function Assert-ModuleLayout {
+    # Every file Import-Module ./SwarmPS.psd1 needs, on every supported platform; a missing one fails the build.
+    $expected = @(
+        'bin/SwarmPS.Cmdlets.dll'
+        'bin/dependencies/SwarmPS.Engine.dll'
+        'bin/dependencies/YamlDotNet.dll'
+        'bin/dependencies/Microsoft.Data.Sqlite.dll'
+        'bin/dependencies/runtimes/linux-x64/native/libe_sqlite3.so'
+        'bin/dependencies/runtimes/linux-arm64/native/libe_sqlite3.so'
+        'bin/dependencies/runtimes/osx-arm64/native/libe_sqlite3.dylib'
+        'bin/dependencies/runtimes/win-x64/native/e_sqlite3.dll'
+    )
+    $expected += (Import-PowerShellDataFile -Path $Manifest).FormatsToProcess
+    $missing = $expected | Where-Object { -not (Test-Path (Join-Path $Root $_)) }
+    if ($missing) {
+        throw "The laid-out module is incomplete; missing: $($missing -join ', '). Run 'pwsh ./build.ps1 -Task Clean, Build' and read the build output."
+    }
+    Write-Host "Build: module layout verified ($($expected.Count) files)."
+}
+
+function Assert-ManifestVersion {
+    $version = Get-ModuleVersion
+    $manifestVersion = (Import-PowerShellDataFile -Path $Manifest).ModuleVersion
+    if ($manifestVersion -ne $version) {
+        Write-Warning "SwarmPS.psd1 says ModuleVersion '$manifestVersion' but Directory.Build.props says '$version'; -Task Package stamps '$version'. Update SwarmPS.psd1 so Import-Module from the repository reports the same."
+    }
+}
+
+foreach ($name in $Task) {
+    Invoke-Task $name
+}
