@@ -14,17 +14,26 @@
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
+        'module/SwarmPS.Exchange.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
+        'Confirm-SwarmMessage'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
+        'Get-SwarmExchange'
+        'Get-SwarmMailbox'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
+        'Receive-SwarmMessage'
+        'Register-SwarmMailbox'
         'Select-SwarmAgent'
+        'Send-SwarmMessage'
+        'Start-SwarmExchange'
+        'Stop-SwarmExchange'
         'Test-SwarmCampaign'
         'Test-SwarmSite'
     )

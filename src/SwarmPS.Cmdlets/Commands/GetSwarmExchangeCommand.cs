@@ -1,0 +1,23 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Cmdlets.Commands;
+
+/// <summary>Get-SwarmExchange: url, pid, uptime, mailboxes, pending messages and store size of a running exchange.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmExchange", DefaultParameterSetName = "Local")]
+[OutputType(typeof(ExchangeInfo))]
+public sealed class GetSwarmExchangeCommand : SwarmCmdlet
+{
+    [Parameter(ParameterSetName = "Local", ValueFromPipelineByPropertyName = true)]
+    public string? StateDirectory { get; set; }
+
+    [Parameter(ParameterSetName = "Remote", Mandatory = true)]
+    public string ExchangeUrl { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        var directory = StateDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(StateDirectory);
+        var url = ParameterSetName == "Remote" ? ExchangeUrl : null;
+        Run(() => WriteObject(Await(_ => ExchangeInfo.ReadAsync(directory, url, null, StopToken))));
+    }
+}

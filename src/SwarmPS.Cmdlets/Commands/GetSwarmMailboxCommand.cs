@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Cmdlets.Commands;
+
+/// <summary>Get-SwarmMailbox: id, name, state, last heartbeat and pending count of mailboxes, by id or by run and agent name.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmMailbox", DefaultParameterSetName = "ById")]
+[OutputType(typeof(MailboxStatus))]
+public sealed class GetSwarmMailboxCommand : ExchangeClientCmdlet
+{
+    [Parameter(ParameterSetName = "ById", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public Guid[] Id { get; set; } = Array.Empty<Guid>();
+
+    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string RunId { get; set; } = "";
+
+    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("Agent")]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    protected override void ProcessRecord()
+    {
+        Run(() =>
+        {
+            var ids = ParameterSetName == "ByName" ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
+            var found = Await(_ => Client.GetStatusAsync(ids, StopToken));
+            foreach (var id in ids)
+            {
+                var mailbox = found.FirstOrDefault(m => m.Id == id);
+                if (mailbox is null)
+                {
+                    WriteError(ToErrorRecord(ExchangeErrors.MailboxNotFound(id)));
+                }
+                else
+                {
+                    WriteObject(mailbox);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,64 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Cmdlets.Commands;
+
+/// <summary>
+/// Receive-SwarmMessage: leases messages from a mailbox and writes them; each is acknowledged right after
+/// it is written to the pipeline, unless -NoAcknowledge (then Confirm-SwarmMessage does it, or the lease
+/// runs out and it comes back).
+/// </summary>
+[Cmdlet(VerbsCommunications.Receive, "SwarmMessage")]
+[OutputType(typeof(ReceivedMessage))]
+public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    public Guid Mailbox { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int MaxMessages { get; set; } = 10;
+
+    [Parameter]
+    [ValidateRange(1, 43200)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>Wait until at least one message arrives (or -TimeoutSeconds passes); Ctrl+C ends the wait.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>With -Wait: give up after this long; 0 waits until Ctrl+C.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int TimeoutSeconds { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoAcknowledge { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Run(() =>
+        {
+            var deadline = TimeoutSeconds > 0 ? DateTimeOffset.UtcNow.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
+            IReadOnlyList<ReceivedMessage> messages;
+            do
+            {
+                // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
+                var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
+                var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
+                messages = Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
+            }
+            while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
+
+            foreach (var message in messages)
+            {
+                WriteObject(message);
+                if (!NoAcknowledge)
+                {
+                    Await(_ => Client.AcknowledgeAsync(Mailbox, [message.Id], StopToken));
+                }
+            }
+        });
+    }
+}

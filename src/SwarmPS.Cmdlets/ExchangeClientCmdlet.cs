@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>
+/// Base of the cmdlets that talk to a running exchange: one -ExchangeUrl parameter, the token always from
+/// SWARM_EXCHANGE_TOKEN (never a parameter, so it stays out of history and transcripts).
+/// </summary>
+public abstract class ExchangeClientCmdlet : SwarmCmdlet
+{
+    /// <summary>The exchange URL; default SWARM_EXCHANGE_URL.</summary>
+    [Parameter]
+    public string? ExchangeUrl { get; set; }
+
+    private IExchangeClient? _client;
+
+    /// <summary>The client for this command, created on first use and disposed at the end.</summary>
+    protected IExchangeClient Client => _client ??= new HttpExchangeClient(ExchangeConnection.FromEnvironment(ExchangeUrl));
+
+    protected override void EndProcessing() => _client?.Dispose();
+}

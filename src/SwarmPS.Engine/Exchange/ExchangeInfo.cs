@@ -1,0 +1,54 @@
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>What Get-SwarmExchange shows: where the exchange is, which process, for how long, and how loaded.</summary>
+public sealed record ExchangeInfo(
+    Uri Url,
+    int Pid,
+    TimeSpan Uptime,
+    long Mailboxes,
+    long ActiveMailboxes,
+    long PendingMessages,
+    long StoreBytes,
+    string? StateDirectory)
+{
+    /// <summary>
+    /// Asks a running exchange for its figures. With <paramref name="url"/> it asks that exchange; without,
+    /// it finds the one recorded in <paramref name="stateDirectory"/> (default state directory if null).
+    /// The token comes from SWARM_EXCHANGE_TOKEN (or <paramref name="tokenVariable"/>).
+    /// </summary>
+    public static async Task<ExchangeInfo> ReadAsync(string? stateDirectory, string? url, string? tokenVariable, CancellationToken cancellationToken)
+    {
+        string? directory = null;
+        if (string.IsNullOrEmpty(url))
+        {
+            directory = stateDirectory ?? ExchangeServerOptions.DefaultStateDirectory();
+            var state = ExchangeStateFile.Read(directory);
+            if (state is null || !state.IsRunning())
+            {
+                throw NotRunning(directory);
+            }
+
+            url = state.Url.ToString();
+        }
+
+        var connection = new ExchangeConnection(ExchangeConnection.ParseUrl(url), ExchangeToken.Resolve(tokenVariable, null));
+        using var client = new HttpExchangeClient(connection);
+        var summary = await client.GetGatewaySummaryAsync(cancellationToken).ConfigureAwait(false);
+        return new ExchangeInfo(
+            connection.Url,
+            summary.Pid,
+            DateTimeOffset.UtcNow - summary.StartedAt,
+            summary.Mailboxes,
+            summary.ActiveMailboxes,
+            summary.PendingMessages,
+            summary.StoreBytes,
+            directory);
+    }
+
+    public static SwarmException NotRunning(string stateDirectory) => new(
+        "ExchangeNotRunning",
+        $"No exchange is running from '{stateDirectory}'.",
+        "Start one with Start-SwarmExchange, or pass -StateDirectory / -ExchangeUrl of the one you mean.",
+        SwarmErrorCategory.ObjectNotFound,
+        stateDirectory);
+}
