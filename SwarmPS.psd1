@@ -15,6 +15,7 @@
         'module/SwarmPS.Campaigns.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
         'module/SwarmPS.Exchange.format.ps1xml'
+        'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
 
@@ -25,16 +26,25 @@
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmExchange'
+        'Get-SwarmLedger'
         'Get-SwarmMailbox'
+        'Get-SwarmRun'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
+        'Initialize-SwarmRepository'
+        'New-SwarmRun'
+        'Publish-SwarmLedgerEntry'
         'Receive-SwarmMessage'
         'Register-SwarmMailbox'
         'Select-SwarmAgent'
         'Send-SwarmMessage'
+        'Set-SwarmRunLink'
+        'Set-SwarmRunStatus'
         'Start-SwarmExchange'
         'Stop-SwarmExchange'
+        'Sync-SwarmLedger'
         'Test-SwarmCampaign'
+        'Test-SwarmCitation'
         'Test-SwarmSite'
     )
     FunctionsToExport    = @()

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Confirm-SwarmMessage: acknowledges received messages so they are never delivered again.</summary>
 [Cmdlet(VerbsLifecycle.Confirm, "SwarmMessage", SupportsShouldProcess = true)]

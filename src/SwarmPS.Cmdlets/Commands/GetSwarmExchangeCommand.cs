@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmExchange: url, pid, uptime, mailboxes, pending messages and store size of a running exchange.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmExchange", DefaultParameterSetName = "Local")]

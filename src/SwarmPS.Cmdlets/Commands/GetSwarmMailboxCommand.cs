@@ -2,7 +2,7 @@ using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmMailbox: id, name, state, last heartbeat and pending count of mailboxes, by id or by run and agent name.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmMailbox", DefaultParameterSetName = "ById")]

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Register-SwarmMailbox: creates the mailbox of each named agent of a run.</summary>
 [Cmdlet(VerbsLifecycle.Register, "SwarmMailbox", SupportsShouldProcess = true)]

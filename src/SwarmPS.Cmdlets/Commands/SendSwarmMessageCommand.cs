@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Send-SwarmMessage: stores a message durably in a mailbox; answers once the exchange has it on disk.</summary>
 [Cmdlet(VerbsCommunications.Send, "SwarmMessage", SupportsShouldProcess = true)]

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Start-SwarmExchange: runs the embedded exchange, detached (default) or in this session (-Foreground).</summary>
 [Cmdlet(VerbsLifecycle.Start, "SwarmExchange", SupportsShouldProcess = true)]

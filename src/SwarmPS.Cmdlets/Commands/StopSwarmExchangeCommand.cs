@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
-namespace SwarmPS.Cmdlets.Commands;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>Stop-SwarmExchange: stops the exchange recorded in a state directory (SIGTERM, then SIGKILL after -TimeoutSeconds).</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SwarmExchange", SupportsShouldProcess = true)]

@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Ledger;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Get-SwarmLedger: entries of the committed ledger, from every machine.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmLedger")]
+[OutputType(typeof(LedgerEntry))]
+public sealed class GetSwarmLedgerCommand : RepositoryCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[] Id { get; set; } = [];
+
+    [Parameter]
+    [ArgumentCompleter(typeof(RunStatusCompleter))]
+    public string[] Status { get; set; } = [];
+
+    [Parameter]
+    public string[] Machine { get; set; } = [];
+
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        Run(() =>
+        {
+            var query = new LedgerQuery
+            {
+                Ids = Id,
+                Statuses = Status.Select(RunStatusNames.Parse).ToList(),
+                Machines = Machine,
+                Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime(), TimeSpan.Zero) : null,
+            };
+            var result = LedgerReader.Read(ResolveRepository(), query);
+            foreach (var problem in result.Problems)
+            {
+                WriteWarning(problem.ToString());
+            }
+
+            foreach (var missing in Id.Except(result.Entries.Select(e => e.Id)).Except(result.Problems.Select(p => p.CitedId ?? "")))
+            {
+                WriteError(ToErrorRecord(new Engine.SwarmException(
+                    "LedgerEntryNotFound",
+                    $"The ledger has no entry for run {missing}.",
+                    "Pull the repository (git pull), or run Sync-SwarmLedger on the machine that ran it and commit .swarm/ledger/.",
+                    Engine.SwarmErrorCategory.ObjectNotFound,
+                    missing)));
+            }
+
+            WriteObject(result.Entries, enumerateCollection: true);
+        });
+    }
+}

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using SwarmPS.Engine.Ledger;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Initialize-SwarmRepository: prepares .swarm/, the machine label and the .gitignore block.</summary>
+[Cmdlet(VerbsData.Initialize, "SwarmRepository", SupportsShouldProcess = true)]
+[OutputType(typeof(RepositoryInitialization))]
+public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Repository")]
+    public string? Path { get; set; }
+
+    [Parameter]
+    public string? MachineLabel { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var root = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
+        if (!ShouldProcess(root, "Initialize SwarmPS repository"))
+        {
+            return;
+        }
+
+        Run(() =>
+        {
+            var result = RepositoryInitializer.Initialize(root, MachineLabel);
+            foreach (var warning in result.Warnings)
+            {
+                WriteWarning(warning.ToString());
+            }
+
+            WriteObject(result);
+        });
+    }
+}

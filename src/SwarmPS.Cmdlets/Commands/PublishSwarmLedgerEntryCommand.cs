@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using SwarmPS.Engine;
+using SwarmPS.Engine.Ledger;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>Publish-SwarmLedgerEntry: writes one terminal run's ledger entry now.</summary>
+[Cmdlet(VerbsData.Publish, "SwarmLedgerEntry", SupportsShouldProcess = true)]
+[OutputType(typeof(PromotionOutcome))]
+public sealed class PublishSwarmLedgerEntryCommand : RepositoryCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[] Id { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in Id)
+        {
+            if (!ShouldProcess(id, "Write ledger entry"))
+            {
+                continue;
+            }
+
+            RunForItem(() =>
+            {
+                using var store = RunStore.Open(ResolveRepository().Root);
+                var outcome = store.Publish(id);
+                if (!outcome.Promoted)
+                {
+                    throw new SwarmException("LedgerPromotionFailed", outcome.Error!, "Fix the cause named in the message, then run Publish-SwarmLedgerEntry or Sync-SwarmLedger again.", SwarmErrorCategory.ResourceUnavailable, id);
+                }
+
+                WriteObject(outcome);
+            });
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+
+namespace SwarmPS.Engine.Ledger;
+
+/// <summary>
+/// Checks the citations in findings against the union of the committed ledger (runs from every
+/// machine) and this machine's store (its live runs). A run present in the ledger resolves everywhere.
+/// It reads only what it needs: run citations are resolved against the ledger's file names and the
+/// store's ids; the cited ledger files are parsed to catch bad entries; every entry is read only when
+/// some finding cites a batch.
+/// </summary>
+public static class CitationValidator
+{
+    public const string BrokenRunCode = "BrokenRunCitation";
+    public const string EmptyBatchCode = "EmptyBatch";
+    public const string NoRunStoreCode = "NoRunStore";
+
+    /// <param name="repository">Whose ledger and store resolve the citations.</param>
+    /// <param name="path">A finding file, or a directory searched for <c>*.md</c> (hidden directories skipped).</param>
+    /// <param name="strictRuns">Whether missing runs and empty batches are errors, warnings, or not checked.</param>
+    /// <param name="cancellationToken">Stops reading findings (Ctrl+C).</param>
+    public static IReadOnlyList<LedgerFinding> Validate(SwarmRepository repository, string path, StrictRuns strictRuns = StrictRuns.Error, CancellationToken cancellationToken = default)
+    {
+        var files = FindingFiles(path);
+        var findings = new ConcurrentBag<LedgerFinding>();
+        var citations = new ConcurrentBag<(string File, FindingFrontMatter FrontMatter)>();
+        Parallel.ForEach(files, new ParallelOptions { CancellationToken = cancellationToken }, file =>
+        {
+            var shown = Shown(repository, file);
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                findings.Add(new LedgerFinding(FindingFrontMatter.InvalidCode, FindingSeverity.Error, shown, 0, null, $"Could not read the finding: {error.Message}"));
+                return;
+            }
+
+            var frontMatter = FindingFrontMatter.Parse(text, shown);
+            foreach (var problem in frontMatter.Problems)
+            {
+                findings.Add(problem);
+            }
+
+            if (frontMatter.Runs.Count > 0 || frontMatter.Batches.Count > 0)
+            {
+                citations.Add((shown, frontMatter));
+            }
+        });
+
+        if (strictRuns != StrictRuns.Off && !citations.IsEmpty)
+        {
+            var hasLedger = Directory.Exists(repository.LedgerDirectory);
+            using var store = RunStore.OpenReadOnly(repository);
+            if (!hasLedger && store is null)
+            {
+                findings.Add(new LedgerFinding(NoRunStoreCode, FindingSeverity.Warning, null, 0, null,
+                    $"'{repository.Root}' has neither a ledger (.swarm/ledger/) nor a run store (.swarm/runs.db), so no cited run could be checked. Pull the repository (git pull) to get the ledger, or run Initialize-SwarmRepository; use -StrictRuns off to check only the shape of citations."));
+            }
+            else
+            {
+                CheckExistence(repository, store, citations, strictRuns == StrictRuns.Warn ? FindingSeverity.Warning : FindingSeverity.Error, findings);
+            }
+        }
+
+        return findings
+            .OrderBy(f => f.File ?? "", StringComparer.Ordinal)
+            .ThenBy(f => f.Line)
+            .ThenBy(f => f.Code, StringComparer.Ordinal)
+            .ThenBy(f => f.CitedId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static void CheckExistence(
+        SwarmRepository repository,
+        Microsoft.Data.Sqlite.SqliteConnection? store,
+        IEnumerable<(string File, FindingFrontMatter FrontMatter)> citations,
+        FindingSeverity severity,
+        ConcurrentBag<LedgerFinding> findings)
+    {
+        var ledgerIds = LedgerDirectoryListing.EntryIds(repository);
+        var storeIds = store is null ? [] : RunStore.RunIds(store);
+        var checkedEntries = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, List<RunStatus>>? ledgerBatches = null;
+
+        foreach (var (file, frontMatter) in citations)
+        {
+            foreach (var run in frontMatter.Runs)
+            {
+                if (ledgerIds.Contains(run.Id))
+                {
+                    // A cited entry is read once, so a corrupt one is reported rather than trusted.
+                    if (checkedEntries.Add(run.Id))
+                    {
+                        var (_, problem) = LedgerEntryParser.Parse(File.ReadAllBytes(repository.LedgerEntryPath(run.Id)), run.Id + ".json");
+                        if (problem is not null)
+                        {
+                            findings.Add(problem);
+                        }
+                    }
+                }
+                else if (!storeIds.Contains(run.Id))
+                {
+                    findings.Add(new LedgerFinding(BrokenRunCode, severity, file, run.Line, run.Id,
+                        $"Run {run.Id} is in neither the ledger nor this machine's run store. If it ran elsewhere, pull the repository (git pull) after that machine commits .swarm/ledger/; if it is still running it is not in the ledger yet; otherwise correct the id."));
+                }
+            }
+
+            foreach (var batch in frontMatter.Batches)
+            {
+                ledgerBatches ??= IndexBatches(repository, findings);
+                var inLedger = ledgerBatches.TryGetValue(batch.Experiment, out var statuses)
+                    && (batch.Statuses.Count == 0 || statuses.Any(batch.Statuses.Contains));
+                var inStore = !inLedger && store is not null && RunStore.CountBatch(store, batch.Experiment, batch.Statuses) > 0;
+                if (!inLedger && !inStore)
+                {
+                    findings.Add(new LedgerFinding(EmptyBatchCode, severity, file, batch.Line, batch.Selector,
+                        $"No run matches the batch {batch.Selector} in the ledger or this machine's run store. Link runs with Set-SwarmRunLink -Experiment {batch.Experiment}, pull the repository for runs made elsewhere, or correct the selector."));
+                }
+            }
+        }
+    }
+
+    /// <summary>Every ledger entry's experiments and status; bad files become findings once.</summary>
+    private static Dictionary<string, List<RunStatus>> IndexBatches(SwarmRepository repository, ConcurrentBag<LedgerFinding> findings)
+    {
+        var read = LedgerReader.Read(repository);
+        var reported = findings.Where(f => f.Code == LedgerEntryParser.InvalidCode).Select(f => f.File).ToHashSet();
+        foreach (var problem in read.Problems.Where(p => !reported.Contains(p.File)))
+        {
+            findings.Add(problem);
+        }
+
+        var index = new Dictionary<string, List<RunStatus>>(StringComparer.Ordinal);
+        foreach (var entry in read.Entries)
+        {
+            foreach (var experiment in entry.Experiments)
+            {
+                if (!index.TryGetValue(experiment, out var statuses))
+                {
+                    index[experiment] = statuses = [];
+                }
+
+                statuses.Add(entry.Status);
+            }
+        }
+
+        return index;
+    }
+
+    private static IReadOnlyList<string> FindingFiles(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            return [full];
+        }
+
+        if (!Directory.Exists(full))
+        {
+            throw new SwarmException(
+                "PathNotFound",
+                $"'{path}' is neither a finding file nor a directory.",
+                "Give a markdown finding or a directory of findings, e.g. -Path ./findings.",
+                SwarmErrorCategory.ObjectNotFound,
+                path);
+        }
+
+        var files = new List<string>();
+        var pending = new Stack<string>([full]);
+        while (pending.Count > 0)
+        {
+            var directory = pending.Pop();
+            files.AddRange(Directory.EnumerateFiles(directory, "*.md"));
+            foreach (var child in Directory.EnumerateDirectories(directory))
+            {
+                // .git, .swarm and other hidden trees hold no findings.
+                if (!Path.GetFileName(child).StartsWith('.'))
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>Finding files are shown relative to the repository, so reports carry no absolute paths.</summary>
+    private static string Shown(SwarmRepository repository, string file)
+    {
+        var relative = Path.GetRelativePath(repository.Root, file);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? file : relative.Replace('\\', '/');
+    }
+}

@@ -1,0 +1,7 @@
+namespace SwarmPS.Engine.Ledger;
+
+public enum FindingSeverity
+{
+    Warning,
+    Error,
+}

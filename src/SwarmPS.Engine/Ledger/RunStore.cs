@@ -1,0 +1,547 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace SwarmPS.Engine.Ledger;
+
+/// <summary>
+/// This machine's record of runs, <c>.swarm/runs.db</c> (SQLite in WAL mode). Several processes (job
+/// steps, cmdlets, the scheduler) may write at once: every change runs in an IMMEDIATE transaction and
+/// waits up to <see cref="RunStoreOptions.BusyTimeout"/> for the lock. One instance is one connection;
+/// use it from one thread at a time.
+/// Every status change goes through <see cref="SetStatus"/>; a terminal one promotes the run to the
+/// ledger after the status is committed, so a failed promotion never loses the status.
+/// </summary>
+public sealed class RunStore : IDisposable
+{
+    private const int StoreSchemaVersion = 1;
+
+    private readonly SqliteConnection _connection;
+    private readonly RunStoreOptions _options;
+
+    private RunStore(SwarmRepository repository, SqliteConnection connection, RunStoreOptions options, string machine)
+    {
+        Repository = repository;
+        _connection = connection;
+        _options = options;
+        Machine = machine;
+    }
+
+    public SwarmRepository Repository { get; }
+
+    /// <summary>The label new runs are recorded under (machine.json, else the short host name).</summary>
+    public string Machine { get; }
+
+    /// <summary>Opens (creating if needed) the store of an initialised repository.</summary>
+    public static RunStore Open(string repositoryRoot, RunStoreOptions? options = null)
+    {
+        options ??= RunStoreOptions.Default;
+        var repository = SwarmRepository.At(repositoryRoot).EnsureInitialized();
+        var machine = MachineLabel.Current(repository);
+        var connection = Connect(repository.RunStorePath, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout);
+        try
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, "PRAGMA synchronous=NORMAL;");
+            Migrate(connection, repository);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new RunStore(repository, connection, options, machine);
+    }
+
+    /// <summary>
+    /// The store's run ids for the citation validator, or null when this machine has no store. Read-only:
+    /// validating never creates files.
+    /// </summary>
+    internal static SqliteConnection? OpenReadOnly(SwarmRepository repository)
+    {
+        if (!File.Exists(repository.RunStorePath))
+        {
+            return null;
+        }
+
+        return Connect(repository.RunStorePath, SqliteOpenMode.ReadOnly, TimeSpan.FromSeconds(30));
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode, TimeSpan busyTimeout)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = mode,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, $"PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
+            throw new SwarmException(
+                "RunStoreUnavailable",
+                $"Could not open the run store '{path}': {error.Message}",
+                "Check that the file is a SwarmPS runs.db and that you may write to .swarm/; move a damaged file aside and run Initialize-SwarmRepository.",
+                SwarmErrorCategory.ResourceUnavailable,
+                path,
+                error);
+        }
+
+        return connection;
+    }
+
+    private static void Migrate(SqliteConnection connection, SwarmRepository repository)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+        if (version > StoreSchemaVersion)
+        {
+            throw new SwarmException(
+                "RunStoreTooNew",
+                $"The run store '{repository.RunStorePath}' has schema version {version}; this SwarmPS understands up to {StoreSchemaVersion}.",
+                "Update SwarmPS on this machine.",
+                SwarmErrorCategory.InvalidData,
+                repository.RunStorePath);
+        }
+
+        if (version < 1)
+        {
+            Execute(connection, """
+                CREATE TABLE IF NOT EXISTS runs (
+                    id TEXT PRIMARY KEY,
+                    statepoint TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    machine TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    ended_at TEXT,
+                    wall_seconds REAL,
+                    code_commit TEXT,
+                    code_dirty INTEGER,
+                    tracker_backend TEXT,
+                    tracker_run_id TEXT,
+                    tracker_url TEXT,
+                    tracker_project TEXT,
+                    tracker_config TEXT,
+                    working_directory TEXT,
+                    promoted_at TEXT,
+                    promotion_error TEXT
+                ) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
+                CREATE TABLE IF NOT EXISTS run_experiments (
+                    run_id TEXT NOT NULL REFERENCES runs(id),
+                    experiment TEXT NOT NULL,
+                    PRIMARY KEY (run_id, experiment)
+                ) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS run_experiments_experiment ON run_experiments(experiment);
+                PRAGMA user_version = 1;
+                """, transaction);
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Records a run for a statepoint, or returns the one already recorded: the id is derived from the
+    /// parameters, so asking twice (a retried job, a second machine) gives the same run.
+    /// </summary>
+    public LedgerRun CreateRun(object? statepoint, string? workingDirectory = null)
+    {
+        var canonical = LedgerRunId.CanonicalStatepoint(statepoint);
+        var id = LedgerRunId.FromCanonical(canonical);
+        var existing = Find(id);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var code = _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        Execute(_connection, """
+            INSERT OR IGNORE INTO runs (id, statepoint, status, machine, created_at, code_commit, code_dirty, working_directory)
+            VALUES ($id, $statepoint, $status, $machine, $created, $commit, $dirty, $workdir);
+            """, transaction,
+            ("$id", id), ("$statepoint", canonical), ("$status", RunStatus.Created.ToName()), ("$machine", Machine),
+            ("$created", Now()), ("$commit", code.Commit), ("$dirty", code.Dirty), ("$workdir", workingDirectory));
+        transaction.Commit();
+        return Get(id);
+    }
+
+    /// <summary>The run with this id, or <c>RunNotFound</c>.</summary>
+    public LedgerRun Get(string id) => Find(LedgerRunId.Validate(id)) ?? throw RunNotFound(id);
+
+    public LedgerRun? Find(string id)
+    {
+        if (!LedgerRunId.IsValid(id))
+        {
+            return null;
+        }
+
+        return Query("WHERE r.id = $id", null, ("$id", id)).FirstOrDefault();
+    }
+
+    /// <summary>Runs, newest first, optionally of one status and/or linked to one experiment.</summary>
+    public IReadOnlyList<LedgerRun> List(RunStatus? status = null, string? experiment = null)
+    {
+        var conditions = new List<string>();
+        if (status is not null)
+        {
+            conditions.Add("r.status = $status");
+        }
+
+        if (experiment is not null)
+        {
+            conditions.Add("EXISTS (SELECT 1 FROM run_experiments x WHERE x.run_id = r.id AND x.experiment = $experiment)");
+        }
+
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        return Query(where, null, ("$status", status?.ToName()), ("$experiment", experiment))
+            .OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The one way a run's status changes. Terminal transitions stamp the end time and wall seconds and
+    /// then promote the run; the promotion's outcome is returned, never thrown.
+    /// </summary>
+    public RunChange SetStatus(string id, RunStatus status)
+    {
+        LedgerRunId.Validate(id);
+        RunStatus previous;
+        using (var transaction = _connection.BeginTransaction(deferred: false))
+        {
+            var current = Find(id, transaction) ?? throw RunNotFound(id);
+            previous = current.Status;
+            RunStatusTransition.EnsureAllowed(id, current.Status, status);
+            if (current.Status == status)
+            {
+                transaction.Commit();
+                return new RunChange(current, previous, null);
+            }
+
+            var now = Now();
+            string? started = current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null;
+            var code = CodeVersion.Unknown;
+            if (status == RunStatus.Running && started is null)
+            {
+                started = now;
+                code = _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
+            }
+
+            string? ended = null;
+            double? wall = null;
+            if (status.IsTerminal())
+            {
+                ended = now;
+                if (current.StartedAt is { } startedAt)
+                {
+                    wall = Math.Round(Math.Max(0, (Parse(now) - startedAt).TotalSeconds), 3);
+                }
+            }
+
+            Execute(_connection, """
+                UPDATE runs SET status = $status, started_at = $started, ended_at = $ended, wall_seconds = $wall,
+                    code_commit = COALESCE($commit, code_commit), code_dirty = COALESCE($dirty, code_dirty)
+                WHERE id = $id;
+                """, transaction,
+                ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
+                ("$commit", code.Commit), ("$dirty", code.Dirty));
+            transaction.Commit();
+        }
+
+        var run = Get(id);
+        return new RunChange(run, previous, run.IsTerminal ? PromoteAndRecord(run) : null);
+    }
+
+    /// <summary>Links a run to experiments (kept, never replaced); a terminal run is promoted again.</summary>
+    public RunChange LinkExperiments(string id, IEnumerable<string> experiments)
+    {
+        var names = experiments.Select(ExperimentName.Validate).Distinct(StringComparer.Ordinal).ToList();
+        return Change(id, transaction =>
+        {
+            foreach (var name in names)
+            {
+                Execute(_connection, "INSERT OR IGNORE INTO run_experiments (run_id, experiment) VALUES ($id, $experiment);", transaction,
+                    ("$id", id), ("$experiment", name));
+            }
+        });
+    }
+
+    /// <summary>Points a run at its tracker record; the configuration stays local. A terminal run is promoted again.</summary>
+    public RunChange SetTracker(string id, TrackerPointer tracker, string? configuration = null)
+    {
+        if (string.IsNullOrWhiteSpace(tracker.Backend))
+        {
+            throw new SwarmException(
+                "TrackerBackendMissing",
+                $"The tracker pointer for run {id} names no backend.",
+                "Give the backend, e.g. -TrackerBackend mlflow.",
+                SwarmErrorCategory.InvalidArgument,
+                id);
+        }
+
+        return Change(id, transaction => Execute(_connection, """
+            UPDATE runs SET tracker_backend = $backend, tracker_run_id = $run, tracker_url = $url, tracker_project = $project,
+                tracker_config = COALESCE($config, tracker_config)
+            WHERE id = $id;
+            """, transaction,
+            ("$id", id), ("$backend", tracker.Backend), ("$run", tracker.RunId), ("$url", tracker.Url), ("$project", tracker.Project), ("$config", configuration)));
+    }
+
+    /// <summary>Writes one terminal run's ledger entry now (Publish-SwarmLedgerEntry).</summary>
+    public PromotionOutcome Publish(string id)
+    {
+        var run = Get(id);
+        if (!run.IsTerminal)
+        {
+            throw new SwarmException(
+                "RunNotTerminal",
+                $"Run {id} is {run.Status.ToName()}; only complete, failed, abandoned or stopped runs go to the ledger.",
+                $"Finish it first, e.g. Set-SwarmRunStatus -Id {id} -Status complete.",
+                SwarmErrorCategory.InvalidOperation,
+                id);
+        }
+
+        return PromoteAndRecord(run);
+    }
+
+    /// <summary>
+    /// Promotes every terminal run whose entry is missing from the ledger directory (all of them with
+    /// <paramref name="overwrite"/>). One failure is counted and reported; the rest go on.
+    /// </summary>
+    public LedgerSyncResult Sync(bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var present = overwrite ? new HashSet<string>(StringComparer.Ordinal) : LedgerDirectoryListing.EntryIds(Repository);
+        var terminal = Query("WHERE r.status IN ('complete', 'failed', 'abandoned', 'stopped')", null);
+        var due = terminal.Where(run => !present.Contains(run.Id)).ToList();
+        var skipped = terminal.Count - due.Count;
+        var failures = new List<PromotionOutcome>();
+        var promoted = 0;
+        var done = skipped;
+        progress?.Report((done, terminal.Count));
+
+        // Writing files is latency-bound (create, write, rename), so several run at once; the store is
+        // updated afterwards in batches of 1,000, on this thread, because one connection is one thread.
+        foreach (var chunk in due.Chunk(1000))
+        {
+            var outcomes = new (PromotionOutcome Outcome, string At)[chunk.Length];
+            Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, i =>
+            {
+                var at = _options.Clock.GetUtcNow();
+                outcomes[i] = (LedgerPromoter.Promote(Repository, chunk[i], at), LedgerProjection.Timestamp(at));
+            });
+            var succeeded = outcomes.Where(o => o.Outcome.Promoted).Select(o => (o.Outcome.RunId, o.At)).ToList();
+            var failed = outcomes.Where(o => !o.Outcome.Promoted).Select(o => o.Outcome).ToList();
+            RecordPromotions(succeeded, failed);
+            promoted += succeeded.Count;
+            failures.AddRange(failed);
+            done += chunk.Length;
+            progress?.Report((done, terminal.Count));
+        }
+
+        return new LedgerSyncResult(promoted, skipped, failures.Count, failures);
+    }
+
+    /// <summary>Every run id in the store, for resolving citations.</summary>
+    internal static HashSet<string> RunIds(SqliteConnection connection)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM runs;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>How many runs are linked to an experiment, optionally only those of some statuses.</summary>
+    internal static int CountBatch(SqliteConnection connection, string experiment, IReadOnlyCollection<RunStatus> statuses)
+    {
+        using var command = connection.CreateCommand();
+        var statusFilter = statuses.Count == 0
+            ? ""
+            : " AND r.status IN (" + string.Join(", ", statuses.Select((_, i) => "$s" + i)) + ")";
+        command.CommandText = "SELECT COUNT(*) FROM run_experiments x JOIN runs r ON r.id = x.run_id WHERE x.experiment = $experiment" + statusFilter + ";";
+        command.Parameters.AddWithValue("$experiment", experiment);
+        var index = 0;
+        foreach (var status in statuses)
+        {
+            command.Parameters.AddWithValue("$s" + index++, status.ToName());
+        }
+
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private RunChange Change(string id, Action<SqliteTransaction> apply)
+    {
+        LedgerRunId.Validate(id);
+        RunStatus previous;
+        using (var transaction = _connection.BeginTransaction(deferred: false))
+        {
+            var current = Find(id, transaction) ?? throw RunNotFound(id);
+            previous = current.Status;
+            apply(transaction);
+            transaction.Commit();
+        }
+
+        var run = Get(id);
+        return new RunChange(run, previous, run.IsTerminal ? PromoteAndRecord(run) : null);
+    }
+
+    private PromotionOutcome PromoteAndRecord(LedgerRun run)
+    {
+        var at = _options.Clock.GetUtcNow();
+        var outcome = LedgerPromoter.Promote(Repository, run, at);
+        RecordPromotions(outcome.Promoted ? [(run.Id, LedgerProjection.Timestamp(at))] : [], outcome.Promoted ? [] : [outcome]);
+        return outcome;
+    }
+
+    /// <summary>Notes promotions in the store; bookkeeping only, so a busy store never undoes a written entry.</summary>
+    private void RecordPromotions(IReadOnlyCollection<(string Id, string At)> succeeded, IEnumerable<PromotionOutcome> failed)
+    {
+        var failures = failed.ToList();
+        if (succeeded.Count == 0 && failures.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            foreach (var (id, at) in succeeded)
+            {
+                Execute(_connection, "UPDATE runs SET promoted_at = $at, promotion_error = NULL WHERE id = $id;", transaction, ("$id", id), ("$at", at));
+            }
+
+            foreach (var failure in failures)
+            {
+                Execute(_connection, "UPDATE runs SET promotion_error = $error WHERE id = $id;", transaction, ("$id", failure.RunId), ("$error", failure.Error));
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException)
+        {
+            // The ledger file is the truth for promotion; Sync compares files, not these columns.
+        }
+    }
+
+    private LedgerRun? Find(string id, SqliteTransaction transaction) =>
+        Query("WHERE r.id = $id", transaction, ("$id", id)).FirstOrDefault();
+
+    private List<LedgerRun> Query(string where, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        var experiments = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        using (var links = _connection.CreateCommand())
+        {
+            links.Transaction = transaction;
+            links.CommandText = $"SELECT x.run_id, x.experiment FROM run_experiments x JOIN runs r ON r.id = x.run_id {where} ORDER BY x.experiment;";
+            Bind(links, parameters);
+            using var reader = links.ExecuteReader();
+            while (reader.Read())
+            {
+                var runId = reader.GetString(0);
+                if (!experiments.TryGetValue(runId, out var list))
+                {
+                    experiments[runId] = list = [];
+                }
+
+                list.Add(reader.GetString(1));
+            }
+        }
+
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            SELECT r.id, r.statepoint, r.status, r.machine, r.created_at, r.started_at, r.ended_at, r.wall_seconds,
+                   r.code_commit, r.code_dirty, r.tracker_backend, r.tracker_run_id, r.tracker_url, r.tracker_project,
+                   r.tracker_config, r.working_directory, r.promoted_at, r.promotion_error
+            FROM runs r {where};
+            """;
+        Bind(command, parameters);
+        var runs = new List<LedgerRun>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var id = reader.GetString(0);
+                runs.Add(new LedgerRun
+                {
+                    Id = id,
+                    Statepoint = reader.GetString(1),
+                    Status = RunStatusNames.Parse(reader.GetString(2)),
+                    Machine = reader.GetString(3),
+                    CreatedAt = Parse(reader.GetString(4)),
+                    StartedAt = reader.IsDBNull(5) ? null : Parse(reader.GetString(5)),
+                    EndedAt = reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
+                    WallSeconds = reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                    CodeCommit = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    CodeDirty = reader.IsDBNull(9) ? null : reader.GetInt64(9) != 0,
+                    Tracker = reader.IsDBNull(10) ? null : new TrackerPointer(
+                        reader.GetString(10),
+                        reader.IsDBNull(11) ? null : reader.GetString(11),
+                        reader.IsDBNull(12) ? null : reader.GetString(12),
+                        reader.IsDBNull(13) ? null : reader.GetString(13)),
+                    TrackerConfiguration = reader.IsDBNull(14) ? null : reader.GetString(14),
+                    WorkingDirectory = reader.IsDBNull(15) ? null : reader.GetString(15),
+                    PromotedAt = reader.IsDBNull(16) ? null : Parse(reader.GetString(16)),
+                    PromotionError = reader.IsDBNull(17) ? null : reader.GetString(17),
+                    Experiments = experiments.TryGetValue(id, out var linked) ? linked : [],
+                });
+            }
+        }
+
+        return runs;
+    }
+
+    private string Now() => LedgerProjection.Timestamp(_options.Clock.GetUtcNow());
+
+    private static DateTimeOffset Parse(string timestamp) =>
+        DateTimeOffset.Parse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private SwarmException RunNotFound(string id) => new(
+        "RunNotFound",
+        $"No run {id} in this machine's store ({Repository.RunStorePath}).",
+        "List the runs with Get-SwarmRun; a run made on another machine is read with Get-SwarmLedger -Id.",
+        SwarmErrorCategory.ObjectNotFound,
+        id);
+
+    private static void Bind(SqliteCommand command, (string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            if (command.CommandText.Contains(name, StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+        }
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        Bind(command, parameters);
+        command.ExecuteNonQuery();
+    }
+}
