@@ -31,17 +31,17 @@ Describe 'Start-SwarmExchange and Get-SwarmExchange' {
 
     It 'refuses a second exchange on the same state directory' {
         { Start-SwarmExchange -StateDirectory $script:StateDirectory -Foreground -Confirm:$false } |
-            Should -Throw -ErrorId 'ExchangeAlreadyRunning,SwarmPS.Cmdlets.Commands.StartSwarmExchangeCommand'
+            Should -Throw -ErrorId 'ExchangeAlreadyRunning,SwarmPS.Cmdlets.StartSwarmExchangeCommand'
     }
 
     It 'fails with ExchangeTokenMissing when the token variable is unset' {
         { Start-SwarmExchange -StateDirectory (Join-Path $TestDrive 'other') -TokenVariable 'SWARM_PESTER_UNSET' -Foreground -Confirm:$false } |
-            Should -Throw -ErrorId 'ExchangeTokenMissing,SwarmPS.Cmdlets.Commands.StartSwarmExchangeCommand'
+            Should -Throw -ErrorId 'ExchangeTokenMissing,SwarmPS.Cmdlets.StartSwarmExchangeCommand'
     }
 
     It 'reports ExchangeNotRunning for an empty state directory' {
         { Get-SwarmExchange -StateDirectory (Join-Path $TestDrive 'nothing') } |
-            Should -Throw -ErrorId 'ExchangeNotRunning,SwarmPS.Cmdlets.Commands.GetSwarmExchangeCommand'
+            Should -Throw -ErrorId 'ExchangeNotRunning,SwarmPS.Cmdlets.GetSwarmExchangeCommand'
     }
 }
 
@@ -59,7 +59,7 @@ Describe 'Mailboxes and messages' {
 
     It 'refuses to register a live mailbox twice' {
         { Register-SwarmMailbox -RunId $script:RunId -Name agent-a -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MailboxExists,SwarmPS.Cmdlets.Commands.RegisterSwarmMailboxCommand'
+            Should -Throw -ErrorId 'MailboxExists,SwarmPS.Cmdlets.RegisterSwarmMailboxCommand'
     }
 
     It 'finds mailboxes by run id and name, keeping names' {
@@ -107,7 +107,7 @@ Describe 'Mailboxes and messages' {
     ) {
         param($To)
         { Send-SwarmMessage -To $To -Body 'lost' -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MailboxNotFound,SwarmPS.Cmdlets.Commands.SendSwarmMessageCommand'
+            Should -Throw -ErrorId 'MailboxNotFound,SwarmPS.Cmdlets.SendSwarmMessageCommand'
     }
 
     It 'refuses a wrong token with ExchangeUnauthorized' {
@@ -115,7 +115,7 @@ Describe 'Mailboxes and messages' {
         try {
             $env:SWARM_EXCHANGE_TOKEN = 'wrong'
             { Get-SwarmMailbox -Id $script:B -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ExchangeUnauthorized,SwarmPS.Cmdlets.Commands.GetSwarmMailboxCommand'
+                Should -Throw -ErrorId 'ExchangeUnauthorized,SwarmPS.Cmdlets.GetSwarmMailboxCommand'
         }
         finally {
             $env:SWARM_EXCHANGE_TOKEN = $saved
@@ -127,7 +127,7 @@ Describe 'Mailboxes and messages' {
         try {
             Remove-Item Env:SWARM_EXCHANGE_URL
             { Get-SwarmMailbox -Id $script:B -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ExchangeUrlMissing,SwarmPS.Cmdlets.Commands.GetSwarmMailboxCommand'
+                Should -Throw -ErrorId 'ExchangeUrlMissing,SwarmPS.Cmdlets.GetSwarmMailboxCommand'
         }
         finally {
             $env:SWARM_EXCHANGE_URL = $saved

@@ -6,12 +6,14 @@ namespace SwarmPS.Cmdlets;
 /// <summary>
 /// Receive-SwarmMessage: leases messages from a mailbox and writes them; each is acknowledged right after
 /// it is written to the pipeline, unless -NoAcknowledge (then Confirm-SwarmMessage does it, or the lease
-/// runs out and it comes back).
+/// runs out and it comes back). Acknowledging changes the exchange, so -WhatIf and -Confirm apply to it.
 /// </summary>
-[Cmdlet(VerbsCommunications.Receive, "SwarmMessage")]
+[Cmdlet(VerbsCommunications.Receive, "SwarmMessage", SupportsShouldProcess = true)]
 [OutputType(typeof(ReceivedMessage))]
 public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
 {
+    private const int WaitActivityId = 0x5e3d;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     public Guid Mailbox { get; set; }
@@ -40,7 +42,9 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
     {
         Run(() =>
         {
-            var deadline = TimeoutSeconds > 0 ? DateTimeOffset.UtcNow.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
+            var started = DateTimeOffset.UtcNow;
+            var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
+            var progress = new ProgressRecord(WaitActivityId, $"Waiting for messages in mailbox {Mailbox}", "Waiting");
             IReadOnlyList<ReceivedMessage> messages;
             do
             {
@@ -48,13 +52,25 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
                 var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
                 var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
                 messages = Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
+                if (Wait && messages.Count == 0)
+                {
+                    progress.StatusDescription = $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops";
+                    WriteProgress(progress);
+                }
             }
             while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
+
+            if (Wait)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
 
             foreach (var message in messages)
             {
                 WriteObject(message);
-                if (!NoAcknowledge)
+                // -WhatIf shows the messages without acknowledging them: they come back when the lease ends.
+                if (!NoAcknowledge && ShouldProcess($"message {message.Id} in mailbox {Mailbox}", "Acknowledge"))
                 {
                     Await(_ => Client.AcknowledgeAsync(Mailbox, [message.Id], StopToken));
                 }

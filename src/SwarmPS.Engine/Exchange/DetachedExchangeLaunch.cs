@@ -31,6 +31,22 @@ public static class DetachedExchangeLaunch
             : new ShellCommand(pwshPath, pwshArguments);
     }
 
+    /// <summary>
+    /// The manifest to import in the launched pwsh. PowerShell may report the module's path as the
+    /// manifest or as the root binary (bin/SwarmPS.Cmdlets.dll); importing the bare dll would skip the
+    /// format views, so a dll is mapped to the SwarmPS.psd1 one level up.
+    /// </summary>
+    public static string ManifestFor(string modulePath)
+    {
+        if (!modulePath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            return modulePath;
+        }
+
+        var manifest = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(modulePath)!, "..", "SwarmPS.psd1"));
+        return File.Exists(manifest) ? manifest : modulePath;
+    }
+
     /// <summary>PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled.</summary>
     public static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 

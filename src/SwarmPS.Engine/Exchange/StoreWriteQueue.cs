@@ -9,6 +9,10 @@ namespace SwarmPS.Engine.Exchange;
 /// load, sixteen concurrent sends cost one fsync instead of sixteen, and no caller is answered before the
 /// transaction that holds its write is durable. Each write runs inside its own SAVEPOINT, so one write
 /// that fails (an unknown mailbox, say) rolls back alone and the rest of the group still commits.
+/// A write is durable (fsync at commit, synchronous=FULL) or not (synchronous=NORMAL: it survives a
+/// crash of this process, only a power loss or kernel crash of the host can undo it). A group is
+/// committed durably when any write in it asks for it, and a FULL commit fsyncs the whole WAL, so it
+/// also makes every earlier NORMAL commit durable.
 /// </summary>
 internal sealed class StoreWriteQueue : IAsyncDisposable
 {
@@ -18,6 +22,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+    private bool? _synchronousFull;
 
     public StoreWriteQueue(SqliteConnection connection)
     {
@@ -26,9 +31,9 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="write"/> on the writer connection; completes after its transaction commits.</summary>
-    public Task<T> RunAsync<T>(Func<SqliteConnection, T> write, Action? afterCommit = null)
+    public Task<T> RunAsync<T>(Func<SqliteConnection, T> write, Action? afterCommit = null, bool durable = true)
     {
-        var pending = new PendingWrite<T>(write, afterCommit);
+        var pending = new PendingWrite<T>(write, afterCommit, durable);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(StoreWriteQueue), "The exchange store is closed.");
@@ -57,6 +62,14 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     {
         try
         {
+            var durable = group.Exists(w => w.Durable);
+            if (_synchronousFull != durable)
+            {
+                // Only outside a transaction; costs nothing when the mode does not change.
+                Execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+                _synchronousFull = durable;
+            }
+
             using (var begin = _connection.CreateCommand())
             {
                 begin.CommandText = "BEGIN IMMEDIATE";
@@ -126,8 +139,10 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
         await _loop.ConfigureAwait(false);
     }
 
-    private abstract class PendingWrite
+    private abstract class PendingWrite(bool durable)
     {
+        public bool Durable { get; } = durable;
+
         public abstract void Execute(SqliteConnection connection);
 
         public abstract void Fail(Exception error);
@@ -135,7 +150,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
         public abstract void Complete();
     }
 
-    private sealed class PendingWrite<T>(Func<SqliteConnection, T> write, Action? afterCommit) : PendingWrite
+    private sealed class PendingWrite<T>(Func<SqliteConnection, T> write, Action? afterCommit, bool durable) : PendingWrite(durable)
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _value = default!;

@@ -56,6 +56,24 @@ public sealed class DetachedExchangeLaunchTests
         }
     }
 
+    [Fact]
+    public void A_module_path_that_is_the_root_binary_maps_to_the_manifest_beside_bin()
+    {
+        var root = Directory.CreateTempSubdirectory("swarm-module-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "bin"));
+            File.WriteAllText(Path.Combine(root, "SwarmPS.psd1"), "@{}");
+
+            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), DetachedExchangeLaunch.ManifestFor(Path.Combine(root, "bin", "SwarmPS.Cmdlets.dll")));
+            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), DetachedExchangeLaunch.ManifestFor(Path.Combine(root, "SwarmPS.psd1")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("plain", "'plain'")]
     [InlineData("it's", "'it''s'")]
