@@ -12,11 +12,11 @@ namespace SwarmPS.Engine.Launch;
 public sealed class AgentSupervisor
 {
     private readonly CampaignAgent _agent;
-    private readonly Func<AgentProcess> _start;
+    private readonly Func<LoggedProcess> _start;
     private readonly RestartPolicy _policy;
     private readonly SiteJournal _journal;
 
-    public AgentSupervisor(CampaignAgent agent, Func<AgentProcess> start, RestartPolicy policy, SiteJournal journal)
+    public AgentSupervisor(CampaignAgent agent, Func<LoggedProcess> start, RestartPolicy policy, SiteJournal journal)
     {
         _agent = agent;
         _start = start;
@@ -27,7 +27,7 @@ public sealed class AgentSupervisor
     public string Name => _agent.Name;
 
     /// <summary>The process running now, if any, for stopping.</summary>
-    public AgentProcess? Current { get; private set; }
+    public LoggedProcess? Current { get; private set; }
 
     public bool Finished { get; private set; }
 

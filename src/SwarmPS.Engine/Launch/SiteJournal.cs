@@ -37,7 +37,7 @@ public sealed class SiteJournal
     public void SiteState(SiteState state, string? problem = null) =>
         _status.Update(status => status with { State = state, Problem = problem ?? status.Problem });
 
-    public void AgentStarted(string agent, AgentProcess process, int attempt)
+    public void AgentStarted(string agent, LoggedProcess process, int attempt)
     {
         _status.UpdateAgent(agent, record => record with
         {

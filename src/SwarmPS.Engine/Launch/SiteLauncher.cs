@@ -180,7 +180,7 @@ public sealed class SiteLauncher
         var policy = new RestartPolicy(agent.RestartLimit, _options.RestartDelay, TimeSpan.FromSeconds(30));
         return new AgentSupervisor(
             agent,
-            () => AgentProcess.Start(agent.Command, environment, _options.WorkingDirectory, layout.StdoutLog(agent.Name), layout.StderrLog(agent.Name)),
+            () => LoggedProcess.Start(agent.Command, environment, _options.WorkingDirectory, layout.StdoutLog(agent.Name), layout.StderrLog(agent.Name)),
             policy,
             journal);
     }
@@ -294,7 +294,7 @@ public sealed class SiteLauncher
 
     private async Task StopAgentsAsync(IReadOnlyList<AgentSupervisor> supervisors, SiteJournal journal)
     {
-        var current = supervisors.Select(s => s.Current).OfType<AgentProcess>().ToList();
+        var current = supervisors.Select(s => s.Current).OfType<LoggedProcess>().ToList();
         var stopped = await ProcessStopper.StopAsync(current.Select(p => (p.Identity, p.LeadsProcessGroup)).ToList(), _options.StopGrace).ConfigureAwait(false);
         foreach (var supervisor in supervisors.Where(s => !s.Finished))
         {
