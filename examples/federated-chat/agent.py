@@ -45,19 +45,22 @@ def record(kind, **fields):
         os.close(fd)
 
 
-def transient(error):
-    """True for failures worth retrying: no connection, or the exchange answering 5xx."""
+def transient(error, peer_may_be_starting=False):
+    """True for failures worth retrying: no connection, the exchange answering 5xx, or (for sends) a peer
+    whose site has not registered it yet: sites start in any order, and the kickoff only waits for us."""
     if isinstance(error, ExchangeError):
+        if peer_may_be_starting and error.error_id == "MailboxNotFound":
+            return True
         return error.status == 0 or error.status >= 500
     return isinstance(error, OSError)
 
 
-def retrying(call, deadline):
+def retrying(call, deadline, peer_may_be_starting=False):
     while True:
         try:
             return call()
         except Exception as error:  # noqa: BLE001 - classified just below
-            if not transient(error) or time.time() > deadline:
+            if not transient(error, peer_may_be_starting) or time.time() > deadline:
                 raise
             time.sleep(0.2)
 
@@ -75,6 +78,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stop-at", type=int, default=10, help="the count at which both agents finish")
     parser.add_argument("--idle-timeout", type=float, default=120.0, help="seconds without progress before giving up")
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds to think before each reply (makes the demo watchable)")
     parser.add_argument("--role", default="counter", help="kept for campaign compatibility; only 'counter' exists")
     args = parser.parse_args()
 
@@ -90,10 +94,14 @@ def main():
     threading.Thread(target=heartbeat_forever, args=(exchange, me, 5.0), daemon=True).start()
 
     def send_count(n):
+        time.sleep(args.pace)
         message_id = str(uuid.uuid5(SWARM_NAMESPACE, f"{run_id}/{name}/count/{n}"))
         body = json.dumps({"kind": "count", "n": n})
-        retrying(lambda: exchange.send(peer_id, body, sender=me, message_id=message_id), time.time() + args.idle_timeout)
+        # Recorded as the send begins: the peer may receive and answer before our call returns, and the
+        # merged timeline must still show our message first. A send that fails for good ends the agent
+        # with an error right after, so the timeline does not mislead.
         record("message_sent", n=n, to=peer_name)
+        retrying(lambda: exchange.send(peer_id, body, sender=me, message_id=message_id), time.time() + args.idle_timeout, peer_may_be_starting=True)
 
     highest_seen = 0
     deadline = time.time() + args.idle_timeout

@@ -41,8 +41,11 @@ public sealed class FederatedCounterTests : IDisposable
 
         var timeline = _bed.Timeline(runId);
         var sent = timeline.Where(e => e.Kind == "message_sent").ToList();
-        Assert.Equal(Enumerable.Range(1, 10).Select(n => n.ToString()), sent.Select(e => e.Field("n")));
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => i % 2 == 0 ? "alpha" : "beta"), sent.Select(e => e.Site));
+        var shown = string.Join("\n", timeline.Select(e => e.ToJsonLine()));
+        Assert.True(
+            sent.Select(e => e.Field("n")).SequenceEqual(Enumerable.Range(1, 10).Select(n => n.ToString()))
+            && sent.Select(e => e.Site).SequenceEqual(Enumerable.Range(0, 10).Select(i => i % 2 == 0 ? "alpha" : "beta")),
+            "expected counts 1..10 sent alternately by alpha and beta; timeline:\n" + shown);
         Assert.All(timeline.Where(e => e.Kind == "agent_exited"), e => Assert.Equal("0", e.Field("exit_code")));
         Assert.Equal(2, timeline.Count(e => e.Kind == "agent_exited"));
         Assert.Contains(timeline, e => e.Kind == "bootstrap_skipped" && e.Site == "alpha");

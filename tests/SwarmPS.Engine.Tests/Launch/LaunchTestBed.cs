@@ -44,6 +44,9 @@ public sealed class LaunchTestBed : IDisposable
 
     public static string RepositoryPath => RepositoryRoot.Path;
 
+    /// <summary>Run ids this bed launched, so Dispose can make sure none of their processes survive a failed test.</summary>
+    public HashSet<string> RunsStarted { get; } = new();
+
     public SiteProfile Site(string name) => new SiteCatalog(new[] { SitesDirectory }, new SwarmPS.Engine.Configuration.VariableExpander(_ => null)).Get(name);
 
     public SiteRunLayout Layout(string runId, string site) => new(Site(site).RunRoot, runId, site);
@@ -73,7 +76,7 @@ public sealed class LaunchTestBed : IDisposable
     public static string[] CounterAgent(int stopAt = 10) =>
         new[] { "python3", "examples/federated-chat/agent.py", "--stop-at", stopAt.ToString(), "--idle-timeout", "60" };
 
-    public SiteLaunchOptions Options(Campaign campaign, string runId, string site, bool bootstrap = false, TimeSpan? startupTimeout = null) => new()
+    public SiteLaunchOptions Options(Campaign campaign, string runId, string site, bool bootstrap = false, TimeSpan? startupTimeout = null) => Track(runId, new SiteLaunchOptions
     {
         Campaign = campaign,
         RunId = runId,
@@ -85,7 +88,13 @@ public sealed class LaunchTestBed : IDisposable
         RestartDelay = TimeSpan.FromMilliseconds(50),
         StopGrace = TimeSpan.FromSeconds(2),
         RendezvousPollInterval = TimeSpan.FromMilliseconds(100),
-    };
+    });
+
+    private T Track<T>(string runId, T value)
+    {
+        RunsStarted.Add(runId);
+        return value;
+    }
 
     /// <summary>Writes the campaign to a YAML file a site host process can load.</summary>
     public string WriteCampaign(string yaml)
@@ -95,7 +104,7 @@ public sealed class LaunchTestBed : IDisposable
         return path;
     }
 
-    public static string CounterCampaignYaml(int stopAt = 10) => $$"""
+    public static string CounterCampaignYaml(int stopAt = 10, double pace = 0) => $$"""
         name: counter
         initial_agent: ping
         user_task: Count from 1 to {{stopAt}}, one number per turn.
@@ -105,17 +114,18 @@ public sealed class LaunchTestBed : IDisposable
         agents:
           - name: ping
             site: alpha
-            command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "{{stopAt}}", "--idle-timeout", "60"]
+            command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "{{stopAt}}", "--idle-timeout", "60", "--pace", "{{pace}}"]
             peers: [pong]
           - name: pong
             site: beta
-            command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "{{stopAt}}", "--idle-timeout", "60"]
+            command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "{{stopAt}}", "--idle-timeout", "60", "--pace", "{{pace}}"]
             peers: [ping]
         """;
 
     /// <summary>Starts a site as its own detached process (tests/SwarmPS.Site.Host), as Start-SwarmSite -Detach does.</summary>
     public Task<SiteStatus> StartDetachedSiteAsync(string campaignFile, string runId, string site, params string[] extra)
     {
+        RunsStarted.Add(runId);
         var command = new[] { "dotnet", SiteHostAssembly, "--campaign", campaignFile, "--run-id", runId, "--site", site, "--restart-delay-ms", "50" }
             .Concat(extra).ToList();
         var environment = new Dictionary<string, string?>
@@ -178,6 +188,29 @@ public sealed class LaunchTestBed : IDisposable
         return found;
     }
 
+    /// <summary>"pid: command line" of each process, for assertion messages.</summary>
+    public static string Describe(IEnumerable<int> pids) => string.Join("; ", pids.Select(pid =>
+    {
+        try
+        {
+            return $"{pid}: {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim()}";
+        }
+        catch (IOException)
+        {
+            return $"{pid}: (gone)";
+        }
+    }));
+
+    /// <summary>A TCP port free on 127.0.0.1 right now, so an exchange can come back on the same address.</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     public static string Read(string file) => File.Exists(file) ? File.ReadAllText(file) : "(missing)";
 
     private static string SiteHostAssembly
@@ -194,6 +227,12 @@ public sealed class LaunchTestBed : IDisposable
 
     public void Dispose()
     {
+        // A failed assertion must not leave agents behind for the next test or run.
+        foreach (var pid in RunsStarted.SelectMany(ProcessesOfRun))
+        {
+            ProcessIdentity.TryOf(pid)?.Signal(ProcessIdentity.SignalKill);
+        }
+
         Client.Dispose();
         Exchange.Dispose();
         try
