@@ -15,6 +15,7 @@
         'module/SwarmPS.Campaigns.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
         'module/SwarmPS.Exchange.format.ps1xml'
+        'module/SwarmPS.Launch.format.ps1xml'
         'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
     )
@@ -23,6 +24,7 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
+        'Get-SwarmAgent'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmExchange'
@@ -37,11 +39,14 @@
         'Receive-SwarmMessage'
         'Register-SwarmMailbox'
         'Select-SwarmAgent'
+        'Send-SwarmBootstrap'
         'Send-SwarmMessage'
         'Set-SwarmRunLink'
         'Set-SwarmRunStatus'
         'Start-SwarmExchange'
+        'Start-SwarmSite'
         'Stop-SwarmExchange'
+        'Stop-SwarmSite'
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'
