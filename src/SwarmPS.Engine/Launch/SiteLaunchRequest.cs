@@ -34,6 +34,9 @@ public sealed record SiteLaunchRequest
         var campaign = Agents is { Count: > 0 } ? CampaignSlice.Select(Campaign, Agents) : Campaign;
         var siteName = Site ?? InferSite(campaign);
         var site = catalog.Get(siteName);
+        // Checked here, not only in the launcher: -WhatIf must name the agents, and a detached launch must
+        // fail with NoAgentsForSite in the operator's session rather than as SiteStartFailed from its child.
+        SiteLauncher.LocalAgents(campaign, site.Name);
         var url = ExchangeUrl ?? campaign.Exchange.Url?.ToString();
         return new SiteLaunchOptions
         {

@@ -32,7 +32,7 @@ public sealed class SiteLauncher
         var runId = CampaignRunId.Validate(_options.RunId);
         var site = _options.Site;
         var layout = new SiteRunLayout(site.RunRoot, runId, site.Name);
-        var agents = LocalAgents();
+        var agents = LocalAgents(_options.Campaign, site.Name);
         var environments = agents.ToDictionary(
             agent => agent.Name,
             agent => AgentEnvironment.For(agent, runId, site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
@@ -91,19 +91,19 @@ public sealed class SiteLauncher
         }
     }
 
-    private IReadOnlyList<CampaignAgent> LocalAgents()
+    /// <summary>The campaign's agents that run on <paramref name="site"/>; none is an error (NoAgentsForSite).</summary>
+    public static IReadOnlyList<CampaignAgent> LocalAgents(Campaign campaign, string site)
     {
-        var site = _options.Site.Name;
-        var agents = _options.Campaign.Agents.Where(agent => agent.Site == site).ToList();
+        var agents = campaign.Agents.Where(agent => agent.Site == site).ToList();
         if (agents.Count > 0)
         {
             return agents;
         }
 
-        var elsewhere = string.Join(", ", _options.Campaign.Agents.Select(agent => $"{agent.Name} on {agent.Site}"));
+        var elsewhere = string.Join(", ", campaign.Agents.Select(agent => $"{agent.Name} on {agent.Site}"));
         throw new SwarmException(
             "NoAgentsForSite",
-            $"Campaign '{_options.Campaign.Name}' has no agents for site '{site}' ({elsewhere}).",
+            $"Campaign '{campaign.Name}' has no agents for site '{site}' ({elsewhere}).",
             "Pass the site its agents run on with -Site, or select this site's agents with Select-SwarmAgent.",
             SwarmErrorCategory.InvalidArgument,
             site);
