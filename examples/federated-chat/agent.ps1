@@ -218,7 +218,7 @@ function Invoke-CounterAgent {
     # SWARM_PEERS is "name=uid,name=uid"; the counter needs exactly one peer.
     $peers = [ordered] @{}
     foreach ($pair in ([Environment]::GetEnvironmentVariable('SWARM_PEERS') ?? '').Split(',', [StringSplitOptions]::RemoveEmptyEntries)) {
-        $name, $uid = $pair.Split('=', 2)
+        $name, $uid = $pair.Split([char[]] '=', 2)
         $peers[$name] = $uid
     }
     if ($peers.Count -ne 1) {
