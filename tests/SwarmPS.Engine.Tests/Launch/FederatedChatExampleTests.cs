@@ -20,7 +20,7 @@ public sealed class FederatedChatExampleTests : IDisposable
     {
         var campaign = CampaignLoader.Load(CampaignFile);
 
-        Assert.Empty(CampaignValidator.Validate(campaign, new[] { "alpha", "beta" }).Where(f => f.Severity == FindingSeverity.Error));
+        Assert.DoesNotContain(CampaignValidator.Validate(campaign, new[] { "alpha", "beta" }), f => f.Severity == FindingSeverity.Error);
         Assert.Equal("ping", campaign.InitialAgent);
         Assert.Equal(new[] { "alpha", "beta" }, campaign.Sites);
         AgentCommandCheck.EnsureRunnable(campaign.Agents, LaunchTestBed.RepositoryPath, Environment.GetEnvironmentVariable("PATH"));
