@@ -30,7 +30,7 @@ public static class AgentMailboxId
     }
 
     /// <summary>RFC 9562 section 5.5: SHA-1 of namespace bytes (network order) then the name's UTF-8.</summary>
-    internal static Guid UuidV5(Guid namespaceId, string name)
+    public static Guid UuidV5(Guid namespaceId, string name)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var input = new byte[16 + nameBytes.Length];

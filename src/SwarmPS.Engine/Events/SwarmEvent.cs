@@ -102,6 +102,7 @@ public sealed record SwarmEvent(
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Null => null,
-        _ => value.GetRawText(),
+        // Arrays and objects stay JSON, so an event read and written again is the same event.
+        _ => value.Clone(),
     };
 }

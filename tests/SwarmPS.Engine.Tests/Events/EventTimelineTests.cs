@@ -26,6 +26,14 @@ public sealed class EventTimelineTests : IDisposable
     }
 
     [Fact]
+    public void Array_fields_survive_a_read_and_write_unchanged()
+    {
+        var line = """{"ts":"2026-11-22T07:00:00.000Z","site":"alpha","agent":null,"kind":"waiting_for_peers","missing":["pong","pang"],"extra":{"a":1}}""";
+        Assert.True(SwarmEvent.TryParse(line, "alpha", out var parsed));
+        Assert.Equal(line, parsed!.ToJsonLine());
+    }
+
+    [Fact]
     public void Sites_of_a_run_merge_in_timestamp_order_and_keep_their_site()
     {
         var alpha = Log("run-1", "alpha");

@@ -2,14 +2,14 @@ using SwarmPS.Engine.Launch;
 
 namespace SwarmPS.Engine.Tests.Launch;
 
-public sealed class AgentProcessTests : IDisposable
+public sealed class LoggedProcessTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("swarmps-agent-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private AgentProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] command) =>
-        AgentProcess.Start(command, environment, _root, Path.Combine(_root, "a", "stdout.log"), Path.Combine(_root, "a", "stderr.log"));
+    private LoggedProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] command) =>
+        LoggedProcess.Start(command, environment, _root, Path.Combine(_root, "a", "stdout.log"), Path.Combine(_root, "a", "stderr.log"));
 
     [Fact]
     public async Task Output_goes_to_the_log_files_and_the_exit_code_comes_back()

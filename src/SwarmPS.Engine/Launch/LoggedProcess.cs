@@ -3,19 +3,19 @@ using System.Diagnostics;
 namespace SwarmPS.Engine.Launch;
 
 /// <summary>
-/// One running agent program. Its output goes straight to its log files, not through a pipe to the
-/// launcher, so an agent outlives a launcher killed with -9 without dying of SIGPIPE (a later
-/// Stop-SwarmSite ends it). On Linux it leads its own process group (setsid), so stopping it also
-/// stops whatever it spawned.
+/// A child process that lives on its own: an agent program, or a detached site launcher. Its output
+/// goes straight to log files, not through a pipe to its parent, so it outlives a parent killed with -9
+/// without dying of SIGPIPE (a later Stop-SwarmSite ends it). On Linux it leads its own process group
+/// (setsid), so stopping it also stops whatever it spawned, and a closing terminal does not reach it.
 /// </summary>
-public sealed class AgentProcess : IDisposable
+public sealed class LoggedProcess : IDisposable
 {
     // $1 and $2 are the log files; the rest is the agent's argv, exec'd so the pid stays the agent's.
     private const string RedirectScript = "out=$1; err=$2; shift 2; exec \"$@\" >>\"$out\" 2>>\"$err\" </dev/null";
 
     private readonly Process _process;
 
-    private AgentProcess(Process process, ProcessIdentity identity, bool leadsGroup)
+    private LoggedProcess(Process process, ProcessIdentity identity, bool leadsGroup)
     {
         _process = process;
         Identity = identity;
@@ -26,7 +26,7 @@ public sealed class AgentProcess : IDisposable
 
     public bool LeadsProcessGroup { get; }
 
-    public static AgentProcess Start(
+    public static LoggedProcess Start(
         IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string?> environment,
         string workingDirectory,
@@ -46,7 +46,7 @@ public sealed class AgentProcess : IDisposable
             start.ArgumentList.Add("/bin/sh");
         }
 
-        foreach (var argument in new[] { "-c", RedirectScript, "swarm-agent", stdoutLog, stderrLog }.Concat(command))
+        foreach (var argument in new[] { "-c", RedirectScript, "swarm-child", stdoutLog, stderrLog }.Concat(command))
         {
             start.ArgumentList.Add(argument);
         }
@@ -65,7 +65,7 @@ public sealed class AgentProcess : IDisposable
 
         var process = Process.Start(start)!;
         var identity = ProcessIdentity.TryOf(process.Id) ?? new ProcessIdentity(process.Id, 0);
-        return new AgentProcess(process, identity, setsid is not null);
+        return new LoggedProcess(process, identity, setsid is not null);
     }
 
     /// <summary>Waits for the agent to exit and returns its exit code (128 + signal when a signal ended it).</summary>

@@ -1,0 +1,53 @@
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// The environment an agent process starts with (DESIGN.md "Agent process contract"): the launcher's
+/// own environment, then the site's variables and removals, the proxy, the agent's own variables, and
+/// last the SWARM_* contract, which nothing can override. A null value removes a variable.
+/// </summary>
+public static class AgentEnvironment
+{
+    public static IReadOnlyDictionary<string, string?> For(
+        CampaignAgent agent, string runId, SiteProfile site, Uri exchangeUrl, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in site.UnsetEnvironment)
+        {
+            environment[name] = null;
+        }
+
+        foreach (var (name, value) in site.Environment)
+        {
+            environment[name] = value;
+        }
+
+        if (site.HttpProxy is not null)
+        {
+            environment["http_proxy"] = environment["HTTP_PROXY"] = site.HttpProxy;
+            environment["https_proxy"] = environment["HTTPS_PROXY"] = site.HttpProxy;
+        }
+
+        if (site.NoProxy is not null)
+        {
+            environment["no_proxy"] = environment["NO_PROXY"] = site.NoProxy;
+        }
+
+        foreach (var (name, value) in agent.Environment)
+        {
+            environment[name] = value;
+        }
+
+        environment["SWARM_RUN_ID"] = runId;
+        environment["SWARM_SITE"] = site.Name;
+        environment["SWARM_AGENT"] = agent.Name;
+        environment["SWARM_AGENT_UID"] = AgentMailboxId.For(runId, agent.Name).ToString();
+        environment["SWARM_PEERS"] = string.Join(',', agent.AllowedPeers.Select(peer => $"{peer}={AgentMailboxId.For(runId, peer)}"));
+        environment["SWARM_EXCHANGE_URL"] = exchangeUrl.ToString();
+        environment["SWARM_EXCHANGE_TOKEN"] = exchangeToken;
+        environment["SWARM_RUN_DIR"] = siteDirectory;
+        return environment;
+    }
+}

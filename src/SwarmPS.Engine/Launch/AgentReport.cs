@@ -1,0 +1,80 @@
+using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>One agent of a launch as Get-SwarmAgent shows it.</summary>
+public sealed record AgentReport
+{
+    public required string Name { get; init; }
+
+    public required string Site { get; init; }
+
+    public required string RunId { get; init; }
+
+    public Guid Id { get; init; }
+
+    public int? Pid { get; init; }
+
+    public AgentState State { get; init; }
+
+    public int Restarts { get; init; }
+
+    public int? LastExitCode { get; init; }
+
+    /// <summary>From the exchange; null when it could not be asked.</summary>
+    public DateTimeOffset? LastHeartbeat { get; init; }
+
+    /// <summary>Messages the agent recorded receiving and sending (message_received / message_sent events).</summary>
+    public int MessagesIn { get; init; }
+
+    public int MessagesOut { get; init; }
+
+    /// <summary>
+    /// Reads a site's status.json and events, marks agents whose recorded process is gone as Stale, and
+    /// adds heartbeats from the exchange when one is given and reachable.
+    /// </summary>
+    public static async Task<IReadOnlyList<AgentReport>> ReadAsync(SiteRunLayout layout, IExchangeClient? exchange, CancellationToken cancellationToken = default)
+    {
+        var status = SiteStatusFile.TryRead(layout.StatusFile);
+        if (status is null)
+        {
+            return Array.Empty<AgentReport>();
+        }
+
+        var heartbeats = new Dictionary<Guid, DateTimeOffset>();
+        if (exchange is not null)
+        {
+            try
+            {
+                foreach (var mailbox in await exchange.GetStatusAsync(status.Agents.Select(a => a.Id).ToList(), cancellationToken).ConfigureAwait(false))
+                {
+                    heartbeats[mailbox.Id] = mailbox.LastHeartbeat;
+                }
+            }
+            catch (SwarmException)
+            {
+                // Process state is still worth showing without the exchange.
+            }
+        }
+
+        var events = File.Exists(layout.EventsFile) ? new EventTimeline(new[] { layout.EventsFile }).Read(EventFilter.All) : Array.Empty<SwarmEvent>();
+        return status.Agents.Select(agent => new AgentReport
+        {
+            Name = agent.Name,
+            Site = status.Site,
+            RunId = status.RunId,
+            Id = agent.Id,
+            Pid = agent.Process?.Pid,
+            State = IsStale(agent) ? AgentState.Stale : agent.State,
+            Restarts = agent.Restarts,
+            LastExitCode = agent.LastExitCode,
+            LastHeartbeat = heartbeats.TryGetValue(agent.Id, out var heartbeat) ? heartbeat : null,
+            MessagesIn = events.Count(e => e.Agent == agent.Name && e.Kind == "message_received"),
+            MessagesOut = events.Count(e => e.Agent == agent.Name && e.Kind == "message_sent"),
+        }).ToList();
+    }
+
+    private static bool IsStale(AgentRecord agent) =>
+        agent.State is AgentState.Running or AgentState.Starting or AgentState.Restarting && agent.Process?.Identity.IsAlive != true;
+}

@@ -1,0 +1,35 @@
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// Finds where a launch ran on this machine: for each site (named, or every usable site in the catalog),
+/// &lt;runRoot&gt;/&lt;runId&gt;/&lt;site&gt;/status.json. Get-SwarmAgent and Stop-SwarmSite start here.
+/// </summary>
+public static class RunLocator
+{
+    public static IReadOnlyList<SiteRunLayout> Find(SiteCatalog catalog, string runId, IReadOnlyCollection<string>? sites)
+    {
+        CampaignRunId.Validate(runId);
+        var profiles = sites is { Count: > 0 }
+            ? sites.Select(catalog.Get).ToList()
+            : catalog.List().Where(entry => entry.Ready).Select(entry => entry.Profile!).ToList();
+        var found = profiles
+            .Select(profile => new SiteRunLayout(profile.RunRoot, runId, profile.Name))
+            .Where(layout => File.Exists(layout.StatusFile))
+            .ToList();
+        if (found.Count > 0)
+        {
+            return found;
+        }
+
+        var looked = string.Join(", ", profiles.Select(profile => new SiteRunLayout(profile.RunRoot, runId, profile.Name).SiteDirectory));
+        throw new SwarmException(
+            "RunNotFound",
+            $"No site of run '{runId}' was started on this machine (looked in: {looked}).",
+            "Check the run id (it is the same on every site), run this on the machine that launched the site, or pass -Site with the site's name.",
+            SwarmErrorCategory.ObjectNotFound,
+            runId);
+    }
+}

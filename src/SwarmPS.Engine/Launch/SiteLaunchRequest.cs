@@ -1,0 +1,68 @@
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// What an operator typed (campaign, run id, maybe a site, agents, exchange URL), turned into complete
+/// <see cref="SiteLaunchOptions"/>: the site inferred when the slice lives on one, the agents sliced,
+/// the exchange found (parameter, then the campaign's url, then SWARM_EXCHANGE_URL) with its token
+/// from the campaign's token variable. Start-SwarmSite and the detached site host resolve the same way.
+/// </summary>
+public sealed record SiteLaunchRequest
+{
+    public required Campaign Campaign { get; init; }
+
+    public required string RunId { get; init; }
+
+    public string? Site { get; init; }
+
+    public IReadOnlyList<string>? Agents { get; init; }
+
+    public string? ExchangeUrl { get; init; }
+
+    public TimeSpan? StartupTimeout { get; init; }
+
+    public bool Bootstrap { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    public SiteLaunchOptions Resolve(SiteCatalog catalog)
+    {
+        CampaignRunId.Validate(RunId);
+        var campaign = Agents is { Count: > 0 } ? CampaignSlice.Select(Campaign, Agents) : Campaign;
+        var siteName = Site ?? InferSite(campaign);
+        var site = catalog.Get(siteName);
+        // Checked here, not only in the launcher: -WhatIf must name the agents, and a detached launch must
+        // fail with NoAgentsForSite in the operator's session rather than as SiteStartFailed from its child.
+        SiteLauncher.LocalAgents(campaign, site.Name);
+        var url = ExchangeUrl ?? campaign.Exchange.Url?.ToString();
+        return new SiteLaunchOptions
+        {
+            Campaign = campaign,
+            RunId = RunId,
+            Site = site,
+            Exchange = ExchangeConnection.FromEnvironment(url, campaign.Exchange.TokenVariable),
+            WorkingDirectory = WorkingDirectory,
+            StartupTimeout = StartupTimeout,
+            Bootstrap = Bootstrap,
+        };
+    }
+
+    private static string InferSite(Campaign campaign)
+    {
+        var sites = campaign.Sites;
+        if (sites.Count == 1)
+        {
+            return sites[0];
+        }
+
+        throw new SwarmException(
+            "SiteAmbiguous",
+            $"The agents given run on {sites.Count} sites ({string.Join(", ", sites)}); a launch starts one site.",
+            $"Pass -Site (one of {string.Join(", ", sites)}), or select one site's agents first: Select-SwarmAgent -Name <agents>.",
+            SwarmErrorCategory.InvalidArgument,
+            campaign.Name);
+    }
+}

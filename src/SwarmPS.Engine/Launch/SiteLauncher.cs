@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// Runs one site's slice of a federated campaign from start to finish: checks the agents' programs,
+/// registers their mailboxes (a run id already live fails fast), starts and supervises the agents,
+/// waits for every peer on other sites to be live, sends or defers the kickoff, and ends when every
+/// local agent has finished. The launcher heartbeats its agents' mailboxes while their processes live,
+/// so liveness means "the process is running" even for agents that never heartbeat themselves.
+/// Cancellation stops every agent (SIGTERM, grace, SIGKILL) and terminates their mailboxes.
+/// </summary>
+public sealed class SiteLauncher
+{
+    private readonly SiteLaunchOptions _options;
+    private readonly IExchangeClient _exchange;
+    private readonly IProgress<string>? _landmarks;
+
+    public SiteLauncher(SiteLaunchOptions options, IExchangeClient exchange, IProgress<string>? landmarks = null)
+    {
+        _options = options;
+        _exchange = exchange;
+        _landmarks = landmarks;
+    }
+
+    public async Task<SiteLaunchResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var runId = CampaignRunId.Validate(_options.RunId);
+        var site = _options.Site;
+        var layout = new SiteRunLayout(site.RunRoot, runId, site.Name);
+        var agents = LocalAgents(_options.Campaign, site.Name);
+        var environments = agents.ToDictionary(
+            agent => agent.Name,
+            agent => AgentEnvironment.For(agent, runId, site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
+        foreach (var agent in agents)
+        {
+            var path = environments[agent.Name].GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
+            AgentCommandCheck.EnsureRunnable(new[] { agent }, _options.WorkingDirectory, path);
+        }
+
+        EnsureNotAlreadyRunning(layout);
+        var journal = OpenJournal(layout, runId, agents);
+        journal.Record(null, "site_starting", fields: SiteJournal.Fields(
+            ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.Url.ToString()), ("pid", Environment.ProcessId)));
+
+        var deadline = DateTimeOffset.UtcNow + _options.EffectiveStartupTimeout;
+        await RegisterAsync(runId, agents, journal, deadline, cancellationToken).ConfigureAwait(false);
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var supervisors = agents.Select(agent => Supervisor(agent, layout, environments[agent.Name], journal)).ToList();
+        var running = supervisors.Select(supervisor => supervisor.RunAsync(stopping.Token)).ToList();
+        var heartbeats = HeartbeatAsync(runId, supervisors, journal, stopping.Token);
+        try
+        {
+            journal.SiteState(SiteState.WaitingForPeers);
+            await WaitForPeersAsync(runId, agents, journal, running, stopping.Token).ConfigureAwait(false);
+            await KickOffAsync(runId, agents, journal, stopping.Token).ConfigureAwait(false);
+            journal.SiteState(SiteState.Running);
+
+            if (await FirstFailureAsync(running).ConfigureAwait(false) is { } failed)
+            {
+                throw RestartLimitExceeded(failed, layout);
+            }
+
+            journal.SiteState(SiteState.Finished);
+            journal.Record(null, "site_finished", $"all {agents.Count} agent(s) finished", SiteJournal.Fields(("elapsed_ms", clock.ElapsedMilliseconds)));
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
+            return new SiteLaunchResult(runId, site.Name, SiteState.Finished, layout.SiteDirectory, journal.Status.Current.Agents, clock.Elapsed);
+        }
+        catch (Exception error)
+        {
+            var stoppedByUser = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await StopAgentsAsync(supervisors, journal).ConfigureAwait(false);
+            await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
+            var problem = error is SwarmException swarm ? $"{swarm.ErrorId}: {swarm.Message}" : error.Message;
+            journal.SiteState(stoppedByUser ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
+            journal.Record(null, stoppedByUser ? "site_stopped" : "site_failed",
+                stoppedByUser ? "stopped" : $"failed: {problem}", SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : problem)));
+            throw;
+        }
+        finally
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await heartbeats.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The campaign's agents that run on <paramref name="site"/>; none is an error (NoAgentsForSite).</summary>
+    public static IReadOnlyList<CampaignAgent> LocalAgents(Campaign campaign, string site)
+    {
+        var agents = campaign.Agents.Where(agent => agent.Site == site).ToList();
+        if (agents.Count > 0)
+        {
+            return agents;
+        }
+
+        var elsewhere = string.Join(", ", campaign.Agents.Select(agent => $"{agent.Name} on {agent.Site}"));
+        throw new SwarmException(
+            "NoAgentsForSite",
+            $"Campaign '{campaign.Name}' has no agents for site '{site}' ({elsewhere}).",
+            "Pass the site its agents run on with -Site, or select this site's agents with Select-SwarmAgent.",
+            SwarmErrorCategory.InvalidArgument,
+            site);
+    }
+
+    private static void EnsureNotAlreadyRunning(SiteRunLayout layout)
+    {
+        var previous = SiteStatusFile.TryRead(layout.StatusFile);
+        if (previous?.Launcher is { } launcher && launcher.Identity.IsAlive && previous.State is not (SiteState.Finished or SiteState.Failed or SiteState.Stopped))
+        {
+            throw new SwarmException(
+                "SiteAlreadyRunning",
+                $"Site '{layout.Site}' of run '{layout.RunId}' is already running here (launcher pid {launcher.Pid}).",
+                $"Watch it with Get-SwarmAgent -RunId {layout.RunId}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
+                SwarmErrorCategory.ResourceExists,
+                layout.SiteDirectory);
+        }
+    }
+
+    private SiteJournal OpenJournal(SiteRunLayout layout, string runId, IReadOnlyList<CampaignAgent> agents)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var status = new SiteStatusTracker(layout.StatusFile, new SiteStatus
+        {
+            RunId = runId,
+            Site = layout.Site,
+            State = SiteState.Starting,
+            Launcher = RecordedProcess.Of(ProcessIdentity.Current, leadsGroup: false),
+            ExchangeUrl = _options.Exchange.Url.ToString(),
+            StartedAt = now,
+            UpdatedAt = now,
+            Agents = agents.Select(agent => new AgentRecord { Name = agent.Name, Id = AgentMailboxId.For(runId, agent.Name) }).ToList(),
+        });
+        return new SiteJournal(layout.Site, new EventLog(layout.EventsFile), status, _landmarks);
+    }
+
+    /// <summary>Registers every local mailbox; a live one means the run id is in use, and nothing is left half-registered.</summary>
+    private async Task RegisterAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var registered = new List<CampaignAgent>();
+        try
+        {
+            foreach (var agent in agents)
+            {
+                await ExchangeRetry.UntilAsync(deadline, () => _exchange.RegisterAsync(runId, agent.Name, cancellationToken), cancellationToken).ConfigureAwait(false);
+                registered.Add(agent);
+            }
+        }
+        catch (SwarmException error)
+        {
+            await TerminateMailboxesAsync(runId, registered).ConfigureAwait(false);
+            journal.SiteState(SiteState.Failed, $"{error.ErrorId}: {error.Message}");
+            journal.Record(null, "site_failed", $"failed: {error.Message}", SiteJournal.Fields(("reason", error.ErrorId)));
+            if (error.ErrorId == "MailboxExists")
+            {
+                throw new SwarmException(
+                    "MailboxExists",
+                    $"Run id '{runId}' is already in use: agent '{agents[registered.Count].Name}' has a live mailbox on the exchange. Nothing was started.",
+                    "Choose a new run id for this launch, or stop the earlier one first (Stop-SwarmSite -RunId " + runId + ").",
+                    SwarmErrorCategory.ResourceExists,
+                    runId,
+                    error);
+            }
+
+            throw;
+        }
+
+        journal.Record(null, "mailboxes_registered", $"registered {agents.Count} agent(s)",
+            SiteJournal.Fields(("agents", agents.Select(agent => agent.Name).ToArray())));
+    }
+
+    private AgentSupervisor Supervisor(CampaignAgent agent, SiteRunLayout layout, IReadOnlyDictionary<string, string?> environment, SiteJournal journal)
+    {
+        var policy = new RestartPolicy(agent.RestartLimit, _options.RestartDelay, TimeSpan.FromSeconds(30));
+        return new AgentSupervisor(
+            agent,
+            () => LoggedProcess.Start(agent.Command, environment, _options.WorkingDirectory, layout.StdoutLog(agent.Name), layout.StderrLog(agent.Name)),
+            policy,
+            journal);
+    }
+
+    private async Task WaitForPeersAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, IReadOnlyList<Task<AgentOutcome>> running, CancellationToken cancellationToken)
+    {
+        var local = agents.Select(agent => agent.Name).ToHashSet(StringComparer.Ordinal);
+        var peers = agents.SelectMany(agent => agent.AllowedPeers).Where(peer => !local.Contains(peer)).Distinct(StringComparer.Ordinal).ToList();
+        if (peers.Count == 0)
+        {
+            journal.Record(null, "peers_live", "all peers live (none on other sites)", SiteJournal.Fields(("peers", Array.Empty<string>())));
+            return;
+        }
+
+        var missing = new SynchronousProgress<IReadOnlyList<string>>(names =>
+            journal.Record(null, "waiting_for_peers", $"waiting for peers [{string.Join(", ", names)}]", SiteJournal.Fields(("missing", names.ToArray()))));
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rendezvous = new PeerRendezvous(_exchange, _options.RendezvousPollInterval)
+            .WaitForAsync(runId, peers, _options.EffectiveStartupTimeout, missing, stopWaiting.Token);
+
+        // A local agent that fails for good while we wait ends the wait: its peers would wait on it in vain.
+        var failure = FirstFailureAsync(running);
+        if (await Task.WhenAny(rendezvous, failure).ConfigureAwait(false) == failure && await failure.ConfigureAwait(false) is { } failed)
+        {
+            await stopWaiting.CancelAsync().ConfigureAwait(false);
+            throw RestartLimitExceeded(failed, new SiteRunLayout(_options.Site.RunRoot, runId, _options.Site.Name));
+        }
+
+        await rendezvous.ConfigureAwait(false);
+        journal.Record(null, "peers_live", "all peers live", SiteJournal.Fields(("peers", peers.ToArray())));
+    }
+
+    private async Task KickOffAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, CancellationToken cancellationToken)
+    {
+        var initial = _options.Campaign.InitialAgent;
+        var initialIsLocal = agents.Any(agent => agent.Name == initial);
+        if (_options.Bootstrap && initialIsLocal)
+        {
+            var receipt = await CampaignBootstrap.SendAsync(_exchange, _options.Campaign, runId, initial, _options.EffectiveStartupTimeout, null, cancellationToken).ConfigureAwait(false);
+            journal.Record(initial, "bootstrap_sent", $"bootstrap sent to {initial}",
+                SiteJournal.Fields(("recipient", initial), ("message_id", receipt.MessageId.ToString()), ("duplicate", receipt.Duplicate)));
+            return;
+        }
+
+        var reason = _options.Bootstrap
+            ? $"the initial agent '{initial}' runs on another site; send the kickoff from there or with Send-SwarmBootstrap -RunId {runId}"
+            : $"deferred to the operator: Send-SwarmBootstrap -RunId {runId} sends it";
+        journal.Record(null, "bootstrap_skipped", $"bootstrap skipped: {reason}", SiteJournal.Fields(("reason", reason), ("initial_agent", initial)));
+    }
+
+    /// <summary>The first agent to fail for good, or null once every agent has ended well.</summary>
+    private static async Task<AgentOutcome?> FirstFailureAsync(IReadOnlyList<Task<AgentOutcome>> running)
+    {
+        var pending = running.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).ConfigureAwait(false);
+            pending.Remove(done);
+            var outcome = await done.ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return outcome;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task HeartbeatAsync(string runId, IReadOnlyList<AgentSupervisor> supervisors, SiteJournal journal, CancellationToken cancellationToken)
+    {
+        var interval = _options.Campaign.Exchange.HeartbeatInterval;
+        var reachable = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var supervisor in supervisors.Where(s => !s.Finished))
+                {
+                    await _exchange.HeartbeatAsync(AgentMailboxId.For(runId, supervisor.Name), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!reachable)
+                {
+                    reachable = true;
+                    journal.Record(null, "exchange_reachable", "exchange reachable again");
+                }
+            }
+            catch (SwarmException error) when (ExchangeRetry.IsTransient(error))
+            {
+                if (reachable)
+                {
+                    reachable = false;
+                    journal.Record(null, "exchange_unreachable", $"exchange unreachable, retrying: {error.Message}", SiteJournal.Fields(("error", error.ErrorId)));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task StopAgentsAsync(IReadOnlyList<AgentSupervisor> supervisors, SiteJournal journal)
+    {
+        var current = supervisors.Select(s => s.Current).OfType<LoggedProcess>().ToList();
+        var stopped = await ProcessStopper.StopAsync(current.Select(p => (p.Identity, p.LeadsProcessGroup)).ToList(), _options.StopGrace).ConfigureAwait(false);
+        foreach (var supervisor in supervisors.Where(s => !s.Finished))
+        {
+            journal.Status.UpdateAgent(supervisor.Name, record => record with { State = AgentState.Stopped });
+        }
+
+        if (stopped.Count > 0)
+        {
+            journal.Record(null, "agents_stopped", $"stopped {stopped.Count} agent process(es)", SiteJournal.Fields(("pids", stopped.Select(p => p.Pid).ToArray())));
+        }
+    }
+
+    /// <summary>Best effort: an unreachable exchange must not hide why the site ended.</summary>
+    private async Task TerminateMailboxesAsync(string runId, IEnumerable<CampaignAgent> agents)
+    {
+        foreach (var agent in agents)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _exchange.TerminateAsync(AgentMailboxId.For(runId, agent.Name), timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is SwarmException or OperationCanceledException)
+            {
+                // Stop-SwarmSite terminates them later when the exchange is back.
+            }
+        }
+    }
+
+    private static SwarmException RestartLimitExceeded(AgentOutcome outcome, SiteRunLayout layout) => new(
+        "AgentRestartLimitExceeded",
+        $"Agent '{outcome.Agent}' on site '{layout.Site}' exited with code {outcome.ExitCode} after {outcome.Restarts} restart(s), its restart limit; the site's other agents were stopped.",
+        $"Read {layout.StderrLog(outcome.Agent)} for the cause; raise restart_limit in the campaign if the failure is transient.",
+        SwarmErrorCategory.OperationStopped,
+        outcome.Agent);
+
+    /// <summary>Reports on the caller's thread (System.Progress would post to the thread pool and reorder events).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

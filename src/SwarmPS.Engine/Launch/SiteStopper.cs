@@ -1,0 +1,81 @@
+using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// Stops what one launch started at one site, and only that, from its status.json: the launcher first
+/// (so it cannot restart anyone), then every recorded agent process still alive, each identified by
+/// pid and start time so a recycled pid is never touched. Works when the launcher is long dead (kill -9)
+/// and its agents are orphans. Idempotent: a second call finds nothing alive and changes nothing.
+/// </summary>
+public static class SiteStopper
+{
+    public static async Task<SiteStopResult?> StopAsync(SiteRunLayout layout, IExchangeClient? exchange, TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        var status = SiteStatusFile.TryRead(layout.StatusFile);
+        if (status is null)
+        {
+            return null;
+        }
+
+        var launcherAlive = status.Launcher?.Identity.IsAlive == true;
+        var stoppedPids = new List<int>();
+        if (launcherAlive)
+        {
+            // A launcher that handles SIGTERM stops its agents itself; give it the grace to do so.
+            stoppedPids.AddRange((await ProcessStopper.StopAsync(new[] { (status.Launcher!.Identity, false) }, grace + TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false)).Select(p => p.Pid));
+        }
+
+        var orphans = status.Agents.Where(agent => agent.Process?.Identity.IsAlive == true).ToList();
+        var stopped = await ProcessStopper.StopAsync(
+            orphans.Select(agent => (agent.Process!.Identity, agent.Process.LeadsGroup)).ToList(), grace, cancellationToken).ConfigureAwait(false);
+        stoppedPids.AddRange(stopped.Select(p => p.Pid));
+        var stoppedAgents = orphans.Where(agent => stopped.Contains(agent.Process!.Identity)).Select(agent => agent.Name).ToList();
+
+        if (exchange is not null)
+        {
+            await TerminateMailboxesAsync(exchange, status, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Re-read: a launcher that stopped cleanly has just written its own final status.
+        var latest = SiteStatusFile.TryRead(layout.StatusFile) ?? status;
+        var active = latest.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
+        if (active || stoppedPids.Count > 0)
+        {
+            var final = latest with
+            {
+                State = active ? SiteState.Stopped : latest.State,
+                UpdatedAt = DateTimeOffset.UtcNow,
+                Agents = latest.Agents.Select(agent => agent.State is AgentState.Running or AgentState.Starting or AgentState.Restarting
+                    ? agent with { State = AgentState.Stopped }
+                    : agent).ToList(),
+            };
+            SiteStatusFile.Write(layout.StatusFile, final);
+            new EventLog(layout.EventsFile).Append(SwarmEvent.Now(layout.Site, null, "site_stopped", new Dictionary<string, object?>
+            {
+                ["by"] = "Stop-SwarmSite",
+                ["launcher_was_running"] = launcherAlive,
+                ["stopped_agents"] = stoppedAgents.ToArray(),
+            }));
+            latest = final;
+        }
+
+        return new SiteStopResult(layout.RunId, layout.Site, latest.State, launcherAlive, stoppedAgents, stoppedPids, layout.SiteDirectory);
+    }
+
+    private static async Task TerminateMailboxesAsync(IExchangeClient exchange, SiteStatus status, CancellationToken cancellationToken)
+    {
+        foreach (var agent in status.Agents)
+        {
+            try
+            {
+                await exchange.TerminateAsync(agent.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SwarmException)
+            {
+                // Unreachable exchange or unknown mailbox: the processes are what must stop.
+            }
+        }
+    }
+}

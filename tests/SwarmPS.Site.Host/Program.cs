@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using SwarmPS.Engine;
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Sites;
+
+// Usage: SwarmPS.Site.Host --campaign FILE --run-id ID [--site NAME] [--agents a,b] [--bootstrap]
+//        [--startup-timeout-ms N] [--restart-delay-ms N] [--exchange-url URL] [--working-directory DIR]
+// Sites come from the catalog (SWARMPS_SITE_PATH, XDG); the exchange token from the campaign's token
+// variable. Prints landmarks on stdout; SIGTERM or Ctrl+C stops the site (agents included).
+// Exit codes: 0 every local agent finished, 1 the launch failed (error on stderr), 130 stopped.
+string? campaignPath = null, runId = null, site = null, exchangeUrl = null, agents = null;
+var bootstrap = false;
+TimeSpan? startupTimeout = null;
+var restartDelay = TimeSpan.FromSeconds(1);
+var workingDirectory = Environment.CurrentDirectory;
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--campaign": campaignPath = Next(); break;
+        case "--run-id": runId = Next(); break;
+        case "--site": site = Next(); break;
+        case "--agents": agents = Next(); break;
+        case "--bootstrap": bootstrap = true; break;
+        case "--startup-timeout-ms": startupTimeout = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
+        case "--restart-delay-ms": restartDelay = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
+        case "--exchange-url": exchangeUrl = Next(); break;
+        case "--working-directory": workingDirectory = Next(); break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+if (campaignPath is null || runId is null)
+{
+    Console.Error.WriteLine("--campaign and --run-id are required");
+    return 2;
+}
+
+using var stopping = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stopping.Cancel();
+});
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stopping.Cancel();
+};
+
+try
+{
+    var options = new SiteLaunchRequest
+    {
+        Campaign = CampaignLoader.Load(campaignPath),
+        RunId = runId,
+        Site = site,
+        Agents = agents?.Split(','),
+        ExchangeUrl = exchangeUrl,
+        StartupTimeout = startupTimeout,
+        Bootstrap = bootstrap,
+        WorkingDirectory = workingDirectory,
+    }.Resolve(SiteCatalog.Default) with { RestartDelay = restartDelay };
+    using var exchange = new HttpExchangeClient(options.Exchange);
+    var landmarks = new SynchronousLines();
+    var result = await new SiteLauncher(options, exchange, landmarks).RunAsync(stopping.Token);
+    Console.WriteLine($"[site {result.Site}] finished in {result.Elapsed.TotalSeconds:0.0} s");
+    return 0;
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    return 130;
+}
+catch (SwarmException error)
+{
+    Console.Error.WriteLine(error.ToString());
+    return 1;
+}
+
+/// <summary>Landmarks straight to stdout, in order, flushed (the log is read while the site runs).</summary>
+internal sealed class SynchronousLines : IProgress<string>
+{
+    public void Report(string value)
+    {
+        lock (this)
+        {
+            Console.Out.WriteLine(value);
+            Console.Out.Flush();
+        }
+    }
+}
