@@ -123,7 +123,7 @@ void PrintWrites(string label, StoreWriteStatistics before)
     var after = store.WriteStatistics;
     var commits = after.Commits - before.Commits;
     var writes = after.Writes - before.Writes;
-    Console.WriteLine($"  {label}{(label.Length > 0 ? " " : "")}store: {writes} writes in {commits} commits ({(commits == 0 ? 0 : (double)writes / commits):F1} per commit), {after.DurableCommits - before.DurableCommits} fsynced commits, {(after.CommitTicks - before.CommitTicks) * 1000.0 / Stopwatch.Frequency / Math.Max(1, commits):F2} ms per commit");
+    Console.WriteLine($"  {label}{(label.Length > 0 ? " " : "")}store: {writes} writes in {commits} commits ({(commits == 0 ? 0 : (double)writes / commits):F1} per commit), {after.DurableCommits - before.DurableCommits} fsynced commits, {(after.CommitTicks - before.CommitTicks) * 1000.0 / Stopwatch.Frequency / Math.Max(1, commits):F2} ms per commit, {after.SlowCommits - before.SlowCommits} over {StoreWriteStatistics.SlowCommit.TotalMilliseconds:F0} ms");
 }
 
 async Task<(double P50, double P99, double Rate)> SteadySendLatency(int perSecond)
@@ -292,6 +292,10 @@ if (profileOnly)
     var twoRequests = await EndToEnd(16, 1, printStages: true, ackOnReceive: true);
     Console.WriteLine($"profile: end-to-end unbatched, 16 agents, over HTTP, ack-on-receive (2 requests per message): {Rate(twoRequests)} msg/s");
     PrintWrites("ack-on-receive", beforeTwo);
+    var beforeLatency = store.WriteStatistics;
+    var (profileP50, profileP99, profileRate) = await SteadySendLatency(1000);
+    PrintWrites("steady", beforeLatency);
+    Console.WriteLine($"profile: send latency at a steady {Rate(profileRate)} msg/s: p50 {profileP50:F2} ms, p99 {profileP99:F2} ms");
     Directory.Delete(directory, recursive: true);
     return 0;
 }

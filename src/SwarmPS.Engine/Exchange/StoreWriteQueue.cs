@@ -31,6 +31,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private long _commits;
     private long _durableCommits;
     private long _commitTicks;
+    private long _slowCommits;
 
     public StoreWriteQueue(SqliteConnection connection)
     {
@@ -40,7 +41,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
 
     /// <summary>Totals since the queue started; read from any thread.</summary>
     public StoreWriteStatistics Statistics => new(
-        Interlocked.Read(ref _writes), Interlocked.Read(ref _commits), Interlocked.Read(ref _durableCommits), Interlocked.Read(ref _commitTicks));
+        Interlocked.Read(ref _writes), Interlocked.Read(ref _commits), Interlocked.Read(ref _durableCommits), Interlocked.Read(ref _commitTicks), Interlocked.Read(ref _slowCommits));
 
     /// <summary>Runs <paramref name="write"/> on the writer connection; completes after its transaction commits.</summary>
     public Task<T> RunAsync<T>(Func<WriterStatements, T> write, Action? afterCommit = null, bool durable = true)
@@ -72,7 +73,13 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
 
                 var started = Stopwatch.GetTimestamp();
                 CommitGroup(group);
-                Interlocked.Add(ref _commitTicks, Stopwatch.GetTimestamp() - started);
+                var took = Stopwatch.GetTimestamp() - started;
+                Interlocked.Add(ref _commitTicks, took);
+                if (took > StoreWriteStatistics.SlowCommit.TotalSeconds * Stopwatch.Frequency)
+                {
+                    Interlocked.Increment(ref _slowCommits);
+                }
+
                 Interlocked.Add(ref _writes, group.Count);
                 Interlocked.Increment(ref _commits);
             }
