@@ -10,7 +10,26 @@ using SwarmPS.Engine.Exchange;
 // The gateway runs in this process on 127.0.0.1 with its store in a temp directory on the same disk as the raw
 // SQLite measurement; clients are real HTTP clients. RabbitMQ is measured when 127.0.0.1:5673 answers
 // (tests/infra/start-rabbitmq.sh).
-var seconds = args.Length == 2 && args[0] == "--seconds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
+// --profile runs only the 16-agent unbatched case, in-process (store only) and over HTTP, with a breakdown per stage.
+var seconds = 4;
+var profileOnly = false;
+for (var a = 0; a < args.Length; a++)
+{
+    if (args[a] == "--seconds" && a + 1 < args.Length)
+    {
+        seconds = int.Parse(args[++a], CultureInfo.InvariantCulture);
+    }
+    else if (args[a] == "--profile")
+    {
+        profileOnly = true;
+    }
+    else
+    {
+        Console.Error.WriteLine($"unknown argument '{args[a]}'; use --seconds N and/or --profile");
+        return 2;
+    }
+}
+
 var duration = TimeSpan.FromSeconds(seconds);
 var body = new string('x', 256);
 var directory = Directory.CreateTempSubdirectory("swarm-bench-").FullName;
@@ -36,34 +55,75 @@ async Task<Guid[]> RegisterAgents(int count)
 }
 
 // Each agent sends to the next agent's mailbox, then receives from its own and acknowledges what it got.
-async Task<double> EndToEnd(int agents, int batch)
+// The figure counts acknowledged messages. With ackOnReceive the acknowledgement rides on the agent's next
+// receive (two requests per message instead of three); messages are counted when that receive returns.
+// The stage timings (mean ms per call, as the agent saw it) say where a cycle's time goes.
+async Task<double> EndToEnd(int agents, int batch, IExchangeClient? through = null, bool printStages = false, bool ackOnReceive = false, TimeSpan? length = null)
 {
+    var exchange = through ?? client;
+    var runFor = length ?? duration;
     var ids = await RegisterAgents(agents);
-    long done = 0;
+    long done = 0, sendTicks = 0, receiveTicks = 0, ackTicks = 0, cycles = 0, emptyReceives = 0;
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, agents).Select(i => Task.Run(async () =>
     {
         var to = ids[(i + 1) % agents];
-        while (clock.Elapsed < duration)
+        IReadOnlyList<Guid> unacknowledged = [];
+        while (clock.Elapsed < runFor)
         {
+            var started = Stopwatch.GetTimestamp();
             if (batch == 1)
             {
-                await client.SendAsync(OutgoingMessage.Create(to, body));
+                await exchange.SendAsync(OutgoingMessage.Create(to, body));
             }
             else
             {
-                await client.SendBatchAsync(Enumerable.Range(0, batch).Select(_ => OutgoingMessage.Create(to, body)).ToList());
+                await exchange.SendBatchAsync(Enumerable.Range(0, batch).Select(_ => OutgoingMessage.Create(to, body)).ToList());
             }
 
-            var received = await client.ReceiveAsync(ids[i], new ReceiveRequest(batch, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1)));
-            if (received.Count > 0)
+            var sent = Stopwatch.GetTimestamp();
+            var received = await exchange.ReceiveAsync(ids[i], new ReceiveRequest(batch, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), unacknowledged));
+            var receivedAt = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref sendTicks, sent - started);
+            Interlocked.Add(ref receiveTicks, receivedAt - sent);
+            Interlocked.Increment(ref cycles);
+            if (ackOnReceive)
             {
-                await client.AcknowledgeAsync(ids[i], received.Select(m => m.Id).ToList());
+                Interlocked.Add(ref done, unacknowledged.Count);
+                unacknowledged = received.Select(m => m.Id).ToList();
+            }
+            else if (received.Count > 0)
+            {
+                await exchange.AcknowledgeAsync(ids[i], received.Select(m => m.Id).ToList());
+                Interlocked.Add(ref ackTicks, Stopwatch.GetTimestamp() - receivedAt);
                 Interlocked.Add(ref done, received.Count);
+            }
+
+            if (received.Count == 0)
+            {
+                Interlocked.Increment(ref emptyReceives);
             }
         }
     })));
-    return done / clock.Elapsed.TotalSeconds;
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    if (printStages)
+    {
+        double Ms(long ticks, long count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
+        Console.WriteLine($"  stages per cycle ({cycles} cycles): send {Ms(sendTicks, cycles):F2} ms, receive {Ms(receiveTicks, cycles):F2} ms, ack {(ackOnReceive ? "in the next receive" : $"{Ms(ackTicks, cycles - emptyReceives):F2} ms")}; empty receives {emptyReceives}");
+        Console.WriteLine($"  cpu of this process (clients and exchange together): {cpu.TotalMilliseconds * 1000 / Math.Max(1, done):F0} us per message, {cpu.TotalSeconds / elapsed:F2} of {Environment.ProcessorCount} cores busy");
+    }
+
+    return done / elapsed;
+}
+
+void PrintWrites(string label, StoreWriteStatistics before)
+{
+    var after = store.WriteStatistics;
+    var commits = after.Commits - before.Commits;
+    var writes = after.Writes - before.Writes;
+    Console.WriteLine($"  {label}{(label.Length > 0 ? " " : "")}store: {writes} writes in {commits} commits ({(commits == 0 ? 0 : (double)writes / commits):F1} per commit), {after.DurableCommits - before.DurableCommits} fsynced commits, {(after.CommitTicks - before.CommitTicks) * 1000.0 / Stopwatch.Frequency / Math.Max(1, commits):F2} ms per commit, {after.SlowCommits - before.SlowCommits} over {StoreWriteStatistics.SlowCommit.TotalMilliseconds:F0} ms");
 }
 
 async Task<(double P50, double P99, double Rate)> SteadySendLatency(int perSecond)
@@ -192,14 +252,69 @@ async Task<double?> RabbitMq(int publishers)
 
 static string Rate(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
+// A long-running exchange serves from optimised (tier-1) code; without a warm-up a 4 s scenario spends a
+// large share of its CPU in the JIT (perf showed 11-17 % in libclrjit). Warm every path once, untimed.
+var warmUp = TimeSpan.FromSeconds(Math.Min(2, seconds));
+await EndToEnd(16, 1, length: warmUp);
+await EndToEnd(16, 1, ackOnReceive: true, length: warmUp);
+await EndToEnd(16, 1, store, length: warmUp);
+await EndToEnd(16, 100, length: warmUp / 2);
+Console.WriteLine($"warm-up: {warmUp.TotalSeconds:F0} s per path, untimed");
+
+if (profileOnly)
+{
+    using (var bare = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = gateway.Url })
+    {
+        long requests = 0;
+        var healthCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var healthClock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            while (healthClock.Elapsed < duration)
+            {
+                using var answer = await bare.GetAsync("v1/health");
+                await answer.Content.ReadAsByteArrayAsync();
+                Interlocked.Increment(ref requests);
+            }
+        })));
+        Console.WriteLine($"profile: GET /v1/health, 16 loops (HTTP floor: no body, no auth, no store): {Rate(requests / healthClock.Elapsed.TotalSeconds)} requests/s, {(Process.GetCurrentProcess().TotalProcessorTime - healthCpu).TotalMilliseconds * 1000 / requests:F0} us cpu per request");
+    }
+
+    var beforeStore = store.WriteStatistics;
+    var inProcess = await EndToEnd(16, 1, store, printStages: true);
+    Console.WriteLine($"profile: end-to-end unbatched, 16 agents, in-process store (no HTTP): {Rate(inProcess)} msg/s");
+    PrintWrites("in-process", beforeStore);
+    var beforeHttp = store.WriteStatistics;
+    var overHttp = await EndToEnd(16, 1, printStages: true);
+    Console.WriteLine($"profile: end-to-end unbatched, 16 agents, over HTTP: {Rate(overHttp)} msg/s");
+    PrintWrites("over HTTP", beforeHttp);
+    var beforeTwo = store.WriteStatistics;
+    var twoRequests = await EndToEnd(16, 1, printStages: true, ackOnReceive: true);
+    Console.WriteLine($"profile: end-to-end unbatched, 16 agents, over HTTP, ack-on-receive (2 requests per message): {Rate(twoRequests)} msg/s");
+    PrintWrites("ack-on-receive", beforeTwo);
+    var beforeLatency = store.WriteStatistics;
+    var (profileP50, profileP99, profileRate) = await SteadySendLatency(1000);
+    PrintWrites("steady", beforeLatency);
+    Console.WriteLine($"profile: send latency at a steady {Rate(profileRate)} msg/s: p50 {profileP50:F2} ms, p99 {profileP99:F2} ms");
+    Directory.Delete(directory, recursive: true);
+    return 0;
+}
+
 var raw = RawSqliteInserts();
 Console.WriteLine($"raw sqlite durable inserts (WAL, synchronous=FULL, 1 per transaction): {Rate(raw)} /s");
 var results = new Dictionary<int, double>();
 foreach (var agents in new[] { 1, 16, 64 })
 {
-    results[agents] = await EndToEnd(agents, 1);
+    var before = store.WriteStatistics;
+    results[agents] = await EndToEnd(agents, 1, printStages: true);
     Console.WriteLine($"end-to-end unbatched (send, receive, ack), {agents,2} agents: {Rate(results[agents])} msg/s");
+    PrintWrites("", before);
 }
+
+var beforeAckOnReceive = store.WriteStatistics;
+var ackOnReceive16 = await EndToEnd(16, 1, printStages: true, ackOnReceive: true);
+Console.WriteLine($"end-to-end unbatched, ack-on-receive (send, receive+ack: 2 requests per message), 16 agents: {Rate(ackOnReceive16)} msg/s");
+PrintWrites("", beforeAckOnReceive);
 
 Console.WriteLine($"ratio end-to-end(16 agents) / raw sqlite inserts: {results[16] / raw:P0}");
 var (p50, p99, achieved) = await SteadySendLatency(1000);
@@ -214,3 +329,4 @@ if (rabbit is { } rabbitRate)
 }
 
 Directory.Delete(directory, recursive: true);
+return 0;

@@ -262,7 +262,8 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 var request = new ReceiveRequest(
                     body?.MaxMessages ?? 1,
                     body?.LeaseMilliseconds is { } lease ? TimeSpan.FromMilliseconds(lease) : null,
-                    body?.WaitMilliseconds is { } wait ? TimeSpan.FromMilliseconds(wait) : null);
+                    body?.WaitMilliseconds is { } wait ? TimeSpan.FromMilliseconds(wait) : null,
+                    body?.Acknowledge);
                 var messages = await _exchange.ReceiveAsync(route.MailboxId, request, ct).ConfigureAwait(false);
                 return (HttpStatusCode.OK, new ExchangeWire.ReceiveResponse(messages.Select(ExchangeWire.MessageView.Of).ToList()));
             }

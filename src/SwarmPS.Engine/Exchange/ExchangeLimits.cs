@@ -49,6 +49,11 @@ public sealed record ExchangeLimits
         {
             throw ExchangeErrors.Invalid("WaitInvalid", $"A wait of {request.EffectiveWait.TotalMilliseconds} ms is outside 0 to {MaxWait.TotalMilliseconds} ms.", $"Wait at most {MaxWait.TotalSeconds} s per receive and loop for longer waits.");
         }
+
+        if (request.Acknowledge is { Count: var acknowledging } && acknowledging > MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("BatchTooLarge", $"A receive may acknowledge at most {MaxBatch} message ids, not {acknowledging}.", $"Acknowledge in groups of at most {MaxBatch}.");
+        }
     }
 
     /// <summary>Checks one outgoing message: a body within MaxBodyBytes and a real target id.</summary>

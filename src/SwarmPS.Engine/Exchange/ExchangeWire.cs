@@ -27,7 +27,8 @@ public static class ExchangeWire
 
     public sealed record SendBatchResponse(List<SendResponse> Results);
 
-    public sealed record ReceiveRequestBody(int? MaxMessages, int? LeaseMilliseconds, int? WaitMilliseconds);
+    /// <summary><see cref="Acknowledge"/>: ids of earlier messages of this mailbox to acknowledge first (ack-on-receive).</summary>
+    public sealed record ReceiveRequestBody(int? MaxMessages, int? LeaseMilliseconds, int? WaitMilliseconds, List<Guid>? Acknowledge = null);
 
     public sealed record ReceiveResponse(List<MessageView> Messages);
 

@@ -15,6 +15,8 @@ public sealed class HttpExchangeClient : IExchangeClient
     /// <summary>Extra time allowed beyond a receive's own wait before the client gives up.</summary>
     private static readonly TimeSpan RequestSlack = TimeSpan.FromSeconds(30);
 
+    private static readonly MediaTypeHeaderValue JsonMediaType = new(ExchangeWire.MediaType);
+
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;
 
@@ -64,7 +66,8 @@ public sealed class HttpExchangeClient : IExchangeClient
         var body = new ExchangeWire.ReceiveRequestBody(
             request.MaxMessages,
             (int)request.EffectiveLease.TotalMilliseconds,
-            (int)request.EffectiveWait.TotalMilliseconds);
+            (int)request.EffectiveWait.TotalMilliseconds,
+            request.Acknowledge is { Count: > 0 } acknowledge ? acknowledge.ToList() : null);
         var response = await PostAsync<ExchangeWire.ReceiveResponse>($"v1/mailboxes/{mailboxId:D}/receive", body, request.EffectiveWait + RequestSlack, cancellationToken).ConfigureAwait(false);
         return response.Messages.Select(m => m.ToMessage()).ToList();
     }
@@ -87,7 +90,10 @@ public sealed class HttpExchangeClient : IExchangeClient
         var request = new HttpRequestMessage(HttpMethod.Post, path);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), new MediaTypeHeaderValue(ExchangeWire.MediaType), ExchangeWire.Json);
+            // Serialized up front so the request carries a Content-Length: a streamed JsonContent goes out
+            // chunked, which costs the gateway a chunk parser per request and the wire extra bytes.
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json));
+            request.Content.Headers.ContentType = JsonMediaType;
         }
 
         return SendAsync<T>(request, timeout, cancellationToken);

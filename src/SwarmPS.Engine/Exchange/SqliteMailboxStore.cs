@@ -71,6 +71,9 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
 
     public ExchangeLimits Limits { get; }
 
+    /// <summary>Group-commit totals since the store opened (benchmarks, diagnostics).</summary>
+    public StoreWriteStatistics WriteStatistics => _writes.Statistics;
+
     /// <summary>Signals of committed sends, shared with the gateway's long polls.</summary>
     public MailboxSignals Signals => _signals;
 
@@ -109,16 +112,16 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
             throw ExchangeErrors.Invalid("AgentNameInvalid", $"Agent name must be at most {Limits.MaxNameLength} characters without control characters.", "Use the agent name as declared in the campaign.");
         }
 
-        return _writes.RunAsync(connection =>
+        return _writes.RunAsync(statements =>
         {
             var now = NowMs;
-            var existing = ReadMailbox(connection, id, now);
+            var existing = ReadMailbox(statements, id, now);
             if (existing is not null && existing.State == MailboxState.Active)
             {
                 throw ExchangeErrors.MailboxExists(id, runId, agentName);
             }
 
-            if (existing is null && CountRunMailboxes(connection, runId) >= Limits.MaxMailboxesPerRun)
+            if (existing is null && CountRunMailboxes(statements, runId) >= Limits.MaxMailboxesPerRun)
             {
                 throw new SwarmException(
                     "MailboxLimitReached",
@@ -128,46 +131,43 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                     runId);
             }
 
-            using var upsert = connection.CreateCommand();
-            upsert.CommandText = """
+            var upsert = statements.For("""
                 INSERT INTO mailboxes(id, run_id, name, registered_at, last_heartbeat, terminated_at)
                 VALUES ($id, $run, $name, $now, $now, NULL)
                 ON CONFLICT(id) DO UPDATE SET registered_at = $now, last_heartbeat = $now, terminated_at = NULL
-                """;
+                """);
             upsert.Parameters.AddWithValue("$id", Key(id));
             upsert.Parameters.AddWithValue("$run", runId);
             upsert.Parameters.AddWithValue("$name", agentName);
             upsert.Parameters.AddWithValue("$now", now);
             upsert.ExecuteNonQuery();
-            return ReadMailbox(connection, id, now)!;
+            return ReadMailbox(statements, id, now)!;
         }).WaitAsync(cancellationToken);
     }
 
     public Task<MailboxStatus> HeartbeatAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
-        _writes.RunAsync(connection =>
+        _writes.RunAsync(statements =>
         {
             var now = NowMs;
-            using var update = connection.CreateCommand();
-            update.CommandText = "UPDATE mailboxes SET last_heartbeat = $now WHERE id = $id AND terminated_at IS NULL";
+            var update = statements.For("UPDATE mailboxes SET last_heartbeat = $now WHERE id = $id AND terminated_at IS NULL");
             update.Parameters.AddWithValue("$id", Key(mailboxId));
             update.Parameters.AddWithValue("$now", now);
             if (update.ExecuteNonQuery() == 0)
             {
-                throw ReadMailbox(connection, mailboxId, now) is null
+                throw ReadMailbox(statements, mailboxId, now) is null
                     ? ExchangeErrors.MailboxNotFound(mailboxId)
                     : ExchangeErrors.MailboxTerminated(mailboxId);
             }
 
-            return ReadMailbox(connection, mailboxId, now)!;
+            return ReadMailbox(statements, mailboxId, now)!;
         }, durable: false).WaitAsync(cancellationToken);
 
     public Task<MailboxStatus> TerminateAsync(Guid mailboxId, CancellationToken cancellationToken = default) =>
         _writes.RunAsync(
-            connection =>
+            statements =>
             {
                 var now = NowMs;
-                using var update = connection.CreateCommand();
-                update.CommandText = "UPDATE mailboxes SET terminated_at = COALESCE(terminated_at, $now) WHERE id = $id";
+                var update = statements.For("UPDATE mailboxes SET terminated_at = COALESCE(terminated_at, $now) WHERE id = $id");
                 update.Parameters.AddWithValue("$id", Key(mailboxId));
                 update.Parameters.AddWithValue("$now", now);
                 if (update.ExecuteNonQuery() == 0)
@@ -175,7 +175,7 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                     throw ExchangeErrors.MailboxNotFound(mailboxId);
                 }
 
-                return ReadMailbox(connection, mailboxId, now)!;
+                return ReadMailbox(statements, mailboxId, now)!;
             },
             () => _signals.Pulse(mailboxId)).WaitAsync(cancellationToken);
 
@@ -209,13 +209,12 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
         Limits.Validate(messages);
         var targets = messages.Select(m => m.To).Distinct().ToArray();
         return _writes.RunAsync<IReadOnlyList<SendReceipt>>(
-            connection =>
+            statements =>
             {
                 var now = NowMs;
                 foreach (var target in targets)
                 {
-                    using var check = connection.CreateCommand();
-                    check.CommandText = "SELECT terminated_at IS NOT NULL FROM mailboxes WHERE id = $id";
+                    var check = statements.For("SELECT terminated_at IS NOT NULL FROM mailboxes WHERE id = $id");
                     check.Parameters.AddWithValue("$id", Key(target));
                     var terminated = check.ExecuteScalar();
                     if (terminated is null)
@@ -229,8 +228,7 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                     }
                 }
 
-                using var insert = connection.CreateCommand();
-                insert.CommandText = "INSERT OR IGNORE INTO messages(id, mailbox, sender, body, sent_at) VALUES ($id, $to, $from, $body, $now)";
+                var insert = statements.For("INSERT OR IGNORE INTO messages(id, mailbox, sender, body, sent_at) VALUES ($id, $to, $from, $body, $now)");
                 var id = insert.Parameters.Add("$id", SqliteType.Text);
                 var to = insert.Parameters.Add("$to", SqliteType.Text);
                 var from = insert.Parameters.Add("$from", SqliteType.Text);
@@ -262,13 +260,16 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
     {
         Limits.Validate(request);
         var deadline = _clock.GetUtcNow() + request.EffectiveWait;
+        var firstLook = true;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
 
             // Take the signal before looking, so a send that commits after the look still wakes us.
             var nextSend = _signals.NextSend(mailboxId);
-            var (messages, nextLeaseEnd) = await _writes.RunAsync(connection => LeaseMessages(connection, mailboxId, request), durable: false)
+            var acknowledge = firstLook ? request.Acknowledge : null;
+            firstLook = false;
+            var (messages, nextLeaseEnd) = await _writes.RunAsync(statements => LeaseMessages(statements, mailboxId, request, acknowledge), durable: false)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             var now = _clock.GetUtcNow();
             if (messages.Count > 0 || now >= deadline)
@@ -289,32 +290,33 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
         }
     }
 
-    private (IReadOnlyList<ReceivedMessage> Messages, DateTimeOffset? NextLeaseEnd) LeaseMessages(SqliteConnection connection, Guid mailboxId, ReceiveRequest request)
+    private (IReadOnlyList<ReceivedMessage> Messages, DateTimeOffset? NextLeaseEnd) LeaseMessages(WriterStatements statements, Guid mailboxId, ReceiveRequest request, IReadOnlyCollection<Guid>? acknowledge)
     {
         var now = NowMs;
-        using (var exists = connection.CreateCommand())
+        var exists = statements.For("SELECT 1 FROM mailboxes WHERE id = $id");
+        exists.Parameters.AddWithValue("$id", Key(mailboxId));
+        if (exists.ExecuteScalar() is null)
         {
-            exists.CommandText = "SELECT 1 FROM mailboxes WHERE id = $id";
-            exists.Parameters.AddWithValue("$id", Key(mailboxId));
-            if (exists.ExecuteScalar() is null)
-            {
-                throw ExchangeErrors.MailboxNotFound(mailboxId);
-            }
+            throw ExchangeErrors.MailboxNotFound(mailboxId);
+        }
+
+        if (acknowledge is { Count: > 0 })
+        {
+            MarkAcknowledged(statements, mailboxId, acknowledge, now);
         }
 
         var leaseUntil = now + (long)request.EffectiveLease.TotalMilliseconds;
         var found = new List<(long Seq, ReceivedMessage Message)>();
-        using (var select = connection.CreateCommand())
+        var select = statements.For("""
+            SELECT seq, id, sender, body, sent_at, deliveries FROM messages
+            WHERE mailbox = $id AND acked_at IS NULL AND lease_until <= $now
+            ORDER BY seq LIMIT $max
+            """);
+        select.Parameters.AddWithValue("$id", Key(mailboxId));
+        select.Parameters.AddWithValue("$now", now);
+        select.Parameters.AddWithValue("$max", request.MaxMessages);
+        using (var reader = select.ExecuteReader())
         {
-            select.CommandText = """
-                SELECT seq, id, sender, body, sent_at, deliveries FROM messages
-                WHERE mailbox = $id AND acked_at IS NULL AND lease_until <= $now
-                ORDER BY seq LIMIT $max
-                """;
-            select.Parameters.AddWithValue("$id", Key(mailboxId));
-            select.Parameters.AddWithValue("$now", now);
-            select.Parameters.AddWithValue("$max", request.MaxMessages);
-            using var reader = select.ExecuteReader();
             while (reader.Read())
             {
                 found.Add((reader.GetInt64(0), new ReceivedMessage(
@@ -330,15 +332,13 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
 
         if (found.Count == 0)
         {
-            using var next = connection.CreateCommand();
-            next.CommandText = "SELECT MIN(lease_until) FROM messages WHERE mailbox = $id AND acked_at IS NULL";
+            var next = statements.For("SELECT MIN(lease_until) FROM messages WHERE mailbox = $id AND acked_at IS NULL");
             next.Parameters.AddWithValue("$id", Key(mailboxId));
             var earliest = next.ExecuteScalar();
             return ([], earliest is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
         }
 
-        using var lease = connection.CreateCommand();
-        lease.CommandText = "UPDATE messages SET lease_until = $until, deliveries = deliveries + 1 WHERE seq IN (SELECT value FROM json_each($seqs))";
+        var lease = statements.For("UPDATE messages SET lease_until = $until, deliveries = deliveries + 1 WHERE seq IN (SELECT value FROM json_each($seqs))");
         lease.Parameters.AddWithValue("$until", leaseUntil);
         lease.Parameters.AddWithValue("$seqs", JsonSerializer.Serialize(found.Select(f => f.Seq)));
         lease.ExecuteNonQuery();
@@ -352,22 +352,22 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
             throw ExchangeErrors.Invalid("BatchTooLarge", $"An acknowledgement must name 1 to {Limits.MaxBatch} message ids, not {messageIds.Count}.", $"Acknowledge in groups of at most {Limits.MaxBatch}.");
         }
 
-        return _writes.RunAsync(connection =>
-        {
-            var now = NowMs;
-            using var update = connection.CreateCommand();
-            update.CommandText = "UPDATE messages SET acked_at = $now WHERE mailbox = $id AND acked_at IS NULL AND id IN (SELECT value FROM json_each($ids))";
-            update.Parameters.AddWithValue("$id", Key(mailboxId));
-            update.Parameters.AddWithValue("$now", now);
-            update.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(messageIds.Select(Key)));
-            var acknowledged = update.ExecuteNonQuery();
-            PurgeAcknowledged(connection, now);
-            return acknowledged;
-        }, durable: false).WaitAsync(cancellationToken);
+        return _writes.RunAsync(statements => MarkAcknowledged(statements, mailboxId, messageIds, NowMs), durable: false).WaitAsync(cancellationToken);
+    }
+
+    private int MarkAcknowledged(WriterStatements statements, Guid mailboxId, IReadOnlyCollection<Guid> messageIds, long now)
+    {
+        var update = statements.For("UPDATE messages SET acked_at = $now WHERE mailbox = $id AND acked_at IS NULL AND id IN (SELECT value FROM json_each($ids))");
+        update.Parameters.AddWithValue("$id", Key(mailboxId));
+        update.Parameters.AddWithValue("$now", now);
+        update.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(messageIds.Select(Key)));
+        var acknowledged = update.ExecuteNonQuery();
+        PurgeAcknowledged(statements, now);
+        return acknowledged;
     }
 
     /// <summary>Drops tombstones past the retention, a bounded slice at a time so no commit stalls.</summary>
-    private void PurgeAcknowledged(SqliteConnection connection, long now)
+    private void PurgeAcknowledged(WriterStatements statements, long now)
     {
         if (now - _lastPurgeMs < 10_000)
         {
@@ -375,8 +375,7 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
         }
 
         _lastPurgeMs = now;
-        using var purge = connection.CreateCommand();
-        purge.CommandText = "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE acked_at IS NOT NULL AND acked_at < $cutoff LIMIT 5000)";
+        var purge = statements.For("DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE acked_at IS NOT NULL AND acked_at < $cutoff LIMIT 5000)");
         purge.Parameters.AddWithValue("$cutoff", now - (long)AcknowledgedRetention.TotalMilliseconds);
         purge.ExecuteNonQuery();
     }
@@ -403,10 +402,9 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
         FROM mailboxes m
         """;
 
-    private MailboxStatus? ReadMailbox(SqliteConnection connection, Guid id, long now)
+    private MailboxStatus? ReadMailbox(WriterStatements statements, Guid id, long now)
     {
-        using var query = connection.CreateCommand();
-        query.CommandText = MailboxSelect + " WHERE m.id = $id";
+        var query = statements.For(MailboxSelect + " WHERE m.id = $id");
         query.Parameters.AddWithValue("$id", Key(id));
         using var reader = query.ExecuteReader();
         return reader.Read() ? ToStatus(reader, now) : null;
@@ -428,10 +426,9 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
             reader.GetInt64(6));
     }
 
-    private static long CountRunMailboxes(SqliteConnection connection, string runId)
+    private static long CountRunMailboxes(WriterStatements statements, string runId)
     {
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM mailboxes WHERE run_id = $run";
+        var count = statements.For("SELECT COUNT(*) FROM mailboxes WHERE run_id = $run");
         count.Parameters.AddWithValue("$run", runId);
         return (long)count.ExecuteScalar()!;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -13,25 +14,37 @@ namespace SwarmPS.Engine.Exchange;
 /// crash of this process, only a power loss or kernel crash of the host can undo it). A group is
 /// committed durably when any write in it asks for it, and a FULL commit fsyncs the whole WAL, so it
 /// also makes every earlier NORMAL commit durable.
+/// The loop runs on its own thread, not the thread pool: a commit blocks in SQLite (and in fsync) for a
+/// millisecond or more, and on a two-core host that would take one of the pool's two starting threads
+/// away from the HTTP handlers at every commit. Statements are prepared once (<see cref="WriterStatements"/>).
 /// </summary>
 internal sealed class StoreWriteQueue : IAsyncDisposable
 {
     /// <summary>Most writes in one transaction; bounds the latency of the last one in a burst.</summary>
     private const int MaxGroup = 512;
 
-    private readonly SqliteConnection _connection;
+    private readonly WriterStatements _statements;
     private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool? _synchronousFull;
+    private long _writes;
+    private long _commits;
+    private long _durableCommits;
+    private long _commitTicks;
+    private long _slowCommits;
 
     public StoreWriteQueue(SqliteConnection connection)
     {
-        _connection = connection;
-        _loop = Task.Run(RunAsync);
+        _statements = new WriterStatements(connection);
+        new Thread(Loop) { IsBackground = true, Name = "SwarmPS exchange writer" }.Start();
     }
 
+    /// <summary>Totals since the queue started; read from any thread.</summary>
+    public StoreWriteStatistics Statistics => new(
+        Interlocked.Read(ref _writes), Interlocked.Read(ref _commits), Interlocked.Read(ref _durableCommits), Interlocked.Read(ref _commitTicks), Interlocked.Read(ref _slowCommits));
+
     /// <summary>Runs <paramref name="write"/> on the writer connection; completes after its transaction commits.</summary>
-    public Task<T> RunAsync<T>(Func<SqliteConnection, T> write, Action? afterCommit = null, bool durable = true)
+    public Task<T> RunAsync<T>(Func<WriterStatements, T> write, Action? afterCommit = null, bool durable = true)
     {
         var pending = new PendingWrite<T>(write, afterCommit, durable);
         if (!_pending.Writer.TryWrite(pending))
@@ -42,19 +55,41 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
         return pending.Result;
     }
 
-    private async Task RunAsync()
+    private void Loop()
     {
-        var group = new List<PendingWrite>(MaxGroup);
-        var reader = _pending.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            group.Clear();
-            while (group.Count < MaxGroup && reader.TryRead(out var write))
+            var group = new List<PendingWrite>(MaxGroup);
+            var reader = _pending.Reader;
+
+            // Blocking here is the point of having a thread of our own: it sleeps until a write arrives.
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                group.Add(write);
+                group.Clear();
+                while (group.Count < MaxGroup && reader.TryRead(out var write))
+                {
+                    group.Add(write);
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                CommitGroup(group);
+                var took = Stopwatch.GetTimestamp() - started;
+                Interlocked.Add(ref _commitTicks, took);
+                if (took > StoreWriteStatistics.SlowCommit.TotalSeconds * Stopwatch.Frequency)
+                {
+                    Interlocked.Increment(ref _slowCommits);
+                }
+
+                Interlocked.Add(ref _writes, group.Count);
+                Interlocked.Increment(ref _commits);
             }
 
-            CommitGroup(group);
+            _statements.Dispose();
+            _stopped.TrySetResult();
+        }
+        catch (Exception error)
+        {
+            _stopped.TrySetException(error);
         }
     }
 
@@ -63,6 +98,11 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
         try
         {
             var durable = group.Exists(w => w.Durable);
+            if (durable)
+            {
+                Interlocked.Increment(ref _durableCommits);
+            }
+
             if (_synchronousFull != durable)
             {
                 // Only outside a transaction; costs nothing when the mode does not change.
@@ -70,18 +110,14 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
                 _synchronousFull = durable;
             }
 
-            using (var begin = _connection.CreateCommand())
-            {
-                begin.CommandText = "BEGIN IMMEDIATE";
-                begin.ExecuteNonQuery();
-            }
+            Execute("BEGIN IMMEDIATE");
 
             foreach (var write in group)
             {
                 Execute("SAVEPOINT w");
                 try
                 {
-                    write.Execute(_connection);
+                    write.Execute(_statements);
                     Execute("RELEASE w");
                 }
                 catch (Exception error)
@@ -126,31 +162,26 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
         }
     }
 
-    private void Execute(string sql)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => _statements.Execute(sql);
 
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        await _stopped.Task.ConfigureAwait(false);
     }
 
     private abstract class PendingWrite(bool durable)
     {
         public bool Durable { get; } = durable;
 
-        public abstract void Execute(SqliteConnection connection);
+        public abstract void Execute(WriterStatements statements);
 
         public abstract void Fail(Exception error);
 
         public abstract void Complete();
     }
 
-    private sealed class PendingWrite<T>(Func<SqliteConnection, T> write, Action? afterCommit, bool durable) : PendingWrite(durable)
+    private sealed class PendingWrite<T>(Func<WriterStatements, T> write, Action? afterCommit, bool durable) : PendingWrite(durable)
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _value = default!;
@@ -158,7 +189,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
 
         public Task<T> Result => _done.Task;
 
-        public override void Execute(SqliteConnection connection) => _value = write(connection);
+        public override void Execute(WriterStatements statements) => _value = write(statements);
 
         public override void Fail(Exception error)
         {

@@ -136,6 +136,65 @@ public abstract class ExchangeConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_receive_acknowledges_the_ids_it_names_before_leasing_the_next_messages()
+    {
+        var target = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "first"));
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "second"));
+        var first = Assert.Single(await _exchange.ReceiveAsync(target.Id, Take(count: 1, leaseMs: 100)));
+
+        var next = await _exchange.ReceiveAsync(target.Id, Take(count: 10) with { Acknowledge = [first.Id] });
+        await Task.Delay(250);
+
+        // "first" was acknowledged by the second receive: its short lease ran out, yet it never comes back.
+        Assert.Equal("second", Assert.Single(next).Body);
+        Assert.Empty(await _exchange.ReceiveAsync(target.Id, Take()));
+        Assert.Equal(1, Assert.Single(await _exchange.GetStatusAsync([target.Id])).Pending);
+        Assert.Equal(0, await _exchange.AcknowledgeAsync(target.Id, [first.Id]));
+        Assert.Equal(1, await _exchange.AcknowledgeAsync(target.Id, [next[0].Id]));
+    }
+
+    [Fact]
+    public async Task A_receive_that_finds_nothing_still_commits_its_acknowledgements()
+    {
+        var target = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "only"));
+        var only = Assert.Single(await _exchange.ReceiveAsync(target.Id, Take()));
+
+        var none = await _exchange.ReceiveAsync(target.Id, Take(waitMs: 100) with { Acknowledge = [only.Id, Guid.NewGuid()] });
+
+        Assert.Empty(none);
+        Assert.Equal(0, Assert.Single(await _exchange.GetStatusAsync([target.Id])).Pending);
+    }
+
+    [Fact]
+    public async Task A_receive_acknowledges_only_messages_of_its_own_mailbox()
+    {
+        var owner = await Register("agent-a");
+        var other = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(owner.Id, "not yours"));
+        var message = Assert.Single(await _exchange.ReceiveAsync(owner.Id, Take()));
+
+        await _exchange.ReceiveAsync(other.Id, Take() with { Acknowledge = [message.Id] });
+
+        Assert.Equal(1, Assert.Single(await _exchange.GetStatusAsync([owner.Id])).Pending);
+    }
+
+    [Fact]
+    public async Task A_receive_acknowledging_more_than_a_batch_fails_with_BatchTooLarge_and_acknowledges_nothing()
+    {
+        var target = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "kept"));
+        var kept = Assert.Single(await _exchange.ReceiveAsync(target.Id, Take()));
+        var tooMany = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).Append(kept.Id).ToList();
+
+        var error = await Assert.ThrowsAsync<SwarmException>(() => _exchange.ReceiveAsync(target.Id, Take() with { Acknowledge = tooMany }));
+
+        Assert.Equal("BatchTooLarge", error.ErrorId);
+        Assert.Equal(1, Assert.Single(await _exchange.GetStatusAsync([target.Id])).Pending);
+    }
+
+    [Fact]
     public async Task A_terminated_mailbox_reports_TERMINATED_and_refuses_messages()
     {
         var target = await Register("agent-b");

@@ -60,6 +60,21 @@ public sealed class ExchangeHostileInputTests(ExchangeHostFixture exchange, ITes
     }
 
     [Theory]
+    [InlineData("{\"acknowledge\": \"not-a-list\"}", "BodyInvalid")]
+    [InlineData("{\"acknowledge\": [\"not-a-uuid\"]}", "BodyInvalid")]
+    [InlineData("{\"acknowledge\": [null]}", "BodyInvalid")]
+    [InlineData("{\"acknowledge\": {}}", "BodyInvalid")]
+    public async Task Malformed_acknowledgements_in_a_receive_get_400_with_an_error_id(string body, string errorId)
+    {
+        var mailbox = await RegisterTargetAsync();
+
+        var (status, error) = await SendAsync(exchange.Request(HttpMethod.Post, $"v1/mailboxes/{mailbox}/receive", body));
+
+        Assert.Equal(errorId, error);
+        Assert.InRange(status, 400, 499);
+    }
+
+    [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("multipart/form-data; boundary=x")]

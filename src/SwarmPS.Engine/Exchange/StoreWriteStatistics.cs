@@ -1,0 +1,12 @@
+namespace SwarmPS.Engine.Exchange;
+
+/// <summary>
+/// Running totals of the store's group commits since it opened: how many writes, in how many commits,
+/// how many of those fsynced, the time spent committing (<see cref="System.Diagnostics.Stopwatch"/>
+/// ticks) and how many commits took longer than <see cref="SlowCommit"/> (what a send's tail latency
+/// is made of). Two snapshots subtracted say how well concurrent writes share commits.
+/// </summary>
+public sealed record StoreWriteStatistics(long Writes, long Commits, long DurableCommits, long CommitTicks, long SlowCommits)
+{
+    public static readonly TimeSpan SlowCommit = TimeSpan.FromMilliseconds(5);
+}
