@@ -68,6 +68,24 @@ public sealed class DependencyIsolationTests
         }
     }
 
+    [Fact]
+    public void Loading_the_cmdlet_assembly_makes_the_default_context_resolve_the_engine_in_isolation()
+    {
+        // What PowerShell experiences: it loads SwarmPS.Cmdlets.dll into its default context, then meets a
+        // parameter of an engine type. The resolver hooked by the module initializer must supply the engine
+        // from dependencies/, in the module's own context, before any cmdlet type is touched.
+        var cmdlets = Assembly.LoadFrom(Path.Combine(ModuleBin, "SwarmPS.Cmdlets.dll"));
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(cmdlets.ManifestModule.ModuleHandle);
+        var resolver = cmdlets.GetType("SwarmPS.Cmdlets.Loading.EngineResolver", throwOnError: true)!;
+        Assert.True((bool)resolver.GetProperty("IsRegistered")!.GetValue(null)!);
+
+        var engine = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("SwarmPS.Engine"));
+
+        Assert.Equal("SwarmPS.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
+        Assert.StartsWith(Dependencies, engine.Location, StringComparison.Ordinal);
+        Assert.StartsWith("16.", (string)((IReadOnlyDictionary<string, string>)EngineInfo(engine, "DependencyVersions"))["YamlDotNet"]);
+    }
+
     private static (AssemblyLoadContext, Assembly) LoadEngine()
     {
         var cmdlets = Assembly.LoadFrom(Path.Combine(ModuleBin, "SwarmPS.Cmdlets.dll"));
