@@ -10,6 +10,7 @@ namespace SwarmPS.Cmdlets;
 public sealed class GetSwarmAgentCommand : SwarmCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     public string RunId { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

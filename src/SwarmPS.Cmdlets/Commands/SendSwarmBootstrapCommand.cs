@@ -16,6 +16,7 @@ public sealed class SendSwarmBootstrapCommand : ExchangeClientCmdlet
     public Campaign Campaign { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     public string RunId { get; set; } = "";
 
     /// <summary>Default: the campaign's initial agent.</summary>

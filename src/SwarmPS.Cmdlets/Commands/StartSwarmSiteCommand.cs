@@ -17,6 +17,7 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
     public Campaign Campaign { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     public string RunId { get; set; } = "";
 
     [Parameter]

@@ -5,12 +5,12 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Turns candidate names into completion results: prefix match, sorted, quoted when needed.</summary>
 internal static class CompletionText
 {
-    public static IEnumerable<CompletionResult> Matching(IEnumerable<string> candidates, string wordToComplete)
+    /// <param name="keepOrder">Keep the candidates' own order (newest first, say) instead of sorting by name.</param>
+    public static IEnumerable<CompletionResult> Matching(IEnumerable<string> candidates, string wordToComplete, bool keepOrder = false)
     {
         var prefix = wordToComplete.Trim('\'', '"');
-        return candidates
-            .Where(candidate => candidate.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.OrdinalIgnoreCase)
+        var matching = candidates.Where(candidate => candidate.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+        return (keepOrder ? matching : matching.Order(StringComparer.OrdinalIgnoreCase))
             .Select(candidate => new CompletionResult(Quote(candidate), candidate, CompletionResultType.ParameterValue, candidate));
     }
 

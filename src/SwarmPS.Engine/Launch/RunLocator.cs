@@ -9,6 +9,16 @@ namespace SwarmPS.Engine.Launch;
 /// </summary>
 public static class RunLocator
 {
+    /// <summary>Run ids with a site directory under some usable site's run root, newest first, for tab completion.</summary>
+    public static IReadOnlyList<string> KnownRunIds(SiteCatalog catalog) => catalog.List()
+        .Where(entry => entry.Ready && Directory.Exists(entry.Profile!.RunRoot))
+        .SelectMany(entry => new DirectoryInfo(entry.Profile!.RunRoot).EnumerateDirectories())
+        .Where(directory => CampaignRunId.IsValid(directory.Name))
+        .OrderByDescending(directory => directory.LastWriteTimeUtc)
+        .Select(directory => directory.Name)
+        .Distinct(StringComparer.Ordinal)
+        .ToList();
+
     public static IReadOnlyList<SiteRunLayout> Find(SiteCatalog catalog, string runId, IReadOnlyCollection<string>? sites)
     {
         CampaignRunId.Validate(runId);
