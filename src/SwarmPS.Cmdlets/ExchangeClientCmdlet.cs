@@ -16,7 +16,10 @@ public abstract class ExchangeClientCmdlet : SwarmCmdlet
     private IExchangeClient? _client;
 
     /// <summary>The client for this command, created on first use and disposed at the end.</summary>
-    protected IExchangeClient Client => _client ??= new HttpExchangeClient(ExchangeConnection.FromEnvironment(ExchangeUrl));
+    protected IExchangeClient Client => _client ??= new HttpExchangeClient(Connection());
+
+    /// <summary>Where to connect; a cmdlet holding a campaign lets the campaign's exchange settings fill in.</summary>
+    protected virtual ExchangeConnection Connection() => ExchangeConnection.FromEnvironment(ExchangeUrl);
 
     protected override void EndProcessing() => _client?.Dispose();
 }

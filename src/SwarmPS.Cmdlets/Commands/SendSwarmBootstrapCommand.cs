@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
 
 namespace SwarmPS.Cmdlets;
@@ -27,6 +28,10 @@ public sealed class SendSwarmBootstrapCommand : ExchangeClientCmdlet
     [Parameter]
     [ValidateRange(1, 86400)]
     public int Timeout { get; set; } = 600;
+
+    /// <summary>As Start-SwarmSite resolves it: -ExchangeUrl, else the campaign's url, else SWARM_EXCHANGE_URL; the token from the campaign's token_variable.</summary>
+    protected override ExchangeConnection Connection() =>
+        ExchangeConnection.FromEnvironment(ExchangeUrl ?? Campaign.Exchange.Url?.ToString(), Campaign.Exchange.TokenVariable);
 
     protected override void ProcessRecord() => Run(() =>
     {
