@@ -448,7 +448,9 @@ public sealed class ExchangeGateway : IAsyncDisposable
         _stopping.Cancel();
         try
         {
-            _listener.Stop();
+            // Close alone: on Unix, Stop() and then Close() each remove the prefixes, and the second removal
+            // re-creates an endpoint listener that binds the port again, failing with "Address already in
+            // use" when another process has taken the freed port meanwhile.
             _listener.Close();
         }
         catch (ObjectDisposedException)
