@@ -70,13 +70,35 @@ public abstract class SwarmCmdlet : PSCmdlet, IDisposable
         using var writer = new PipelineWriter();
         var work = start(writer);
         work.ContinueWith(_ => writer.Complete(), TaskScheduler.Default);
-        foreach (var write in writer.Drain(StopToken))
+        try
         {
-            write();
+            foreach (var write in writer.Drain(StopToken))
+            {
+                write();
+            }
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            // The work saw the same cancellation and is cleaning up (stopping agents, terminating
+            // mailboxes). Let it finish before the pipeline ends: a pwsh that exits right after Ctrl+C
+            // must not orphan what the work started.
+            try
+            {
+                work.Wait(CleanupGrace);
+            }
+            catch (AggregateException)
+            {
+                // Its outcome is moot now; the command was stopped.
+            }
+
+            throw;
         }
 
         return work.GetAwaiter().GetResult();
     }
+
+    /// <summary>How long a stopped command waits for its engine work to clean up (agents get 5 s of SIGTERM grace).</summary>
+    private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(20);
 
     /// <summary>Writes an operator landmark (`[site alpha] all peers live`) to the information stream.</summary>
     protected void WriteLandmark(string text) => WriteInformation(text, new[] { "SwarmPS", "Landmark" });
@@ -117,7 +139,17 @@ public abstract class SwarmCmdlet : PSCmdlet, IDisposable
         /// <summary>An IProgress whose reports are handled on the pipeline thread.</summary>
         public IProgress<T> Progress<T>(Action<T> onPipelineThread) => new PostingProgress<T>(this, onPipelineThread);
 
-        internal void Complete() => _pending.CompleteAdding();
+        internal void Complete()
+        {
+            try
+            {
+                _pending.CompleteAdding();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The command was stopped and has already let go of the queue.
+            }
+        }
 
         internal IEnumerable<Action> Drain(CancellationToken stopping) => _pending.GetConsumingEnumerable(stopping);
 
