@@ -109,18 +109,36 @@ public sealed class SiteLauncher
             site);
     }
 
+    /// <summary>
+    /// Refuses to start over a launch that still runs here: its launcher alive, or (after the launcher was
+    /// killed) its agents still alive. Starting anyway would overwrite status.json, the only record of
+    /// those processes, and Stop-SwarmSite could no longer find them.
+    /// </summary>
     private static void EnsureNotAlreadyRunning(SiteRunLayout layout)
     {
         var previous = SiteStatusFile.TryRead(layout.StatusFile);
-        if (previous?.Launcher is { } launcher && launcher.Identity.IsAlive && previous.State is not (SiteState.Finished or SiteState.Failed or SiteState.Stopped))
+        if (previous is null)
         {
-            throw new SwarmException(
-                "SiteAlreadyRunning",
-                $"Site '{layout.Site}' of run '{layout.RunId}' is already running here (launcher pid {launcher.Pid}).",
-                $"Watch it with Get-SwarmAgent -RunId {layout.RunId}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
-                SwarmErrorCategory.ResourceExists,
-                layout.SiteDirectory);
+            return;
         }
+
+        var launcherAlive = previous.Launcher is { } launcher && launcher.Identity.IsAlive
+            && previous.State is not (SiteState.Finished or SiteState.Failed or SiteState.Stopped);
+        var liveAgents = previous.Agents.Where(agent => agent.Process?.Identity.IsAlive == true).ToList();
+        if (!launcherAlive && liveAgents.Count == 0)
+        {
+            return;
+        }
+
+        var what = launcherAlive
+            ? $"is already running here (launcher pid {previous.Launcher!.Pid})"
+            : $"still has agents running here from a launcher that is gone: {string.Join(", ", liveAgents.Select(agent => $"{agent.Name} (pid {agent.Process!.Pid})"))}";
+        throw new SwarmException(
+            "SiteAlreadyRunning",
+            $"Site '{layout.Site}' of run '{layout.RunId}' {what}.",
+            $"Watch it with Get-SwarmAgent -RunId {layout.RunId}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
+            SwarmErrorCategory.ResourceExists,
+            layout.SiteDirectory);
     }
 
     private SiteJournal OpenJournal(SiteRunLayout layout, string runId, IReadOnlyList<CampaignAgent> agents)

@@ -130,6 +130,11 @@ public sealed class LaunchFailureTests : IDisposable
         var orphans = LaunchTestBed.ProcessesOfRun("orphan-run");
         Assert.True(orphans.Count == 3, "expected a, b and b's sleep as orphans: " + LaunchTestBed.Describe(orphans));
 
+        // Starting the site again now would lose the only record of the orphans: refused, with the fix.
+        var restart = await Assert.ThrowsAsync<SwarmException>(() => _bed.StartDetachedSiteAsync(campaign, "orphan-run", "alpha"));
+        Assert.Equal("SiteStartFailed", restart.ErrorId);
+        Assert.Contains("SiteAlreadyRunning", restart.Message);
+
         var result = await SiteStopper.StopAsync(layout, _bed.Client, TimeSpan.FromSeconds(2));
 
         Assert.NotNull(result);
