@@ -17,13 +17,13 @@ public static class DetachedExchangeLaunch
     {
         var script = string.Join(' ', new[]
         {
-            $"Import-Module {Quote(manifestPath)};",
+            $"Import-Module {PowerShellLiteral.Quote(manifestPath)};",
             "Start-SwarmExchange -Foreground",
             $"-Port {options.Port.ToString(CultureInfo.InvariantCulture)}",
-            $"-BindAddress {Quote(options.BindAddress)}",
-            $"-StateDirectory {Quote(Path.GetFullPath(options.StateDirectory))}",
-            $"-TokenVariable {Quote(options.TokenVariable)}",
-            $"*>> {Quote(Path.Combine(Path.GetFullPath(options.StateDirectory), "exchange.out"))}",
+            $"-BindAddress {PowerShellLiteral.Quote(options.BindAddress)}",
+            $"-StateDirectory {PowerShellLiteral.Quote(Path.GetFullPath(options.StateDirectory))}",
+            $"-TokenVariable {PowerShellLiteral.Quote(options.TokenVariable)}",
+            $"*>> {PowerShellLiteral.Quote(Path.Combine(Path.GetFullPath(options.StateDirectory), "exchange.out"))}",
         });
         var pwshArguments = new[] { "-NoProfile", "-NonInteractive", "-Command", script };
         return setsidPath is not null && File.Exists(setsidPath)
@@ -47,8 +47,6 @@ public static class DetachedExchangeLaunch
         return File.Exists(manifest) ? manifest : modulePath;
     }
 
-    /// <summary>PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled.</summary>
-    public static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// Launches <paramref name="command"/> and waits until the exchange it starts writes its state file

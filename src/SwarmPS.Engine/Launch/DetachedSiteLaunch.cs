@@ -58,10 +58,10 @@ public static class DetachedSiteLaunch
     {
         var script = new List<string>
         {
-            $"Import-Module {Literal(manifestPath)};",
-            $"Import-SwarmCampaign -Path {Literal(campaignPath)} |",
-            $"Select-SwarmAgent -Name {string.Join(",", agents.Select(Literal))} |",
-            $"Start-SwarmSite -RunId {Literal(runId)} -Site {Literal(site)} -ExchangeUrl {Literal(exchangeUrl)} -InformationAction Continue",
+            $"Import-Module {PowerShellLiteral.Quote(manifestPath)};",
+            $"Import-SwarmCampaign -Path {PowerShellLiteral.Quote(campaignPath)} |",
+            $"Select-SwarmAgent -Name {string.Join(",", agents.Select(PowerShellLiteral.Quote))} |",
+            $"Start-SwarmSite -RunId {PowerShellLiteral.Quote(runId)} -Site {PowerShellLiteral.Quote(site)} -ExchangeUrl {PowerShellLiteral.Quote(exchangeUrl)} -InformationAction Continue",
         };
         if (bootstrap)
         {
@@ -76,8 +76,6 @@ public static class DetachedSiteLaunch
         return new[] { pwshPath, "-NoProfile", "-NonInteractive", "-Command", string.Join(' ', script) };
     }
 
-    /// <summary>PowerShell single-quoted literal: nothing inside is expanded; a quote is doubled.</summary>
-    public static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static SiteStatus? TryReadStatus(SiteRunLayout layout)
     {

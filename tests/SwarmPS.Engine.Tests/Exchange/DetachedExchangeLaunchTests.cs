@@ -80,7 +80,7 @@ public sealed class DetachedExchangeLaunchTests
     [InlineData("$(Remove-Item /)", "'$(Remove-Item /)'")]
     public void Values_are_single_quoted_so_pwsh_expands_nothing(string value, string quoted)
     {
-        Assert.Equal(quoted, DetachedExchangeLaunch.Quote(value));
+        Assert.Equal(quoted, PowerShellLiteral.Quote(value));
     }
 
     [Fact]
