@@ -1,3 +1,4 @@
+using SwarmPS.Engine;
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 
@@ -62,7 +63,7 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
 
             var manifest = MyInvocation.MyCommand.Module?.Path
                 ?? throw new PSInvalidOperationException("Start-SwarmExchange must run from the imported SwarmPS module.");
-            var command = DetachedExchangeLaunch.BuildCommand(Environment.ProcessPath!, DetachedExchangeLaunch.ManifestFor(manifest), options);
+            var command = DetachedExchangeLaunch.BuildCommand(Environment.ProcessPath!, ModuleManifestPath.For(manifest), options);
             var state = Await(_ => DetachedExchangeLaunch.StartAsync(command, options, TimeSpan.FromSeconds(60), StopToken));
             WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
             if (PassThru)

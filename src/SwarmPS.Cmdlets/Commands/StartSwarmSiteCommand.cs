@@ -93,7 +93,7 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
         }
 
         var command = DetachedSiteLaunch.PwshCommand(
-            Environment.ProcessPath ?? "pwsh", MyInvocation.MyCommand.Module.Path, options.Campaign.Source, agents, options.RunId,
+            Environment.ProcessPath ?? "pwsh", Engine.ModuleManifestPath.For(MyInvocation.MyCommand.Module.Path), options.Campaign.Source, agents, options.RunId,
             options.Site.Name, options.Exchange.Url.ToString(), options.Bootstrap, options.StartupTimeout);
         var layout = new SiteRunLayout(options.Site.RunRoot, options.RunId, options.Site.Name);
         return DetachedSiteLaunch.StartAsync(command, new Dictionary<string, string?>(), options.WorkingDirectory, layout, TimeSpan.FromSeconds(60), StopToken);

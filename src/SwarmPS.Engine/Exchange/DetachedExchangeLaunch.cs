@@ -32,23 +32,6 @@ public static class DetachedExchangeLaunch
     }
 
     /// <summary>
-    /// The manifest to import in the launched pwsh. PowerShell may report the module's path as the
-    /// manifest or as the root binary (bin/SwarmPS.Cmdlets.dll); importing the bare dll would skip the
-    /// format views, so a dll is mapped to the SwarmPS.psd1 one level up.
-    /// </summary>
-    public static string ManifestFor(string modulePath)
-    {
-        if (!modulePath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            return modulePath;
-        }
-
-        var manifest = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(modulePath)!, "..", "SwarmPS.psd1"));
-        return File.Exists(manifest) ? manifest : modulePath;
-    }
-
-
-    /// <summary>
     /// Launches <paramref name="command"/> and waits until the exchange it starts writes its state file
     /// and answers, or fails naming the output file to read.
     /// </summary>

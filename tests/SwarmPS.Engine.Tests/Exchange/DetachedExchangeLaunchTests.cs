@@ -65,8 +65,8 @@ public sealed class DetachedExchangeLaunchTests
             Directory.CreateDirectory(Path.Combine(root, "bin"));
             File.WriteAllText(Path.Combine(root, "SwarmPS.psd1"), "@{}");
 
-            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), DetachedExchangeLaunch.ManifestFor(Path.Combine(root, "bin", "SwarmPS.Cmdlets.dll")));
-            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), DetachedExchangeLaunch.ManifestFor(Path.Combine(root, "SwarmPS.psd1")));
+            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), ModuleManifestPath.For(Path.Combine(root, "bin", "SwarmPS.Cmdlets.dll")));
+            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), ModuleManifestPath.For(Path.Combine(root, "SwarmPS.psd1")));
         }
         finally
         {
