@@ -124,7 +124,8 @@ async Task<double> EndToEnd(int agents, int batch, IExchangeClient? through = nu
     if (printStages)
     {
         double Ms(long ticks, long count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
-        Console.WriteLine($"  stages per cycle ({cycles} cycles in {elapsed:F2} s): send {Ms(sendTicks, cycles):F2} ms, receive {Ms(receiveTicks, cycles):F2} ms, ack {(ackOnReceive ? "in the next receive" : $"{Ms(ackTicks, cycles - emptyReceives):F2} ms")}; empty receives {emptyReceives}");
+        // Printed before the caller's figure line; the agent count says which figure it belongs to.
+        Console.WriteLine($"  {agents} agents, stages per cycle ({cycles} cycles in {elapsed:F2} s): send {Ms(sendTicks, cycles):F2} ms, receive {Ms(receiveTicks, cycles):F2} ms, ack {(ackOnReceive ? "in the next receive" : $"{Ms(ackTicks, cycles - emptyReceives):F2} ms")}; empty receives {emptyReceives}");
         Console.WriteLine($"  cpu of this process (clients and exchange together): {cpu.TotalMilliseconds * 1000 / Math.Max(1, done):F0} us per message, {cpu.TotalSeconds / elapsed:F2} of {Environment.ProcessorCount} cores busy");
     }
 
