@@ -32,6 +32,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private long _durableCommits;
     private long _commitTicks;
     private long _slowCommits;
+    private long _queueTicks;
 
     public StoreWriteQueue(SqliteConnection connection)
     {
@@ -41,7 +42,7 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
 
     /// <summary>Totals since the queue started; read from any thread.</summary>
     public StoreWriteStatistics Statistics => new(
-        Interlocked.Read(ref _writes), Interlocked.Read(ref _commits), Interlocked.Read(ref _durableCommits), Interlocked.Read(ref _commitTicks), Interlocked.Read(ref _slowCommits));
+        Interlocked.Read(ref _writes), Interlocked.Read(ref _commits), Interlocked.Read(ref _durableCommits), Interlocked.Read(ref _commitTicks), Interlocked.Read(ref _slowCommits), Interlocked.Read(ref _queueTicks));
 
     /// <summary>Runs <paramref name="write"/> on the writer connection; completes after its transaction commits.</summary>
     public Task<T> RunAsync<T>(Func<WriterStatements, T> write, Action? afterCommit = null, bool durable = true)
@@ -72,6 +73,13 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
                 }
 
                 var started = Stopwatch.GetTimestamp();
+                long queued = 0;
+                foreach (var write in group)
+                {
+                    queued += started - write.Queued;
+                }
+
+                Interlocked.Add(ref _queueTicks, queued);
                 CommitGroup(group);
                 var took = Stopwatch.GetTimestamp() - started;
                 Interlocked.Add(ref _commitTicks, took);
@@ -173,6 +181,9 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private abstract class PendingWrite(bool durable)
     {
         public bool Durable { get; } = durable;
+
+        /// <summary>When the write was queued: the wait until its group's commit starts is what the single writer costs a request.</summary>
+        public long Queued { get; } = Stopwatch.GetTimestamp();
 
         public abstract void Execute(WriterStatements statements);
 
