@@ -9,8 +9,11 @@ namespace SwarmPS.Engine.Configuration;
 /// </summary>
 public static partial class PlaceholderCheck
 {
-    /// <param name="rawText">The value as written, before expansion: the variables it names are the
-    /// quickest fix when a template's default placeholder is what came through.</param>
+    /// <summary>
+    /// Throws ConfigPlaceholder when <paramref name="value"/> holds a placeholder. <paramref name="rawText"/>
+    /// is the value as written, before expansion: the variables it names are the quickest fix when a
+    /// template's default placeholder is what came through.
+    /// </summary>
     public static void Ensure(string value, string key, SourceLocation location, string? rawText = null)
     {
         var match = Placeholder().Match(value);

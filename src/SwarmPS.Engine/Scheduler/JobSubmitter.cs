@@ -16,7 +16,11 @@ public sealed class JobSubmitter
     private readonly JobTracker _tracker;
     private readonly ITaskOutcomeSink? _sink;
 
-    /// <param name="sink">Told of each attempt and accepted array (the run ledger); give the tracker the same one.</param>
+    /// <summary>
+    /// Submits through <paramref name="shell"/>, keeps records in <paramref name="store"/>; the optional
+    /// <paramref name="sink"/> (the run ledger) is told of each attempt and accepted array, and the
+    /// <paramref name="tracker"/> should be given the same one.
+    /// </summary>
     public JobSubmitter(IRemoteShell shell, JobRecordStore store, JobTracker? tracker = null, ITaskOutcomeSink? sink = null)
     {
         _shell = shell;

@@ -9,7 +9,7 @@ namespace SwarmPS.Engine.Scheduler;
 /// complete / failed / stopped as polls observe it; the store promotes terminal runs to the ledger.
 /// Statepoint: <c>{"command": [argv], "parameters": {name: value}}</c> plus <c>"attempt": n</c> for a
 /// resumed attempt n &gt; 1 (docs/ledger.md, "Scheduler runs"). The ledger is a by-product: without a
-/// repository, or when the store is busy or broken, the scheduler carries on and <see cref="Notes"/> says why.
+/// repository, or when the store is busy or broken, the scheduler carries on and <see cref="TakeNotes"/> says why.
 /// </summary>
 public sealed class LedgerRunRecorder : ITaskOutcomeSink, IDisposable
 {

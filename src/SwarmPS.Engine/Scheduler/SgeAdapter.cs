@@ -41,27 +41,7 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             args.Add(string.Join(',', submission.DependsOn));
         }
 
-        if (plan.Queue is { } queue)
-        {
-            args.Add("-q");
-            args.Add(queue);
-        }
-
-        if (plan.Account is { } account)
-        {
-            args.Add("-A");
-            args.Add(account);
-        }
-
-        if (plan.Walltime is { } walltime)
-        {
-            args.Add("-l");
-            args.Add("h_rt=" + SchedulerTime.Format(walltime));
-        }
-
-        args.AddRange(plan.Resources);
-        args.Add(submission.Layout.Script);
-        return new ShellCommand("qsub", args) { Timeout = TimeSpan.FromMinutes(2) };
+        return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "h_rt");
     }
 
     public string ParseSubmitted(ShellResult result, ArraySubmission submission)
