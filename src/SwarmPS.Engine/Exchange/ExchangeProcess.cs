@@ -1,42 +1,24 @@
-using System.Runtime.InteropServices;
+using SwarmPS.Engine.Launch;
 
 namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
 /// Stops a recorded exchange process: SIGTERM first so it closes the store cleanly, SIGKILL after a
 /// grace period (safe: every acknowledged write is already durable). Only a process whose pid and start
-/// time both match the state file is signalled.
+/// time both match the state file is signalled; the stopping itself is the shared <see cref="ProcessStopper"/>.
 /// </summary>
 public static class ExchangeProcess
 {
-    private const int SigTerm = 15;
-
     public static async Task<bool> StopAsync(ExchangeStateFile state, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (!state.IsRunning())
+        // The state file's start time proves this pid is the exchange; the identity taken now carries that
+        // proof into the stopper, which re-checks it before every signal.
+        if (!state.IsRunning() || ProcessIdentity.TryOf(state.Pid) is not { } exchange)
         {
             return false;
         }
 
-        if (OperatingSystem.IsWindows() || Kill(state.Pid, SigTerm) != 0)
-        {
-            using var forced = System.Diagnostics.Process.GetProcessById(state.Pid);
-            forced.Kill();
-        }
-
-        var deadline = DateTimeOffset.UtcNow + grace;
-        while (state.IsRunning())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                using var stuck = System.Diagnostics.Process.GetProcessById(state.Pid);
-                stuck.Kill(entireProcessTree: true);
-                break;
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-        }
-
+        await ProcessStopper.StopAsync(new[] { (exchange, false) }, grace, cancellationToken).ConfigureAwait(false);
         if (File.Exists(ExchangeStateFile.PathIn(state.StateDirectory)))
         {
             state.DeleteIfOwn();
@@ -44,7 +26,4 @@ public static class ExchangeProcess
 
         return true;
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
