@@ -13,8 +13,11 @@ public sealed class TestSwarmCitationCommand : RepositoryCmdlet
     [Alias("FullName")]
     public string? Path { get; set; }
 
+    // A string, not the engine's StrictRuns enum: PowerShell lays out this exported class while it scans
+    // the assembly, before OnImport hooks the engine resolver, and an engine value type here breaks import.
     [Parameter]
-    public StrictRuns StrictRuns { get; set; } = StrictRuns.Error;
+    [ValidateSet("Error", "Warn", "Off", IgnoreCase = true)]
+    public string StrictRuns { get; set; } = "Error";
 
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -25,7 +28,7 @@ public sealed class TestSwarmCitationCommand : RepositoryCmdlet
         {
             var target = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Path);
             var repository = Repository is null ? Engine.Ledger.SwarmRepository.Locate(target) : ResolveRepository();
-            var findings = CitationValidator.Validate(repository, target, StrictRuns, StopToken);
+            var findings = CitationValidator.Validate(repository, target, Enum.Parse<StrictRuns>(StrictRuns, ignoreCase: true), StopToken);
             if (Quiet)
             {
                 WriteObject(findings.All(f => f.Severity != FindingSeverity.Error));

@@ -1,13 +1,13 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace SwarmPS.Cmdlets.Loading;
 
 /// <summary>
 /// Hands the default load context the engine from dependencies/ when it asks for SwarmPS.Engine. Hooked
-/// as soon as this assembly loads (a module initializer), before any cmdlet type is touched: PowerShell
-/// may reflect over parameters typed with engine types (Campaign, JobPlan) before it calls OnImport.
+/// by <see cref="SwarmModuleInitializer.OnImport"/>: PowerShell scans this assembly's exported types before
+/// it calls OnImport, so no exported type may need the engine to be laid out (docs/architecture.md,
+/// "Loading"); cmdlet bodies and engine reference-typed parameters resolve the engine only after the hook.
 /// Free of System.Management.Automation, so it runs, and is tested, without PowerShell.
 /// </summary>
 public static class EngineResolver
@@ -18,11 +18,6 @@ public static class EngineResolver
     private static int _registered;
 
     public static bool IsRegistered => Volatile.Read(ref _registered) == 1;
-
-#pragma warning disable CA2255 // a loader hook that must precede every type use is what module initializers are for
-    [ModuleInitializer]
-    internal static void OnAssemblyLoad() => Register();
-#pragma warning restore CA2255
 
     public static void Register()
     {
