@@ -58,37 +58,16 @@ function Invoke-TaskBuild {
     Assert-ManifestVersion
 }
 
-# Synopsis: Run every xunit project (dotnet test), then the Pester 5 acceptance suite in a fresh pwsh when Pester 5 is installed.
+# Synopsis: Everything CI checks: xunit (dotnet test), the MAML help, the Pester suite in a fresh pwsh (with the README tour), then the Demo.
 function Invoke-TaskTest {
-    Invoke-Native dotnet 'test', $Solution, '--configuration', $Configuration, '--nologo'
-    # The help acceptance tests read MAML; Docs builds it when PlatyPS is present and says so when not.
+    $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    Invoke-XunitSuite -Counts $counts
+    # The help acceptance tests read the MAML that Docs writes.
     Invoke-Task Docs
-
-    $pester = Get-Module -ListAvailable -Name Pester |
-        Where-Object Version -ge ([version] '5.0.0') |
-        Sort-Object Version -Descending |
-        Select-Object -First 1
-    if ($null -eq $pester) {
-        Write-Host 'Pester 5 not found: skipping the acceptance suite (Install-Module Pester -MinimumVersion 5)'
-        return
-    }
-
-    # A fresh pwsh: the module's assemblies cannot be unloaded, so the build session never imports it.
-    $suite = Join-Path $Root 'tests/pester'
-    $runner = {
-        param($PesterPath, $SuitePath)
-        Import-Module $PesterPath
-        $configuration = New-PesterConfiguration
-        $configuration.Run.Path = $SuitePath
-        $configuration.Run.Exit = $true
-        $configuration.Output.Verbosity = 'Detailed'
-        Invoke-Pester -Configuration $configuration
-    }
-    Write-Host "Test: Pester $($pester.Version) acceptance suite in $suite"
-    & (Get-PwshPath) -NoProfile -NonInteractive -Command $runner -args $pester.Path, $suite
-    if ($LASTEXITCODE -ne 0) {
-        throw "The Pester acceptance suite failed ($LASTEXITCODE failing test(s) or a run error); see the output above."
-    }
+    Invoke-PesterSuite -Counts $counts
+    Invoke-Task Demo
+    # One plain closing line for whoever reads the log last (CI does).
+    Write-Host ("Test: {0} passed, {1} failed, {2} skipped" -f $counts.Passed, $counts.Failed, $counts.Skipped)
 }
 
 # Synopsis: Turn help/*.md into MAML (en-US/SwarmPS.Cmdlets.dll-Help.xml) with PlatyPS, and place the about_ topic beside it.
@@ -365,8 +344,93 @@ function Invoke-Native([string] $Command, [string[]] $Arguments) {
 }
 
 function Get-PwshPath {
-    # The same pwsh that runs this script, so a child session sees the same modules.
-    (Get-Process -Id $PID).Path
+    # $PSHOME/pwsh, never the process path: under the dotnet tool (`dotnet pwsh`) that is dotnet itself.
+    Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+}
+
+function Invoke-XunitSuite($Counts) {
+    # dotnet test prints one "Passed!/Failed!  - Failed: n, Passed: n, Skipped: n, Total: n" line per
+    # test project; they are summed for the closing line.
+    $summary = '^\s*(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)'
+    $projects = 0
+    & dotnet test $Solution --configuration $Configuration --nologo | ForEach-Object {
+        Write-Host $_
+        if ($_ -match $summary) {
+            $projects++
+            $Counts.Failed += [int] $Matches[2]
+            $Counts.Passed += [int] $Matches[3]
+            $Counts.Skipped += [int] $Matches[4]
+        }
+    }
+    if ($LASTEXITCODE -ne 0) {
+        throw "dotnet test failed (exit code $LASTEXITCODE); the failing tests are listed above."
+    }
+    if ($projects -eq 0) {
+        throw 'dotnet test ran no test project (no summary line); check the solution and the test projects.'
+    }
+}
+
+function Get-PesterModulesPath {
+    # Pester is not on a fresh machine: it comes from the NuGet feed (build/tools.proj downloads the
+    # package; its tools/ folder is the module) into obj/tools/, a folder this build owns. Returns the
+    # folder to put first on PSModulePath for the test run.
+    $packages = Join-Path $Root 'obj/tools/packages'
+    $modules = Join-Path $Root 'obj/tools/modules'
+    $version = ([xml] (Get-Content -Raw (Join-Path $Root 'build/tools.proj'))).Project.ItemGroup.PackageDownload |
+        Where-Object Include -eq 'Pester' | ForEach-Object { $_.Version.Trim('[', ']') }
+    $module = Join-Path $modules "Pester/$version"
+    if (-not (Test-Path (Join-Path $module 'Pester.psd1'))) {
+        & dotnet restore (Join-Path $Root 'build/tools.proj') --packages $packages --nologo | Write-Host
+        $tools = Join-Path $packages "pester/$version/tools"
+        if ($LASTEXITCODE -ne 0 -or -not (Test-Path (Join-Path $tools 'Pester.psd1'))) {
+            throw ("Pester $version could not be restored from the NuGet feed (dotnet restore build/tools.proj), so the " +
+                "acceptance suite cannot run. Check the feed in nuget.config, or install it once by hand: " +
+                "pwsh -c 'Install-Module Pester -RequiredVersion $version -Scope CurrentUser' and copy it to $module.")
+        }
+        New-Item -ItemType Directory -Force -Path $module | Out-Null
+        Copy-Item -Recurse -Force -Path (Join-Path $tools '*') -Destination $module
+    }
+    $modules
+}
+
+function Invoke-PesterSuite($Counts) {
+    $modules = Get-PesterModulesPath
+    $suite = Join-Path $Root 'tests/pester'
+    # A fresh pwsh: the module's assemblies cannot be unloaded, so the build session never imports it.
+    # Only the restored Pester is used (first on PSModulePath, imported by version), never whatever else
+    # the machine has installed.
+    $runner = {
+        param($ModulesPath, $SuitePath, $ResultPath)
+        $env:PSModulePath = $ModulesPath + [IO.Path]::PathSeparator + $env:PSModulePath
+        Import-Module (Join-Path $ModulesPath 'Pester') -ErrorAction Stop
+        $configuration = New-PesterConfiguration
+        $configuration.Run.Path = $SuitePath
+        $configuration.Run.PassThru = $true
+        $configuration.Output.Verbosity = 'Detailed'
+        $result = Invoke-Pester -Configuration $configuration
+        # A skip must say why (Detailed prints the reason); a run that found nothing is a failure.
+        @{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+           Skipped = $result.SkippedCount; NotRun = $result.NotRunCount; Total = $result.TotalCount } |
+            ConvertTo-Json | Set-Content -Path $ResultPath
+    }
+    $resultPath = Join-Path $Root 'obj/pester-result.json'
+    Remove-Item -Path $resultPath -ErrorAction Ignore
+    $pester = Split-Path -Leaf (Get-ChildItem -Directory (Join-Path $modules 'Pester')).FullName
+    Write-Host "Test: Pester $pester acceptance suite in $suite"
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $runner -args $modules, $suite, $resultPath
+    if (-not (Test-Path $resultPath)) {
+        throw "The Pester run ended (exit code $LASTEXITCODE) without a result; see the output above."
+    }
+    $result = Get-Content -Raw $resultPath | ConvertFrom-Json
+    $Counts.Passed += $result.Passed
+    $Counts.Failed += $result.Failed
+    $Counts.Skipped += $result.Skipped
+    if ($result.Total -eq 0) {
+        throw "The Pester suite in $suite found no test."
+    }
+    if ($result.Failed -gt 0) {
+        throw "The Pester acceptance suite failed: $($result.Failed) failing test(s) or block(s); see the output above."
+    }
 }
 
 function Get-ModuleVersion {

@@ -2,8 +2,8 @@
 # Run after building: Invoke-Pester ./tests/pester/Campaigns.Tests.ps1 (Pester 5, pwsh 7.4+).
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
-    $script:Examples = Join-Path $PSScriptRoot '../../examples'
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:Examples = $ExamplesRoot
 
     # Writes a campaign file into TestDrive and returns its TestDrive: path, so the cmdlets also prove
     # they resolve PowerShell drive paths.
@@ -138,8 +138,29 @@ Describe 'Test-SwarmCampaign' {
         New-CampaignFile 'sound.yaml' $Sound | Import-SwarmCampaign | Test-SwarmCampaign | Should -BeNullOrEmpty
     }
 
-    It 'finds nothing wrong with the two-site example (sites alpha and beta come from the site catalog)' {
-        Import-SwarmCampaign (Join-Path $Examples 'two-site-campaign.yaml') | Test-SwarmCampaign | Should -BeNullOrEmpty
+    It 'finds nothing wrong with the two-site example once the demo sites are on SWARMPS_SITE_PATH' {
+        # alpha and beta are the demo's site profiles (examples/sites), not built-ins: the README sets
+        # SWARMPS_SITE_PATH before this line, and so does this test (it relied on a later file's setting).
+        $saved = $env:SWARMPS_SITE_PATH
+        try {
+            $env:SWARMPS_SITE_PATH = Join-Path $Examples 'sites'
+            Import-SwarmCampaign (Join-Path $Examples 'two-site-campaign.yaml') | Test-SwarmCampaign | Should -BeNullOrEmpty
+        }
+        finally {
+            $env:SWARMPS_SITE_PATH = $saved
+        }
+    }
+
+    It 'names alpha as an unknown site, and how to add it, without the demo sites' {
+        $saved = $env:SWARMPS_SITE_PATH
+        try {
+            $env:SWARMPS_SITE_PATH = $null
+            $codes = (Import-SwarmCampaign (Join-Path $Examples 'two-site-campaign.yaml') | Test-SwarmCampaign).Code
+            $codes | Should -Be @('SiteUnknown', 'SiteUnknown')
+        }
+        finally {
+            $env:SWARMPS_SITE_PATH = $saved
+        }
     }
 
     It 'reports <Code> for <Agent>' -TestCases @(
@@ -208,16 +229,22 @@ agents:
     }
 
     It 'takes files from Get-ChildItem by property name' {
-        New-CampaignFile 'one.yaml' $Sound | Out-Null
-        New-CampaignFile 'two.yaml' "name: x`n" | Out-Null
-        $findings = Get-ChildItem TestDrive: -Filter *.yaml | Test-SwarmCampaign
+        # A folder of its own: TestDrive is shared by every test of this Describe, and earlier tests left
+        # broken campaigns in it.
+        $folder = New-Item -ItemType Directory -Path (Join-Path 'TestDrive:' 'by-property')
+        Set-Content -LiteralPath (Join-Path $folder 'one.yaml') -Value $Sound -NoNewline
+        Set-Content -LiteralPath (Join-Path $folder 'two.yaml') -Value "name: x`n" -NoNewline
+        $findings = Get-ChildItem $folder -Filter *.yaml | Test-SwarmCampaign
         $findings.Code | Should -Be @('ConfigMissingField')
     }
 
     It 'writes findings and nothing else' {
         $path = New-CampaignFile 'warn.yaml' $Sound.Replace('peers: [coder, critic]', 'peers: [coder]')
         $everything = Test-SwarmCampaign $path *>&1
-        $everything | ForEach-Object { $_ | Should -BeOfType ([SwarmPS.Engine.Campaigns.CampaignFinding]) }
+        # Engine types cannot be named in a script (they live in the module's own load context): match the
+        # type name PowerShell reports instead.
+        $everything | Should -Not -BeNullOrEmpty
+        $everything | ForEach-Object { $_.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Campaigns.CampaignFinding' }
     }
 }
 

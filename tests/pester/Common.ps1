@@ -6,13 +6,14 @@
 # and sets a few variables the pillar files share:
 #   $RepoRoot        the repository root
 #   $ModuleManifest  the full path of SwarmPS.psd1
-#   $PwshPath        this pwsh, for tests that need a fresh session (the module's assemblies never unload)
+#   $PwshPath        $PSHOME/pwsh, for tests that need a fresh session (the module's assemblies never unload);
+#                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
 $ExamplesRoot = Join-Path $RepoRoot 'examples'
-$PwshPath = (Get-Process -Id $PID).Path
+$PwshPath = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
 if (-not (Test-Path (Join-Path $RepoRoot 'bin/SwarmPS.Cmdlets.dll'))) {
     throw "SwarmPS is not built: run 'pwsh ./build.ps1' (or 'dotnet build') in $RepoRoot first."

@@ -1,7 +1,7 @@
 # Acceptance tests for the ledger cmdlets. Run from the repository root after building:
 #   Invoke-Pester ./tests/pester/Ledger.Tests.ps1
 BeforeAll {
-    Import-Module "$PSScriptRoot/../../SwarmPS.psd1" -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Unknown = '0123456789abcdef0123456789abcdef'
 }
 
@@ -77,7 +77,7 @@ Describe 'Runs and the ledger' {
     It 'refuses leaving a terminal status' {
         $run = New-SwarmRun -Statepoint @{ lr = 0.3 }
         Set-SwarmRunStatus -Id $run.Id -Status failed | Out-Null
-        { Set-SwarmRunStatus -Id $run.Id -Status running } |
+        { Set-SwarmRunStatus -Id $run.Id -Status running -ErrorAction Stop } |
             Should -Throw -ErrorId 'RunStatusTerminal,SwarmPS.Cmdlets.SetSwarmRunStatusCommand'
     }
 

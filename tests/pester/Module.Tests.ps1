@@ -1,5 +1,6 @@
-# Acceptance tests of the module as a whole: it imports, its help is there, its errors carry stable ids,
-# and it shares a session with powershell-yaml. Run with: pwsh ./build.ps1 -Task Test
+# Acceptance tests of the module as a whole: it imports, its help is there, its errors carry stable ids.
+# How it imports beside other modules' copies of its dependencies: Loading.Tests.ps1.
+# Run with: dotnet pwsh ./build.ps1 -Task Test
 
 BeforeDiscovery {
     $manifest = Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '../../SwarmPS.psd1')
@@ -26,49 +27,6 @@ Describe 'Importing SwarmPS' {
         $engine.Count | Should -Be 1
         foreach ($assembly in $engine) {
             [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'SwarmPS.Dependencies'
-        }
-    }
-
-    It 'imports while powershell-yaml is loaded (<Order>)' -TestCases @(
-        @{ Order = 'powershell-yaml first' }
-        @{ Order = 'SwarmPS first' }
-    ) {
-        if (-not (Get-Module -ListAvailable -Name powershell-yaml)) {
-            Set-ItResult -Skipped -Because 'powershell-yaml is not installed (Install-Module powershell-yaml)'
-            return
-        }
-
-        # A fresh session, because a module's assemblies stay loaded once imported.
-        $result = & $PwshPath -NoProfile -NonInteractive -Command {
-            param($ManifestPath, $Order, $CampaignPath)
-            $ErrorActionPreference = 'Stop'
-            if ($Order -eq 'powershell-yaml first') {
-                Import-Module powershell-yaml
-                $null = ConvertFrom-Yaml 'warm: up'
-                Import-Module $ManifestPath
-            }
-            else {
-                Import-Module $ManifestPath
-                Import-Module powershell-yaml
-            }
-
-            # Both modules must work afterwards, each with its own YamlDotNet.
-            $campaignAgents = $null
-            if ((Get-Command Import-SwarmCampaign -ErrorAction SilentlyContinue) -and (Test-Path $CampaignPath)) {
-                $campaignAgents = @((Import-SwarmCampaign $CampaignPath).Agents).Count
-            }
-            [pscustomobject]@{
-                Id             = (Get-SwarmAgentId -RunId demo-001 -Name agent-a).Id.ToString()
-                Yaml           = (ConvertFrom-Yaml 'answer: 42').answer
-                CampaignAgents = $campaignAgents
-            }
-        } -args $ModuleManifest, $Order, (Join-Path $ExamplesRoot 'two-site-campaign.yaml')
-
-        $LASTEXITCODE | Should -Be 0
-        $result.Id | Should -Be 'bf4054fa-595d-51a7-b606-b747510f14cb'
-        $result.Yaml | Should -Be 42
-        if ($null -ne $result.CampaignAgents) {
-            $result.CampaignAgents | Should -BeGreaterThan 0
         }
     }
 }

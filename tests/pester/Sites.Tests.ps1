@@ -5,7 +5,7 @@
 # Site profiles are written as YAML under a TestDrive XDG_CONFIG_HOME, in the schema of docs/sites.md.
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
 
     $script:savedConfigHome = $env:XDG_CONFIG_HOME
     $script:savedCacheHome = $env:XDG_CACHE_HOME
@@ -15,8 +15,11 @@ BeforeAll {
     New-Item -ItemType Directory -Path $script:sites -Force | Out-Null
 
     $script:stateDir = '/tmp/swarmps-test/sshd'
-    $info = & bash (Join-Path $PSScriptRoot '../infra/start-sshd.sh') $script:stateDir
-    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-sshd.sh failed: $info" }
+    # Reuse the sshd that .ci/run started; one this file starts itself it also stops (AfterAll).
+    $startLog = Join-Path $TestDrive 'start-sshd.err'
+    $info = & bash (Join-Path $PSScriptRoot '../infra/start-sshd.sh') $script:stateDir 2>$startLog
+    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-sshd.sh failed: $info $(Get-Content -Raw $startLog)" }
+    $script:startedSshd = -not (Select-String -Path $startLog -Pattern 'already running' -Quiet)
     $script:sshPort = [int](($info -split ' ' | Where-Object { $_ -like 'port=*' }) -replace '^port=')
     $script:user = [Environment]::UserName
 
@@ -65,9 +68,11 @@ ssh:
 }
 
 AfterAll {
+    if ($script:startedSshd) {
+        & bash (Join-Path $PSScriptRoot '../infra/stop-sshd.sh') $script:stateDir | Out-Null
+    }
     $env:XDG_CONFIG_HOME = $script:savedConfigHome
     $env:XDG_CACHE_HOME = $script:savedCacheHome
-    Remove-Module SwarmPS -ErrorAction SilentlyContinue
 }
 
 Describe 'Get-SwarmSite' {
@@ -80,7 +85,7 @@ Describe 'Get-SwarmSite' {
     }
 
     It 'selects by wildcard' {
-        (Get-SwarmSite -Name 'pester-*').Name | Should -Be @('pester-local', 'pester-ssh')
+        (Get-SwarmSite -Name 'pester-*').Name | Should -Be @('pester-closed', 'pester-local', 'pester-ssh')
     }
 
     It 'shows a template as not ready, with the variables to set' {
