@@ -69,21 +69,29 @@ public sealed class DependencyIsolationTests
     }
 
     [Fact]
-    public void Loading_the_cmdlet_assembly_makes_the_default_context_resolve_the_engine_in_isolation()
+    public void The_hook_that_OnImport_installs_makes_the_default_context_resolve_the_engine_in_isolation()
     {
-        // What PowerShell experiences: it loads SwarmPS.Cmdlets.dll into its default context, then meets a
-        // parameter of an engine type. The resolver hooked by the module initializer must supply the engine
-        // from dependencies/, in the module's own context, before any cmdlet type is touched.
+        // What PowerShell does after it has scanned the exported types: OnImport hooks the resolver
+        // (EngineResolver.Register, with no PowerShell in it, so this process can call it), and the first
+        // cmdlet body that needs the engine makes the default context ask for it. The scan itself, which
+        // needs System.Management.Automation, is proven in real pwsh (tests/pester/Loading.Tests.ps1) and in
+        // a hosted runspace (tests/SwarmPS.Cmdlets.Tests).
         var cmdlets = Assembly.LoadFrom(Path.Combine(ModuleBin, "SwarmPS.Cmdlets.dll"));
-        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(cmdlets.ManifestModule.ModuleHandle);
         var resolver = cmdlets.GetType("SwarmPS.Cmdlets.Loading.EngineResolver", throwOnError: true)!;
-        Assert.True((bool)resolver.GetProperty("IsRegistered")!.GetValue(null)!);
+        Assert.False((bool)resolver.GetProperty("IsRegistered")!.GetValue(null)!, "loading the assembly must not hook anything by itself");
+        resolver.GetMethod("Register")!.Invoke(null, null);
+        try
+        {
+            var engine = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("SwarmPS.Engine"));
 
-        var engine = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("SwarmPS.Engine"));
-
-        Assert.Equal("SwarmPS.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
-        Assert.StartsWith(Dependencies, engine.Location, StringComparison.Ordinal);
-        Assert.StartsWith("16.", (string)((IReadOnlyDictionary<string, string>)EngineInfo(engine, "DependencyVersions"))["YamlDotNet"]);
+            Assert.Equal("SwarmPS.Dependencies", AssemblyLoadContext.GetLoadContext(engine)!.Name);
+            Assert.StartsWith(Dependencies, engine.Location, StringComparison.Ordinal);
+            Assert.StartsWith("16.", (string)((IReadOnlyDictionary<string, string>)EngineInfo(engine, "DependencyVersions"))["YamlDotNet"]);
+        }
+        finally
+        {
+            resolver.GetMethod("Unregister")!.Invoke(null, null);
+        }
     }
 
     private static (AssemblyLoadContext, Assembly) LoadEngine()

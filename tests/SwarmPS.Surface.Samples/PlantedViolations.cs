@@ -130,3 +130,37 @@ public sealed class GetSwarmUnexportedCommand : PSCmdlet
     [Parameter]
     public string Name { get; set; } = "";
 }
+
+// PLANTED ExportedTypeLayout, with System.Text.Json standing in for the isolated engine assembly: each type
+// below needs it laid out while PowerShell scans the exported types (BrokenSampleTests names all four);
+// the last one reaches it only in ways resolved later and must stay silent.
+
+/// <summary>PLANTED: an enum of the isolated assembly as an auto-property (its backing field).</summary>
+public sealed class SampleWithIsolatedEnum
+{
+    public System.Text.Json.JsonValueKind Kind { get; set; }
+}
+
+/// <summary>PLANTED: a Nullable of an isolated struct as a static field.</summary>
+public static class SampleWithIsolatedNullable
+{
+    public static System.Text.Json.JsonElement? Element;
+}
+
+/// <summary>PLANTED: a base type from the isolated assembly.</summary>
+public sealed class SampleWithIsolatedBase : System.Text.Json.Serialization.JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => false;
+
+    public override System.Text.Json.Serialization.JsonConverter? CreateConverter(Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => null;
+}
+
+/// <summary>Silent: a reference-typed field and signatures are resolved after OnImport.</summary>
+public sealed class SampleWithLateIsolatedUse
+{
+    private System.Text.Json.JsonSerializerOptions? _options;
+
+    public System.Text.Json.JsonValueKind KindOf(System.Text.Json.JsonElement element) => element.ValueKind;
+
+    public System.Text.Json.JsonSerializerOptions Options => _options ??= new();
+}

@@ -27,6 +27,19 @@ public sealed class BrokenSampleTests
     }
 
     [Fact]
+    public void ExportedTypeLayout_reports_each_way_a_type_needs_the_isolated_assembly_and_nothing_else()
+    {
+        var violations = ExportedTypeLayout.Violations(
+            SurfaceLocations.SamplesAssembly, new[] { SurfaceLocations.PowerShellReference }, "System.Text.Json");
+
+        Assert.Collection(
+            violations,
+            found => Assert.StartsWith("SwarmPS.Surface.Samples.SampleWithIsolatedBase: derives from System.Text.Json.Serialization.JsonConverterFactory", found),
+            found => Assert.StartsWith("SwarmPS.Surface.Samples.SampleWithIsolatedEnum: field <Kind>k__BackingField is of the value type System.Text.Json.JsonValueKind", found),
+            found => Assert.StartsWith("SwarmPS.Surface.Samples.SampleWithIsolatedNullable: field Element is of the value type System.Nullable`1[System.Text.Json.JsonElement]", found));
+    }
+
+    [Fact]
     public void ApprovedVerb_reports_the_unapproved_verb() => AssertReports(
         SurfaceRules.ApprovedVerb,
         "Fetch-SwarmThing: verb 'Fetch' is not an approved PowerShell verb.");

@@ -52,6 +52,16 @@ public sealed class ModuleSurfaceTests
     public void Parameter_sets_are_distinguishable() => AssertKept(SurfaceRules.ParameterSetsDistinguishable);
 
     [Fact]
+    public void No_exported_type_needs_the_engine_before_OnImport()
+    {
+        var violations = ExportedTypeLayout.Violations(
+            SurfaceLocations.ModuleAssembly,
+            new[] { SurfaceLocations.PowerShellReference, SurfaceLocations.ModuleDependencies },
+            "SwarmPS.Engine");
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+    }
+
+    [Fact]
     public void Manifest_lists_at_least_one_format_file_and_every_one_loads()
     {
         Assert.NotEmpty(Module.Value.FormatFiles);
