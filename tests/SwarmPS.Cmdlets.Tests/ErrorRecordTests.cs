@@ -99,7 +99,7 @@ public sealed class ErrorRecordTests(ModuleRunspace shell, TestSandbox sandbox) 
         SwarmErrorAssert.IsSwarmError(result.SingleError(), "RunNotFound", "StopSwarmSiteCommand", ErrorCategory.ObjectNotFound, "never-started");
     }
 
-    [Fact(Skip = "defect: Sync-SwarmLedger resolves the repository outside SwarmCmdlet.Run, so the engine's SwarmException escapes as 'SwarmPS.Engine.SwarmException,SwarmPS.Cmdlets.SyncSwarmLedgerCommand' without RecommendedAction")]
+    [Fact]
     public void SyncOutsideAnyRepositoryIsRepositoryNotFound()
     {
         // The temp directory has no .git or .swarm above it (the sandbox lives under the system temp directory).
@@ -111,7 +111,7 @@ public sealed class ErrorRecordTests(ModuleRunspace shell, TestSandbox sandbox) 
         SwarmErrorAssert.IsSwarmError(result.SingleError(), "RepositoryNotFound", "SyncSwarmLedgerCommand", ErrorCategory.ObjectNotFound, outside);
     }
 
-    [Fact(Skip = "defect: Sync-SwarmLedger awaits RunStore.Open outside SwarmCmdlet.Run, so RepositoryNotInitialized escapes as 'SwarmPS.Engine.SwarmException,SwarmPS.Cmdlets.SyncSwarmLedgerCommand' without RecommendedAction")]
+    [Fact]
     public void SyncInAnUninitializedRepositoryIsRepositoryNotInitialized()
     {
         var repository = LedgerRepositories.NewUninitialized(sandbox, "uninitialized");

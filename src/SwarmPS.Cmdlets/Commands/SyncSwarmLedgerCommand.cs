@@ -13,7 +13,9 @@ public sealed class SyncSwarmLedgerCommand : RepositoryCmdlet
     [Parameter]
     public SwitchParameter Overwrite { get; set; }
 
-    protected override void EndProcessing()
+    // Inside Run, like every cmdlet's work: outside a repository, or in one not initialised, the engine's
+    // error reaches the operator with its own id and remediation.
+    protected override void EndProcessing() => Run(() =>
     {
         var repository = ResolveRepository();
         if (!ShouldProcess(repository.LedgerDirectory, Overwrite ? "Rewrite every terminal run's ledger entry" : "Write missing ledger entries"))
@@ -37,7 +39,7 @@ public sealed class SyncSwarmLedgerCommand : RepositoryCmdlet
         }
 
         WriteObject(result);
-    }
+    });
 
     protected override void ProcessRecord()
     {
