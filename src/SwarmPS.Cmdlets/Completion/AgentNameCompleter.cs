@@ -22,10 +22,10 @@ public sealed class AgentNameCompleter : IArgumentCompleter
     }
 
     private static Campaign? FromBoundParameter(IDictionary fakeBoundParameters) =>
-        CompletionLocation.Unwrap(fakeBoundParameters["Campaign"]) switch
+        CompletionSession.Unwrap(fakeBoundParameters["Campaign"]) switch
         {
             Campaign campaign => campaign,
-            string path => Load(Path.GetFullPath(path, CompletionLocation.Current())),
+            string path => Load(Path.GetFullPath(path, CompletionSession.Current())),
             _ => null,
         };
 
@@ -45,7 +45,7 @@ public sealed class AgentNameCompleter : IArgumentCompleter
         return pipeline.PipelineElements[position - 1] switch
         {
             CommandExpressionAst { Expression: VariableExpressionAst variable } => Variable(variable.VariablePath.UserPath),
-            CommandAst import when IsImport(import) => ImportedFile(import) is { } path ? Load(Path.GetFullPath(path, CompletionLocation.Current())) : null,
+            CommandAst import when IsImport(import) => ImportedFile(import) is { } path ? Load(Path.GetFullPath(path, CompletionSession.Current())) : null,
             _ => null,
         };
     }
@@ -70,7 +70,7 @@ public sealed class AgentNameCompleter : IArgumentCompleter
         return elements.Count > 1 ? (elements[1] as StringConstantExpressionAst)?.Value : null;
     }
 
-    private static Campaign? Variable(string name) => CompletionLocation.Variable(name) as Campaign;
+    private static Campaign? Variable(string name) => CompletionSession.Variable(name) as Campaign;
 
     private static Campaign? Load(string path)
     {

@@ -11,7 +11,7 @@ public sealed class JobIdCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var here = CompletionLocation.Current();
+        var here = CompletionSession.Current();
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         if (!Directory.Exists(store.Directory))
         {

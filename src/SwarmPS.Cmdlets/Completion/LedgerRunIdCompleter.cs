@@ -19,7 +19,7 @@ public sealed class LedgerRunIdCompleter : IArgumentCompleter
         SwarmRepository repository;
         try
         {
-            repository = SwarmRepository.Locate(CompletionLocation.Resolve(fakeBoundParameters, "Repository") ?? CompletionLocation.Current());
+            repository = SwarmRepository.Locate(CompletionSession.Resolve(fakeBoundParameters, "Repository") ?? CompletionSession.Current());
         }
         catch (SwarmException)
         {

@@ -10,7 +10,7 @@ namespace SwarmPS.Cmdlets;
 /// can hand back its $ExecutionContext: its location (Set-Location does not move the process directory)
 /// and its variables.
 /// </summary>
-internal static class CompletionLocation
+internal static class CompletionSession
 {
     private static EngineIntrinsics? Session()
     {
