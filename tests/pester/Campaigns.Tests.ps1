@@ -124,6 +124,29 @@ Describe 'Import-SwarmCampaign' {
             Should -Throw -ErrorId 'ConfigFileNotFound,SwarmPS.Cmdlets.ImportSwarmCampaignCommand'
     }
 
+    It 'says a wildcard path is not expanded instead of "does not exist"' {
+        New-CampaignFile 'one.yaml' $Sound | Out-Null
+        $failure = { Import-SwarmCampaign TestDrive:/*.yaml -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigPathWildcard,SwarmPS.Cmdlets.ImportSwarmCampaignCommand' -PassThru
+        $failure.ErrorDetails.RecommendedAction | Should -Match 'Get-ChildItem'
+        @(Get-ChildItem TestDrive:/one.yaml | Import-SwarmCampaign).Count | Should -Be 1
+    }
+
+    It 'names the open bracket, not a parser state, for a list left open' {
+        $path = New-CampaignFile 'open.yaml' "name: x`nagents:`n  - command: [`"a`", `"b`"[, `"c`"]`n    site: local`n"
+        $failure = { Import-SwarmCampaign $path -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigSyntax,SwarmPS.Cmdlets.ImportSwarmCampaignCommand' -PassThru
+        $failure.Exception.Message | Should -Match 'open\.yaml:4:5: .*opened at line 3, column 14 is still open'
+        $failure.Exception.Message | Should -Not -Match 'current state of the object'
+    }
+
+    It 'points UserTaskEmpty at the user_task line' {
+        $findings = Test-SwarmCampaign -Path (New-CampaignFile 'empty-task.yaml' $Sound.Replace('user_task: Plan, write and review.', "user_task: '  '"))
+        $finding = $findings | Where-Object Code -eq 'UserTaskEmpty'
+        $finding | Should -HaveCount 1
+        $finding.Location.Line | Should -Be 3
+    }
+
     It 'imports the good files when one of several is bad' {
         $good = New-CampaignFile 'good.yaml' $Sound
         $bad = New-CampaignFile 'bad.yaml' "name: [x]`n"

@@ -95,6 +95,10 @@ Describe 'Get-SwarmSite' {
             $polaris = Get-SwarmSite -Name polaris
             $polaris.Ready | Should -BeFalse
             $polaris.Problem | Should -Match 'ALCF_SSH_USER or ALCF_USER'
+            # What the template says regardless of the variables.
+            "$($polaris.Scheduler)" | Should -Be 'Pbs'
+            $polaris.LoginHost | Should -Be 'polaris.alcf.anl.gov'
+            "$((Get-SwarmSite -Name aurora).Scheduler)" | Should -Be 'Pbs'
         }
         finally { $env:ALCF_USER, $env:ALCF_SSH_USER = $saved }
     }

@@ -26,6 +26,7 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
 
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(EventKindCompleter))]
     public string[] Kind { get; set; } = Array.Empty<string>();
 
     [Parameter]

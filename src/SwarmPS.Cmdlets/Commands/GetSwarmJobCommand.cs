@@ -10,9 +10,11 @@ namespace SwarmPS.Cmdlets;
 public sealed class GetSwarmJobCommand : SwarmCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(JobIdCompleter))]
     public string[]? Id { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SiteNameCompleter))]
     public string? Site { get; set; }
 
     /// <summary>Write these tasks' states (by task index) instead of the job summaries.</summary>

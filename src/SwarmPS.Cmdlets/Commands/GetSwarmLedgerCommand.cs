@@ -9,6 +9,7 @@ namespace SwarmPS.Cmdlets;
 public sealed class GetSwarmLedgerCommand : RepositoryCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter]
@@ -35,7 +36,7 @@ public sealed class GetSwarmLedgerCommand : RepositoryCmdlet
             var result = LedgerReader.Read(ResolveRepository(), query);
             foreach (var problem in result.Problems)
             {
-                WriteWarning(problem.ToString());
+                WriteWarning(LedgerWarning.Text(problem));
             }
 
             foreach (var missing in Id.Except(result.Entries.Select(e => e.Id)).Except(result.Problems.Select(p => p.CitedId ?? "")))

@@ -9,6 +9,7 @@ namespace SwarmPS.Cmdlets;
 public sealed class GetSwarmRunCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
     [Parameter(ParameterSetName = "List")]

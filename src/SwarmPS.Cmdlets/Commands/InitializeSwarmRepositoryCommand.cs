@@ -28,7 +28,7 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
             var result = RepositoryInitializer.Initialize(root, MachineLabel);
             foreach (var warning in result.Warnings)
             {
-                WriteWarning(warning.ToString());
+                WriteWarning(LedgerWarning.Text(warning));
             }
 
             WriteObject(result);

@@ -14,6 +14,7 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
     public TaskSet Tasks { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(SiteNameCompleter))]
     public string Site { get; set; } = "";
 
     /// <summary>Program and arguments run for every task; parameters arrive as SWARM_KW_&lt;NAME&gt;.</summary>

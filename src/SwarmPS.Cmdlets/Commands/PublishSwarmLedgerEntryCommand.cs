@@ -10,6 +10,7 @@ namespace SwarmPS.Cmdlets;
 public sealed class PublishSwarmLedgerEntryCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
     protected override void ProcessRecord()

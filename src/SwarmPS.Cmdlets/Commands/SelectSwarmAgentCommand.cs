@@ -13,6 +13,7 @@ public sealed class SelectSwarmAgentCommand : SwarmCmdlet
     [Alias("Agent")]
     [AllowEmptyString]
     [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]

@@ -9,6 +9,7 @@ namespace SwarmPS.Cmdlets;
 public sealed class SetSwarmRunStatusCommand : RepositoryCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string Id { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1)]

@@ -12,6 +12,7 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
     private readonly List<JobRecord> _approved = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(JobIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()

@@ -13,6 +13,7 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
     private readonly List<string> _ids = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(JobIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>Seconds between polls: default 30, never below 5.</summary>

@@ -49,5 +49,8 @@ public sealed record Campaign
     /// <summary>Where initial_agent was written, for findings; null for campaigns built in code.</summary>
     public SourceLocation? InitialAgentLocation { get; init; }
 
+    /// <summary>Where user_task was written, for findings; null for campaigns built in code.</summary>
+    public SourceLocation? UserTaskLocation { get; init; }
+
     public override string ToString() => IsSlice ? $"{Name} [{string.Join(',', AgentNames)}]" : Name;
 }

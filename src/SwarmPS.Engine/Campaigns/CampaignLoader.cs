@@ -35,6 +35,7 @@ public static partial class CampaignLoader
             InitialAgent = root.RequiredString("initial_agent"),
             InitialAgentLocation = root.Node("initial_agent")?.Location,
             UserTask = root.RequiredString("user_task"),
+            UserTaskLocation = root.Node("user_task")?.Location,
             StartupTimeout = root.OptionalDuration("startup_timeout") ?? Campaign.DefaultStartupTimeout,
             Exchange = ReadExchange(root),
             Agents = root.MappingList("agents", index => $"agent {index + 1} of 'agents'", AgentKeys).Select(ReadAgent).ToList(),

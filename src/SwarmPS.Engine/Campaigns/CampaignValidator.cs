@@ -81,7 +81,7 @@ public static class CampaignValidator
         if (string.IsNullOrWhiteSpace(campaign.UserTask))
         {
             findings.Add(Error("UserTaskEmpty", null, "The user task is empty, so the initial agent would start with nothing to do.",
-                "Write the task in 'user_task:'.", campaign.InitialAgentLocation));
+                "Write the task in 'user_task:'.", campaign.UserTaskLocation));
         }
 
         if (campaign.StartupTimeout <= TimeSpan.Zero)

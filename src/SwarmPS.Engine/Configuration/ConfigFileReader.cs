@@ -12,6 +12,8 @@ public static class ConfigFileReader
 {
     public const long MaxBytes = 1024 * 1024;
 
+    private static readonly char[] WildcardCharacters = { '*', '?', '[' };
+
     public static string ReadText(string path)
     {
         var start = new SourceLocation(path, 1, 1);
@@ -20,6 +22,15 @@ public static class ConfigFileReader
             throw new ConfigException(
                 "ConfigPathIsDirectory", start, "This is a directory, not a file.",
                 "Pass the path of a .yaml, .yml or .json file inside it.");
+        }
+
+        if (!File.Exists(path) && path.IndexOfAny(WildcardCharacters) >= 0)
+        {
+            // A file whose name holds '*' or '[' is read above like any other; only a pattern that names
+            // no file gets here, and "does not exist" would hide that patterns are not expanded.
+            throw new ConfigException(
+                "ConfigPathWildcard", start, "The path is a wildcard pattern; one configuration file is read per path and patterns are not expanded.",
+                "Name one file, or pipe the files in: Get-ChildItem campaigns/*.yaml | Import-SwarmCampaign.");
         }
 
         if (!File.Exists(path))

@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace SwarmPS.Engine.Configuration;
@@ -30,13 +31,10 @@ public static class YamlTreeParser
         }
         catch (Exception error) when (error is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws these (with no position) on some malformed input, and its
-            // mapping throws ArgumentException on a duplicate key; find the place by replaying events.
-            var location = LastGoodPosition(text, file);
-            throw new ConfigException(
-                "ConfigSyntax", location, $"The YAML is malformed near here ({error.Message.TrimEnd('.')}).",
-                "Fix the syntax at or just after that line: unclosed brackets or quotes and duplicate keys are the usual causes.",
-                error);
+            // YamlDotNet's scanner throws these with no position on some malformed input, and their own
+            // text ("Operation is not valid due to the current state of the object") tells an operator
+            // nothing; replay the file to say where it stopped and which bracket was still open.
+            throw Unexplained(text, file, error);
         }
 
         if (stream.Documents.Count > 1)
@@ -102,15 +100,32 @@ public static class YamlTreeParser
         return null;
     }
 
-    private static SourceLocation LastGoodPosition(string text, string file)
+    /// <summary>
+    /// The error for a failure YamlDotNet does not explain. The usual cause is a flow list or mapping left
+    /// open (<c>["a", "b"[, "c"]</c>): the scanner reads on into the next lines and fails there, so the
+    /// message names both where reading stopped and where the still-open bracket was opened.
+    /// </summary>
+    private static ConfigException Unexplained(string text, string file, Exception error)
     {
-        var parser = new Parser(new StringReader(text));
-        Mark last = Mark.Empty;
+        var scanner = new Scanner(new StringReader(text));
+        var parser = new Parser(scanner);
+        var open = new Stack<(bool Flow, char Bracket, Mark Start)>();
         try
         {
             while (parser.MoveNext())
             {
-                last = parser.Current!.End;
+                switch (parser.Current)
+                {
+                    case SequenceStart sequence:
+                        open.Push((sequence.Style == SequenceStyle.Flow, '[', sequence.Start));
+                        break;
+                    case MappingStart mapping:
+                        open.Push((mapping.Style == MappingStyle.Flow, '{', mapping.Start));
+                        break;
+                    case SequenceEnd or MappingEnd when open.Count > 0:
+                        open.Pop();
+                        break;
+                }
             }
         }
         catch (Exception)
@@ -118,7 +133,21 @@ public static class YamlTreeParser
             // The failure itself is what we are locating.
         }
 
-        return new SourceLocation(file, Math.Max(1, (int)last.Line), Math.Max(1, (int)last.Column));
+        var stopped = scanner.CurrentPosition;
+        var location = new SourceLocation(file, Math.Max(1, (int)stopped.Line), Math.Max(1, (int)stopped.Column));
+        if (open.Count > 0 && open.Peek() is { Flow: true } innermost)
+        {
+            return new ConfigException(
+                "ConfigSyntax", location,
+                $"The YAML cannot be read from here: the '{innermost.Bracket}' opened at line {innermost.Start.Line}, column {innermost.Start.Column} is still open, so this is read as part of it.",
+                $"Check the brackets and commas of that '{innermost.Bracket}': items are separated by ',' and the brackets pair up, as in [\"a\", \"b\"] or {{a: 1, b: 2}}.",
+                error);
+        }
+
+        return new ConfigException(
+            "ConfigSyntax", location, "The YAML cannot be read from here.",
+            "Fix the syntax at or just before that point: unclosed brackets or quotes and duplicate keys are the usual causes.",
+            error);
     }
 
     private static string InnermostMessage(Exception error)

@@ -12,8 +12,11 @@ public static class RunLocator
     /// <summary>Run ids with a site directory under some usable site's run root, newest first, for tab completion.</summary>
     public static IReadOnlyList<string> KnownRunIds(SiteCatalog catalog) => catalog.List()
         .Where(entry => entry.Ready && Directory.Exists(entry.Profile!.RunRoot))
-        .SelectMany(entry => new DirectoryInfo(entry.Profile!.RunRoot).EnumerateDirectories())
-        .Where(directory => CampaignRunId.IsValid(directory.Name))
+        .SelectMany(entry => new DirectoryInfo(entry.Profile!.RunRoot).EnumerateDirectories()
+            // The run root also holds other folders (jobs/ of the scheduler); a run is one with this site's
+            // status.json in it, the same test Find uses.
+            .Where(directory => CampaignRunId.IsValid(directory.Name)
+                && File.Exists(new SiteRunLayout(entry.Profile.RunRoot, directory.Name, entry.Profile.Name).StatusFile)))
         .OrderByDescending(directory => directory.LastWriteTimeUtc)
         .Select(directory => directory.Name)
         .Distinct(StringComparer.Ordinal)

@@ -101,12 +101,30 @@ public sealed class SiteCatalog
         }
         catch (SwarmException error)
         {
+            // Not usable yet, but its scheduler and host are written in the file whatever the variables say.
+            var (scheduler, loginHost, description) = WhatIsKnown(source);
             return new SiteEntry
             {
                 Name = source.Name,
+                Scheduler = scheduler,
+                LoginHost = loginHost,
+                Description = description,
                 Source = source.Origin,
                 Problem = $"{error.Message} {error.Remediation}",
             };
+        }
+    }
+
+    private (SchedulerKind? Scheduler, string? LoginHost, string? Description) WhatIsKnown(ProfileSource source)
+    {
+        try
+        {
+            return SiteProfileLoader.ReadWhatIsKnown(ConfigDocument.Parse(source.ReadText(), source.File, _expander));
+        }
+        catch (SwarmException)
+        {
+            // Unreadable or malformed: nothing is known beyond the name, and Problem says why.
+            return (null, null, null);
         }
     }
 

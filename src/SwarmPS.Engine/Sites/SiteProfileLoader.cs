@@ -70,6 +70,37 @@ public static class SiteProfileLoader
     }
 
     /// <summary>
+    /// What a profile that cannot be loaded yet still tells (a built-in template whose variables are unset):
+    /// each field is read on its own, so a placeholder in ssh.user does not hide that the site runs PBS.
+    /// A field that cannot be read is left null (all of them when the file's keys are wrong); the profile's
+    /// own error is what the caller reports.
+    /// </summary>
+    public static (SchedulerKind? Scheduler, string? LoginHost, string? Description) ReadWhatIsKnown(ConfigDocument document)
+    {
+        var profile = Tolerant(() => document.RootReader("site profile", ProfileKeys));
+        if (profile is null)
+        {
+            return (null, null, null);
+        }
+
+        var scheduler = Tolerant(() => (SchedulerKind?)ReadScheduler(profile));
+        var host = Tolerant(() => profile.OptionalMapping("ssh", "ssh section", SshKeys) is { } ssh ? ssh.OptionalString("host") : "localhost");
+        return (scheduler, host, Tolerant(() => profile.OptionalString("description")));
+    }
+
+    private static T? Tolerant<T>(Func<T?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SwarmException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>
     /// '~/' means the home directory where the path is used. Locally that is expanded here; remotely the
     /// path becomes relative, because commands over SSH start in the login's home and quoted arguments
     /// never see tilde expansion.

@@ -57,6 +57,19 @@ public sealed class CampaignBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_list_left_open_names_where_reading_stopped_and_the_open_bracket()
+    {
+        // The inner '[' closes with the ']', so the outer list stays open into the next line, where
+        // YamlDotNet's scanner throws a bare InvalidOperationException ("Operation is not valid due to
+        // the current state of the object") with no position.
+        var error = LoadFails("name: demo\nagents:\n  - command: [\"a\", \"b\"[, \"c\"]\n    site: local\n");
+        Assert.Equal("ConfigSyntax", error.ErrorId);
+        Assert.DoesNotContain("current state of the object", error.Message);
+        Assert.Contains("the '[' opened at line 3, column 14 is still open", error.Message);
+        Assert.Equal(new SourceLocation(error.Location.File, 4, 5), error.Location);
+    }
+
+    [Fact]
     public void Malformed_json_names_line_and_column()
     {
         var error = LoadFails("{\n  \"name\": \"demo\",\n  \"initial_agent\": \"a\"\n  \"user_task\": \"go\"\n}\n", "bad.json");

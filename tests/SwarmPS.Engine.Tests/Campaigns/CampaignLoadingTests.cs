@@ -148,6 +148,7 @@ public sealed class CampaignLoadingTests : IDisposable
     {
         Source = "",
         InitialAgentLocation = null,
+        UserTaskLocation = null,
         Agents = campaign.Agents.Select(agent => agent with { Location = null }).ToList(),
     });
 }

@@ -202,6 +202,16 @@ public sealed class CampaignValidationTests
     }
 
     [Fact]
+    public void An_empty_user_task_points_at_the_user_task_line()
+    {
+        using var files = new Tests.Configuration.TempConfigFiles();
+        var path = files.Write("c.yaml", "name: c\ninitial_agent: a\nuser_task: '  '\nagents:\n  - name: a\n    site: alpha\n    command: [x]\n    peers: [b]\n  - name: b\n    site: alpha\n    command: [x]\n    peers: [a]\n");
+        var finding = Assert.Single(CampaignValidator.ValidateFile(path, KnownSites, expander: new VariableExpander(_ => null)));
+        Assert.Equal("UserTaskEmpty", finding.Code);
+        Assert.Equal(new SourceLocation(path, 3, 12), finding.Location);
+    }
+
+    [Fact]
     public void A_file_that_cannot_be_read_becomes_one_error_finding_with_its_location()
     {
         using var files = new Tests.Configuration.TempConfigFiles();

@@ -161,6 +161,25 @@ public sealed class ConfigDocumentTests : IDisposable
         Assert.Equal("ConfigFileNotFound", error.ErrorId);
     }
 
+    [Theory]
+    [InlineData("*.yaml")]
+    [InlineData("camp?.yaml")]
+    [InlineData("[ab].yaml")]
+    public void A_wildcard_pattern_that_names_no_file_says_patterns_are_not_expanded(string pattern)
+    {
+        _files.Write("a.yaml", "name: a\n");
+        var error = Assert.Throws<ConfigException>(() => ConfigDocument.Load(Path.Combine(_files.Root, pattern)));
+        Assert.Equal("ConfigPathWildcard", error.ErrorId);
+        Assert.Contains("Get-ChildItem", error.Remediation);
+    }
+
+    [Fact]
+    public void A_file_whose_name_looks_like_a_pattern_is_read()
+    {
+        var path = _files.Write("[draft].yaml", "name: alpha\n");
+        Assert.Equal("alpha", Read(ConfigDocument.Load(path, NoVariables)).RequiredString("name"));
+    }
+
     [Fact]
     public void A_file_over_one_mebibyte_is_refused_without_being_parsed()
     {

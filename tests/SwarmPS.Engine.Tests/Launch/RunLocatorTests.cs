@@ -53,6 +53,8 @@ public sealed class RunLocatorTests : IDisposable
         Started("beta", "demo-001");
         Started("beta", "demo-002");
         Directory.CreateDirectory(Path.Combine(_root, "alpha-runs", "Not A Run"));
+        // What the scheduler keeps in a run root (JobLayout.JobRootFor): a valid-looking name that is no run.
+        Directory.CreateDirectory(Path.Combine(_root, "alpha-runs", "jobs", "0123456789abcdef", "a1"));
 
         Assert.Equal(new[] { "demo-001", "demo-002" }, RunLocator.KnownRunIds(Catalog()).Order());
     }

@@ -43,6 +43,18 @@ public sealed class SiteCatalogTests : IDisposable
         Assert.StartsWith("built-in/polaris.yaml:", error.Message);
     }
 
+    [Theory]
+    [InlineData("aurora", SchedulerKind.Pbs, "aurora.alcf.anl.gov")]
+    [InlineData("perlmutter", SchedulerKind.Slurm, "perlmutter.nersc.gov")]
+    public void A_template_that_is_not_ready_still_shows_its_scheduler_and_login_host(string name, SchedulerKind scheduler, string host)
+    {
+        var entry = Assert.Single(Catalog().List(name));
+        Assert.False(entry.Ready);
+        Assert.Equal(scheduler, entry.Scheduler);
+        Assert.Equal(host, entry.LoginHost);
+        Assert.NotNull(entry.Description);
+    }
+
     [Fact]
     public void A_template_becomes_ready_from_the_environment_with_a_differing_ssh_login()
     {

@@ -1,0 +1,271 @@
+# Acceptance tests of the default views (module/*.format.ps1xml) as an operator sees them: one real object
+# of every [OutputType] type of every exported cmdlet, made by running the cmdlets (the built-in local site,
+# a temporary git repository, an exchange on 127.0.0.1 started here and stopped after), formatted with
+# Format-Table at 120 columns. Also the warnings the ledger cmdlets write.
+# Needs python3 and git on PATH. Run from the repository root after building:
+#   Invoke-Pester ./tests/pester/Views.Tests.ps1
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+
+    $script:Saved = @{}
+    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME') {
+        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+
+    # The built-in local site, its run root and preflight cache on TestDrive; no user site files.
+    $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
+    $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
+    Remove-Item Env:SWARMPS_SITE_PATH -ErrorAction SilentlyContinue
+
+    # Every object made below, by its type name; the test cases are the types the cmdlets declare.
+    $script:Samples = @{}
+    function Add-Sample {
+        param([Parameter(ValueFromPipeline)] $InputObject)
+        process {
+            if ($null -ne $InputObject -and -not $script:Samples.ContainsKey($InputObject.PSTypeNames[0])) {
+                $script:Samples[$InputObject.PSTypeNames[0]] = $InputObject
+            }
+        }
+    }
+
+    function Wait-SiteEnd([string] $RunDirectory) {
+        $deadline = (Get-Date).AddSeconds(60)
+        do {
+            Start-Sleep -Milliseconds 250
+            $ended = @(Get-SwarmEvent -Path $RunDirectory -Kind site_finished, site_failed, site_stopped)
+        } until ($ended.Count -ge 1 -or (Get-Date) -gt $deadline)
+    }
+
+    # --- Exchange: a real one on 127.0.0.1, and a second started only to be stopped (ExchangeStateFile).
+    $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    $script:ExchangeState = Join-Path $TestDrive 'exchange'
+    Start-SwarmExchange -StateDirectory $script:ExchangeState -PassThru -Confirm:$false | Add-Sample
+    $env:SWARM_EXCHANGE_URL = (Get-SwarmExchange -StateDirectory $script:ExchangeState).Url.ToString()
+    $other = Join-Path $TestDrive 'exchange-2'
+    Start-SwarmExchange -StateDirectory $other -Confirm:$false | Out-Null
+    Stop-SwarmExchange -StateDirectory $other -PassThru -Confirm:$false | Add-Sample
+
+    $mailboxRun = 'views-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    Register-SwarmMailbox -RunId $mailboxRun -Name agent-a, agent-b -Confirm:$false | Add-Sample
+    $identity = Get-SwarmAgentId -RunId $mailboxRun -Name agent-b
+    $identity | Add-Sample
+    $to = $identity.Id
+    'a message body that is long enough to be cut by the view, as agents write them: JSON, prose, anything' |
+        Send-SwarmMessage -To $to -Confirm:$false | Add-Sample
+    Receive-SwarmMessage -Mailbox $to -MaxMessages 1 | Add-Sample
+
+    # --- Campaigns and launches on the local site: a counter of two python agents, run twice.
+    $agent = ConvertTo-Json (Join-Path $RepoRoot 'examples/federated-chat/agent.py')
+    $script:CampaignFile = Join-Path $TestDrive 'views-counter.yaml'
+    Set-Content -Path $script:CampaignFile -Value @"
+name: views-counter
+initial_agent: ping
+user_task: Count from 1 to 3, one number per turn.
+startup_timeout: 60
+exchange:
+  heartbeat_interval: 1s
+agents:
+  - name: ping
+    site: local
+    command: ["python3", $agent, "--stop-at", "3", "--pace", "0", "--idle-timeout", "60"]
+    peers: [pong]
+  - name: pong
+    site: local
+    command: ["python3", $agent, "--stop-at", "3", "--pace", "0", "--idle-timeout", "60"]
+    peers: [ping]
+"@
+    $campaign = Import-SwarmCampaign $script:CampaignFile
+    $campaign | Add-Sample
+    $campaign.Agents[0] | Add-Sample
+    Set-Content -Path (Join-Path $TestDrive 'bad.yaml') -Value "name: bad`ninitial_agent: ghost`nuser_task: go`nagents:`n  - name: a`n    site: nowhere`n    command: [x]`n    peers: [b]`n"
+    Test-SwarmCampaign -Path (Join-Path $TestDrive 'bad.yaml') | Add-Sample
+
+    $foreground = 'views-fg-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $campaign | Start-SwarmSite -RunId $foreground -Site local -Bootstrap -Confirm:$false | Add-Sample
+
+    $script:Detached = 'views-bg-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $campaign | Start-SwarmSite -RunId $script:Detached -Site local -Detach -Confirm:$false | Add-Sample
+    $campaign | Send-SwarmBootstrap -RunId $script:Detached -Timeout 60 -Confirm:$false | Add-Sample
+    $runDirectory = Join-Path $env:XDG_DATA_HOME "swarmps/runs/$($script:Detached)"
+    Wait-SiteEnd $runDirectory
+    Get-SwarmAgent -RunId $script:Detached | Add-Sample
+    Get-SwarmEvent -Path $runDirectory | Where-Object Kind -eq 'site_starting' | Add-Sample
+    Stop-SwarmSite -RunId $script:Detached -Confirm:$false | Add-Sample
+
+    # --- Sites.
+    Get-SwarmSite local | Add-Sample
+    Test-SwarmSite local | Add-Sample
+
+    # --- Scheduler, in a temporary git repository (job records and runs live there).
+    $script:Repo = Join-Path $TestDrive 'repo'
+    New-Item -ItemType Directory $script:Repo | Out-Null
+    git -C $script:Repo init --quiet
+    Set-Content (Join-Path $script:Repo '.gitignore') '.swarm/'
+    Initialize-SwarmRepository -Path $script:Repo -MachineLabel views-test -WarningAction SilentlyContinue | Add-Sample
+    Set-Content (Join-Path $script:Repo '.gitignore') ''
+    Initialize-SwarmRepository -Path $script:Repo -WarningAction SilentlyContinue | Out-Null
+    Push-Location $script:Repo
+    try {
+        $tasks = New-SwarmTaskSet -Axis @{ n = 1, 2 }
+        $tasks | Add-Sample
+        $plan = $tasks | New-SwarmJobPlan -Site local -Command 'true'
+        $plan | Add-Sample
+        $plan | Submit-SwarmJob -Confirm:$false | Add-Sample
+        Wait-SwarmJob -Id $plan.Key -PollInterval 5 -Timeout 00:01:00 | Out-Null
+        Get-SwarmJob -Id $plan.Key -Task 0 | Add-Sample
+
+        # --- Ledger.
+        $run = New-SwarmRun -Statepoint @{ lr = 0.1; seed = 1 } -Experiment views-sweep
+        $run | Add-Sample
+        Set-SwarmRunStatus -Id $run.Id -Status complete -Confirm:$false | Out-Null
+        Get-SwarmLedger -Id $run.Id | Add-Sample
+        Publish-SwarmLedgerEntry -Id $run.Id -Confirm:$false | Add-Sample
+        Sync-SwarmLedger -Confirm:$false | Add-Sample
+        New-Item -ItemType Directory findings | Out-Null
+        Set-Content findings/broken.md "---`ncites:`n  runs:`n    - 0123456789abcdef0123456789abcdef`n---`nText."
+        Test-SwarmCitation -Path findings/broken.md | Add-Sample
+    }
+    finally {
+        Pop-Location
+    }
+
+    # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
+    $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
+        ForEach-Object { $_.OutputType.Name } |
+        Where-Object { $_ -and $_ -notlike 'System.*' } |
+        Sort-Object -Unique
+
+    # The headers each view declares, read from the format files the manifest loads.
+    $script:Headers = @{}
+    foreach ($file in Get-ChildItem (Join-Path $RepoRoot 'module') -Filter '*.format.ps1xml') {
+        foreach ($view in ([xml](Get-Content $file -Raw)).Configuration.ViewDefinitions.View) {
+            if ($view.TableControl) {
+                $script:Headers[$view.ViewSelectedBy.TypeName] = @($view.TableControl.TableHeaders.TableColumnHeader | ForEach-Object Label)
+            }
+        }
+    }
+}
+
+AfterAll {
+    if ($script:Detached) {
+        Stop-SwarmSite -RunId $script:Detached -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+    }
+    Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+    foreach ($name in $script:Saved.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
+    }
+}
+
+Describe 'Default views at 120 columns' {
+    It 'has made an object of every declared output type' {
+        @($script:DeclaredTypes | Where-Object { -not $script:Samples.ContainsKey($_) }) | Should -BeNullOrEmpty
+        $script:DeclaredTypes.Count | Should -BeGreaterThan 20
+    }
+
+    It '<Type> uses its table view and fits in 120 columns' -TestCases @(
+        # One case per type a cmdlet declares; 'has made an object of every declared output type' keeps this list whole.
+        'SwarmPS.Engine.Campaigns.AgentIdentity', 'SwarmPS.Engine.Campaigns.Campaign', 'SwarmPS.Engine.Campaigns.CampaignAgent',
+        'SwarmPS.Engine.Campaigns.CampaignFinding', 'SwarmPS.Engine.Events.SwarmEvent', 'SwarmPS.Engine.Exchange.ExchangeInfo',
+        'SwarmPS.Engine.Exchange.ExchangeStateFile', 'SwarmPS.Engine.Exchange.MailboxStatus', 'SwarmPS.Engine.Exchange.ReceivedMessage',
+        'SwarmPS.Engine.Exchange.SendReceipt', 'SwarmPS.Engine.Launch.AgentReport', 'SwarmPS.Engine.Launch.BootstrapReceipt',
+        'SwarmPS.Engine.Launch.SiteLaunchResult', 'SwarmPS.Engine.Launch.SiteStatus', 'SwarmPS.Engine.Launch.SiteStopResult',
+        'SwarmPS.Engine.Ledger.LedgerEntry', 'SwarmPS.Engine.Ledger.LedgerFinding', 'SwarmPS.Engine.Ledger.LedgerRun',
+        'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
+        'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
+        'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry' |
+        ForEach-Object { @{ Type = $_ } }
+    ) {
+        param($Type)
+        $sample = $script:Samples[$Type]
+        $sample | Should -Not -BeNullOrEmpty -Because "the BeforeAll makes a $Type"
+        $script:Headers[$Type] | Should -Not -BeNullOrEmpty -Because "module/*.format.ps1xml has a table view for $Type"
+
+        $lines = @(($sample | Format-Table | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })
+        # The header line holds every label of the view (not the property names a default table would show).
+        $header = $lines[0]
+        foreach ($label in $script:Headers[$Type]) {
+            $header | Should -Match ([regex]::Escape($label)) -Because "the header line is '$header'"
+        }
+        $lines.Count | Should -Be 3 -Because "one object is a header, a rule and one row, not wrapped:`n$($lines -join "`n")"
+        foreach ($line in $lines) {
+            $line.Length | Should -BeLessOrEqual 120 -Because "'$line' must fit"
+        }
+        # A value is cut ('…') only by the right edge, never inside a column left too narrow.
+        if ($lines[2].Contains([char]0x2026)) {
+            $lines[2].IndexOf([char]0x2026) | Should -BeGreaterOrEqual 110 -Because "only the last column may be cut, at the edge: '$($lines[2])'"
+        }
+    }
+
+    It '<Type> does not wrap its header at 80 columns' -TestCases @(
+        @{ Type = 'SwarmPS.Engine.Exchange.MailboxStatus' }
+        @{ Type = 'SwarmPS.Engine.Exchange.SendReceipt' }
+    ) {
+        param($Type)
+        $lines = @(($script:Samples[$Type] | Format-Table | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() })
+        $lines.Count | Should -Be 3 -Because "one object is a header, a rule and one row:`n$($lines -join "`n")"
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
+    }
+
+    It 'shows every date as yyyy-MM-dd HH:mm:ss in UTC' -TestCases @(
+        @{ Type = 'SwarmPS.Engine.Exchange.ExchangeStateFile'; Property = 'StartedAt' }
+        @{ Type = 'SwarmPS.Engine.Exchange.MailboxStatus'; Property = 'LastHeartbeat' }
+        @{ Type = 'SwarmPS.Engine.Exchange.ReceivedMessage'; Property = 'SentAt' }
+        @{ Type = 'SwarmPS.Engine.Launch.BootstrapReceipt'; Property = 'SentAt' }
+        @{ Type = 'SwarmPS.Engine.Launch.AgentReport'; Property = 'LastHeartbeat' }
+        @{ Type = 'SwarmPS.Engine.Events.SwarmEvent'; Property = 'Timestamp' }
+        @{ Type = 'SwarmPS.Engine.Ledger.LedgerRun'; Property = 'CreatedAt' }
+        @{ Type = 'SwarmPS.Engine.Ledger.LedgerEntry'; Property = 'EndedAt' }
+    ) {
+        param($Type, $Property)
+        $sample = $script:Samples[$Type]
+        $expected = $sample.$Property.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss')
+        $table = $sample | Format-Table | Out-String -Width 120
+        $table | Should -Match ([regex]::Escape($expected))
+        # No culture-formatted date (12/01/2026 09:03:02 +00:00) anywhere in the table.
+        $table | Should -Not -Match '\d{1,2}/\d{1,2}/\d{4}'
+    }
+
+    It 'shows the event details in the room left at 120 columns' {
+        $event = $script:Samples['SwarmPS.Engine.Events.SwarmEvent']
+        $row = @(($event | Format-Table | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })[2]
+        $details = "$($event.Details)"
+        $details.Length | Should -BeGreaterThan 50 -Because 'the sample must be longer than the ~22 characters the old view showed'
+        # Everything but the time, site, agent and kind goes to the details: 53 of the 120 columns.
+        $row | Should -Match ([regex]::Escape($details.Substring(0, [Math]::Min(50, $details.Length))))
+    }
+
+    It 'shows the array size of a plan without int.MaxValue' {
+        $plan = $script:Samples['SwarmPS.Engine.Scheduler.JobPlan']
+        $table = $plan | Format-Table | Out-String -Width 120
+        $table | Should -Not -Match '2147483647'
+    }
+}
+
+Describe 'Ledger warnings read as the problem and its fix' {
+    BeforeAll {
+        $script:WarnRepo = Join-Path $TestDrive 'warn-repo'
+        New-Item -ItemType Directory $script:WarnRepo | Out-Null
+        git -C $script:WarnRepo init --quiet
+        Initialize-SwarmRepository -Path $script:WarnRepo -MachineLabel w | Out-Null
+    }
+
+    It 'writes <Code> without a severity word in front' -TestCases @(
+        @{ Code = 'LedgerEntryInvalid'; Script = {
+                Set-Content (Join-Path $script:WarnRepo '.swarm/ledger/0123456789abcdef0123456789abcdef.json') 'not json'
+                Get-SwarmLedger -Repository $script:WarnRepo -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+                $warned } }
+        @{ Code = 'GitIgnoreHidesLedger'; Script = {
+                Add-Content (Join-Path $script:WarnRepo '.gitignore') '.swarm/'
+                Initialize-SwarmRepository -Path $script:WarnRepo -WarningVariable warned -WarningAction SilentlyContinue | Out-Null
+                $warned } }
+    ) {
+        param($Code, $Script)
+        $warnings = @(& $Script)
+        $warnings.Count | Should -Be 1
+        $text = $warnings[0].Message
+        $text | Should -Match "^$Code\: "
+        $text | Should -Not -Match '^(error|warning)\b'
+        $text | Should -Match '\((\.swarm/ledger/[0-9a-f]{32}\.json|\S*\.gitignore:\d+)\)$'
+    }
+}
