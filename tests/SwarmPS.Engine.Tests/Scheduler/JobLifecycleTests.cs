@@ -97,4 +97,24 @@ public sealed class JobLifecycleTests : IDisposable
             await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
         }
     }
+
+    [Fact]
+    public async Task Cancelling_a_wait_in_the_middle_of_a_slow_poll_ends_it_within_two_seconds()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "sleep", "30" }, TaskSet.Product(new[] { TaskAxis.Seeds(1) }));
+        await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
+        var waiter = new JobWaiter(new JobTracker(new SlowShell(LocalShell.Instance, TimeSpan.FromSeconds(60)), Store));
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                waiter.WaitAsync(plan.Site, new[] { Store.Get(plan.Key) }, TimeSpan.FromSeconds(30), null, null, stop.Token));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"cancel took {clock.Elapsed}");
+        }
+        finally
+        {
+            await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
+        }
+    }
 }
