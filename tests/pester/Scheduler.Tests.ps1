@@ -155,6 +155,19 @@ Describe 'Stop-SwarmJob in an experiment repository' {
         }
         (Get-SwarmJob -Id $plan.Key).State | Should -Be 'Cancelled'
     }
+
+    It '-WhatIf cancels nothing and leaves the runs as they are' {
+        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sleep', '300'
+        $null = $plan | Submit-SwarmJob
+        Wait-TaskRunning $plan.Key
+
+        Stop-SwarmJob -Id $plan.Key -WhatIf | Should -BeNullOrEmpty
+
+        (Get-SwarmJob -Id $plan.Key).State | Should -Be 'Running'
+        (Get-SwarmRun).Status | Should -Be 'Running'
+        (Stop-SwarmJob -Id $plan.Key -Confirm:$false).State | Should -Be 'Cancelled'
+        (Get-SwarmRun).Status | Should -Be 'Stopped'
+    }
 }
 
 Describe 'Relative paths in a sweep''s command' {
@@ -272,7 +285,7 @@ Describe 'Wait-SwarmJob in a runspace' {
         try {
             $handle = $ps.BeginInvoke()
             # Let it poll at least once, so it is waiting between polls or inside one when stopped.
-            foreach ($i in 1..50) { if ($ps.Streams.Progress.Count -gt 0) { break }; Start-Sleep -Milliseconds 100 }
+            foreach ($i in 1..200) { if ($ps.Streams.Progress.Count -gt 0) { break }; Start-Sleep -Milliseconds 100 }
             $ps.Streams.Progress.Count | Should -BeGreaterThan 0
 
             $clock = [Diagnostics.Stopwatch]::StartNew()

@@ -4,7 +4,7 @@ using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Stop-SwarmJob: cancels every array of the jobs that has not ended (one scheduler command per site).</summary>
+/// <summary>Stop-SwarmJob: cancels every array of the jobs that has not ended (one scheduler command per site); the jobs read Cancelled and their cancelled tasks become stopped runs.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SwarmJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(SwarmJob))]
 public sealed class StopSwarmJobCommand : SwarmCmdlet
@@ -33,6 +33,12 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
+        if (_approved.Count == 0)
+        {
+            // -WhatIf, or every job declined: touch neither the scheduler nor the run store.
+            return;
+        }
+
         var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         // The poll after the cancel turns the cancelled tasks' runs into stopped ones (and promotes them).
