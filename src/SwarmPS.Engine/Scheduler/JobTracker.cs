@@ -46,6 +46,9 @@ public sealed class JobTracker
             adapter.ParseStatus(result.Steps, tracked, snapshot);
             for (var i = 0; i < open.Count; i++)
             {
+                // Ctrl+C between arrays, not after all of them: the ledger writes of a big sweep take seconds.
+                // Nothing is saved then; the next poll sees the same and records it again (idempotently).
+                cancellationToken.ThrowIfCancellationRequested();
                 var (record, attempt, array) = open[i];
                 var files = result.Files[directories.IndexOf(tracked[i].Layout.StatusDirectory)];
                 var (states, details) = Resolve(attempt, array, snapshot, files);
