@@ -3,8 +3,31 @@
 # Run from the repository root after building: Invoke-Pester tests/pester/Scheduler.Tests.ps1
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
     $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
+
+    # A real git repository set up for the ledger, as an experiment repository is.
+    function New-TestRepository([string] $Name) {
+        $path = Join-Path $TestDrive $Name
+        $null = New-Item -ItemType Directory $path -Force
+        git -C $path init --quiet
+        $null = Initialize-SwarmRepository -Path $path -MachineLabel 'pester'
+        $path
+    }
+
+    # Polls (without Wait-SwarmJob) until a task of the job runs, so a test stops a job that really started.
+    function Wait-TaskRunning([string] $Id) {
+        foreach ($i in 1..100) {
+            if ((Get-SwarmJob -Id $Id).Running -gt 0) { return }
+            Start-Sleep -Milliseconds 200
+        }
+        throw "no task of job $Id started within 20 s"
+    }
+
+    # Processes this pwsh started and still has (the module's probes and shells run as children).
+    function Get-ChildProcess {
+        @(Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID })
+    }
 }
 
 Describe 'New-SwarmTaskSet' {
@@ -87,7 +110,8 @@ Describe 'Submit, wait, get, resume and stop on the local pool' {
         $stopped = Get-SwarmJob -Id $plan.Key | Stop-SwarmJob -Confirm:$false
         $final = Wait-SwarmJob -Id $stopped.Id -PollInterval 5 -Timeout 00:01:00
         $final.Succeeded | Should -Be 0
-        ($final.Cancelled + $final.Failed) | Should -Be 2
+        $final.State | Should -Be 'Cancelled'
+        $final.Cancelled | Should -Be 2
     }
 
     It 'Wait-SwarmJob refuses a poll interval below 5 seconds' {
@@ -96,5 +120,219 @@ Describe 'Submit, wait, get, resume and stop on the local pool' {
 
     It 'Get-SwarmJob names an unknown job' {
         { Get-SwarmJob -Id 'feedfacefeedface' } | Should -Throw -ErrorId 'JobNotFound,SwarmPS.Cmdlets.GetSwarmJobCommand'
+    }
+}
+
+Describe 'Stop-SwarmJob in an experiment repository' {
+    BeforeEach {
+        $repo = New-TestRepository "stop-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        Push-Location $repo
+    }
+
+    AfterEach {
+        Pop-Location
+    }
+
+    It 'reads Cancelled with a cancelled count, and every cancelled task is a stopped run in the ledger' {
+        $plan = New-SwarmTaskSet -Seeds 3 | New-SwarmJobPlan -Site local -Command 'sleep', '300' -Throttle 1
+        $null = $plan | Submit-SwarmJob
+        Wait-TaskRunning $plan.Key
+        @(Get-SwarmRun).Status | Sort-Object | Should -Be @('Queued', 'Queued', 'Running')
+
+        $stopped = Stop-SwarmJob -Id $plan.Key -Confirm:$false -WarningVariable notes
+
+        $notes | Should -BeNullOrEmpty
+        $stopped.State | Should -Be 'Cancelled'
+        $stopped.Cancelled | Should -Be 3
+        $stopped.Failed | Should -Be 0
+        $table = $stopped | Format-Table | Out-String -Width 200
+        $table | Should -Match 'Failed\s+Cancelled'
+        $table | Should -Match "$($plan.Key)\s+local\s+Cancelled\s+3\s+0\s+0\s+0\s+0\s+3"
+        $runs = @(Get-SwarmRun)
+        $runs.Status | Sort-Object -Unique | Should -Be 'Stopped'
+        foreach ($run in $runs) {
+            Join-Path $repo ".swarm/ledger/$($run.Id).json" | Should -Exist
+        }
+        (Get-SwarmJob -Id $plan.Key).State | Should -Be 'Cancelled'
+    }
+
+    It '-WhatIf cancels nothing and leaves the runs as they are' {
+        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sleep', '300'
+        $null = $plan | Submit-SwarmJob
+        Wait-TaskRunning $plan.Key
+
+        Stop-SwarmJob -Id $plan.Key -WhatIf | Should -BeNullOrEmpty
+
+        (Get-SwarmJob -Id $plan.Key).State | Should -Be 'Running'
+        (Get-SwarmRun).Status | Should -Be 'Running'
+        (Stop-SwarmJob -Id $plan.Key -Confirm:$false).State | Should -Be 'Cancelled'
+        (Get-SwarmRun).Status | Should -Be 'Stopped'
+    }
+}
+
+Describe 'Relative paths in a sweep''s command' {
+    BeforeAll {
+        $repo = New-TestRepository 'paths'
+        Set-Content (Join-Path $repo 'train.py') 'import os, sys; print("lr", os.environ["SWARM_KW_LR"], "in", os.getcwd())'
+        $null = New-Item -ItemType Directory (Join-Path $repo 'conf') -Force
+        Set-Content (Join-Path $repo 'conf/a.txt') 'from conf'
+    }
+
+    BeforeEach {
+        Push-Location $repo
+    }
+
+    AfterEach {
+        Pop-Location
+    }
+
+    It 'runs python3 train.py from the submitting directory although each task runs in results/N/' {
+        $plan = New-SwarmTaskSet -Axis @{ lr = '0.1', '0.2' } | New-SwarmJobPlan -Site local -Command python3, train.py
+        $plan.RunCommand | Should -Be @('python3', (Join-Path $repo 'train.py'))
+
+        $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+
+        $job.State | Should -Be 'Succeeded'
+        Get-Content (Join-Path $job.JobRoot 'results/1/stdout.log') | Should -Be "lr 0.2 in $($job.JobRoot)/results/1"
+        # The ledger's statepoint keeps the command as the operator wrote it, without this clone's path.
+        (Get-SwarmRun)[0].Statepoint | Should -Match '"command":\["python3","train.py"\]'
+    }
+
+    It 'refuses <Program> at plan time with TaskProgramNotFound naming <Hint>' -TestCases @(
+        @{ Program = './missing.sh'; Hint = 'submitting directory' }
+        @{ Program = 'no-such-program-swarmps'; Hint = 'submitting directory' }
+        @{ Program = 'train.py'; Hint = 'write ./train.py' }
+    ) {
+        param($Program, $Hint)
+        $failure = $null
+        try { New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site local -Command $Program, 'x' } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -Be 'TaskProgramNotFound,SwarmPS.Cmdlets.NewSwarmJobPlanCommand'
+        $failure.ErrorDetails.RecommendedAction | Should -BeLike "*$Hint*"
+        $failure.ErrorDetails.RecommendedAction | Should -BeLike "*$repo*"
+    }
+
+    It 'points a failed task at its stderr.log, in the task status and in the Wait-SwarmJob warning' {
+        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command python3, missing.py
+        $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00 -WarningVariable warned 3>$null
+
+        $job.State | Should -Be 'Failed'
+        $log = Join-Path $job.JobRoot 'results/0/stderr.log'
+        $job.Tasks[0].StandardErrorLog | Should -Be $log
+        Get-Content $log -Raw | Should -Match 'missing\.py'
+        @($warned).Count | Should -Be 1
+        "$warned" | Should -BeLike "*task 0 (exit code 2): see $log*"
+    }
+}
+
+Describe 'Two repositories submitting the same sweep to one site' {
+    It 'get two jobs, and neither overwrites the other''s record or task status' {
+        $repos = 'clone-a', 'clone-b' | ForEach-Object { New-TestRepository $_ }
+        $jobs = foreach ($repo in $repos) {
+            Push-Location $repo
+            try {
+                New-SwarmTaskSet -Seeds 2 |
+                    New-SwarmJobPlan -Site local -Command bash, -c, 'echo "$SWARM_JOB_ROOT" > owner.txt' |
+                    Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+            }
+            finally {
+                Pop-Location
+            }
+        }
+
+        $jobs.State | Should -Be @('Succeeded', 'Succeeded')
+        $jobs[0].Id | Should -Not -Be $jobs[1].Id
+        $jobs[0].JobRoot | Should -Not -Be $jobs[1].JobRoot
+        foreach ($i in 0, 1) {
+            $onSite = Get-Content (Join-Path $jobs[$i].JobRoot 'record.json') -Raw | ConvertFrom-Json
+            $onSite.repository | Should -Be $repos[$i]
+            Get-Content (Join-Path $jobs[$i].JobRoot 'results/1/owner.txt') | Should -Be $jobs[$i].JobRoot
+            Push-Location $repos[$i]
+            try {
+                (Get-SwarmJob).Id | Should -Be $jobs[$i].Id
+                (Get-SwarmJob).State | Should -Be 'Succeeded'
+            }
+            finally {
+                Pop-Location
+            }
+        }
+    }
+}
+
+Describe 'Wait-SwarmJob in a runspace' {
+    BeforeAll {
+        $repo = New-TestRepository 'wait'
+        # A runspace of this process with the module imported, in the repository; the caller adds the command.
+        function New-WaitRunspace([string] $Script) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'; Set-Location '$repo'; $Script")
+            $ps
+        }
+    }
+
+    BeforeEach {
+        Push-Location $repo
+    }
+
+    AfterEach {
+        Pop-Location
+    }
+
+    It 'stops within 2 s on Stop() (Ctrl+C), leaves no child process or locked store, and the tasks keep running until Stop-SwarmJob' {
+        $plan = New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site local -Command 'sleep', '300'
+        $null = $plan | Submit-SwarmJob
+        Wait-TaskRunning $plan.Key
+        $ps = New-WaitRunspace "Wait-SwarmJob -Id $($plan.Key) -PollInterval 5"
+        try {
+            $handle = $ps.BeginInvoke()
+            # Let it poll at least once, so it is waiting between polls or inside one when stopped.
+            foreach ($i in 1..200) { if ($ps.Streams.Progress.Count -gt 0) { break }; Start-Sleep -Milliseconds 100 }
+            $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Stop()
+
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $handle.IsCompleted | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+
+        Get-ChildProcess | Should -BeNullOrEmpty
+        Get-ChildItem (Join-Path $repo '.swarm/jobs') -Filter '*.tmp' | Should -BeNullOrEmpty
+        # The run store is free: a poll right away updates it with no warning; the tasks still run (documented).
+        $job = Get-SwarmJob -Id $plan.Key -WarningVariable notes
+        $notes | Should -BeNullOrEmpty
+        $job.Running | Should -Be 2
+        (Stop-SwarmJob -Id $plan.Key -Confirm:$false).State | Should -Be 'Cancelled'
+    }
+
+    It 'writes progress under one activity id while it waits, and a Completed record for every bar at the end' {
+        $plan = New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site local -Command 'sleep', '2'
+        $null = $plan | Submit-SwarmJob
+        $ps = New-WaitRunspace "Wait-SwarmJob -Id $($plan.Key) -PollInterval 5"
+        try {
+            $job = $ps.Invoke()
+            $progress = @($ps.Streams.Progress)
+        }
+        finally {
+            $ps.Dispose()
+        }
+
+        $job.State | Should -Be 'Succeeded'
+        $parent = @($progress | Where-Object ActivityId -EQ 5100)
+        $parent.Count | Should -BeGreaterThan 1
+        $parent[0].RecordType | Should -Be 'Processing'
+        $parent[0].StatusDescription | Should -Match '^\d+ of 2 tasks ended$'
+        $parent[-1].RecordType | Should -Be 'Completed'
+        $progress[-1].ActivityId | Should -Be 5100
+        # Every other bar is a child of that one activity (a wave) and is closed too.
+        $children = $progress | Where-Object ActivityId -NE 5100
+        $children | ForEach-Object { $_.ParentActivityId | Should -Be 5100 }
+        foreach ($group in $children | Group-Object ActivityId) {
+            $group.Group[-1].RecordType | Should -Be 'Completed'
+        }
     }
 }

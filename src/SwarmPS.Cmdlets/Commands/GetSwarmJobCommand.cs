@@ -23,7 +23,7 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         var records = Id is { Length: > 0 } ? Id.Select(store.Get).ToList() : store.List().ToList();
         if (Site is not null)

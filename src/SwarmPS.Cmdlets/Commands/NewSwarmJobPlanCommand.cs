@@ -72,6 +72,8 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
             limit = Await(_ => JobSubmitter.AskArrayLimitAsync(site, SiteShell.For(site), StopToken));
         }
 
-        WriteObject(WavePlanner.Plan(site, Command, Tasks, options, limit));
+        // Relative paths in the command mean what they mean here, although each task runs in results/<task>/.
+        var origin = JobOrigin.At(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        WriteObject(WavePlanner.Plan(site, Command, Tasks, options, limit, origin: origin));
     });
 }

@@ -4,7 +4,7 @@ using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Stop-SwarmJob: cancels every array of the jobs that has not ended (one scheduler command per site).</summary>
+/// <summary>Stop-SwarmJob: cancels every array of the jobs that has not ended (one scheduler command per site); the jobs read Cancelled and their cancelled tasks become stopped runs.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SwarmJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(SwarmJob))]
 public sealed class StopSwarmJobCommand : SwarmCmdlet
@@ -17,7 +17,7 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord()
     {
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.Path) ?? SessionState.Path.CurrentFileSystemLocation.Path);
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.ProviderPath) ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         foreach (var id in Id)
         {
             // Ask on the pipeline thread, one job at a time; cancel the approved ones together at the end.
@@ -34,14 +34,34 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.Path) ?? SessionState.Path.CurrentFileSystemLocation.Path);
-        foreach (var group in _approved.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+        if (_approved.Count == 0)
         {
-            var site = SiteCatalog.Default.Get(group.Key);
-            var shell = SiteShell.For(site);
-            var cancelled = Await(_ => new JobCanceller(shell).CancelAsync(site, group.ToList(), StopToken));
-            WriteLandmark($"[site {site.Name}] cancel sent for {cancelled.Count} array job(s)");
-            WriteObject(Await(_ => new JobTracker(shell, store).QueryAsync(site, group.ToList(), null, StopToken)), enumerateCollection: true);
+            // -WhatIf, or every job declined: touch neither the scheduler nor the run store.
+            return;
+        }
+
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        // The poll after the cancel turns the cancelled tasks' runs into stopped ones (and promotes them).
+        using var recorder = LedgerRunRecorder.Open(here);
+        try
+        {
+            foreach (var group in _approved.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+            {
+                var site = SiteCatalog.Default.Get(group.Key);
+                var shell = SiteShell.For(site);
+                var stopper = new JobStopper(shell, store, new JobTracker(shell, store, sink: recorder));
+                var result = Await(_ => stopper.StopAsync(site, group.ToList(), StopToken));
+                WriteLandmark($"[site {site.Name}] cancel sent for {result.CancelledJobIds.Count} array job(s)");
+                WriteObject(result.Jobs, enumerateCollection: true);
+            }
+        }
+        finally
+        {
+            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
+            {
+                WriteWarning(note);
+            }
         }
     });
 }

@@ -19,7 +19,7 @@ public sealed class SubmitSwarmJobCommand : SwarmCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var shell = SiteShell.For(Plan.Site);
-        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         var describer = new JobSubmitter(shell, store);
 

@@ -4,13 +4,22 @@ using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Wait-SwarmJob: polls until the jobs end, showing progress per wave; Ctrl+C stops the wait, not the jobs.</summary>
+/// <summary>
+/// Wait-SwarmJob: polls until the jobs end, showing one progress bar (activity 5100) with a child bar per
+/// wave, all closed with Completed records; warns with each failed task's stderr.log. Ctrl+C stops the
+/// wait at once, not the jobs: their tasks keep running, as a scheduler's would (Stop-SwarmJob cancels them).
+/// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "SwarmJob")]
 [OutputType(typeof(SwarmJob))]
 public sealed class WaitSwarmJobCommand : SwarmCmdlet
 {
     private const int ActivityId = 5100;
     private readonly List<string> _ids = new();
+
+    /// <summary>Child bars (one per wave) shown so far, each closed with its own Completed record.</summary>
+    private readonly SortedSet<int> _openChildren = new();
+
+    private bool _parentOpen;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobIdCompleter))]
@@ -28,7 +37,7 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
 
     protected override void EndProcessing() => Run(() =>
     {
-        var here = SessionState.Path.CurrentFileSystemLocation.Path;
+        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         using var recorder = LedgerRunRecorder.Open(here);
         var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? Timeout : (TimeSpan?)null;
@@ -41,17 +50,26 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
                 var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store, sink: recorder));
                 var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
                     writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
+                CompleteProgress();
+                foreach (var note in jobs.Select(j => j.FailureNote()).OfType<string>())
+                {
+                    WriteWarning(note);
+                }
+
                 WriteObject(jobs, enumerateCollection: true);
             }
         }
         finally
         {
-            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
+            // After Ctrl+C the pipeline takes no more records; the host clears the bars itself.
+            if (!StopToken.IsCancellationRequested)
             {
-                WriteWarning(note);
+                CompleteProgress();
+                foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
+                {
+                    WriteWarning(note);
+                }
             }
-
-            WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", "done") { RecordType = ProgressRecordType.Completed });
         }
     });
 
@@ -63,18 +81,36 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
         {
             PercentComplete = total == 0 ? 100 : (int)(100 * done / total),
         });
+        _parentOpen = true;
         var child = ActivityId + 1;
         foreach (var job in jobs)
         {
             foreach (var wave in job.Waves)
             {
+                _openChildren.Add(child);
                 WriteProgress(new ProgressRecord(child++, $"{job.Id} attempt {wave.Attempt} wave {wave.Wave}",
-                    $"pending {wave.Pending}  running {wave.Running}  done {wave.Succeeded}  failed {wave.Failed + wave.Cancelled}")
+                    $"pending {wave.Pending}  running {wave.Running}  done {wave.Succeeded}  failed {wave.Failed}  cancelled {wave.Cancelled}")
                 {
                     ParentActivityId = ActivityId,
                     PercentComplete = wave.Tasks == 0 ? 100 : (int)(100 * wave.Done / wave.Tasks),
                 });
             }
+        }
+    }
+
+    /// <summary>Closes every bar this command opened (children first), so none lingers after the wait.</summary>
+    private void CompleteProgress()
+    {
+        foreach (var child in _openChildren)
+        {
+            WriteProgress(new ProgressRecord(child, "Wait-SwarmJob", "done") { ParentActivityId = ActivityId, RecordType = ProgressRecordType.Completed });
+        }
+
+        _openChildren.Clear();
+        if (_parentOpen)
+        {
+            WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", "done") { RecordType = ProgressRecordType.Completed });
+            _parentOpen = false;
         }
     }
 }

@@ -10,6 +10,12 @@ public sealed record JobLayout(string JobRoot, int Attempt)
 {
     public static string JobRootFor(string runRoot, string key) => runRoot.TrimEnd('/') + "/jobs/" + key;
 
+    /// <summary>Where task <paramref name="task"/> runs (every attempt): its stdout.log, stderr.log and outputs.</summary>
+    public static string TaskDirectory(string jobRoot, long task) => $"{jobRoot}/results/{task}";
+
+    /// <summary>The stderr of the task's latest attempt: the first place to look when it failed.</summary>
+    public static string StandardErrorLog(string jobRoot, long task) => TaskDirectory(jobRoot, task) + "/stderr.log";
+
     public string AttemptDirectory => $"{JobRoot}/a{Attempt}";
 
     public string TaskFile => AttemptDirectory + "/tasks.txt";

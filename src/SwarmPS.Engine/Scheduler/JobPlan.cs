@@ -8,9 +8,22 @@ namespace SwarmPS.Engine.Scheduler;
 /// </summary>
 public sealed record JobPlan
 {
+    private readonly IReadOnlyList<string>? _runCommand;
+
     public required SiteProfile Site { get; init; }
 
+    /// <summary>The command as the operator gave it: what the ledger's statepoints record.</summary>
     public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>What each task runs: <see cref="Command"/> with paths resolved from the submitting directory (<see cref="TaskCommandResolver"/>).</summary>
+    public IReadOnlyList<string> RunCommand
+    {
+        get => _runCommand ?? Command;
+        init => _runCommand = value;
+    }
+
+    /// <summary>Where the plan was made; null for an engine caller that gave none (nothing resolved, no repository in the key).</summary>
+    public JobOrigin? Origin { get; init; }
 
     public required TaskSet Tasks { get; init; }
 
@@ -42,7 +55,7 @@ public sealed record JobPlan
     /// <summary>Lower bound on the sweep's wall-clock time, when a task duration was given.</summary>
     public TimeSpan? EstimatedWallClock { get; init; }
 
-    /// <summary>Hash of site, command and task set: the job record's name, found again on resubmission.</summary>
+    /// <summary>Hash of repository, site, command and task set: the job record's name, found again on resubmission.</summary>
     public required string Key { get; init; }
 
     public string SiteName => Site.Name;

@@ -17,7 +17,20 @@ public sealed class JobRecord
 
     public SchedulerKind Scheduler { get; set; }
 
+    /// <summary>The command as given (the ledger's statepoints use it).</summary>
     public List<string> Command { get; set; } = new();
+
+    /// <summary>The command each task runs, paths resolved from <see cref="SubmittedFrom"/>; null when it is <see cref="Command"/>.</summary>
+    public List<string>? RunCommand { get; set; }
+
+    /// <summary>Machine label of the submitting repository (part of the key).</summary>
+    public string? Machine { get; set; }
+
+    /// <summary>The submitting repository: which clone this job belongs to, when several share a site.</summary>
+    public string? Repository { get; set; }
+
+    /// <summary>The directory the plan was made in; relative paths of the command were resolved from it.</summary>
+    public string? SubmittedFrom { get; set; }
 
     public long TaskCount { get; set; }
 
@@ -47,6 +60,9 @@ public sealed class AttemptRecord
     public List<long>? Selection { get; set; }
 
     public int? Throttle { get; set; }
+
+    /// <summary>When Stop-SwarmJob cancelled this attempt; its cancelled tasks then make the job Cancelled, not Failed.</summary>
+    public DateTimeOffset? Stopped { get; set; }
 
     public List<ArrayRecord> Arrays { get; set; } = new();
 

@@ -61,7 +61,7 @@ public static class JobScriptWriter
             }
         }
 
-        script.Append("command=(").Append(string.Join(' ', plan.Command.Select(PosixQuoting.Quote))).Append(")\n");
+        script.Append("command=(").Append(string.Join(' ', plan.RunCommand.Select(PosixQuoting.Quote))).Append(")\n");
         script.Append("""
             cd "$SWARM_TASK_DIR" || exit 2
             "${command[@]}" > "$SWARM_TASK_DIR/stdout.log" 2> "$SWARM_TASK_DIR/stderr.log" < /dev/null

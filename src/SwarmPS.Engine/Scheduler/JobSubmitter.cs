@@ -119,7 +119,9 @@ public sealed class JobSubmitter
                 return new SubmitResult(record, 0, record.Attempts.Last().Number, $"job {plan.Key}: all {record.TaskCount} tasks succeeded; nothing to resume");
             }
 
-            attemptPlan = WavePlanner.Plan(plan.Site, plan.Command, plan.Tasks, OptionsOf(plan), plan.MaxArraySize, selection);
+            // The command as first resolved: resolving again could differ if files moved, and the key must not.
+            attemptPlan = WavePlanner.Plan(plan.Site, plan.RunCommand, plan.Tasks, OptionsOf(plan), plan.MaxArraySize, selection)
+                with { Command = plan.Command, RunCommand = plan.RunCommand, Origin = plan.Origin, Key = plan.Key };
             attempt = NewAttempt(record, attemptPlan);
             _store.Save(record);
         }
@@ -218,6 +220,10 @@ public sealed class JobSubmitter
         Site = plan.SiteName,
         Scheduler = plan.Scheduler,
         Command = plan.Command.ToList(),
+        RunCommand = plan.RunCommand.SequenceEqual(plan.Command, StringComparer.Ordinal) ? null : plan.RunCommand.ToList(),
+        Machine = plan.Origin?.Machine,
+        Repository = plan.Origin?.Repository,
+        SubmittedFrom = plan.Origin?.Directory,
         TaskCount = plan.Tasks.Count,
         ParameterNames = plan.Tasks.ParameterNames.ToList(),
         TaskSetFingerprint = plan.Tasks.Fingerprint,

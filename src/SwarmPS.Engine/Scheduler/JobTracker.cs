@@ -46,6 +46,9 @@ public sealed class JobTracker
             adapter.ParseStatus(result.Steps, tracked, snapshot);
             for (var i = 0; i < open.Count; i++)
             {
+                // Ctrl+C between arrays, not after all of them: the ledger writes of a big sweep take seconds.
+                // Nothing is saved then; the next poll sees the same and records it again (idempotently).
+                cancellationToken.ThrowIfCancellationRequested();
                 var (record, attempt, array) = open[i];
                 var files = result.Files[directories.IndexOf(tracked[i].Layout.StatusDirectory)];
                 var (states, details) = Resolve(attempt, array, snapshot, files);
@@ -130,6 +133,9 @@ public sealed class JobTracker
         }
     }
 
+    /// <summary>A stopped sweep reads Cancelled: the operator ended it (its Failed count still says what failed before).</summary>
+    private static bool WasStopped(JobRecord record) => record.Attempts.Count > 0 && record.Attempts[^1].Stopped is not null;
+
     private static SwarmJob Summarise(
         JobRecord record,
         Dictionary<ArrayRecord, SwarmTaskState[]> live,
@@ -184,7 +190,8 @@ public sealed class JobTracker
                     var isFailure = state is SwarmTaskState.Failed or SwarmTaskState.Cancelled;
                     if (isWanted || isFailure)
                     {
-                        var status = new SwarmTaskStatus(record.Key, record.Site, task, attempt.Number, array.Wave, array.JobId, index, state, exit, reason);
+                        var status = new SwarmTaskStatus(record.Key, record.Site, task, attempt.Number, array.Wave, array.JobId, index, state, exit, reason,
+                            JobLayout.StandardErrorLog(record.JobRoot, task));
                         if (isWanted)
                         {
                             where![task] = status;
@@ -222,7 +229,7 @@ public sealed class JobTracker
         var jobState = totals[(int)SwarmTaskState.NotSubmitted] > 0 ? "Incomplete"
             : totals[(int)SwarmTaskState.Running] > 0 ? "Running"
             : totals[(int)SwarmTaskState.Pending] > 0 ? "Queued"
-            : totals[(int)SwarmTaskState.Failed] + totals[(int)SwarmTaskState.Cancelled] > 0 ? "Failed"
+            : totals[(int)SwarmTaskState.Failed] + totals[(int)SwarmTaskState.Cancelled] > 0 ? (WasStopped(record) ? "Cancelled" : "Failed")
             : "Succeeded";
 
         return new SwarmJob
@@ -239,7 +246,7 @@ public sealed class JobTracker
             Cancelled = totals[(int)SwarmTaskState.Cancelled],
             NotSubmitted = totals[(int)SwarmTaskState.NotSubmitted],
             Attempts = record.Attempts.Count,
-            Command = Sites.PosixQuoting.Join(record.Command),
+            Command = Sites.PosixQuoting.Join(record.RunCommand ?? record.Command),
             JobRoot = record.JobRoot,
             SchedulerJobIds = record.Arrays.Where(a => a.JobId is not null).Select(a => a.JobId!).ToList(),
             Waves = waves,

@@ -14,7 +14,10 @@ public sealed class SwarmJob
 
     public SchedulerKind Scheduler { get; init; }
 
-    /// <summary>Queued, Running, Succeeded, Failed (ended, some tasks failed or were cancelled), Incomplete (some arrays never submitted).</summary>
+    /// <summary>
+    /// Queued, Running, Succeeded, Failed (ended, some tasks failed or were cancelled), Cancelled (ended
+    /// after Stop-SwarmJob stopped its latest attempt, some tasks did not succeed), Incomplete (some arrays never submitted).
+    /// </summary>
     public required string State { get; init; }
 
     public long TaskCount { get; init; }
@@ -48,6 +51,23 @@ public sealed class SwarmJob
     public IReadOnlyList<SwarmTaskStatus> Tasks { get; init; } = Array.Empty<SwarmTaskStatus>();
 
     public bool IsFinished => Pending == 0 && Running == 0;
+
+    /// <summary>
+    /// For an operator's warning: the job's failed tasks (at most <paramref name="shown"/>), each with its
+    /// reason and its stderr.log, or null when none failed. Cancelled tasks are not failures here.
+    /// </summary>
+    public string? FailureNote(int shown = 3)
+    {
+        var failed = Tasks.Where(t => t.State == SwarmTaskState.Failed).ToList();
+        if (failed.Count == 0)
+        {
+            return null;
+        }
+
+        var lines = failed.Take(shown).Select(t => $"task {t.Task} ({t.Reason ?? "failed"}): see {t.StandardErrorLog}");
+        var more = failed.Count > shown ? $"; {failed.Count - shown} more: Get-SwarmJob -Id {Id} | Select-Object -ExpandProperty Tasks" : "";
+        return $"Job {Id} on site '{Site}': {Failed} task(s) failed; {string.Join("; ", lines)}{more}.";
+    }
 }
 
 /// <summary>Counts of one wave of one attempt, for progress bars.</summary>
@@ -61,7 +81,7 @@ public sealed record SwarmArrayStatus(
     string Id, string Site, int Attempt, int Wave, int Index, string? SchedulerJobId, int Count,
     long Pending, long Running, long Succeeded, long Failed, long Cancelled, bool Settled);
 
-/// <summary>One task: its latest attempt, where it ran, its state and exit code.</summary>
+/// <summary>One task: its latest attempt, where it ran, its state and exit code, and its stderr.log on the site.</summary>
 public sealed record SwarmTaskStatus(
     string Id, string Site, long Task, int Attempt, int Wave, string? SchedulerJobId, int ArrayIndex,
-    SwarmTaskState State, int? ExitCode, string? Reason);
+    SwarmTaskState State, int? ExitCode, string? Reason, string StandardErrorLog);

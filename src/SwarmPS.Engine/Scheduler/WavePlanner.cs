@@ -26,7 +26,8 @@ public static class WavePlanner
         TaskSet tasks,
         JobPlanOptions? options = null,
         int? schedulerMaxArraySize = null,
-        IReadOnlyList<long>? selection = null)
+        IReadOnlyList<long>? selection = null,
+        JobOrigin? origin = null)
     {
         options ??= new JobPlanOptions();
         if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
@@ -48,6 +49,7 @@ public static class WavePlanner
                 SwarmErrorCategory.InvalidArgument);
         }
 
+        var runCommand = origin is null ? command.ToArray() : TaskCommandResolver.Resolve(command, site, origin);
         var (arraySize, source) = ResolveArraySize(site, options, schedulerMaxArraySize);
         var concurrent = Positive(options.MaxConcurrentJobs ?? site.Limits.MaxConcurrentJobs, "MaxConcurrentJobs");
         var throttle = Positive(options.Throttle, "Throttle");
@@ -75,6 +77,8 @@ public static class WavePlanner
         {
             Site = site,
             Command = command.ToArray(),
+            RunCommand = runCommand,
+            Origin = origin,
             Tasks = tasks,
             Selection = selection,
             TaskCount = taskCount,
@@ -88,14 +92,18 @@ public static class WavePlanner
             Resources = options.Resources.ToArray(),
             Waves = waves,
             EstimatedWallClock = Estimate(site, waves, throttle, options.TaskDuration),
-            Key = KeyOf(site, command, tasks),
+            Key = KeyOf(site, runCommand, tasks, origin),
         };
     }
 
-    /// <summary>The job record key: site, argv and task set, hashed. Same sweep, same key.</summary>
-    public static string KeyOf(SiteProfile site, IReadOnlyList<string> command, TaskSet tasks)
+    /// <summary>
+    /// The job record key: the submitting repository (machine label and path hash), site, argv as run and
+    /// task set, hashed. Same sweep from the same repository, same key; another clone gets another job.
+    /// </summary>
+    public static string KeyOf(SiteProfile site, IReadOnlyList<string> command, TaskSet tasks, JobOrigin? origin = null)
     {
-        var text = new StringBuilder("swarm-job-v1\0").Append(site.Name).Append('\0');
+        var text = origin is null ? new StringBuilder("swarm-job-v1\0") : new StringBuilder("swarm-job-v2\0").Append(origin.Identity).Append('\0');
+        text.Append(site.Name).Append('\0');
         foreach (var word in command)
         {
             text.Append(word.Length).Append(':').Append(word).Append('\0');

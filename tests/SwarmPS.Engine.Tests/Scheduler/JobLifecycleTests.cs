@@ -97,4 +97,64 @@ public sealed class JobLifecycleTests : IDisposable
             await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
         }
     }
+
+    [Fact]
+    public async Task Cancelling_a_wait_in_the_middle_of_a_slow_poll_ends_it_within_two_seconds()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "sleep", "30" }, TaskSet.Product(new[] { TaskAxis.Seeds(1) }));
+        await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
+        var waiter = new JobWaiter(new JobTracker(new SlowShell(LocalShell.Instance, TimeSpan.FromSeconds(60)), Store));
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            var clock = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                waiter.WaitAsync(plan.Site, new[] { Store.Get(plan.Key) }, TimeSpan.FromSeconds(30), null, null, stop.Token));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"cancel took {clock.Elapsed}");
+        }
+        finally
+        {
+            await new JobCanceller(LocalShell.Instance).CancelAsync(plan.Site, new[] { Store.Get(plan.Key) });
+        }
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_poll_stops_between_arrays_and_saves_nothing_of_that_poll()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(3) }), new JobPlanOptions { MaxArraySize = 1 });
+        await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
+        // Wait for the tasks through a throw-away store, so the real record still has its three arrays open.
+        await new JobWaiter(new JobTracker(LocalShell.Instance, new JobRecordStore(Path.Combine(_root, "elsewhere"))))
+            .WaitAsync(plan.Site, new[] { Store.Get(plan.Key) }, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
+        using var stop = new CancellationTokenSource();
+        var sink = new CancellingSink(stop);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new JobTracker(LocalShell.Instance, Store, sink: sink).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }, null, stop.Token));
+
+        Assert.Equal(1, sink.Arrays);
+        Assert.All(Store.Get(plan.Key).Arrays, a => Assert.False(a.Settled));
+        var job = (await new JobTracker(LocalShell.Instance, Store).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }))[0];
+        Assert.Equal("Succeeded", job.State);
+    }
+
+    /// <summary>A ledger sink that presses Ctrl+C while it writes the first array's tasks.</summary>
+    private sealed class CancellingSink(CancellationTokenSource stop) : ITaskOutcomeSink
+    {
+        public int Arrays { get; private set; }
+
+        public void AttemptPlanned(JobRecord job, AttemptRecord attempt, TaskSet tasks)
+        {
+        }
+
+        public void ArrayQueued(JobRecord job, AttemptRecord attempt, ArrayRecord array)
+        {
+        }
+
+        public void TasksObserved(JobRecord job, AttemptRecord attempt, ArrayRecord array, IReadOnlyList<SwarmTaskState> states)
+        {
+            Arrays++;
+            stop.Cancel();
+        }
+    }
 }
