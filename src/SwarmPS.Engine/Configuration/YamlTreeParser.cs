@@ -1,18 +1,35 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using YamlDotNet.RepresentationModel;
 
 namespace SwarmPS.Engine.Configuration;
 
-/// <summary>Parses YAML text into a <see cref="ConfigNode"/> tree that remembers where each value was.</summary>
+/// <summary>
+/// Parses YAML text into a <see cref="ConfigNode"/> tree that remembers where each value was.
+///
+/// Every file SwarmPS reads may come from someone else (a colleague's campaign, a profile dropped into
+/// SWARMPS_SITE_PATH), so the tree is built from YamlDotNet's event stream, without recursion and within
+/// budgets that are checked before anything grows: aliases are refused (a 511-byte "billion laughs" file
+/// expanded to gigabytes through YamlDotNet's representation model), nesting is bounded (deep nesting
+/// overflowed the stack further down, which no catch can stop), and so are the node count and the length
+/// of one value. The file itself is at most <see cref="ConfigFileReader.MaxBytes"/>.
+/// </summary>
 public static class YamlTreeParser
 {
+    /// <summary>Lists and mappings inside one another; real profiles and campaigns use fewer than 10.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Values, lists and mappings in one file.</summary>
+    public const int MaxNodes = 100_000;
+
+    /// <summary>Characters in one value (a long user task fits many times over).</summary>
+    public const int MaxValueLength = 256 * 1024;
+
     public static ConfigNode Parse(string text, string file)
     {
-        var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            return new TreeBuilder(file).Build(parser);
         }
         catch (YamlException error)
         {
@@ -36,52 +53,166 @@ public static class YamlTreeParser
             // nothing; replay the file to say where it stopped and which bracket was still open.
             throw Unexplained(text, file, error);
         }
-
-        if (stream.Documents.Count > 1)
-        {
-            var second = stream.Documents[1].RootNode.Start;
-            throw new ConfigException(
-                "ConfigSyntax", new SourceLocation(file, (int)second.Line, (int)second.Column),
-                "The file holds more than one YAML document ('---').",
-                "Keep one document per file.");
-        }
-
-        return Convert(stream.Documents[0].RootNode, file);
     }
 
-    private static ConfigNode Convert(YamlNode node, string file)
+    /// <summary>Turns parser events into a tree with an explicit stack of the lists and mappings still open.</summary>
+    private sealed class TreeBuilder(string file)
     {
-        var location = new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column);
-        switch (node)
+        private readonly Stack<OpenCollection> _open = new();
+        private int _nodes;
+        private ConfigNode? _root;
+
+        public ConfigNode Build(IParser parser)
         {
-            case YamlScalarNode scalar:
-                var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded;
-                var text = scalar.Value ?? "";
-                var isNull = !quoted && (text.Length == 0 || text is "~" or "null" or "Null" or "NULL");
-                return new ConfigScalar(location, text, isNull, quoted);
-            case YamlSequenceNode sequence:
-                return new ConfigSequence(location, sequence.Children.Select(child => Convert(child, file)).ToList());
-            case YamlMappingNode mapping:
-                var entries = new List<ConfigEntry>();
-                foreach (var (key, value) in mapping.Children)
-                {
-                    var keyLocation = new SourceLocation(file, (int)key.Start.Line, (int)key.Start.Column);
-                    if (key is not YamlScalarNode keyScalar)
+            parser.Consume<StreamStart>();
+            parser.Consume<DocumentStart>();
+            while (_root is null)
+            {
+                Add(parser.Consume<ParsingEvent>());
+            }
+
+            parser.Consume<DocumentEnd>();
+            if (parser.Accept<DocumentStart>(out var second))
+            {
+                throw new ConfigException(
+                    "ConfigSyntax", At(second.Start), "The file holds more than one YAML document ('---').",
+                    "Keep one document per file.");
+            }
+
+            parser.Consume<StreamEnd>();
+            return _root;
+        }
+
+        private void Add(ParsingEvent parsing)
+        {
+            switch (parsing)
+            {
+                case AnchorAlias alias:
+                    throw new ConfigException(
+                        "ConfigAliasNotAllowed", At(alias.Start),
+                        $"The YAML alias '*{alias.Value}' is not allowed: SwarmPS does not expand aliases, so a small file cannot grow into a huge one.",
+                        $"Write the value out in full where '*{alias.Value}' stands.");
+                case Scalar scalar:
+                    Count(scalar);
+                    if (scalar.Value.Length > MaxValueLength)
                     {
                         throw new ConfigException(
-                            "ConfigSyntax", keyLocation, "A mapping key must be plain text.",
-                            "Write the key as a word followed by ':'.");
+                            "ConfigValueTooLong", At(scalar.Start),
+                            $"This value is {scalar.Value.Length:N0} characters long; one value may hold at most {MaxValueLength:N0}.",
+                            "Keep large data (task lists, prompts, data sets) in a file of its own and name that file here.");
                     }
 
-                    entries.Add(new ConfigEntry(keyScalar.Value ?? "", keyLocation, Convert(value, file)));
+                    Place(ToNode(scalar), scalar);
+                    break;
+                case SequenceStart sequence:
+                    Open(new OpenCollection(At(sequence.Start), IsMapping: false), sequence);
+                    break;
+                case MappingStart mapping:
+                    Open(new OpenCollection(At(mapping.Start), IsMapping: true), mapping);
+                    break;
+                case SequenceEnd or MappingEnd:
+                    var closed = _open.Pop();
+                    Place(closed.ToNode(), parsing);
+                    break;
+                default:
+                    // Comments and document markers inside the document carry nothing the tree needs.
+                    break;
+            }
+        }
+
+        private void Open(OpenCollection collection, ParsingEvent start)
+        {
+            Count(start);
+            if (_open.Count >= MaxDepth)
+            {
+                throw new ConfigException(
+                    "ConfigTooDeep", collection.Location,
+                    $"Lists and mappings are nested more than {MaxDepth} deep here.",
+                    "Flatten the structure; no SwarmPS file needs more than a few levels.");
+            }
+
+            if (_open.TryPeek(out var parent) && parent.AwaitsKey)
+            {
+                throw new ConfigException(
+                    "ConfigSyntax", collection.Location, "A mapping key must be plain text.",
+                    "Write the key as a word followed by ':'.");
+            }
+
+            _open.Push(collection);
+        }
+
+        private void Place(ConfigNode node, ParsingEvent parsing)
+        {
+            if (!_open.TryPeek(out var parent))
+            {
+                _root = node;
+                return;
+            }
+
+            if (parent.AwaitsKey)
+            {
+                var key = (ConfigScalar)node;
+                if (parent.Entries.FirstOrDefault(entry => entry.Key == key.Text) is { } first)
+                {
+                    throw new ConfigException(
+                        "ConfigDuplicateKey", key.Location,
+                        $"The key '{key.Text}' appears twice in the same mapping (first at line {first.KeyLocation.Line}).",
+                        "Keep one of the two; a later key would silently win in other YAML readers.");
                 }
 
-                return new ConfigMapping(location, entries);
-            default:
-                throw new ConfigException(
-                    "ConfigSyntax", location, "YAML aliases and tags are not supported here.",
-                    "Write the value out in full.");
+                parent.PendingKey = key;
+                return;
+            }
+
+            parent.Add(node);
         }
+
+        private void Count(ParsingEvent parsing)
+        {
+            if (++_nodes > MaxNodes)
+            {
+                throw new ConfigException(
+                    "ConfigTooManyNodes", At(parsing.Start),
+                    $"The file holds more than {MaxNodes:N0} values, lists and mappings.",
+                    "Check that this is the intended file; large data belongs in a file of its own.");
+            }
+        }
+
+        private ConfigScalar ToNode(Scalar scalar)
+        {
+            var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded;
+            var isNull = !quoted && (scalar.Value.Length == 0 || scalar.Value is "~" or "null" or "Null" or "NULL");
+            return new ConfigScalar(At(scalar.Start), scalar.Value, isNull, quoted);
+        }
+
+        private SourceLocation At(Mark mark) => new(file, Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column));
+    }
+
+    /// <summary>A list or mapping whose end event has not come yet.</summary>
+    private sealed record OpenCollection(SourceLocation Location, bool IsMapping)
+    {
+        private readonly List<ConfigNode> _items = new();
+
+        public List<ConfigEntry> Entries { get; } = new();
+
+        public ConfigScalar? PendingKey { get; set; }
+
+        public bool AwaitsKey => IsMapping && PendingKey is null;
+
+        public void Add(ConfigNode value)
+        {
+            if (IsMapping)
+            {
+                Entries.Add(new ConfigEntry(PendingKey!.Text, PendingKey.Location, value));
+                PendingKey = null;
+            }
+            else
+            {
+                _items.Add(value);
+            }
+        }
+
+        public ConfigNode ToNode() => IsMapping ? new ConfigMapping(Location, Entries) : new ConfigSequence(Location, _items);
     }
 
     private static SourceLocation? FirstTabIndentation(string text, string file)
