@@ -4,7 +4,8 @@ namespace SwarmPS.Engine.Configuration;
 
 /// <summary>
 /// Reads a configuration file's text after the checks that keep a bad file from reaching a parser:
-/// it exists, is a file, is at most 1 MiB, is UTF-8 and holds something. A UTF-8 byte order mark and
+/// it exists, is a regular file (never a device or FIFO: <see cref="RegularFile"/>), is at most 1 MiB
+/// (never more is read), is UTF-8 and holds something. A UTF-8 byte order mark and
 /// Windows line endings are accepted and normalised (editors on Windows add both); line and column
 /// numbers stay those of the file as written.
 /// </summary>
@@ -17,40 +18,34 @@ public static class ConfigFileReader
     public static string ReadText(string path)
     {
         var start = new SourceLocation(path, 1, 1);
-        if (Directory.Exists(path))
+        var bytes = RegularFile.Read(path, MaxBytes, out var kind, out var length);
+        switch (kind)
         {
-            throw new ConfigException(
-                "ConfigPathIsDirectory", start, "This is a directory, not a file.",
-                "Pass the path of a .yaml, .yml or .json file inside it.");
+            case RegularFile.Kind.Directory:
+                throw new ConfigException(
+                    "ConfigPathIsDirectory", start, "This is a directory, not a file.",
+                    "Pass the path of a .yaml, .yml or .json file inside it.");
+            case RegularFile.Kind.Missing:
+                throw new ConfigException(
+                    "ConfigFileNotFound", start, "The file does not exist.",
+                    "Check the path; relative paths are resolved from the current directory.");
+            case RegularFile.Kind.Unreadable:
+                throw new ConfigException(
+                    "ConfigFileUnreadable", start, "The file cannot be read by this user.",
+                    "Check its permissions (ls -l); SwarmPS reads configuration with your own rights.");
+            case RegularFile.Kind.NotRegular:
+                throw new ConfigException(
+                    "ConfigFileNotRegular", start,
+                    "This is not a regular file (a device, FIFO or socket, or empty), so SwarmPS does not read it.",
+                    "Pass the YAML or JSON file itself; configuration is read only from regular files.");
+            case RegularFile.Kind.TooLarge:
+                throw new ConfigException(
+                    "ConfigFileTooLarge", start,
+                    $"The file is at least {length:N0} bytes; configuration files are limited to {MaxBytes:N0} bytes (1 MiB).",
+                    "Check that this is the intended file; large data such as task lists belong in their own files.");
         }
 
-        if (!File.Exists(path) && path.IndexOfAny(WildcardCharacters) >= 0)
-        {
-            // A file whose name holds '*' or '[' is read above like any other; only a pattern that names
-            // no file gets here, and "does not exist" would hide that patterns are not expanded.
-            throw new ConfigException(
-                "ConfigPathWildcard", start, "The path is a wildcard pattern; one configuration file is read per path and patterns are not expanded.",
-                "Name one file, or pipe the files in: Get-ChildItem campaigns/*.yaml | Import-SwarmCampaign.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new ConfigException(
-                "ConfigFileNotFound", start, "The file does not exist.",
-                "Check the path; relative paths are resolved from the current directory.");
-        }
-
-        var length = new FileInfo(path).Length;
-        if (length > MaxBytes)
-        {
-            throw new ConfigException(
-                "ConfigFileTooLarge", start,
-                $"The file is {length:N0} bytes; configuration files are limited to {MaxBytes:N0} bytes (1 MiB).",
-                "Check that this is the intended file; large data such as task lists belong in their own files.");
-        }
-
-        var bytes = File.ReadAllBytes(path);
-        var text = Decode(bytes, start);
+        var text = Decode(bytes!, start);
         if (text.Split('\n').All(line => line.Trim().Length == 0 || line.TrimStart().StartsWith('#')))
         {
             throw new ConfigException(
