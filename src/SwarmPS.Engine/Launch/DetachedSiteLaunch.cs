@@ -95,7 +95,10 @@ public static class DetachedSiteLaunch
             start.Add($"-StartupTimeout {(int)Math.Ceiling(timeout.TotalSeconds)}");
         }
 
-        var script = $"try {{ Import-Module {PowerShellLiteral.Quote(manifestPath)} -ErrorAction Stop; {string.Join(' ', start)} }} "
+        // Stop on any error, Import-SwarmCampaign's non-terminating ones included, so the catch reports it;
+        // plain text, so launcher.log holds no terminal colour codes.
+        var script = "$ErrorActionPreference = 'Stop'; $PSStyle.OutputRendering = 'PlainText'; "
+            + $"try {{ Import-Module {PowerShellLiteral.Quote(manifestPath)} -ErrorAction Stop; {string.Join(' ', start)} }} "
             + "catch { $e = $_; [Console]::Error.WriteLine($e.ToString()); "
             + $"[Console]::Error.WriteLine({PowerShellLiteral.Quote(LaunchFailureLine.Marker)} + (ConvertTo-Json -Compress @{{ error_id = $e.FullyQualifiedErrorId.Split(',')[0]; message = $e.Exception.Message; remediation = $e.ErrorDetails.RecommendedAction; category = \"$($e.CategoryInfo.Category)\" }})); exit 1 }}";
         return new[] { pwshPath, "-NoProfile", "-NonInteractive", "-Command", script };

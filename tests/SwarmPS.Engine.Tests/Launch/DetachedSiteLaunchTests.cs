@@ -23,6 +23,7 @@ public sealed class DetachedSiteLaunchTests
         Assert.Contains("-StartupTimeout 91", script);
         Assert.DoesNotContain("TOKEN", script, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("'swarmps-error: '", script);
+        Assert.StartsWith("$ErrorActionPreference = 'Stop';", script);
     }
 
     [Fact]
