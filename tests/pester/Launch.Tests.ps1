@@ -365,6 +365,32 @@ Describe 'Start-SwarmSite -Detach checks what it can before detaching' {
         @(Get-RunProcess $runId) | Should -BeNullOrEmpty
     }
 
+    It 'names in the MailboxExists fix of <Command> only cmdlets that exist, Stop-SwarmSite among them' -TestCases @(
+        @{ Command = 'Register-SwarmMailbox'; Class = 'RegisterSwarmMailboxCommand' }
+        @{ Command = 'Start-SwarmSite'; Class = 'StartSwarmSiteCommand' }
+    ) {
+        param($Command, $Class)
+        $runId = New-RunId 'pester-live'
+        # Left live on purpose: it expires after the heartbeat threshold, and the run id is never reused.
+        Register-SwarmMailbox -RunId $runId -Name solo -Confirm:$false | Out-Null
+        $thrown = if ($Command -eq 'Register-SwarmMailbox') {
+            { Register-SwarmMailbox -RunId $runId -Name solo -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId "MailboxExists,SwarmPS.Cmdlets.$Class" -PassThru
+        }
+        else {
+            { Import-SwarmCampaign (New-SoloCampaign '["sleep", "300"]') | Start-SwarmSite -RunId $runId -Site alpha -Confirm:$false } |
+                Should -Throw -ErrorId "MailboxExists,SwarmPS.Cmdlets.$Class" -PassThru
+        }
+        $fix = if ($thrown.ErrorDetails.RecommendedAction) { $thrown.ErrorDetails.RecommendedAction } else { $thrown.Exception.Remediation }
+        $named = @([regex]::Matches($fix, '\b[A-Z][a-z]+-Swarm[A-Za-z]+\b').Value | Sort-Object -Unique)
+        $named | Should -Contain 'Stop-SwarmSite'
+        foreach ($cmdlet in $named) {
+            Get-Command $cmdlet -Module SwarmPS -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because "the fix names $cmdlet"
+        }
+        $fix | Should -Match "-RunId $runId"
+        Join-Path $TestDrive "alpha-host/runs/$runId" | Should -Not -Exist
+    }
+
     It 'reports the detached launcher''s own error id, with only this attempt''s log' {
         # The launcher re-reads the campaign file: spoiled after the operator's session read it, it fails
         # where only the launcher can see it.
