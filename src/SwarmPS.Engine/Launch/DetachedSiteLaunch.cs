@@ -4,7 +4,7 @@ namespace SwarmPS.Engine.Launch;
 
 /// <summary>
 /// Starts a site launcher in a process of its own that outlives the caller (Start-SwarmSite -Detach).
-/// Everything that can be checked from here is checked first (<see cref="SitePreflight"/>), so those
+/// Everything that can be checked from here is checked first (<see cref="LaunchPreflight"/>), so those
 /// failures come back at once with their own ids; then it returns once the launcher has registered its
 /// agents (the site waits for peers or runs), or fails with the launcher's own error id, read from the
 /// <see cref="LaunchFailureLine"/> it writes to this attempt's part of launcher.log. The launcher command
@@ -25,7 +25,7 @@ public static class DetachedSiteLaunch
         IProgress<string>? waiting,
         CancellationToken cancellationToken)
     {
-        await SitePreflight.CheckAsync(options, exchange, cancellationToken).ConfigureAwait(false);
+        await LaunchPreflight.CheckAsync(options, exchange, cancellationToken).ConfigureAwait(false);
         var layout = new SiteRunLayout(options.Site.RunRoot, options.RunId, options.Site.Name);
         Directory.CreateDirectory(layout.SiteDirectory);
 

@@ -37,7 +37,7 @@ public sealed class SiteLauncher
             agent => agent.Name,
             agent => AgentEnvironment.For(agent, runId, site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
         // Before any file is written: a refused launch must leave the previous one's records as they are.
-        await SitePreflight.CheckAsync(_options, _exchange, cancellationToken).ConfigureAwait(false);
+        await LaunchPreflight.CheckAsync(_options, _exchange, cancellationToken).ConfigureAwait(false);
         var journal = OpenJournal(layout, runId, agents);
         journal.Record(null, "site_starting", fields: SiteJournal.Fields(
             ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.Url.ToString()), ("pid", Environment.ProcessId)));
@@ -141,7 +141,7 @@ public sealed class SiteLauncher
             if (error.ErrorId == "MailboxExists")
             {
                 // Registered since the preflight looked: another launch with this run id started meanwhile.
-                throw SitePreflight.MailboxExists(runId, agents[registered.Count].Name, _options.Site.Name, error);
+                throw LaunchPreflight.MailboxExists(runId, agents[registered.Count].Name, _options.Site.Name, error);
             }
 
             throw;

@@ -10,7 +10,7 @@ namespace SwarmPS.Engine.Launch;
 /// The foreground launcher runs it first; Start-SwarmSite -Detach runs it in the operator's session
 /// before detaching, so these failures come back at once with their own error ids.
 /// </summary>
-public static class SitePreflight
+public static class LaunchPreflight
 {
     public static async Task CheckAsync(SiteLaunchOptions options, IExchangeClient exchange, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace SwarmPS.Engine.Tests.Launch;
 /// What a launch checks before it starts anything or writes a file, and what a detached launch reports
 /// when its launcher fails: the launcher's own error id, and only this attempt's log.
 /// </summary>
-public sealed class SitePreflightTests : IDisposable
+public sealed class LaunchPreflightTests : IDisposable
 {
     private readonly LaunchTestBed _bed = new();
 
@@ -80,6 +80,25 @@ public sealed class SitePreflightTests : IDisposable
         Assert.Contains("second-attempt-output", second.Message);
         Assert.DoesNotContain("first-attempt-output", second.Message);
         Assert.Contains("first-attempt-output", File.ReadAllText(_bed.Layout("two-attempts", "alpha").LauncherLog));
+    }
+
+    [Fact]
+    public async Task Cancelling_the_wait_for_a_detached_launcher_stops_it()
+    {
+        // A launcher that never registers: the operator gives up with Ctrl+C.
+        var options = _bed.Options(Sleeper, "cancel-wait", "alpha");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DetachedSiteLaunch.StartAsync(
+            options, _bed.Client, new[] { "sleep", "377" }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, cancel.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        var left = Directory.EnumerateDirectories("/proc")
+            .Select(directory => Path.Combine(directory, "cmdline"))
+            .Where(file => { try { return File.ReadAllText(file) == "sleep\0377\0"; } catch (IOException) { return false; } })
+            .ToList();
+        Assert.Empty(left);
     }
 
     [Fact]
