@@ -78,6 +78,7 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 catch (SwarmException error)
 {
     Console.Error.WriteLine(error.ToString());
+    Console.Error.WriteLine(LaunchFailureLine.Format(error)); // read by DetachedSiteLaunch in the parent
     return 1;
 }
 

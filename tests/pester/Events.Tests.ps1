@@ -3,7 +3,7 @@
 #   pwsh -c 'Invoke-Pester ./tests/pester/Events.Tests.ps1 -Output Detailed'
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../SwarmPS.psd1') -Force
+    . (Join-Path $PSScriptRoot 'Common.ps1')
 
     function Add-Event([string] $Path, [string] $Line) {
         New-Item -ItemType Directory -Force -Path (Split-Path $Path) | Out-Null
@@ -49,5 +49,56 @@ Describe 'Get-SwarmEvent' {
     It 'fails for a path that does not exist' {
         { Get-SwarmEvent -Path (Join-Path $TestDrive 'nope') -ErrorAction Stop } |
             Should -Throw -ErrorId 'EventPathNotFound,SwarmPS.Cmdlets.GetSwarmEventCommand'
+    }
+}
+
+Describe 'Get-SwarmEvent -Follow' {
+    BeforeAll {
+        # Runs -Follow in a runspace of its own (this process, the module imported); .Stop() is Ctrl+C.
+        function Start-Follow([string] $Path) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'").AddStatement()
+            $null = $ps.AddCommand('Get-SwarmEvent').AddParameter('Path', $Path).AddParameter('Follow')
+            $output = [Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
+        }
+
+        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 20) {
+            $deadline = (Get-Date).AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
+                Start-Sleep -Milliseconds 50
+            }
+        }
+    }
+
+    It 'shows new events as they are appended, with progress under one activity id, and Ctrl+C stops it within 2 s holding no file open' {
+        $run = Join-Path $TestDrive 'follow/demo-003'
+        $file = "$run/alpha/events.jsonl"
+        Add-Event $file '{"ts":"2026-11-22T07:00:00.000Z","site":"alpha","agent":"ping","kind":"agent_started"}'
+        $follow = Start-Follow $run
+        try {
+            Wait-Until { $follow.Output.Count -ge 1 -and $follow.PowerShell.Streams.Progress.Count -ge 1 }
+            Add-Event $file '{"ts":"2026-11-22T07:00:01.000Z","site":"alpha","agent":"ping","kind":"message_sent","n":1}'
+            Wait-Until { $follow.Output.Count -ge 2 }
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $follow.PowerShell.Stop()
+            $null = $follow.Handle.AsyncWaitHandle.WaitOne(10000)
+
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2
+            "$($follow.PowerShell.InvocationStateInfo.State)" | Should -Be 'Stopped'
+            @($follow.Output.Kind) | Should -Be @('agent_started', 'message_sent')
+            $progress = @($follow.PowerShell.Streams.Progress)
+            @($progress.ActivityId | Sort-Object -Unique).Count | Should -Be 1
+            $progress[0].StatusDescription | Should -Match 'waiting for new events'
+            $progress[-1].StatusDescription | Should -Match '^2 event'
+            $open = Get-ChildItem "/proc/$PID/fd" | ForEach-Object { $_.LinkTarget }
+            $open | Should -Not -Contain (Resolve-Path $file).Path -Because 'a stopped -Follow must not keep the events file open'
+        }
+        finally {
+            $follow.PowerShell.Dispose()
+        }
     }
 }

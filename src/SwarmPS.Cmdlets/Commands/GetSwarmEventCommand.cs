@@ -9,6 +9,7 @@ namespace SwarmPS.Cmdlets;
 [OutputType(typeof(SwarmEvent))]
 public sealed class GetSwarmEventCommand : SwarmCmdlet
 {
+    private const int ActivityId = 0x51E4;
     private static readonly TimeSpan FollowPollInterval = TimeSpan.FromMilliseconds(500);
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -57,18 +58,27 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
             return;
         }
 
+        var activity = $"Get-SwarmEvent -Follow ({timeline.Sources().Count} events file(s))";
+        var shown = 0;
         var events = timeline.FollowAsync(filter, FollowPollInterval, StopToken).GetAsyncEnumerator(StopToken);
         try
         {
+            WriteProgress(new ProgressRecord(ActivityId, activity, "waiting for new events (Ctrl+C to stop)"));
             while (events.MoveNextAsync().AsTask().GetAwaiter().GetResult())
             {
                 WriteObject(events.Current);
                 WriteWarnings(unreadable);
+                WriteProgress(new ProgressRecord(ActivityId, activity, $"{++shown} event(s) so far; waiting for more (Ctrl+C to stop)"));
             }
         }
         finally
         {
             events.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // A stopped pipeline takes no more records (its host clears the bar).
+            if (!Stopping)
+            {
+                WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
         }
     });
 

@@ -42,11 +42,22 @@ public sealed class SendSwarmBootstrapCommand : ExchangeClientCmdlet
         }
 
         var activity = $"Send-SwarmBootstrap to {recipient} ({RunId})";
-        var receipt = Await(writer => CampaignBootstrap.SendAsync(
-            Client, Campaign, RunId, recipient, TimeSpan.FromSeconds(Timeout),
-            writer.Progress<IReadOnlyList<string>>(_ => WriteProgress(new ProgressRecord(ActivityId, activity, $"waiting for {recipient} to be live"))),
-            StopToken));
-        WriteProgress(new ProgressRecord(ActivityId, activity, "Sent") { RecordType = ProgressRecordType.Completed });
-        WriteObject(receipt);
+        try
+        {
+            WriteProgress(new ProgressRecord(ActivityId, activity, $"waiting for {recipient} to be live"));
+            var receipt = Await(writer => CampaignBootstrap.SendAsync(
+                Client, Campaign, RunId, recipient, TimeSpan.FromSeconds(Timeout),
+                writer.Progress<IReadOnlyList<string>>(_ => WriteProgress(new ProgressRecord(ActivityId, activity, $"waiting for {recipient} to be live"))),
+                StopToken));
+            WriteObject(receipt);
+        }
+        finally
+        {
+            // Also after a failure; a stopped pipeline takes no more records (its host clears the bar).
+            if (!Stopping)
+            {
+                WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
     });
 }

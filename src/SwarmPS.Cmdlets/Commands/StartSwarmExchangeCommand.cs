@@ -63,7 +63,9 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
 
             var manifest = MyInvocation.MyCommand.Module?.Path
                 ?? throw new PSInvalidOperationException("Start-SwarmExchange must run from the imported SwarmPS module.");
-            var command = DetachedExchangeLaunch.BuildCommand(Environment.ProcessPath!, ModuleManifestPath.For(manifest), options);
+            // $PSHOME/pwsh, never the process path: that is dotnet under the dotnet-tool pwsh (DESIGN.md).
+            var pwsh = System.IO.Path.Combine((string)SessionState.PSVariable.GetValue("PSHOME"), OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
+            var command = DetachedExchangeLaunch.BuildCommand(pwsh, ModuleManifestPath.For(manifest), options);
             var state = Await(_ => DetachedExchangeLaunch.StartAsync(command, options, TimeSpan.FromSeconds(60), StopToken));
             WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
             if (PassThru)

@@ -60,27 +60,39 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
             return;
         }
 
-        if (Detach)
+        var activity = $"Start-SwarmSite {options.Site.Name} ({options.RunId})";
+        try
         {
-            WriteObject(Await(_ => StartDetachedAsync(options, agents)));
-            return;
-        }
-
-        using var exchange = new Engine.Exchange.HttpExchangeClient(options.Exchange);
-        var result = Await(writer =>
-        {
-            var landmarks = writer.Progress<string>(line =>
+            WriteProgress(new ProgressRecord(ActivityId, activity, "Checking agents, site and exchange"));
+            using var exchange = new Engine.Exchange.HttpExchangeClient(options.Exchange);
+            if (Detach)
             {
-                WriteLandmark(line);
-                WriteProgress(new ProgressRecord(ActivityId, $"Start-SwarmSite {options.Site.Name} ({options.RunId})", line));
+                WriteObject(Await(writer => StartDetachedAsync(options, agents, exchange, writer.Progress<string>(step => WriteProgress(new ProgressRecord(ActivityId, activity, step))))));
+                return;
+            }
+
+            var result = Await(writer =>
+            {
+                var landmarks = writer.Progress<string>(line =>
+                {
+                    WriteLandmark(line);
+                    WriteProgress(new ProgressRecord(ActivityId, activity, line));
+                });
+                return new SiteLauncher(options, exchange, landmarks).RunAsync(StopToken);
             });
-            return new SiteLauncher(options, exchange, landmarks).RunAsync(StopToken);
-        });
-        WriteProgress(new ProgressRecord(ActivityId, $"Start-SwarmSite {options.Site.Name} ({options.RunId})", "Finished") { RecordType = ProgressRecordType.Completed });
-        WriteObject(result);
+            WriteObject(result);
+        }
+        finally
+        {
+            // Also after a failure; a stopped pipeline takes no more records (its host clears the bar).
+            if (!Stopping)
+            {
+                WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
     });
 
-    private Task<SiteStatus> StartDetachedAsync(SiteLaunchOptions options, IReadOnlyList<string> agents)
+    private Task<SiteStatus> StartDetachedAsync(SiteLaunchOptions options, IReadOnlyList<string> agents, Engine.Exchange.IExchangeClient exchange, IProgress<string> waiting)
     {
         if (string.IsNullOrEmpty(options.Campaign.Source))
         {
@@ -92,10 +104,11 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
                 options.Campaign.Name);
         }
 
+        // $PSHOME/pwsh, not this process's path: under the dotnet-tool pwsh that is dotnet itself.
+        var pwsh = DetachedSiteLaunch.PwshIn((string)SessionState.PSVariable.GetValue("PSHOME"));
         var command = DetachedSiteLaunch.PwshCommand(
-            Environment.ProcessPath ?? "pwsh", Engine.ModuleManifestPath.For(MyInvocation.MyCommand.Module.Path), options.Campaign.Source, agents, options.RunId,
+            pwsh, Engine.ModuleManifestPath.For(MyInvocation.MyCommand.Module.Path), options.Campaign.Source, agents, options.RunId,
             options.Site.Name, options.Exchange.Url.ToString(), options.Bootstrap, options.StartupTimeout);
-        var layout = new SiteRunLayout(options.Site.RunRoot, options.RunId, options.Site.Name);
-        return DetachedSiteLaunch.StartAsync(command, new Dictionary<string, string?>(), options.WorkingDirectory, layout, TimeSpan.FromSeconds(60), StopToken);
+        return DetachedSiteLaunch.StartAsync(options, exchange, command, new Dictionary<string, string?>(), TimeSpan.FromSeconds(60), waiting, StopToken);
     }
 }

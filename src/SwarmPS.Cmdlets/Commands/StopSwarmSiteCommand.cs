@@ -9,6 +9,8 @@ namespace SwarmPS.Cmdlets;
 [OutputType(typeof(SiteStopResult))]
 public sealed class StopSwarmSiteCommand : SwarmCmdlet
 {
+    private const int ActivityId = 0x51E3;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
     public string RunId { get; set; } = "";
@@ -42,8 +44,20 @@ public sealed class StopSwarmSiteCommand : SwarmCmdlet
                     WriteWarning($"[site {layout.Site}] no exchange URL or token (SWARM_EXCHANGE_TOKEN): processes are stopped, mailboxes are left to expire.");
                 }
 
-                var result = Await(_ => SiteStopper.StopAsync(layout, exchange, TimeSpan.FromSeconds(GraceSeconds), StopToken));
-                WriteObject(result);
+                var activity = $"Stop-SwarmSite {layout.Site} ({RunId})";
+                try
+                {
+                    WriteProgress(new ProgressRecord(ActivityId, activity, $"stopping the launcher and agents (SIGTERM, up to {GraceSeconds} s grace, then SIGKILL)"));
+                    var result = Await(_ => SiteStopper.StopAsync(layout, exchange, TimeSpan.FromSeconds(GraceSeconds), StopToken));
+                    WriteObject(result);
+                }
+                finally
+                {
+                    if (!Stopping)
+                    {
+                        WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                    }
+                }
             });
         }
     });

@@ -46,7 +46,7 @@ public static class ExchangeErrors
     public static SwarmException MailboxExists(Guid id, string runId, string name) => new(
         "MailboxExists",
         $"Mailbox {id} for agent '{name}' of run '{runId}' is registered and still heartbeating: another launch with the same run id is live.",
-        "Choose a different run id for this launch, or stop the running agent (Stop-SwarmExchange or terminate its mailbox) first.",
+        $"Choose a different run id for this launch, or stop the launch that holds it first: Stop-SwarmSite -RunId {runId} on the machine that started it.",
         SwarmErrorCategory.ResourceExists,
         id);
 }

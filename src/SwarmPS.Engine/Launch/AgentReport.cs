@@ -31,8 +31,8 @@ public sealed record AgentReport
     public int MessagesOut { get; init; }
 
     /// <summary>
-    /// Reads a site's status.json and events, marks agents whose recorded process is gone as Stale, and
-    /// adds heartbeats from the exchange when one is given and reachable.
+    /// Reads a site's status.json and events, corrects what the record cannot know by itself (see
+    /// <see cref="Reported"/>), and adds heartbeats from the exchange when one is given and reachable.
     /// </summary>
     public static async Task<IReadOnlyList<AgentReport>> ReadAsync(SiteRunLayout layout, IExchangeClient? exchange, CancellationToken cancellationToken = default)
     {
@@ -58,6 +58,8 @@ public sealed record AgentReport
             }
         }
 
+        var launcherActive = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running
+            && status.Launcher?.Identity.IsAlive == true;
         var events = File.Exists(layout.EventsFile) ? new EventTimeline(new[] { layout.EventsFile }).Read(EventFilter.All) : Array.Empty<SwarmEvent>();
         return status.Agents.Select(agent => new AgentReport
         {
@@ -66,7 +68,7 @@ public sealed record AgentReport
             RunId = status.RunId,
             Id = agent.Id,
             Pid = agent.Process?.Pid,
-            State = IsStale(agent) ? AgentState.Stale : agent.State,
+            State = Reported(agent, launcherActive),
             Restarts = agent.Restarts,
             LastExitCode = agent.LastExitCode,
             LastHeartbeat = heartbeats.TryGetValue(agent.Id, out var heartbeat) ? heartbeat : null,
@@ -75,6 +77,24 @@ public sealed record AgentReport
         }).ToList();
     }
 
-    private static bool IsStale(AgentRecord agent) =>
-        agent.State is AgentState.Running or AgentState.Starting or AgentState.Restarting && agent.Process?.Identity.IsAlive != true;
+    /// <summary>
+    /// The recorded state, unless the launcher that keeps it is gone: then an agent that never got a
+    /// process did not start, and one recorded as starting, running or restarting whose process is gone
+    /// too is Stale (nobody will record how it ended). While the launcher runs, its record stands: a
+    /// restarting agent has no process between attempts, and an exit is recorded moments after it happens.
+    /// </summary>
+    public static AgentState Reported(AgentRecord agent, bool launcherActive)
+    {
+        if (launcherActive || agent.State is not (AgentState.NotStarted or AgentState.Starting or AgentState.Running or AgentState.Restarting))
+        {
+            return agent.State;
+        }
+
+        if (agent.Process is null)
+        {
+            return AgentState.NotStarted;
+        }
+
+        return agent.Process.Identity.IsAlive ? agent.State : AgentState.Stale;
+    }
 }

@@ -1,8 +1,14 @@
 namespace SwarmPS.Engine.Launch;
 
-/// <summary>An agent process as its site sees it. <see cref="Stale"/>: recorded as running, but its process is gone (the launcher died).</summary>
+/// <summary>
+/// An agent process as its site sees it. <see cref="NotStarted"/>: its launch ended (or has not got
+/// that far) before its process was started. <see cref="Exited"/>: it ended with exit 0 (the exit code
+/// is kept beside the state). <see cref="Stale"/>: recorded as running, but its process is gone and so
+/// is the launcher that would have recorded why.
+/// </summary>
 public enum AgentState
 {
+    NotStarted,
     Starting,
     Running,
     Restarting,

@@ -36,13 +36,8 @@ public sealed class SiteLauncher
         var environments = agents.ToDictionary(
             agent => agent.Name,
             agent => AgentEnvironment.For(agent, runId, site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
-        foreach (var agent in agents)
-        {
-            var path = environments[agent.Name].GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
-            AgentCommandCheck.EnsureRunnable(new[] { agent }, _options.WorkingDirectory, path);
-        }
-
-        EnsureNotAlreadyRunning(layout);
+        // Before any file is written: a refused launch must leave the previous one's records as they are.
+        await LaunchPreflight.CheckAsync(_options, _exchange, cancellationToken).ConfigureAwait(false);
         var journal = OpenJournal(layout, runId, agents);
         journal.Record(null, "site_starting", fields: SiteJournal.Fields(
             ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.Url.ToString()), ("pid", Environment.ProcessId)));
@@ -109,38 +104,6 @@ public sealed class SiteLauncher
             site);
     }
 
-    /// <summary>
-    /// Refuses to start over a launch that still runs here: its launcher alive, or (after the launcher was
-    /// killed) its agents still alive. Starting anyway would overwrite status.json, the only record of
-    /// those processes, and Stop-SwarmSite could no longer find them.
-    /// </summary>
-    private static void EnsureNotAlreadyRunning(SiteRunLayout layout)
-    {
-        var previous = SiteStatusFile.TryRead(layout.StatusFile);
-        if (previous is null)
-        {
-            return;
-        }
-
-        var launcherAlive = previous.Launcher is { } launcher && launcher.Identity.IsAlive
-            && previous.State is not (SiteState.Finished or SiteState.Failed or SiteState.Stopped);
-        var liveAgents = previous.Agents.Where(agent => agent.Process?.Identity.IsAlive == true).ToList();
-        if (!launcherAlive && liveAgents.Count == 0)
-        {
-            return;
-        }
-
-        var what = launcherAlive
-            ? $"is already running here (launcher pid {previous.Launcher!.Pid})"
-            : $"still has agents running here from a launcher that is gone: {string.Join(", ", liveAgents.Select(agent => $"{agent.Name} (pid {agent.Process!.Pid})"))}";
-        throw new SwarmException(
-            "SiteAlreadyRunning",
-            $"Site '{layout.Site}' of run '{layout.RunId}' {what}.",
-            $"Watch it with Get-SwarmAgent -RunId {layout.RunId}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
-            SwarmErrorCategory.ResourceExists,
-            layout.SiteDirectory);
-    }
-
     private SiteJournal OpenJournal(SiteRunLayout layout, string runId, IReadOnlyList<CampaignAgent> agents)
     {
         var now = DateTimeOffset.UtcNow;
@@ -153,7 +116,7 @@ public sealed class SiteLauncher
             ExchangeUrl = _options.Exchange.Url.ToString(),
             StartedAt = now,
             UpdatedAt = now,
-            Agents = agents.Select(agent => new AgentRecord { Name = agent.Name, Id = AgentMailboxId.For(runId, agent.Name) }).ToList(),
+            Agents = agents.Select(agent => new AgentRecord { Name = agent.Name, Id = AgentMailboxId.For(runId, agent.Name), State = AgentState.NotStarted }).ToList(),
         });
         return new SiteJournal(layout.Site, new EventLog(layout.EventsFile), status, _landmarks);
     }
@@ -177,13 +140,8 @@ public sealed class SiteLauncher
             journal.Record(null, "site_failed", $"failed: {error.Message}", SiteJournal.Fields(("reason", error.ErrorId)));
             if (error.ErrorId == "MailboxExists")
             {
-                throw new SwarmException(
-                    "MailboxExists",
-                    $"Run id '{runId}' is already in use: agent '{agents[registered.Count].Name}' has a live mailbox on the exchange. Nothing was started.",
-                    "Choose a new run id for this launch, or stop the earlier one first (Stop-SwarmSite -RunId " + runId + ").",
-                    SwarmErrorCategory.ResourceExists,
-                    runId,
-                    error);
+                // Registered since the preflight looked: another launch with this run id started meanwhile.
+                throw LaunchPreflight.MailboxExists(runId, agents[registered.Count].Name, _options.Site.Name, error);
             }
 
             throw;

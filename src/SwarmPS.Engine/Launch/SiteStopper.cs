@@ -19,7 +19,11 @@ public static class SiteStopper
             return null;
         }
 
-        var launcherAlive = status.Launcher?.Identity.IsAlive == true;
+        // A launcher counts only while its site is active: a foreground launcher is the operator's own pwsh,
+        // which lives on after the site ended (or was stopped with Ctrl+C) and must never be signalled then.
+        // Nor is this very process, which may run a foreground site in another runspace.
+        var active = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
+        var launcherAlive = active && status.Launcher?.Identity.IsAlive == true && status.Launcher.Pid != Environment.ProcessId;
         var stoppedPids = new List<int>();
         if (launcherAlive)
         {
@@ -40,7 +44,7 @@ public static class SiteStopper
 
         // Re-read: a launcher that stopped cleanly has just written its own final status.
         var latest = SiteStatusFile.TryRead(layout.StatusFile) ?? status;
-        var active = latest.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
+        active = latest.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
         if (active || stoppedPids.Count > 0)
         {
             var final = latest with

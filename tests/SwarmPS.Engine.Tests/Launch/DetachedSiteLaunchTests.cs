@@ -2,7 +2,7 @@ using SwarmPS.Engine.Launch;
 
 namespace SwarmPS.Engine.Tests.Launch;
 
-/// <summary>The pwsh command line Start-SwarmSite -Detach runs: pure, so checked here without pwsh.</summary>
+/// <summary>What Start-SwarmSite -Detach runs (which pwsh, what command line) and how the child reports a failure back; no pwsh needed.</summary>
 public sealed class DetachedSiteLaunchTests
 {
     [Fact]
@@ -15,13 +15,53 @@ public sealed class DetachedSiteLaunchTests
         Assert.Equal(new[] { "/opt/pwsh/pwsh", "-NoProfile", "-NonInteractive", "-Command" }, argv.Take(4));
         Assert.Equal(5, argv.Count);
         var script = argv[4];
-        Assert.Contains("Import-Module '/home/o''neil/SwarmPS/SwarmPS.psd1';", script);
+        Assert.Contains("Import-Module '/home/o''neil/SwarmPS/SwarmPS.psd1' -ErrorAction Stop;", script);
         Assert.Contains("Import-SwarmCampaign -Path '/data/camp $(evil).yaml' |", script);
         Assert.Contains("Select-SwarmAgent -Name 'ping','po''ng' |", script);
         Assert.Contains("Start-SwarmSite -RunId 'demo-001' -Site 'alpha' -ExchangeUrl 'http://127.0.0.1:8471/'", script);
         Assert.Contains("-Bootstrap", script);
         Assert.Contains("-StartupTimeout 91", script);
         Assert.DoesNotContain("TOKEN", script, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("'swarmps-error: '", script);
+        Assert.StartsWith("$ErrorActionPreference = 'Stop';", script);
+    }
+
+    [Fact]
+    public void The_child_pwsh_is_the_one_in_pshome_and_a_missing_one_is_named()
+    {
+        var home = Directory.CreateTempSubdirectory("swarmps-pshome-").FullName;
+        try
+        {
+            var missing = Assert.Throws<SwarmException>(() => DetachedSiteLaunch.PwshIn(home));
+            Assert.Equal("PwshNotFound", missing.ErrorId);
+            Assert.Contains(Path.Combine(home, "pwsh"), missing.Message);
+
+            var pwsh = Path.Combine(home, "pwsh");
+            File.WriteAllText(pwsh, "#!/bin/sh\n");
+            File.SetUnixFileMode(pwsh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.Equal(pwsh, DetachedSiteLaunch.PwshIn(home));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_failure_line_round_trips_id_message_remediation_and_category()
+    {
+        var error = new SwarmException("MailboxExists", "Run id 'r' is in use: \"x\".", "Choose a new run id.", SwarmErrorCategory.ResourceExists);
+        var lines = new[] { "[site alpha] registered 1 agent(s)", LaunchFailureLine.Format(error), "trailing noise", "swarmps-error: {cut sh" };
+
+        var parsed = LaunchFailureLine.LastIn(lines, "/runs/r/alpha");
+
+        Assert.NotNull(parsed);
+        Assert.Equal("MailboxExists", parsed!.ErrorId);
+        Assert.Equal(error.Message, parsed.Message);
+        Assert.Equal(error.Remediation, parsed.Remediation);
+        Assert.Equal(SwarmErrorCategory.ResourceExists, parsed.Category);
+        Assert.Equal("/runs/r/alpha", parsed.Target);
+        Assert.Null(LaunchFailureLine.LastIn(new[] { "no marker here" }));
     }
 
     [Fact]

@@ -132,8 +132,8 @@ public sealed class LaunchFailureTests : IDisposable
 
         // Starting the site again now would lose the only record of the orphans: refused, with the fix.
         var restart = await Assert.ThrowsAsync<SwarmException>(() => _bed.StartDetachedSiteAsync(campaign, "orphan-run", "alpha"));
-        Assert.Equal("SiteStartFailed", restart.ErrorId);
-        Assert.Contains("SiteAlreadyRunning", restart.Message);
+        Assert.Equal("SiteAlreadyRunning", restart.ErrorId);
+        Assert.Contains("a (pid", restart.Message);
 
         var result = await SiteStopper.StopAsync(layout, _bed.Client, TimeSpan.FromSeconds(2));
 

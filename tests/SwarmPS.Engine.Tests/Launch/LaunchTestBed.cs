@@ -122,20 +122,36 @@ public sealed class LaunchTestBed : IDisposable
             peers: [ping]
         """;
 
-    /// <summary>Starts a site as its own detached process (tests/SwarmPS.Site.Host), as Start-SwarmSite -Detach does.</summary>
-    public Task<SiteStatus> StartDetachedSiteAsync(string campaignFile, string runId, string site, params string[] extra)
+    /// <summary>
+    /// Starts a site as its own detached process (tests/SwarmPS.Site.Host), as Start-SwarmSite -Detach does:
+    /// the same preflight here first, then the host, returning once it has registered its agents.
+    /// </summary>
+    public Task<SiteStatus> StartDetachedSiteAsync(string campaignFile, string runId, string site, params string[] extra) =>
+        StartDetachedSiteAsync(campaignFile, runId, site, CancellationToken.None, extra);
+
+    public Task<SiteStatus> StartDetachedSiteAsync(string campaignFile, string runId, string site, CancellationToken cancellationToken, params string[] extra)
+    {
+        var campaign = CampaignLoader.Load(campaignFile);
+        var agents = extra.SkipWhile(argument => argument != "--agents").Skip(1).FirstOrDefault()?.Split(',');
+        var options = Options(agents is null ? campaign : CampaignSlice.Select(campaign, agents), runId, site);
+        return DetachedSiteLaunch.StartAsync(options, Client, SiteHostCommand(campaignFile, runId, site, extra), SiteHostEnvironment, TimeSpan.FromSeconds(30), null, cancellationToken);
+    }
+
+    /// <summary>The argv of a site host process for this bed.</summary>
+    public IReadOnlyList<string> SiteHostCommand(string campaignFile, string runId, string site, params string[] extra)
     {
         RunsStarted.Add(runId);
-        var command = new[] { "dotnet", SiteHostAssembly, "--campaign", campaignFile, "--run-id", runId, "--site", site, "--restart-delay-ms", "50" }
+        return new[] { "dotnet", SiteHostAssembly, "--campaign", campaignFile, "--run-id", runId, "--site", site, "--restart-delay-ms", "50" }
             .Concat(extra).ToList();
-        var environment = new Dictionary<string, string?>
-        {
-            ["SWARMPS_SITE_PATH"] = SitesDirectory,
-            ["SWARM_EXCHANGE_URL"] = Exchange.Url.ToString(),
-            ["SWARM_EXCHANGE_TOKEN"] = Token,
-        };
-        return DetachedSiteLaunch.StartAsync(command, environment, RepositoryPath, Layout(runId, site), TimeSpan.FromSeconds(30), CancellationToken.None);
     }
+
+    /// <summary>What a site host needs from its environment: this bed's sites and exchange.</summary>
+    public IReadOnlyDictionary<string, string?> SiteHostEnvironment => new Dictionary<string, string?>
+    {
+        ["SWARMPS_SITE_PATH"] = SitesDirectory,
+        ["SWARM_EXCHANGE_URL"] = Exchange.Url.ToString(),
+        ["SWARM_EXCHANGE_TOKEN"] = Token,
+    };
 
     /// <summary>Waits until the site's status is final (Finished, Failed or Stopped) and its launcher has exited.</summary>
     public async Task<SiteStatus> WaitForSiteAsync(string runId, string site, TimeSpan timeout)

@@ -1,0 +1,98 @@
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// Everything a site launch can check before it starts anything or writes a file: each local agent's
+/// program, that this site of this run is not running here already, that the run id was never used
+/// (here or, through its mailboxes, anywhere), and that the exchange answers and takes the token.
+/// The foreground launcher runs it first; Start-SwarmSite -Detach runs it in the operator's session
+/// before detaching, so these failures come back at once with their own error ids.
+/// </summary>
+public static class LaunchPreflight
+{
+    public static async Task CheckAsync(SiteLaunchOptions options, IExchangeClient exchange, CancellationToken cancellationToken)
+    {
+        var runId = CampaignRunId.Validate(options.RunId);
+        var site = options.Site;
+        var layout = new SiteRunLayout(site.RunRoot, runId, site.Name);
+        var agents = SiteLauncher.LocalAgents(options.Campaign, site.Name);
+        foreach (var agent in agents)
+        {
+            var environment = AgentEnvironment.For(agent, runId, site, options.Exchange.Url, options.Exchange.Token, layout.SiteDirectory, options.Campaign.AgentNames);
+            var path = environment.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
+            AgentCommandCheck.EnsureRunnable(new[] { agent }, options.WorkingDirectory, path);
+        }
+
+        EnsureNotUsedHere(layout);
+
+        // One call proves the exchange is reachable and takes the token (ExchangeUnreachable,
+        // ExchangeUnauthorized come from the client as they are), and shows whether these mailboxes exist.
+        var mailboxes = await exchange.GetStatusAsync(agents.Select(agent => AgentMailboxId.For(runId, agent.Name)).ToList(), cancellationToken).ConfigureAwait(false);
+        if (mailboxes.FirstOrDefault(mailbox => mailbox.State == MailboxState.Active) is { } live)
+        {
+            throw MailboxExists(runId, live.Name, site.Name);
+        }
+
+        if (mailboxes.FirstOrDefault(mailbox => mailbox.State == MailboxState.Terminated) is { } ended)
+        {
+            throw RunIdAlreadyUsed(layout, $"agent '{ended.Name}' of this run has a terminated mailbox on the exchange (registered {ended.RegisteredAt:u})");
+        }
+    }
+
+    /// <summary>
+    /// A live launch of this site here (launcher or agents alive) is SiteAlreadyRunning: starting over it
+    /// would overwrite status.json, the only record of those processes. A launch that ended is
+    /// RunIdAlreadyUsed: a run id names one launch (its kickoff id is derived from it and would not be
+    /// delivered again, and its events and counts would mix with the new launch's). A launcher that died
+    /// without ending its site (kill -9, agents gone too) may be started again to resume the run.
+    /// </summary>
+    private static void EnsureNotUsedHere(SiteRunLayout layout)
+    {
+        var previous = SiteStatusFile.TryRead(layout.StatusFile);
+        if (previous is null)
+        {
+            return;
+        }
+
+        var ended = previous.State is SiteState.Finished or SiteState.Failed or SiteState.Stopped;
+        var launcherAlive = !ended && previous.Launcher is { } launcher && launcher.Identity.IsAlive;
+        var liveAgents = previous.Agents.Where(agent => agent.Process?.Identity.IsAlive == true).ToList();
+        if (launcherAlive || liveAgents.Count > 0)
+        {
+            var what = launcherAlive
+                ? $"is already running here (launcher pid {previous.Launcher!.Pid})"
+                : $"still has agents running here from a launcher that is gone: {string.Join(", ", liveAgents.Select(agent => $"{agent.Name} (pid {agent.Process!.Pid})"))}";
+            throw new SwarmException(
+                "SiteAlreadyRunning",
+                $"Site '{layout.Site}' of run '{layout.RunId}' {what}.",
+                $"Watch it with Get-SwarmAgent -RunId {layout.RunId}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
+                SwarmErrorCategory.ResourceExists,
+                layout.SiteDirectory);
+        }
+
+        if (ended)
+        {
+            throw RunIdAlreadyUsed(layout, $"site '{layout.Site}' ran under it here and ended {previous.State.ToString().ToLowerInvariant()} at {previous.UpdatedAt:u}");
+        }
+    }
+
+    private static SwarmException RunIdAlreadyUsed(SiteRunLayout layout, string evidence) => new(
+        "RunIdAlreadyUsed",
+        $"Run id '{layout.RunId}' was already used: {evidence}. A run id names one launch: its kickoff would not be delivered again and its events would mix with this launch's. Nothing was started.",
+        $"Choose a new run id for this launch (every site of it takes the same one), e.g. Start-SwarmSite -RunId {layout.RunId}-2. "
+            + $"The old run's files stay in '{layout.RunDirectory}'; remove them when no longer needed with Remove-Item -Recurse -LiteralPath '{layout.RunDirectory}'.",
+        SwarmErrorCategory.ResourceExists,
+        layout.RunId);
+
+    /// <summary>Another launch holds the run id: its agent's mailbox is live on the exchange.</summary>
+    public static SwarmException MailboxExists(string runId, string agent, string site, Exception? inner = null) => new(
+        "MailboxExists",
+        $"Run id '{runId}' is already in use: agent '{agent}' has a live mailbox on the exchange. Nothing was started.",
+        $"Choose a new run id for this launch, or stop the launch that holds it first: Stop-SwarmSite -RunId {runId} -Site {site} on the machine that started it "
+            + $"(Get-SwarmMailbox -RunId {runId} -Name {agent} shows its last heartbeat).",
+        SwarmErrorCategory.ResourceExists,
+        runId,
+        inner);
+}
