@@ -25,6 +25,12 @@ public static class ConfigFileReader
                 throw new ConfigException(
                     "ConfigPathIsDirectory", start, "This is a directory, not a file.",
                     "Pass the path of a .yaml, .yml or .json file inside it.");
+            case RegularFile.Kind.Missing when path.IndexOfAny(WildcardCharacters) >= 0:
+                // A file whose name holds '*' or '[' is read like any other; only a pattern that names no
+                // file gets here, and "does not exist" would hide that patterns are not expanded.
+                throw new ConfigException(
+                    "ConfigPathWildcard", start, "The path is a wildcard pattern; one configuration file is read per path and patterns are not expanded.",
+                    "Name one file, or pipe the files in: Get-ChildItem campaigns/*.yaml | Import-SwarmCampaign.");
             case RegularFile.Kind.Missing:
                 throw new ConfigException(
                     "ConfigFileNotFound", start, "The file does not exist.",
