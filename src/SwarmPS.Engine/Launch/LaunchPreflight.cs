@@ -4,8 +4,8 @@ using SwarmPS.Engine.Exchange;
 namespace SwarmPS.Engine.Launch;
 
 /// <summary>
-/// Everything a site launch can check before it starts anything or writes a file: each local agent's
-/// program, that this site of this run is not running here already, that the run id was never used
+/// Everything a site launch can check before it starts anything or writes a file: the campaign itself
+/// (CampaignInvalid, with every error), each local agent's program, that this site of this run is not running here already, that the run id was never used
 /// (here or, through its mailboxes, anywhere), and that the exchange answers and takes the token.
 /// The foreground launcher runs it first; Start-SwarmSite -Detach runs it in the operator's session
 /// before detaching, so these failures come back at once with their own error ids.
@@ -15,6 +15,14 @@ public static class LaunchPreflight
     public static async Task CheckAsync(SiteLaunchOptions options, IExchangeClient exchange, CancellationToken cancellationToken)
     {
         var runId = CampaignRunId.Validate(options.RunId);
+
+        // The campaign is checked as Test-SwarmCampaign checks it, so nothing it calls an error can start:
+        // an agent named '../../tmp/x' would put its logs outside the run directory. Other sites' names are
+        // not judged here: a centre need not hold its partners' profiles, and this site is resolved already.
+        // Federated: a file may hold only this site's part (a slice still checks its peers against the whole).
+        var campaign = options.Campaign;
+        CampaignValidator.EnsureValid(campaign, campaign.Agents.Select(agent => agent.Site).Append(options.Site.Name).Distinct(), federated: true);
+
         var site = options.Site;
         var layout = new SiteRunLayout(site.RunRoot, runId, site.Name);
         var agents = SiteLauncher.LocalAgents(options.Campaign, site.Name);

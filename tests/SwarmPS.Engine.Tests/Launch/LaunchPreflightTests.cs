@@ -31,6 +31,23 @@ public sealed class LaunchPreflightTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_name_that_climbs_out_of_the_run_directory_is_CampaignInvalid_before_anything_is_written()
+    {
+        // Test-SwarmCampaign calls this name AgentNameInvalid; a launch used to start it anyway, and its
+        // stdout.log landed outside the run directory.
+        var escape = LaunchTestBed.Campaign("../../../../tmp/swarmps-escape", LaunchTestBed.Agent("../../../../tmp/swarmps-escape", "alpha", new[] { "sleep", "300" }));
+        var options = _bed.Options(escape, "escape-run", "alpha");
+        using var exchange = new HttpExchangeClient(options.Exchange);
+
+        var error = await Assert.ThrowsAsync<SwarmPS.Engine.Campaigns.CampaignInvalidException>(() => new SiteLauncher(options, exchange).RunAsync(CancellationToken.None));
+
+        Assert.Equal("CampaignInvalid", error.ErrorId);
+        Assert.Contains(error.Findings, finding => finding.Code == "AgentNameInvalid");
+        Assert.False(Directory.Exists(_bed.Layout("escape-run", "alpha").SiteDirectory));
+        Assert.Empty(LaunchTestBed.ProcessesOfRun("escape-run"));
+    }
+
+    [Fact]
     public async Task An_exchange_that_is_down_is_ExchangeUnreachable_at_once_from_a_detached_launch_without_starting_it()
     {
         var down = new ExchangeConnection(new Uri($"http://127.0.0.1:{LaunchTestBed.FreePort()}/"), LaunchTestBed.Token);
