@@ -44,26 +44,28 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
         {
             var started = DateTimeOffset.UtcNow;
             var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
-            var progress = new ProgressRecord(WaitActivityId, $"Waiting for messages in mailbox {Mailbox}", "Waiting");
+            var progress = new ProgressRecord(WaitActivityId, $"Waiting for messages in mailbox {Mailbox}", "Waiting; Ctrl+C stops");
             IReadOnlyList<ReceivedMessage> messages;
-            do
+            try
             {
-                // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
-                var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
-                var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
-                messages = Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
-                if (Wait && messages.Count == 0)
+                do
                 {
-                    progress.StatusDescription = $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops";
+                    // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
+                    var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
+                    var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
+                    messages = Wait
+                        ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, progress, started))
+                        : Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
+                }
+                while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
+            }
+            finally
+            {
+                if (Wait && !StopToken.IsCancellationRequested)
+                {
+                    progress.RecordType = ProgressRecordType.Completed;
                     WriteProgress(progress);
                 }
-            }
-            while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
-
-            if (Wait)
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
             }
 
             foreach (var message in messages)
@@ -76,5 +78,23 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
                 }
             }
         });
+    }
+
+    /// <summary>Reports the time waited once a second until <paramref name="receiving"/> ends, so a long wait is visibly alive.</summary>
+    private async Task<IReadOnlyList<ReceivedMessage>> ShowingProgressAsync(Task<IReadOnlyList<ReceivedMessage>> receiving, PipelineWriter writer, ProgressRecord progress, DateTimeOffset started)
+    {
+        while (true)
+        {
+            var status = $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops";
+            writer.Post(() =>
+            {
+                progress.StatusDescription = status;
+                WriteProgress(progress);
+            });
+            if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false) == receiving)
+            {
+                return await receiving.ConfigureAwait(false);
+            }
+        }
     }
 }
