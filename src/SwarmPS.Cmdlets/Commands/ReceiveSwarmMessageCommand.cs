@@ -44,7 +44,7 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
         {
             var started = DateTimeOffset.UtcNow;
             var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
-            var progress = new ProgressRecord(WaitActivityId, $"Waiting for messages in mailbox {Mailbox}", "Waiting; Ctrl+C stops");
+            var activity = $"Waiting for messages in mailbox {Mailbox}";
             IReadOnlyList<ReceivedMessage> messages;
             try
             {
@@ -54,7 +54,7 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
                     var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
                     var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
                     messages = Wait
-                        ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, progress, started))
+                        ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, activity, started))
                         : Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
                 }
                 while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
@@ -63,8 +63,7 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
             {
                 if (Wait && !StopToken.IsCancellationRequested)
                 {
-                    progress.RecordType = ProgressRecordType.Completed;
-                    WriteProgress(progress);
+                    WriteProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
                 }
             }
 
@@ -81,16 +80,13 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
     }
 
     /// <summary>Reports the time waited once a second until <paramref name="receiving"/> ends, so a long wait is visibly alive.</summary>
-    private async Task<IReadOnlyList<ReceivedMessage>> ShowingProgressAsync(Task<IReadOnlyList<ReceivedMessage>> receiving, PipelineWriter writer, ProgressRecord progress, DateTimeOffset started)
+    /// <remarks>A new record each time: PowerShell keeps the records it was given, so a reused one would be rewritten under whoever collects them.</remarks>
+    private async Task<IReadOnlyList<ReceivedMessage>> ShowingProgressAsync(Task<IReadOnlyList<ReceivedMessage>> receiving, PipelineWriter writer, string activity, DateTimeOffset started)
     {
         while (true)
         {
-            var status = $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops";
-            writer.Post(() =>
-            {
-                progress.StatusDescription = status;
-                WriteProgress(progress);
-            });
+            var record = new ProgressRecord(WaitActivityId, activity, $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops");
+            writer.Post(() => WriteProgress(record));
             if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false) == receiving)
             {
                 return await receiving.ConfigureAwait(false);

@@ -72,7 +72,9 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
                 ?? throw new PSInvalidOperationException("Start-SwarmExchange must run from the imported SwarmPS module.");
             var psHome = (string)SessionState.PSVariable.GetValue("PSHOME");
             var command = DetachedExchangeLaunch.BuildCommand(DetachedExchangeLaunch.PwshIn(psHome), ModuleManifestPath.For(manifest), options);
-            var progress = new ProgressRecord(StartActivityId, $"Starting the exchange in {options.StateDirectory}", "Launching pwsh");
+            // A new record each time: PowerShell keeps the records it was given, so a reused one would be
+            // rewritten under whoever collects them.
+            var activity = $"Starting the exchange in {options.StateDirectory}";
             ExchangeStateFile state;
             try
             {
@@ -80,17 +82,12 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
                     command,
                     options,
                     TimeSpan.FromSeconds(60),
-                    writer.Progress<TimeSpan>(waited =>
-                    {
-                        progress.StatusDescription = $"Waiting for it to listen: {waited.TotalSeconds:F0} s";
-                        WriteProgress(progress);
-                    }),
+                    writer.Progress<TimeSpan>(waited => WriteProgress(new ProgressRecord(StartActivityId, activity, $"Waiting for it to listen: {waited.TotalSeconds:F0} s"))),
                     StopToken));
             }
             finally
             {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
 
             WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
