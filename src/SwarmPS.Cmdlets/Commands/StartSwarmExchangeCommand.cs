@@ -87,7 +87,11 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             }
             finally
             {
-                WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                // A stopped pipeline takes no more writes; its host clears the progress itself.
+                if (!StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
             }
 
             WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
