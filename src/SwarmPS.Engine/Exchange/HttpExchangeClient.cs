@@ -15,8 +15,8 @@ public sealed class HttpExchangeClient : IExchangeClient
     /// <summary>Extra time allowed beyond a receive's own wait before the client gives up.</summary>
     private static readonly TimeSpan RequestSlack = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long giving up a wait may take (cancel, then release what it leased meanwhile).</summary>
-    private static readonly TimeSpan CancelBound = TimeSpan.FromSeconds(2);
+    /// <summary>How long giving up a wait may take (cancel, then release what it leased meanwhile): Ctrl+C must feel prompt.</summary>
+    private static readonly TimeSpan CancelBound = TimeSpan.FromMilliseconds(1500);
 
     private static readonly MediaTypeHeaderValue JsonMediaType = new(ExchangeWire.MediaType);
 
