@@ -44,26 +44,27 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
         {
             var started = DateTimeOffset.UtcNow;
             var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
-            var progress = new ProgressRecord(WaitActivityId, $"Waiting for messages in mailbox {Mailbox}", "Waiting");
+            var activity = $"Waiting for messages in mailbox {Mailbox}";
             IReadOnlyList<ReceivedMessage> messages;
-            do
+            try
             {
-                // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
-                var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
-                var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
-                messages = Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
-                if (Wait && messages.Count == 0)
+                do
                 {
-                    progress.StatusDescription = $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops";
-                    WriteProgress(progress);
+                    // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
+                    var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
+                    var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
+                    messages = Wait
+                        ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, activity, started))
+                        : Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
                 }
+                while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
             }
-            while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
-
-            if (Wait)
+            finally
             {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
+                if (Wait && !StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
             }
 
             foreach (var message in messages)
@@ -76,5 +77,20 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
                 }
             }
         });
+    }
+
+    /// <summary>Reports the time waited once a second until <paramref name="receiving"/> ends, so a long wait is visibly alive.</summary>
+    /// <remarks>A new record each time: PowerShell keeps the records it was given, so a reused one would be rewritten under whoever collects them.</remarks>
+    private async Task<IReadOnlyList<ReceivedMessage>> ShowingProgressAsync(Task<IReadOnlyList<ReceivedMessage>> receiving, PipelineWriter writer, string activity, DateTimeOffset started)
+    {
+        while (true)
+        {
+            var record = new ProgressRecord(WaitActivityId, activity, $"Waited {(DateTimeOffset.UtcNow - started).TotalSeconds:F0} s; Ctrl+C stops");
+            writer.Post(() => WriteProgress(record));
+            if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false) == receiving)
+            {
+                return await receiving.ConfigureAwait(false);
+            }
+        }
     }
 }

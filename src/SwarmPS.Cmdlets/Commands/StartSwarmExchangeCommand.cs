@@ -9,6 +9,8 @@ namespace SwarmPS.Cmdlets;
 [OutputType(typeof(ExchangeInfo))]
 public sealed class StartSwarmExchangeCommand : SwarmCmdlet
 {
+    private const int StartActivityId = 0x5e3c;
+
     [Parameter]
     [ValidateRange(0, 65535)]
     public int Port { get; set; }
@@ -46,16 +48,21 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
         {
             if (Foreground)
             {
-                // Serves until Ctrl+C; the ready landmark and -PassThru object are written on this thread.
+                // Serves until Ctrl+C; the -PassThru object and the ready line are written on this thread as
+                // soon as it listens. The line goes to the host: a table of one object stays buffered in
+                // Out-Default until a second object or the end, which for a server never comes.
                 Await(writer => ExchangeServer.RunAsync(
                     options,
                     url => writer.Post(() =>
                     {
-                        WriteLandmark($"[exchange] serving {url} from {options.StateDirectory}; Ctrl+C stops it");
                         if (PassThru)
                         {
                             WriteObject(new ExchangeInfo(url, Environment.ProcessId, TimeSpan.Zero, 0, 0, 0, 0, options.StateDirectory));
                         }
+
+                        WriteInformation(
+                            new HostInformationMessage { Message = $"[exchange] serving {url} (pid {Environment.ProcessId}) from {options.StateDirectory}; Ctrl+C stops it" },
+                            new[] { "PSHOST", "SwarmPS", "Landmark" });
                     }),
                     StopToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
                 return;
@@ -64,9 +71,30 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             var manifest = MyInvocation.MyCommand.Module?.Path
                 ?? throw new PSInvalidOperationException("Start-SwarmExchange must run from the imported SwarmPS module.");
             // $PSHOME/pwsh, never the process path: that is dotnet under the dotnet-tool pwsh (DESIGN.md).
-            var pwsh = System.IO.Path.Combine((string)SessionState.PSVariable.GetValue("PSHOME"), OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-            var command = DetachedExchangeLaunch.BuildCommand(pwsh, ModuleManifestPath.For(manifest), options);
-            var state = Await(_ => DetachedExchangeLaunch.StartAsync(command, options, TimeSpan.FromSeconds(60), StopToken));
+            var psHome = (string)SessionState.PSVariable.GetValue("PSHOME");
+            var command = DetachedExchangeLaunch.BuildCommand(DetachedExchangeLaunch.PwshIn(psHome), ModuleManifestPath.For(manifest), options);
+            // A new record each time: PowerShell keeps the records it was given, so a reused one would be
+            // rewritten under whoever collects them.
+            var activity = $"Starting the exchange in {options.StateDirectory}";
+            ExchangeStateFile state;
+            try
+            {
+                state = Await(writer => DetachedExchangeLaunch.StartAsync(
+                    command,
+                    options,
+                    TimeSpan.FromSeconds(60),
+                    writer.Progress<TimeSpan>(waited => WriteProgress(new ProgressRecord(StartActivityId, activity, $"Waiting for it to listen: {waited.TotalSeconds:F0} s"))),
+                    StopToken));
+            }
+            finally
+            {
+                // A stopped pipeline takes no more writes; its host clears the progress itself.
+                if (!StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+
             WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
             if (PassThru)
             {

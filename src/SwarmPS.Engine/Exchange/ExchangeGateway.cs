@@ -29,6 +29,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly SemaphoreSlim _slots = new(MaxConcurrentRequests);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly List<Task> _acceptLoops = new();
+    private readonly ReceiveWaits _waits = new();
 
     private ExchangeGateway(IExchangeClient exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
     {
@@ -47,16 +48,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// </summary>
     public static ExchangeGateway Start(IExchangeClient exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null)
     {
-        if (!IPAddress.TryParse(bindAddress, out var address))
-        {
-            throw new SwarmException(
-                "BindAddressInvalid",
-                $"'{bindAddress}' is not an IP address to bind the exchange to.",
-                "Use 127.0.0.1 (the default, reachable through an SSH tunnel) or the address of one interface, e.g. 10.1.2.3; 0.0.0.0 binds all.",
-                SwarmErrorCategory.InvalidArgument,
-                bindAddress);
-        }
-
+        var address = ExchangeStartCheck.ParseBindAddress(bindAddress);
         if (port is < 0 or > 65535)
         {
             throw new SwarmException("PortInvalid", $"Port {port} is outside 0 to 65535.", "Choose a free port above 1024, or 0 to pick one.", SwarmErrorCategory.InvalidArgument, port);
@@ -83,13 +75,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         }
         catch (HttpListenerException error)
         {
-            throw new SwarmException(
-                "ExchangePortUnavailable",
-                $"Could not listen on {bindAddress}:{chosen}: {error.Message}",
-                "Choose another port with -Port, or stop what is using this one (ss -ltnp).",
-                SwarmErrorCategory.ResourceUnavailable,
-                chosen,
-                error);
+            throw ExchangeStartCheck.PortUnavailable(bindAddress, chosen, error.Message, error);
         }
 
         // Several pending accepts keep the listener busy while handlers run.
@@ -264,8 +250,24 @@ public sealed class ExchangeGateway : IAsyncDisposable
                     body?.LeaseMilliseconds is { } lease ? TimeSpan.FromMilliseconds(lease) : null,
                     body?.WaitMilliseconds is { } wait ? TimeSpan.FromMilliseconds(wait) : null,
                     body?.Acknowledge);
-                var messages = await _exchange.ReceiveAsync(route.MailboxId, request, ct).ConfigureAwait(false);
+                var messages = body?.Poll is { } poll
+                    ? await ReceiveCancellableAsync(route.MailboxId, poll, request, ct).ConfigureAwait(false)
+                    : await _exchange.ReceiveAsync(route.MailboxId, request, ct).ConfigureAwait(false);
                 return (HttpStatusCode.OK, new ExchangeWire.ReceiveResponse(messages.Select(ExchangeWire.MessageView.Of).ToList()));
+            }
+
+            case ExchangeRouteKind.CancelReceive:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.CancelReceiveRequest>(context, required: true).ConfigureAwait(false);
+                var poll = body!.Poll ?? throw ExchangeErrors.Invalid("BodyInvalid", "A cancel needs 'poll', the id the receive carried.", "Send {\"poll\": \"<uuid>\"} with the poll id of the receive to cancel.");
+                return (HttpStatusCode.OK, new ExchangeWire.CancelReceiveResponse(_waits.Cancel(route.MailboxId, poll)));
+            }
+
+            case ExchangeRouteKind.Release:
+            {
+                var body = await ReadJsonAsync<ExchangeWire.IdsRequest>(context, required: true).ConfigureAwait(false);
+                var ids = body!.Ids ?? throw ExchangeErrors.Invalid("BodyInvalid", "A release needs 'ids', the leased message ids to give back.", "Send {\"ids\": [\"<message id>\", ...]}.");
+                return (HttpStatusCode.OK, new ExchangeWire.ReleaseResponse(await _exchange.ReleaseAsync(route.MailboxId, ids, ct).ConfigureAwait(false)));
             }
 
             case ExchangeRouteKind.Acknowledge:
@@ -280,6 +282,26 @@ public sealed class ExchangeGateway : IAsyncDisposable
 
             default:
                 throw ExchangeErrors.Invalid("RouteNotFound", $"No route {route.LogPath}.", "Use a /v1/... route from docs/exchange-protocol.md.");
+        }
+    }
+
+    /// <summary>A receive its client can cancel by poll id: cancelled, it ends empty and leases nothing.</summary>
+    private async Task<IReadOnlyList<ReceivedMessage>> ReceiveCancellableAsync(Guid mailbox, Guid poll, ReceiveRequest request, CancellationToken stopping)
+    {
+        using var wait = _waits.Begin(mailbox, poll, stopping);
+        if (wait is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return await _exchange.ReceiveAsync(mailbox, request, wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // Its client gave up; nobody reads this answer.
+            return [];
         }
     }
 

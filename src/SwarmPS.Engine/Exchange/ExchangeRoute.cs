@@ -15,6 +15,8 @@ public enum ExchangeRouteKind
     SendBatch,
     Receive,
     Acknowledge,
+    Release,
+    CancelReceive,
 }
 
 /// <summary>
@@ -51,8 +53,10 @@ public readonly record struct ExchangeRoute(ExchangeRouteKind Kind, Guid Mailbox
                 "messages" => Method(method, "POST", ExchangeRouteKind.Send, mailbox, path),
                 "receive" => Method(method, "POST", ExchangeRouteKind.Receive, mailbox, path),
                 "acknowledge" => Method(method, "POST", ExchangeRouteKind.Acknowledge, mailbox, path),
+                "release" => Method(method, "POST", ExchangeRouteKind.Release, mailbox, path),
                 _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
             },
+            ["mailboxes", var id, "receive", "cancel"] when TryId(id, out var mailbox) => Method(method, "POST", ExchangeRouteKind.CancelReceive, mailbox, path),
             _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
         };
     }

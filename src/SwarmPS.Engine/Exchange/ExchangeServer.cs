@@ -13,23 +13,12 @@ public static class ExchangeServer
     /// </summary>
     public static async Task RunAsync(ExchangeServerOptions options, Action<Uri>? onReady, CancellationToken cancellationToken)
     {
-        var token = ExchangeToken.Resolve(options.TokenVariable, options.TokenFile);
+        var token = ExchangeStartCheck.Run(options);
         Directory.CreateDirectory(options.StateDirectory);
         if (!OperatingSystem.IsWindows())
         {
             // The store holds every agent's messages: keep it to its owner.
             File.SetUnixFileMode(options.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var running = ExchangeStateFile.Read(options.StateDirectory);
-        if (running is not null && running.IsRunning())
-        {
-            throw new SwarmException(
-                "ExchangeAlreadyRunning",
-                $"An exchange (pid {running.Pid}) is already serving {running.Url} from '{options.StateDirectory}'.",
-                "Use it (Get-SwarmExchange), stop it first (Stop-SwarmExchange), or choose another -StateDirectory.",
-                SwarmErrorCategory.ResourceExists,
-                options.StateDirectory);
         }
 
         using var log = new ExchangeLog(options.LogPath);

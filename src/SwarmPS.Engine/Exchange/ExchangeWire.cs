@@ -27,8 +27,18 @@ public static class ExchangeWire
 
     public sealed record SendBatchResponse(List<SendResponse> Results);
 
-    /// <summary><see cref="Acknowledge"/>: ids of earlier messages of this mailbox to acknowledge first (ack-on-receive).</summary>
-    public sealed record ReceiveRequestBody(int? MaxMessages, int? LeaseMilliseconds, int? WaitMilliseconds, List<Guid>? Acknowledge = null);
+    /// <summary>
+    /// <see cref="Acknowledge"/>: ids of earlier messages of this mailbox to acknowledge first (ack-on-receive).
+    /// <see cref="Poll"/>: an id the client picks for this wait, so that it can cancel it (<see cref="CancelReceiveRequest"/>).
+    /// </summary>
+    public sealed record ReceiveRequestBody(int? MaxMessages, int? LeaseMilliseconds, int? WaitMilliseconds, List<Guid>? Acknowledge = null, Guid? Poll = null);
+
+    public sealed record CancelReceiveRequest(Guid? Poll);
+
+    /// <summary><see cref="Cancelled"/>: a wait with that id was in progress and ended without leasing.</summary>
+    public sealed record CancelReceiveResponse(bool Cancelled);
+
+    public sealed record ReleaseResponse(int Released);
 
     public sealed record ReceiveResponse(List<MessageView> Messages);
 

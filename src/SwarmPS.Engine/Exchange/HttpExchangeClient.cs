@@ -15,6 +15,9 @@ public sealed class HttpExchangeClient : IExchangeClient
     /// <summary>Extra time allowed beyond a receive's own wait before the client gives up.</summary>
     private static readonly TimeSpan RequestSlack = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long giving up a wait may take (cancel, then release what it leased meanwhile): Ctrl+C must feel prompt.</summary>
+    private static readonly TimeSpan CancelBound = TimeSpan.FromMilliseconds(1500);
+
     private static readonly MediaTypeHeaderValue JsonMediaType = new(ExchangeWire.MediaType);
 
     private readonly HttpClient _http;
@@ -63,17 +66,72 @@ public sealed class HttpExchangeClient : IExchangeClient
 
     public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(Guid mailboxId, ReceiveRequest request, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        // A waiting receive carries a poll id so that giving it up can reach the exchange (CancelWaitAsync).
+        var poll = request.EffectiveWait > TimeSpan.Zero ? Guid.NewGuid() : (Guid?)null;
         var body = new ExchangeWire.ReceiveRequestBody(
             request.MaxMessages,
             (int)request.EffectiveLease.TotalMilliseconds,
             (int)request.EffectiveWait.TotalMilliseconds,
-            request.Acknowledge is { Count: > 0 } acknowledge ? acknowledge.ToList() : null);
-        var response = await PostAsync<ExchangeWire.ReceiveResponse>($"v1/mailboxes/{mailboxId:D}/receive", body, request.EffectiveWait + RequestSlack, cancellationToken).ConfigureAwait(false);
-        return response.Messages.Select(m => m.ToMessage()).ToList();
+            request.Acknowledge is { Count: > 0 } acknowledge ? acknowledge.ToList() : null,
+            poll);
+        var path = $"v1/mailboxes/{mailboxId:D}/receive";
+        if (poll is null)
+        {
+            var quick = await PostAsync<ExchangeWire.ReceiveResponse>(path, body, RequestSlack, cancellationToken).ConfigureAwait(false);
+            return quick.Messages.Select(m => m.ToMessage()).ToList();
+        }
+
+        // The request is not tied to the caller's token: cancelled, it is first cancelled on the exchange,
+        // whose answer then tells whether the wait leased anything before the cancel arrived.
+        using var abandon = new CancellationTokenSource();
+        var receiving = PostAsync<ExchangeWire.ReceiveResponse>(path, body, request.EffectiveWait + RequestSlack, abandon.Token);
+        try
+        {
+            var response = await receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return response.Messages.Select(m => m.ToMessage()).ToList();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelWaitAsync(mailboxId, poll.Value, receiving, abandon).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends an abandoned wait on the exchange so it does not lease the next message to nobody (the gateway
+    /// cannot see that the client left). Should the wait have leased just before the cancel, those
+    /// messages are released at once. Bounded: an exchange that does not answer in time is left to its
+    /// lease, as before.
+    /// </summary>
+    private async Task CancelWaitAsync(Guid mailboxId, Guid poll, Task<ExchangeWire.ReceiveResponse> receiving, CancellationTokenSource abandon)
+    {
+        using var bound = new CancellationTokenSource(CancelBound);
+        try
+        {
+            await PostAsync<ExchangeWire.CancelReceiveResponse>($"v1/mailboxes/{mailboxId:D}/receive/cancel", new ExchangeWire.CancelReceiveRequest(poll), CancelBound, bound.Token).ConfigureAwait(false);
+            var answer = await receiving.WaitAsync(bound.Token).ConfigureAwait(false);
+            if (answer.Messages.Count > 0)
+            {
+                await ReleaseAsync(mailboxId, answer.Messages.Select(m => m.Id).ToList(), bound.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception error) when (error is SwarmException or OperationCanceledException)
+        {
+            // Best effort, as a closed connection would be: the lease ends on its own.
+        }
+        finally
+        {
+            abandon.Cancel();
+            _ = receiving.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        }
     }
 
     public async Task<int> AcknowledgeAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default) =>
         (await PostAsync<ExchangeWire.AcknowledgeResponse>($"v1/mailboxes/{mailboxId:D}/acknowledge", new ExchangeWire.IdsRequest(messageIds.ToList()), null, cancellationToken).ConfigureAwait(false)).Acknowledged;
+
+    public async Task<int> ReleaseAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default) =>
+        (await PostAsync<ExchangeWire.ReleaseResponse>($"v1/mailboxes/{mailboxId:D}/release", new ExchangeWire.IdsRequest(messageIds.ToList()), null, cancellationToken).ConfigureAwait(false)).Released;
 
     public async Task<ExchangeSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
     {

@@ -32,6 +32,12 @@ public interface IExchangeClient : IDisposable
     /// <summary>Removes delivered messages for good; returns how many were pending and are now acknowledged.</summary>
     Task<int> AcknowledgeAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gives leased, unacknowledged messages back now instead of when their lease ends, so the next receive
+    /// gets them; returns how many were released. Used when a wait is abandoned (Ctrl+C) after it leased.
+    /// </summary>
+    Task<int> ReleaseAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default);
+
     /// <summary>Marks the mailbox TERMINATED: it refuses new messages and is never reported live again until re-registered.</summary>
     Task<MailboxStatus> TerminateAsync(Guid mailboxId, CancellationToken cancellationToken = default);
 

@@ -269,8 +269,10 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
             var nextSend = _signals.NextSend(mailboxId);
             var acknowledge = firstLook ? request.Acknowledge : null;
             firstLook = false;
+            // Not abandoned on cancellation: a lease that commits must reach the caller, or its messages
+            // would stay hidden for the lease. Cancelled before this point, nothing is leased.
             var (messages, nextLeaseEnd) = await _writes.RunAsync(statements => LeaseMessages(statements, mailboxId, request, acknowledge), durable: false)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+                .ConfigureAwait(false);
             var now = _clock.GetUtcNow();
             if (messages.Count > 0 || now >= deadline)
             {
@@ -353,6 +355,28 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
         }
 
         return _writes.RunAsync(statements => MarkAcknowledged(statements, mailboxId, messageIds, NowMs), durable: false).WaitAsync(cancellationToken);
+    }
+
+    public Task<int> ReleaseAsync(Guid mailboxId, IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
+    {
+        if (messageIds.Count == 0 || messageIds.Count > Limits.MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("BatchTooLarge", $"A release must name 1 to {Limits.MaxBatch} message ids, not {messageIds.Count}.", $"Release in groups of at most {Limits.MaxBatch}.");
+        }
+
+        return _writes.RunAsync(
+            statements =>
+            {
+                var now = NowMs;
+                var release = statements.For("UPDATE messages SET lease_until = 0 WHERE mailbox = $id AND acked_at IS NULL AND lease_until > $now AND id IN (SELECT value FROM json_each($ids))");
+                release.Parameters.AddWithValue("$id", Key(mailboxId));
+                release.Parameters.AddWithValue("$now", now);
+                release.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(messageIds.Select(Key)));
+                return release.ExecuteNonQuery();
+            },
+            // A receiver waiting on this mailbox takes the released messages at once.
+            () => _signals.Pulse(mailboxId),
+            durable: false).WaitAsync(cancellationToken);
     }
 
     private int MarkAcknowledged(WriterStatements statements, Guid mailboxId, IReadOnlyCollection<Guid> messageIds, long now)

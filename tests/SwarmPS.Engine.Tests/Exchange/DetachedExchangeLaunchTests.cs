@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Tests.Exchange;
 
@@ -14,30 +15,34 @@ public sealed class DetachedExchangeLaunchTests
     };
 
     [Fact]
-    public void The_launch_runs_pwsh_under_setsid_with_the_module_imported_and_Start_SwarmExchange_in_the_foreground()
+    public void The_launch_redirects_all_output_to_exchange_out_and_runs_pwsh_under_setsid_with_Start_SwarmExchange_in_the_foreground()
     {
-        var command = DetachedExchangeLaunch.BuildCommand("/opt/microsoft/powershell/7/pwsh", "/home/op/SwarmPS/SwarmPS.psd1", Options, setsidPath: "/usr/bin/setsid");
+        var command = DetachedExchangeLaunch.BuildCommand("/opt/microsoft/powershell/7/pwsh", "/home/op/SwarmPS/SwarmPS.psd1", Options, setsidPath: "/usr/bin/setsid", shPath: "/bin/sh");
 
-        Assert.Equal("/usr/bin/setsid", command.Program);
+        Assert.Equal("/bin/sh", command.Program);
         Assert.Equal(
-            [
-                "/opt/microsoft/powershell/7/pwsh",
-                "-NoProfile",
-                "-NonInteractive",
-                "-Command",
-                "Import-Module '/home/op/SwarmPS/SwarmPS.psd1'; Start-SwarmExchange -Foreground -Port 8471 -BindAddress '10.1.2.3' " +
-                "-StateDirectory '/srv/swarm/it''s state' -TokenVariable 'MY_TOKEN' *>> '/srv/swarm/it''s state/exchange.out'",
-            ],
-            command.Arguments);
+            ["-c", "out=$1; shift; exec \"$@\" </dev/null >>\"$out\" 2>&1", "sh", "/srv/swarm/it's state/exchange.out", "/usr/bin/setsid", "/opt/microsoft/powershell/7/pwsh", "-NoProfile", "-NonInteractive", "-Command"],
+            command.Arguments.Take(9));
+        var script = command.Arguments[9];
+        Assert.StartsWith("$ErrorActionPreference = 'Stop'; try { Import-Module '/home/op/SwarmPS/SwarmPS.psd1'; Start-SwarmExchange -Foreground -Confirm:$false -Port 8471 -BindAddress '10.1.2.3' " +
+            "-StateDirectory '/srv/swarm/it''s state' -TokenVariable 'MY_TOKEN' *>> '/srv/swarm/it''s state/exchange.out' } catch {", script);
+        Assert.Contains("Set-Content -LiteralPath '/srv/swarm/it''s state/exchange.failed.json'", script);
+        Assert.EndsWith("Add-Content -LiteralPath '/srv/swarm/it''s state/exchange.out'; exit 1 }", script);
     }
 
     [Fact]
-    public void Without_setsid_pwsh_is_launched_directly()
+    public void Without_sh_and_setsid_pwsh_is_launched_directly()
     {
-        var command = DetachedExchangeLaunch.BuildCommand("/usr/bin/pwsh", "/m/SwarmPS.psd1", Options, setsidPath: "/nonexistent/setsid");
+        var command = DetachedExchangeLaunch.BuildCommand("/usr/bin/pwsh", "/m/SwarmPS.psd1", Options, setsidPath: "/nonexistent/setsid", shPath: null);
 
         Assert.Equal("/usr/bin/pwsh", command.Program);
         Assert.Equal("-NoProfile", command.Arguments[0]);
+    }
+
+    [Fact]
+    public void The_pwsh_launched_is_the_one_in_PSHOME_never_the_running_process_path()
+    {
+        Assert.Equal(Path.Combine("/opt/pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh"), DetachedExchangeLaunch.PwshIn("/opt/pwsh"));
     }
 
     [Fact]
@@ -107,6 +112,135 @@ public sealed class DetachedExchangeLaunchTests
             stop.Cancel();
             await first;
             Assert.Null(ExchangeStateFile.Read(directory));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static ExchangeServerOptions FreshOptions(string directory, string variable) => new() { StateDirectory = directory, TokenVariable = variable };
+
+    /// <summary>A child that proves whether it ran: it leaves a marker file.</summary>
+    private static ShellCommand Marker(string directory) => new("/bin/sh", "-c", $"touch '{directory}/launched'");
+
+    [Fact]
+    public async Task A_missing_token_is_refused_before_anything_is_launched()
+    {
+        var directory = Directory.CreateTempSubdirectory("swarm-notoken-").FullName;
+        try
+        {
+            var error = await Assert.ThrowsAsync<SwarmException>(() =>
+                DetachedExchangeLaunch.StartAsync(Marker(directory), FreshOptions(directory, "SWARM_TEST_UNSET_TOKEN"), TimeSpan.FromSeconds(5), null, CancellationToken.None));
+
+            Assert.Equal("ExchangeTokenMissing", error.ErrorId);
+            await Task.Delay(200);
+            Assert.False(File.Exists(Path.Combine(directory, "launched")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_refused_before_anything_is_launched()
+    {
+        var directory = Directory.CreateTempSubdirectory("swarm-busyport-").FullName;
+        const string variable = "SWARM_TEST_BUSY_TOKEN";
+        Environment.SetEnvironmentVariable(variable, "busy-token");
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+            var options = FreshOptions(directory, variable) with { Port = port };
+
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(Marker(directory), options, TimeSpan.FromSeconds(5), null, CancellationToken.None));
+
+            Assert.Equal("ExchangePortUnavailable", error.ErrorId);
+            Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
+            Assert.False(File.Exists(Path.Combine(directory, "launched")));
+        }
+        finally
+        {
+            holder.Stop();
+            Environment.SetEnvironmentVariable(variable, null);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_free_port_passes_the_check_and_stays_free_for_the_exchange()
+    {
+        const string variable = "SWARM_TEST_FREE_TOKEN";
+        Environment.SetEnvironmentVariable(variable, "free-token");
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var options = FreshOptions(Path.Combine(Path.GetTempPath(), "swarm-none-" + Guid.NewGuid()), variable) with { Port = port };
+
+            Assert.Equal("free-token", ExchangeStartCheck.Run(options));
+            using var after = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            after.Start();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public async Task A_child_that_fails_after_launch_is_reported_with_its_own_error_id_and_the_output_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("swarm-childfail-").FullName;
+        const string variable = "SWARM_TEST_CHILD_TOKEN";
+        Environment.SetEnvironmentVariable(variable, "child-token");
+        try
+        {
+            var options = FreshOptions(directory, variable);
+            // What the launch script's catch writes when Start-SwarmExchange -Foreground fails in the child.
+            var child = new ShellCommand("/bin/sh", "-c",
+                $$"""echo 'the store is broken' >> '{{options.OutputPath}}'; echo '{"errorId":"ExchangeStoreUnavailable","category":"ResourceUnavailable","message":"Could not open the store.","remediation":"Check the disk."}' > '{{options.StartFailurePath}}'; exit 1""");
+
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(child, options, TimeSpan.FromSeconds(20), null, CancellationToken.None));
+
+            Assert.Equal("ExchangeStoreUnavailable", error.ErrorId);
+            Assert.Equal(SwarmErrorCategory.ResourceUnavailable, error.Category);
+            Assert.Equal("Check the disk.", error.Remediation);
+            Assert.Contains(options.OutputPath, error.Message);
+            Assert.Contains("the store is broken", File.ReadAllText(options.OutputPath));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_child_that_dies_without_an_error_record_is_ExchangeStartFailed_quoting_its_output()
+    {
+        var directory = Directory.CreateTempSubdirectory("swarm-childdies-").FullName;
+        const string variable = "SWARM_TEST_DIES_TOKEN";
+        Environment.SetEnvironmentVariable(variable, "dies-token");
+        try
+        {
+            var options = FreshOptions(directory, variable);
+            File.WriteAllText(options.OutputPath, "output of an earlier launch");
+            var child = new ShellCommand("/bin/sh", "-c", $"echo 'pwsh: cannot start' >> '{options.OutputPath}'; exit 3");
+
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(child, options, TimeSpan.FromSeconds(20), null, CancellationToken.None));
+
+            Assert.Equal("ExchangeStartFailed", error.ErrorId);
+            Assert.Contains("code 3", error.Message);
+            Assert.Contains("pwsh: cannot start", error.Message);
+            Assert.DoesNotContain("earlier launch", error.Message);
+            Assert.Contains(options.OutputPath, error.Remediation);
         }
         finally
         {

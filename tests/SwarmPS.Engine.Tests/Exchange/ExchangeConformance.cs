@@ -256,6 +256,54 @@ public abstract class ExchangeConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancelled_wait_leases_nothing_so_the_next_message_goes_to_the_next_receive()
+    {
+        var target = await Register("agent-b");
+        using var cancel = new CancellationTokenSource();
+        var waiting = _exchange.ReceiveAsync(target.Id, Take(waitMs: 30_000), cancel.Token);
+        await Task.Delay(300);
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "after the cancel"));
+
+        // A wait left alive on the far side would have leased this for 30 s.
+        var received = await _exchange.ReceiveAsync(target.Id, Take(waitMs: 2_000));
+        Assert.Equal("after the cancel", Assert.Single(received).Body);
+        Assert.Equal(1, received[0].DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_released_message_is_received_again_at_once_and_an_acknowledged_one_is_not_released()
+    {
+        var target = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "back"));
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "done"));
+        var leased = await _exchange.ReceiveAsync(target.Id, Take(count: 2, leaseMs: 30_000));
+        await _exchange.AcknowledgeAsync(target.Id, [leased[1].Id]);
+
+        Assert.Equal(1, await _exchange.ReleaseAsync(target.Id, [leased[0].Id, leased[1].Id, Guid.NewGuid()]));
+
+        var again = Assert.Single(await _exchange.ReceiveAsync(target.Id, Take()));
+        Assert.Equal("back", again.Body);
+        Assert.Equal(2, again.DeliveryCount);
+    }
+
+    [Fact]
+    public async Task A_release_wakes_a_waiting_receive()
+    {
+        var target = await Register("agent-b");
+        await _exchange.SendAsync(OutgoingMessage.Create(target.Id, "handed back"));
+        var leased = Assert.Single(await _exchange.ReceiveAsync(target.Id, Take(leaseMs: 30_000)));
+        var waiting = _exchange.ReceiveAsync(target.Id, Take(waitMs: 20_000));
+        await Task.Delay(300);
+
+        await _exchange.ReleaseAsync(target.Id, [leased.Id]);
+
+        Assert.Equal("handed back", Assert.Single(await waiting.WaitAsync(TimeSpan.FromSeconds(5))).Body);
+    }
+
+    [Fact]
     public async Task A_receive_that_waits_returns_empty_at_its_deadline()
     {
         var target = await Register("agent-b");
