@@ -41,6 +41,28 @@ public sealed class OwnerOnlyModeTests
     }
 
     [Fact]
+    public void Files_and_directories_are_born_owner_only_not_tightened_afterwards()
+    {
+        // Tighten on open would hide a loose creation mode from the test above; here each is checked
+        // the moment it exists, with nothing run after it.
+        using var repo = new TemporaryRepository(git: false);
+        using (LooseUmask())
+        {
+            var directory = Path.Combine(repo.Root, "a", "b");
+            OwnerOnly.CreateDirectory(directory);
+            Assert.Equal(Directory700, File.GetUnixFileMode(directory));
+
+            var file = Path.Combine(directory, "runs.db");
+            OwnerOnly.CreateFile(file);
+            Assert.Equal(File600, File.GetUnixFileMode(file));
+
+            var written = Path.Combine(directory, "entry.json");
+            AtomicFile.WriteAllText(written, "{}\n");
+            Assert.Equal(File600, File.GetUnixFileMode(written));
+        }
+    }
+
+    [Fact]
     public void A_store_made_world_readable_by_an_older_SwarmPS_is_tightened_on_open()
     {
         using var repo = new TemporaryRepository(git: false);
