@@ -56,6 +56,7 @@
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'
+        'Test-SwarmLedger'
         'Test-SwarmSite'
         'Wait-SwarmJob'
     )

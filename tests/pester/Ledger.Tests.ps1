@@ -145,3 +145,163 @@ Describe 'Test-SwarmCitation' {
             Should -Throw -ErrorId 'PathNotFound,SwarmPS.Cmdlets.TestSwarmCitationCommand'
     }
 }
+
+# Hostile files and shared hosts (issue 10). A clone can carry links, a login node can hold FIFOs, and other
+# users share the machine: each attack runs in a child pwsh bounded by a timeout, so a regression fails here
+# instead of hanging CI, and each asserts the process survives and names what it refused.
+Describe 'Hostile ledger files' {
+    BeforeAll {
+        # Runs $Script in a fresh pwsh in $Directory; returns its exit code, output and peak memory, or fails after $Seconds.
+        function Invoke-Bounded([string] $Directory, [string] $Script, [int] $Seconds = 60) {
+            $start = [System.Diagnostics.ProcessStartInfo]::new($PwshPath)
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModuleManifest' -ErrorAction Stop; Set-Location '$Directory'; $Script; 'PEAK=' + [System.Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64") {
+                $start.ArgumentList.Add($argument)
+            }
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            $start.RedirectStandardInput = $true
+            $process = [System.Diagnostics.Process]::Start($start)
+            $output = $process.StandardOutput.ReadToEndAsync()
+            $errors = $process.StandardError.ReadToEndAsync()
+            if (-not $process.WaitForExit($Seconds * 1000)) {
+                $process.Kill($true)
+                throw "'$Script' did not finish within $Seconds s"
+            }
+            $text = $output.Result + $errors.Result
+            [pscustomobject]@{
+                ExitCode = $process.ExitCode
+                Output   = $text
+                PeakMB   = [regex]::Match($text, 'PEAK=(\d+)').Groups[1].Value / 1MB
+            }
+        }
+
+        function New-LedgerRepository {
+            $repo = Join-Path $TestDrive ([guid]::NewGuid())
+            New-Item -ItemType Directory $repo | Out-Null
+            git -C $repo init --quiet
+            Initialize-SwarmRepository -Path $repo -MachineLabel cluster | Out-Null
+            Push-Location $repo
+            try {
+                $run = New-SwarmRun -Statepoint @{ lr = 0.7 } -Experiment sweep
+                Set-SwarmRunStatus -Id $run.Id -Status complete | Out-Null
+            }
+            finally { Pop-Location }
+            [pscustomobject]@{ Root = $repo; Good = $run.Id; Ledger = Join-Path $repo '.swarm/ledger' }
+        }
+    }
+
+    It '<Command> survives an entry that is <Kind> and reports LedgerEntryInvalid' -TestCases @(
+        @{ Command = 'Get-SwarmLedger'; Kind = 'a link to /dev/zero'; Script = 'Get-SwarmLedger 3>&1 | Out-String -Width 400' }
+        @{ Command = 'Get-SwarmLedger'; Kind = 'a FIFO'; Script = 'Get-SwarmLedger 3>&1 | Out-String -Width 400' }
+        @{ Command = 'Test-SwarmCitation'; Kind = 'a link to /dev/zero'; Script = 'Test-SwarmCitation -Path findings | Format-List Code, CitedId, Message | Out-String -Width 400' }
+        @{ Command = 'Test-SwarmCitation'; Kind = 'a FIFO'; Script = 'Test-SwarmCitation -Path findings | Format-List Code, CitedId, Message | Out-String -Width 400' }
+    ) {
+        param($Command, $Kind, $Script)
+        $repo = New-LedgerRepository
+        $planted = Join-Path $repo.Ledger ('e' * 32 + '.json')
+        if ($Kind -eq 'a FIFO') { mkfifo $planted } else { New-Item -ItemType SymbolicLink -Path $planted -Target /dev/zero | Out-Null }
+        New-Item -ItemType Directory (Join-Path $repo.Root findings) | Out-Null
+        Set-Content (Join-Path $repo.Root findings/a.md) "---`ncites:`n  batches:`n    - experiment: sweep`n---`n"
+
+        $result = Invoke-Bounded $repo.Root $Script
+
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Match 'LedgerEntryInvalid'
+        $result.Output | Should -Match ('e' * 32)
+        $result.Output | Should -Match ($Kind -eq 'a FIFO' ? 'is a FIFO' : 'symbolic link')
+        $result.PeakMB | Should -BeLessThan 400
+        if ($Command -eq 'Get-SwarmLedger') { $result.Output | Should -Match $repo.Good }
+    }
+
+    It 'Test-SwarmCitation survives a finding linked to /dev/zero and reports FrontMatterInvalid' {
+        $repo = New-LedgerRepository
+        New-Item -ItemType Directory (Join-Path $repo.Root findings) | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $repo.Root findings/zero.md) -Target /dev/zero | Out-Null
+
+        $result = Invoke-Bounded $repo.Root 'Test-SwarmCitation -Path findings | Format-List Code, File, Message | Out-String -Width 400'
+
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Match 'FrontMatterInvalid'
+        $result.Output | Should -Match 'a character device'
+    }
+
+    It 'refuses to promote into a linked .swarm/ledger with LedgerDirectoryLinked' {
+        $repo = New-LedgerRepository
+        $elsewhere = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $elsewhere | Out-Null
+        Remove-Item -Recurse $repo.Ledger
+        New-Item -ItemType SymbolicLink -Path $repo.Ledger -Target $elsewhere | Out-Null
+        Push-Location $repo.Root
+        try {
+            { Publish-SwarmLedgerEntry -Id $repo.Good -ErrorAction Stop } |
+                Should -Throw -ErrorId 'LedgerDirectoryLinked,SwarmPS.Cmdlets.PublishSwarmLedgerEntryCommand'
+            (Test-SwarmLedger).Code | Should -Contain 'LedgerDirectoryLinked'
+        }
+        finally { Pop-Location }
+        Get-ChildItem -Force $elsewhere | Should -BeNullOrEmpty
+    }
+
+    It 'creates .swarm, the store and the ledger owner-only' {
+        $repo = New-LedgerRepository
+        [IO.File]::GetUnixFileMode((Join-Path $repo.Root .swarm)).ToString() | Should -Be 'UserExecute, UserWrite, UserRead'
+        foreach ($file in 'runs.db', 'machine.json', "ledger/$($repo.Good).json") {
+            [IO.File]::GetUnixFileMode((Join-Path $repo.Root ".swarm/$file")).ToString() | Should -Be 'UserWrite, UserRead' -Because $file
+        }
+    }
+}
+
+Describe 'Redaction and Test-SwarmLedger' {
+    BeforeEach {
+        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $Repo | Out-Null
+        git -C $Repo init --quiet
+        Initialize-SwarmRepository -Path $Repo -MachineLabel cluster | Out-Null
+        Push-Location $Repo
+    }
+    AfterEach { Pop-Location }
+
+    It 'keeps <Key> out of the committed entry' -TestCases @(
+        @{ Key = 'secret_value'; Value = 'hunter2'; Shown = '<redacted>' }
+        @{ Key = 'api_key_2'; Value = 'hunter2'; Shown = '<redacted>' }
+        @{ Key = 'authorization'; Value = 'Bearer hunter2'; Shown = '<redacted>' }
+        @{ Key = 'db'; Value = 'postgres://u:hunter2@db/x'; Shown = 'postgres://<redacted>@db/x' }
+        @{ Key = 'data'; Value = 'https://h.example.org/f?X-Amz-Signature=hunter2&page=2'; Shown = 'https://h.example.org/f?X-Amz-Signature=<redacted>&page=2' }
+        @{ Key = 'WANDB_KEY'; Value = 'hunter2'; Shown = '<redacted>' }
+        @{ Key = 'tokenizer'; Value = 'bert-base'; Shown = 'bert-base' }
+    ) {
+        param($Key, $Value, $Shown)
+        Set-Content .swarm/redact.txt "# this lab's own keys`nwandb_key"
+        $run = New-SwarmRun -Statepoint @{ $Key = $Value }
+        Set-SwarmRunStatus -Id $run.Id -Status complete | Out-Null
+        $text = Get-Content -Raw ".swarm/ledger/$($run.Id).json"
+        if ($Shown -ne $Value) { $text | Should -Not -Match 'hunter2' }
+        ((Get-SwarmLedger -Id $run.Id).Statepoint | ConvertFrom-Json).$Key | Should -Be $Shown
+        Test-SwarmLedger -Quiet | Should -BeTrue
+    }
+
+    It 'reports a hand-edited entry with <What> as LedgerEntryUnsanitized, without the value' -TestCases @(
+        @{ What = 'an absolute path'; Key = 'data'; Value = '/home/alice/hunter2.csv' }
+        @{ What = 'credentials in a URL'; Key = 'db'; Value = 'mysql://u:hunter2@db/x' }
+        @{ What = 'a value under a secret-looking key'; Key = 'hf_token'; Value = 'hunter2' }
+    ) {
+        param($What, $Key, $Value)
+        $run = New-SwarmRun -Statepoint @{ lr = 0.1 }
+        Set-SwarmRunStatus -Id $run.Id -Status complete | Out-Null
+        $path = ".swarm/ledger/$($run.Id).json"
+        (Get-Content -Raw $path) -replace '"lr": 0.1', ('"{0}": "{1}",{2}    "lr": 0.1' -f $Key, $Value, "`n") | Set-Content -NoNewline $path
+
+        $found = Test-SwarmLedger
+
+        $found.Code | Should -Be 'LedgerEntryUnsanitized'
+        $found.CitedId | Should -Be $run.Id
+        $found.Message | Should -Match "^statepoint\.$Key holds $What"
+        $found.Message | Should -Not -Match 'hunter2'
+        Test-SwarmLedger -Quiet | Should -BeFalse
+        $found | Out-String | Should -Match 'LedgerEntryUnsanitized'
+    }
+
+    It 'refuses a redact.txt linked to /dev/zero with RedactionFileInvalid' {
+        New-Item -ItemType SymbolicLink -Path .swarm/redact.txt -Target /dev/zero | Out-Null
+        { Test-SwarmLedger } | Should -Throw -ErrorId 'RedactionFileInvalid,SwarmPS.Cmdlets.TestSwarmLedgerCommand'
+    }
+}

@@ -28,7 +28,7 @@ public sealed class PublishSwarmLedgerEntryCommand : RepositoryCmdlet
                 var outcome = store.Publish(id);
                 if (!outcome.Promoted)
                 {
-                    throw new SwarmException("LedgerPromotionFailed", outcome.Error!, "Fix the cause named in the message, then run Publish-SwarmLedgerEntry or Sync-SwarmLedger again.", SwarmErrorCategory.ResourceUnavailable, id);
+                    throw new SwarmException(outcome.ErrorId ?? PromotionOutcome.FailedId, outcome.Error!, "Fix the cause named in the message, then run Publish-SwarmLedgerEntry or Sync-SwarmLedger again.", SwarmErrorCategory.ResourceUnavailable, id);
                 }
 
                 WriteObject(outcome);

@@ -12,14 +12,31 @@ internal static class AtomicFile
     /// <summary>Temporary files end with this, so readers and .gitignore can skip leftovers.</summary>
     public const string TemporarySuffix = ".tmp";
 
-    public static void WriteAllText(string path, string text)
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/>, the file created with
+    /// <paramref name="mode"/> (default 0600, owner only) and set to exactly that before any byte is in
+    /// it. CreateNew (O_EXCL) never opens a planted link, and rename replaces a link at the target
+    /// rather than writing through it.
+    /// </summary>
+    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 4096 };
+            if (!OperatingSystem.IsWindows())
             {
+                options.UnixCreateMode = mode;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                }
+
                 var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text);
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: false);

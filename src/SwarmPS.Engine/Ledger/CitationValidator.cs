@@ -27,10 +27,16 @@ public static class CitationValidator
         Parallel.ForEach(files, new ParallelOptions { CancellationToken = cancellationToken }, file =>
         {
             var shown = Shown(repository, file);
-            string text;
+            string? text;
             try
             {
-                text = File.ReadAllText(file);
+                // Findings may be links (a shared notes folder), but only to regular files of a sane size:
+                // a finding linked to /dev/zero or a FIFO is a finding, not a hang.
+                text = BoundedFileRead.ReadAllText(file, BoundedFileRead.TextFileLimit, followLinks: true);
+                if (text is null)
+                {
+                    return; // removed since the listing
+                }
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
@@ -183,8 +189,9 @@ public static class CitationValidator
             files.AddRange(Directory.EnumerateFiles(directory, "*.md"));
             foreach (var child in Directory.EnumerateDirectories(directory))
             {
-                // .git, .swarm and other hidden trees hold no findings.
-                if (!Path.GetFileName(child).StartsWith('.'))
+                // .git, .swarm and other hidden trees hold no findings; a linked directory is not walked
+                // (a link to a parent would make the walk endless).
+                if (!Path.GetFileName(child).StartsWith('.') && new DirectoryInfo(child).LinkTarget is null)
                 {
                     pending.Push(child);
                 }

@@ -3,7 +3,8 @@ namespace SwarmPS.Engine.Ledger;
 /// <summary>
 /// The lines SwarmPS owns in a repository's <c>.gitignore</c>, between <c># swarmps:begin</c> and
 /// <c># swarmps:end</c>: ignore everything in <c>.swarm/</c> (the machine-local run store) except the
-/// ledger, and the ledger's temporary files. Lines outside the markers belong to the user and are never
+/// ledger and the repository's redaction patterns (shared, so every clone redacts alike), and the
+/// ledger's temporary files. Lines outside the markers belong to the user and are never
 /// edited; the ones that would stop git re-including the ledger are reported with the line to delete.
 /// </summary>
 public static class GitIgnoreBlock
@@ -16,6 +17,7 @@ public static class GitIgnoreBlock
         BeginMarker,
         ".swarm/*",
         "!.swarm/ledger/",
+        "!" + RedactionRule.RepositoryFile,
         ".swarm/ledger/.*" + AtomicFile.TemporarySuffix,
         EndMarker,
     ];

@@ -97,9 +97,18 @@ public static class LedgerEntryParser
         }
     }
 
-    /// <summary>A ledger file that exists but could not be read (permissions, I/O error).</summary>
-    internal static LedgerFinding Unreadable(string fileName, Exception error) =>
-        new(InvalidCode, FindingSeverity.Error, ".swarm/ledger/" + fileName, 0, null, $"Could not read the ledger file: {error.Message}");
+    /// <summary>
+    /// A ledger file that exists but could not be read (permissions, I/O error) or was refused unread
+    /// (a link, a FIFO or device, or over the size limit: <see cref="FileRefusedException"/>).
+    /// </summary>
+    internal static LedgerFinding Unreadable(string fileName, Exception error)
+    {
+        var id = fileName.EndsWith(".json", StringComparison.Ordinal) && LedgerRunId.IsValid(fileName[..^5]) ? fileName[..^5] : null;
+        var message = error is FileRefusedException
+            ? $"The ledger file was not read: {error.Message} (git checkout -- .swarm/ledger/{fileName} restores a committed entry.)"
+            : $"Could not read the ledger file: {error.Message}";
+        return new(InvalidCode, FindingSeverity.Error, ".swarm/ledger/" + fileName, 0, id, message);
+    }
 
     private static LedgerFinding Invalid(string file, string? id, string message) =>
         new(InvalidCode, FindingSeverity.Error, file, 0, id, message);

@@ -3,8 +3,8 @@ namespace SwarmPS.Engine.Ledger;
 /// <summary>
 /// Reads many small ledger files as cheaply as the operating system allows. With 100,000 entries the
 /// cost is the per-file system calls, not the JSON: so each worker (one per core) reuses one buffer and
-/// reads with open/read/close (<see cref="LinuxFileRead"/>; elsewhere a bare handle: no FileStream, no
-/// stat for the length), and workers take
+/// reads with open/statx/read/close (<see cref="LinuxFileRead"/>; elsewhere a bare handle: no FileStream),
+/// and workers take
 /// names in blocks from a shared counter (no enumerator lock, no oversubscribed thread pool, and a worker
 /// slowed by another process on a shared machine simply takes fewer blocks).
 /// </summary>
@@ -21,7 +21,10 @@ internal static class LedgerFileScan
     /// <summary>
     /// Calls <paramref name="visit"/> for every file of <paramref name="names"/> (in no particular order)
     /// and returns what it kept. A file that vanished since the listing is passed over (a concurrent
-    /// rename or <c>git checkout</c>); one that cannot be read goes to <paramref name="unreadable"/>.
+    /// rename or <c>git checkout</c>); one that cannot be read goes to <paramref name="unreadable"/>, and
+    /// so does one refused as unsafe (<see cref="FileRefusedException"/>: a link, a FIFO or device, or one
+    /// over <see cref="BoundedFileRead.LedgerEntryLimit"/>), since the ledger is shared through git and
+    /// must never hang or exhaust the reader.
     /// </summary>
     public static List<T> Read<T>(string directory, IReadOnlyList<string> names, FileVisitor<T> visit, Func<string, Exception, T?> unreadable)
         where T : class
@@ -41,7 +44,7 @@ internal static class LedgerFileScan
                     T? result;
                     try
                     {
-                        var length = ReadWhole(Path.Combine(directory, name), ref buffer);
+                        var length = BoundedFileRead.ReadWhole(Path.Combine(directory, name), ref buffer, BoundedFileRead.LedgerEntryLimit, followLinks: false);
                         if (length < 0)
                         {
                             continue;
@@ -67,40 +70,5 @@ internal static class LedgerFileScan
         });
 
         return kept.Length == 1 ? kept[0] : kept.SelectMany(list => list).ToList();
-    }
-
-    /// <summary>The file's bytes into <paramref name="buffer"/> (grown when too small); returns the length, -1 when it is gone.</summary>
-    private static int ReadWhole(string path, ref byte[] buffer)
-    {
-        if (LinuxFileRead.IsAvailable)
-        {
-            try
-            {
-                return LinuxFileRead.ReadWhole(path, ref buffer);
-            }
-            catch (PlatformNotSupportedException)
-            {
-                // libc could not be bound in this process: the managed handle below from now on.
-            }
-        }
-
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-
-            // A short read is not proof of the end on every file system; only a read of 0 is.
-            var read = RandomAccess.Read(handle, buffer.AsSpan(length), length);
-            if (read == 0)
-            {
-                return length;
-            }
-
-            length += read;
-        }
     }
 }

@@ -36,14 +36,31 @@ public static partial class MachineLabel
     /// <summary>The label in machine.json, or null when the file is missing.</summary>
     public static string? Read(SwarmRepository repository)
     {
-        if (!File.Exists(repository.MachineFilePath))
+        byte[]? bytes;
+        try
+        {
+            // A regular file of a few bytes: a link or a FIFO planted in a clone must not hang or redirect us.
+            bytes = BoundedFileRead.ReadAllBytes(repository.MachineFilePath, 64 * 1024, followLinks: false);
+        }
+        catch (FileRefusedException error)
+        {
+            throw new SwarmException(
+                "MachineFileInvalid",
+                $"'{repository.MachineFilePath}' was not read: {error.Message}",
+                "Remove it and run 'Initialize-SwarmRepository -MachineLabel <label>' to write it again.",
+                SwarmErrorCategory.InvalidData,
+                repository.MachineFilePath,
+                error);
+        }
+
+        if (bytes is null)
         {
             return null;
         }
 
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(repository.MachineFilePath));
+            using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind == JsonValueKind.Object
                 && document.RootElement.TryGetProperty("label", out var label)
                 && label.ValueKind == JsonValueKind.String)

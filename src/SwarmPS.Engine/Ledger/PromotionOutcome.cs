@@ -6,7 +6,13 @@ namespace SwarmPS.Engine.Ledger;
 /// </summary>
 public sealed record PromotionOutcome(string RunId, bool Promoted, string EntryPath, string? Error)
 {
+    public const string FailedId = "LedgerPromotionFailed";
+
+    /// <summary>Why it failed, as a stable error id: <c>LedgerPromotionFailed</c>, or a more precise one such as <c>LedgerDirectoryLinked</c>.</summary>
+    public string? ErrorId { get; init; }
+
     public static PromotionOutcome Success(string runId, string entryPath) => new(runId, true, entryPath, null);
 
-    public static PromotionOutcome Failure(string runId, string entryPath, string error) => new(runId, false, entryPath, error);
+    public static PromotionOutcome Failure(string runId, string entryPath, string error, string errorId = FailedId) =>
+        new(runId, false, entryPath, error) { ErrorId = errorId };
 }

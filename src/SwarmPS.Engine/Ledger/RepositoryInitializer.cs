@@ -22,8 +22,11 @@ public static class RepositoryInitializer
 
         var repository = SwarmRepository.At(root);
         var requested = machineLabel is null ? null : MachineLabel.Validate(machineLabel);
-        Directory.CreateDirectory(repository.SwarmDirectory);
-        Directory.CreateDirectory(repository.LedgerDirectory);
+        // Owner-only from the first moment: the run store below holds raw statepoints. The ledger is
+        // committed and shared through git, not through this directory's mode.
+        OwnerOnly.CreateDirectory(repository.SwarmDirectory);
+        OwnerOnly.Tighten(repository.SwarmDirectory);
+        OwnerOnly.CreateDirectory(repository.LedgerDirectory);
 
         var existing = MachineLabel.Read(repository);
         var label = requested ?? existing ?? MachineLabel.Default();
@@ -33,11 +36,12 @@ public static class RepositoryInitializer
             MachineLabel.Write(repository, label);
         }
 
-        var gitIgnore = File.Exists(repository.GitIgnorePath) ? File.ReadAllText(repository.GitIgnorePath) : "";
+        var gitIgnore = ReadGitIgnore(repository);
         var (text, changed) = GitIgnoreBlock.Apply(gitIgnore, repository.GitIgnorePath);
         if (changed)
         {
-            AtomicFile.WriteAllText(repository.GitIgnorePath, text);
+            // .gitignore is the user's committed file, not ours: it keeps the mode it had (0644 when new).
+            AtomicFile.WriteAllText(repository.GitIgnorePath, text, ExistingMode(repository.GitIgnorePath) ?? (UnixFileMode)0b110_100_100);
         }
 
         var warnings = GitIgnoreBlock.FindHidingLines(text, repository.GitIgnorePath);
@@ -48,4 +52,25 @@ public static class RepositoryInitializer
 
         return new RepositoryInitialization(repository.Root, label, labelChanged, changed, warnings);
     }
+
+    private static string ReadGitIgnore(SwarmRepository repository)
+    {
+        try
+        {
+            return BoundedFileRead.ReadAllText(repository.GitIgnorePath, BoundedFileRead.TextFileLimit, followLinks: true) ?? "";
+        }
+        catch (IOException error)
+        {
+            throw new SwarmException(
+                "GitIgnoreBlockBroken",
+                $"'{repository.GitIgnorePath}' could not be read: {error.Message}",
+                "Make .gitignore a regular text file (at most 1 MiB), then run Initialize-SwarmRepository again.",
+                SwarmErrorCategory.InvalidData,
+                repository.GitIgnorePath,
+                error);
+        }
+    }
+
+    private static UnixFileMode? ExistingMode(string path) =>
+        !OperatingSystem.IsWindows() && File.Exists(path) ? File.GetUnixFileMode(path) : null;
 }

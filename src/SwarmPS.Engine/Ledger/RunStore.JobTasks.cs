@@ -146,9 +146,10 @@ public sealed partial class RunStore
         var at = _options.Clock.GetUtcNow();
         var promoted = new List<(string Id, string At)>();
         var failed = new List<PromotionOutcome>();
+        var rule = terminal.Count > 1 ? RedactionRuleOrNull() : null;
         foreach (var id in terminal)
         {
-            var outcome = LedgerPromoter.Promote(Repository, Get(id), at);
+            var outcome = LedgerPromoter.Promote(Repository, Get(id), at, rule);
             if (outcome.Promoted)
             {
                 promoted.Add((id, LedgerProjection.Timestamp(at)));

@@ -44,6 +44,7 @@ public sealed partial class RunStore : IDisposable
         options ??= RunStoreOptions.Default;
         var repository = SwarmRepository.At(repositoryRoot).EnsureInitialized();
         var machine = MachineLabel.Current(repository);
+        PrepareStoreFile(repository);
         var connection = Connect(repository.RunStorePath, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout);
         try
         {
@@ -66,12 +67,50 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     internal static SqliteConnection? OpenReadOnly(SwarmRepository repository)
     {
-        if (!File.Exists(repository.RunStorePath))
+        if (!IsStoreFile(repository))
         {
             return null;
         }
 
         return Connect(repository.RunStorePath, SqliteOpenMode.ReadOnly, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// Makes sure SQLite opens a regular, owner-only file: created 0600 here before SQLite sees it
+    /// (SQLite gives its WAL and shared-memory files the database's mode), and one made by an older
+    /// SwarmPS tightened. A link or a FIFO in its place is refused: SQLite would write through the one
+    /// and block on the other.
+    /// </summary>
+    private static void PrepareStoreFile(SwarmRepository repository)
+    {
+        OwnerOnly.Tighten(repository.SwarmDirectory);
+        if (!IsStoreFile(repository))
+        {
+            OwnerOnly.CreateFile(repository.RunStorePath);
+        }
+
+        foreach (var path in new[] { repository.RunStorePath, repository.RunStorePath + "-wal", repository.RunStorePath + "-shm" })
+        {
+            OwnerOnly.Tighten(path);
+        }
+    }
+
+    private static bool IsStoreFile(SwarmRepository repository)
+    {
+        try
+        {
+            return BoundedFileRead.IsRegularFile(repository.RunStorePath, followLinks: false);
+        }
+        catch (IOException error)
+        {
+            throw new SwarmException(
+                "RunStoreUnavailable",
+                $"The run store '{repository.RunStorePath}' was not opened: {error.Message}",
+                "Move it aside and run Initialize-SwarmRepository to create a new store; .swarm/runs.db must be a regular file on this machine.",
+                SwarmErrorCategory.ResourceUnavailable,
+                repository.RunStorePath,
+                error);
+        }
     }
 
     private static SqliteConnection Connect(string path, SqliteOpenMode mode, TimeSpan busyTimeout)
@@ -349,13 +388,14 @@ public sealed partial class RunStore : IDisposable
 
         // Writing files is latency-bound (create, write, rename), so several run at once; the store is
         // updated afterwards in batches of 1,000, on this thread, because one connection is one thread.
+        var rule = RedactionRuleOrNull();
         foreach (var chunk in due.Chunk(1000))
         {
             var outcomes = new (PromotionOutcome Outcome, string At)[chunk.Length];
             Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, i =>
             {
                 var at = _options.Clock.GetUtcNow();
-                outcomes[i] = (LedgerPromoter.Promote(Repository, chunk[i], at), LedgerProjection.Timestamp(at));
+                outcomes[i] = (LedgerPromoter.Promote(Repository, chunk[i], at, rule), LedgerProjection.Timestamp(at));
             });
             var succeeded = outcomes.Where(o => o.Outcome.Promoted).Select(o => (o.Outcome.RunId, o.At)).ToList();
             var failed = outcomes.Where(o => !o.Outcome.Promoted).Select(o => o.Outcome).ToList();
@@ -367,6 +407,19 @@ public sealed partial class RunStore : IDisposable
         }
 
         return new LedgerSyncResult(promoted, skipped, failures.Count, failures);
+    }
+
+    /// <summary>The repository's redaction rule read once for many promotions; null (each promotion then reports the problem) when its file is broken.</summary>
+    private RedactionRule? RedactionRuleOrNull()
+    {
+        try
+        {
+            return RedactionRule.ForRepository(Repository);
+        }
+        catch (SwarmException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Every run id in the store, for resolving citations.</summary>
