@@ -17,7 +17,7 @@ BeforeAll {
     $report = @'
 if ($Error.Count) { throw "the tour recorded $($Error.Count) error(s): $($Error[0])" }
 $ledger = @(Get-SwarmLedger -Repository $experiment)
-$events = @(Get-SwarmEvent (Get-SwarmSite alpha, beta | ForEach-Object { Join-Path $_.Profile.RunRoot $runId }))
+$events = @(Get-SwarmEvent $runs)
 'TOUR-REPORT ' + (@{
     Entries  = $ledger.Count
     Statuses = @($ledger.Status | ForEach-Object ToString | Sort-Object -Unique)

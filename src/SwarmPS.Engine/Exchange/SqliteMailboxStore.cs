@@ -106,11 +106,14 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
 
     public Task<MailboxStatus> RegisterAsync(string runId, string agentName, CancellationToken cancellationToken = default)
     {
-        var id = AgentMailboxId.For(runId, agentName);
-        if (agentName.Length > Limits.MaxNameLength || agentName.Any(char.IsControl))
+        // The campaign's own rule, so no name with '/' or '..' reaches the exchange either (names end up
+        // in paths on the sites); the length limit stays for names the rule would allow.
+        if (!AgentName.IsValid(agentName) || agentName.Length > Limits.MaxNameLength)
         {
-            throw ExchangeErrors.Invalid("AgentNameInvalid", $"Agent name must be at most {Limits.MaxNameLength} characters without control characters.", "Use the agent name as declared in the campaign.");
+            throw ExchangeErrors.Invalid("AgentNameInvalid", $"The agent name '{Printable(agentName)}' is not valid: it must be {AgentName.Rule}.", "Use the agent name as declared in the campaign (Test-SwarmCampaign checks it).");
         }
+
+        var id = AgentMailboxId.For(runId, agentName);
 
         return _writes.RunAsync(statements =>
         {
@@ -486,4 +489,11 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>A name as it may be quoted in an error: control characters escaped, at most 80 characters.</summary>
+    private static string Printable(string name)
+    {
+        var escaped = string.Concat(name.Take(80).Select(character => char.IsControl(character) ? $"\\u{(int)character:x4}" : character.ToString()));
+        return name.Length > 80 ? escaped + "..." : escaped;
+    }
 }

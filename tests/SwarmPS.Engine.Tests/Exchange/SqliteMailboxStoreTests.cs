@@ -76,6 +76,9 @@ public sealed class SqliteMailboxStoreTests : IDisposable
     [InlineData("Bad Run", "agent", "RunIdInvalid")]
     [InlineData("run-1", "", "AgentNameInvalid")]
     [InlineData("run-1", "line\nbreak", "AgentNameInvalid")]
+    [InlineData("run-1", "../../../../tmp/x", "AgentNameInvalid")]
+    [InlineData("run-1", "a/b", "AgentNameInvalid")]
+    [InlineData("run-1", "..", "AgentNameInvalid")]
     public async Task Registration_refuses_bad_run_ids_and_names(string runId, string name, string errorId)
     {
         await using var store = SqliteMailboxStore.Open(DatabasePath);
