@@ -111,3 +111,29 @@ Describe 'A hostile site profile on SWARMPS_SITE_PATH' {
         $result.PeakMB | Should -BeLessThan 200
     }
 }
+
+Describe 'A campaign whose agent name climbs out of the run directory' {
+    It 'is refused by Start-SwarmSite with CampaignInvalid before anything is written' {
+        $campaign = Join-Path $TestDrive 'escape.yaml'
+        Set-Content -Path $campaign -Value "name: escape`ninitial_agent: '../../../../tmp/swarmps-escape'`nuser_task: go`nagents:`n  - {name: '../../../../tmp/swarmps-escape', site: local, command: [sleep, '300']}`n"
+        $runRoot = Join-Path $TestDrive 'runs'
+        $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'escape-sites')
+        Set-Content -Path (Join-Path $sites 'here.yaml') -Value "scheduler: local`nrun_root: $runRoot`n"
+        $saved = $env:SWARMPS_SITE_PATH, $env:SWARM_EXCHANGE_URL, $env:SWARM_EXCHANGE_TOKEN
+        try {
+            $env:SWARMPS_SITE_PATH = $sites.FullName
+            # No exchange is needed: the campaign is refused before the exchange is asked anything.
+            $env:SWARM_EXCHANGE_URL = 'http://127.0.0.1:9/'
+            $env:SWARM_EXCHANGE_TOKEN = 'unused'
+            $text = (Get-Content -Raw $campaign) -replace 'site: local', 'site: here'
+            Set-Content -Path $campaign -Value $text
+            { Import-SwarmCampaign $campaign | Start-SwarmSite -RunId escape-001 -Site here -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CampaignInvalid,SwarmPS.Cmdlets.StartSwarmSiteCommand'
+        }
+        finally {
+            $env:SWARMPS_SITE_PATH, $env:SWARM_EXCHANGE_URL, $env:SWARM_EXCHANGE_TOKEN = $saved
+        }
+        Test-Path $runRoot | Should -BeFalse
+        Test-Path '/tmp/swarmps-escape' | Should -BeFalse
+    }
+}
