@@ -15,18 +15,19 @@
 
 Set-StrictMode -Version Latest
 
-$script:MamlNamespaces = [ordered]@{
-    maml    = 'http://schemas.microsoft.com/maml/2004/10'
-    command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
-    dev     = 'http://schemas.microsoft.com/maml/dev/2004/10'
+# Constants as functions, not $script: variables: this file is dot-sourced into build.ps1 and into Pester
+# blocks, and a function is found from any scope it is called in.
+function Get-MamlNamespace {
+    [ordered]@{
+        maml    = 'http://schemas.microsoft.com/maml/2004/10'
+        command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+        dev     = 'http://schemas.microsoft.com/maml/dev/2004/10'
+    }
 }
 
-# The sections a page cannot do without; the others may be absent (a cmdlet with no input has
-# `### None` under INPUTS, but an older page without the heading still converts).
-$script:RequiredHelpSections = 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS'
-$script:ParameterYamlKeys = 'Type', 'Parameter Sets', 'Aliases', 'Required', 'Position', 'Default value',
-    'Accept pipeline input', 'Accept wildcard characters'
-$script:CodeFenceLanguages = 'powershell', 'pwsh', 'ps', 'ps1'
+function Get-HelpParameterYamlKey {
+    'Type', 'Parameter Sets', 'Aliases', 'Required', 'Position', 'Default value', 'Accept pipeline input', 'Accept wildcard characters'
+}
 
 function Convert-SwarmHelpToMaml {
     <#
@@ -80,7 +81,8 @@ function Read-SwarmHelpPage {
             $sections[$section.Heading.ToUpperInvariant()] = $section.Lines
         }
     }
-    foreach ($required in $script:RequiredHelpSections) {
+    # The sections a page cannot do without; INPUTS, OUTPUTS, NOTES and RELATED LINKS may be absent.
+    foreach ($required in 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS') {
         if (-not $sections.ContainsKey($required)) {
             throw "${file}: the '## $required' section is missing. Add it (copy the layout of help/Get-SwarmAgentId.md)."
         }
@@ -293,7 +295,7 @@ function Read-ExampleSection([string[]] $Lines, [string] $File) {
     }
     foreach ($example in $examples) {
         $blocks = @(Split-MarkdownBlock -Lines $example.Lines)
-        $isCode = @($blocks | ForEach-Object { $_.Kind -eq 'Code' -and $_.Language -in $script:CodeFenceLanguages })
+        $isCode = @($blocks | ForEach-Object { $_.Kind -eq 'Code' -and $_.Language -in @('powershell', 'pwsh', 'ps', 'ps1') })
         if ($isCode -notcontains $true) {
             # An unlabelled fence is the code when nothing is labelled powershell.
             $first = @($blocks.Kind).IndexOf('Code')
@@ -330,7 +332,7 @@ function Read-ParameterSection([string[]] $Lines, [string] $File) {
         $name = $Matches[1]
         $yaml = @(Split-MarkdownBlock -Lines $section.Lines | Where-Object { $_.Kind -eq 'Code' -and $_.Language -eq 'yaml' })
         if ($yaml.Count -eq 0) {
-            throw "${File}: parameter -$name has no ``````yaml block. Add one with $($script:ParameterYamlKeys -join ', ')."
+            throw "${File}: parameter -$name has no ``````yaml block. Add one with $((Get-HelpParameterYamlKey) -join ', ')."
         }
         $description = @(ConvertTo-HelpParagraph -Lines (Remove-YamlFence -Lines $section.Lines))
         [pscustomobject]@{
@@ -362,7 +364,7 @@ function ConvertFrom-ParameterYaml([string] $Text, [string] $Parameter, [string]
             $values[$Matches[1]] = $Matches[2]
         }
     }
-    $missing = @($script:ParameterYamlKeys | Where-Object { -not $values.ContainsKey($_) })
+    $missing = @(Get-HelpParameterYamlKey | Where-Object { -not $values.ContainsKey($_) })
     if ($missing.Count -gt 0) {
         throw "${File}: the yaml block of parameter -$Parameter lacks $($missing -join ', '). Add the line(s) 'Key: value' (see help/Get-SwarmAgentId.md)."
     }
@@ -433,7 +435,7 @@ function Read-RelatedLinks([string[]] $Lines) {
 # ---------------------------------------------------------------------------------------------------------
 
 function Write-MamlCommand([System.Xml.XmlWriter] $Writer, $Page) {
-    $ns = $script:MamlNamespaces
+    $ns = Get-MamlNamespace
     $Writer.WriteStartElement('command', 'command', $ns.command)
     foreach ($prefix in $ns.Keys) {
         $Writer.WriteAttributeString('xmlns', $prefix, $null, $ns[$prefix])
@@ -543,7 +545,7 @@ function Get-HelpParameterSet($Page) {
 }
 
 function Write-MamlParameter([System.Xml.XmlWriter] $Writer, $Parameter, $Set, [switch] $InSyntax) {
-    $ns = $script:MamlNamespaces
+    $ns = Get-MamlNamespace
     $isSwitch = $Set.Type -eq 'SwitchParameter'
     $Writer.WriteStartElement('command', 'parameter', $ns.command)
     $Writer.WriteAttributeString('required', $Set.Required.ToString().ToLowerInvariant())
@@ -582,7 +584,7 @@ function Write-MamlParameter([System.Xml.XmlWriter] $Writer, $Parameter, $Set, [
 }
 
 function Write-MamlTypeList([System.Xml.XmlWriter] $Writer, [string] $Container, [string] $Item, [object[]] $Types) {
-    $ns = $script:MamlNamespaces
+    $ns = Get-MamlNamespace
     $Writer.WriteStartElement('command', $Container, $ns.command)
     foreach ($type in $Types) {
         $Writer.WriteStartElement('command', $Item, $ns.command)
@@ -596,7 +598,7 @@ function Write-MamlTypeList([System.Xml.XmlWriter] $Writer, [string] $Container,
 }
 
 function Write-MamlDescription([System.Xml.XmlWriter] $Writer, [string[]] $Paragraph) {
-    $ns = $script:MamlNamespaces
+    $ns = Get-MamlNamespace
     $Writer.WriteStartElement('maml', 'description', $ns.maml)
     foreach ($text in $Paragraph) {
         $Writer.WriteElementString('maml', 'para', $ns.maml, $text)
