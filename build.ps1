@@ -96,15 +96,8 @@ function Invoke-TaskDocs {
     # The pages are checked against the built cmdlets.
     Invoke-Task Build
 
-    # The converter needs no module, so it runs here; PowerShell finds the MAML in <ModuleBase>/en-US/,
-    # and ModuleBase is the folder of SwarmPS.psd1 (the repository root, or the packaged version folder).
-    . (Join-Path $Root 'build/HelpToMaml.ps1')
-    $maml = Convert-SwarmHelpToMaml -Path (Join-Path $Root 'help') -OutputPath (Join-Path $HelpOutput 'SwarmPS.Cmdlets.dll-Help.xml')
-    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $HelpOutput -Force
-    Write-Host "Docs: MAML help written to $($maml.FullName)"
-
-    # Get-Command's metadata comes from a fresh pwsh: the module's assemblies never unload, so this
-    # session never imports it. Exit 0: the pages agree; 1: findings (listed); 2: the check could not run.
+    # First the check. Get-Command's metadata comes from a fresh pwsh (the module's assemblies never
+    # unload, so this session never imports it). Exit 0: the pages agree; 1: findings; 2: it could not run.
     $check = {
         param($RepositoryRoot)
         try {
@@ -136,6 +129,14 @@ function Invoke-TaskDocs {
         throw "Docs: the help check failed to run (exit code $LASTEXITCODE); see the message above."
     }
     Write-Host 'Docs: every help page agrees with its cmdlet (parameters, types, sets, positions, pipeline input, syntax).'
+
+    # Only checked pages become MAML. The converter needs no module, so it runs here. PowerShell finds
+    # the MAML in <ModuleBase>/en-US/, and ModuleBase is the folder of SwarmPS.psd1 (the repository root,
+    # or the packaged version folder).
+    . (Join-Path $Root 'build/HelpToMaml.ps1')
+    $maml = Convert-SwarmHelpToMaml -Path (Join-Path $Root 'help') -OutputPath (Join-Path $HelpOutput 'SwarmPS.Cmdlets.dll-Help.xml')
+    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $HelpOutput -Force
+    Write-Host "Docs: MAML help written to $($maml.FullName)"
 }
 
 # Synopsis: Lay out a publishable module folder out/SwarmPS/<version>/ (manifest stamped with the version from Directory.Build.props).

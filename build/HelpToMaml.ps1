@@ -194,7 +194,8 @@ function Split-MarkdownBlock {
     $index = 0
     while ($index -lt $Lines.Count) {
         $line = $Lines[$index]
-        if ($line -match '^\s*```\s*([\w-]*)\s*$') {
+        if ($line -match '^\s*```\s*([\w-]*)') {
+            # Any line opening with ``` opens a fence; the first word after it is the language.
             $language = $Matches[1]
             $body = [System.Collections.Generic.List[string]]::new()
             $index++
@@ -228,12 +229,13 @@ function Split-MarkdownBlock {
             [pscustomobject]@{ Kind = 'List'; Items = $items.ToArray() }
             continue
         }
+        # The line at hand starts the paragraph; it ends at a blank line, a fence or a list.
         $paragraph = [System.Collections.Generic.List[string]]::new()
-        while ($index -lt $Lines.Count -and -not [string]::IsNullOrWhiteSpace($Lines[$index]) -and
-            $Lines[$index] -notmatch '^\s*```' -and $Lines[$index] -notmatch '^\s*([-*+]|\d+\.)\s+') {
+        do {
             $paragraph.Add($Lines[$index].Trim())
             $index++
-        }
+        } while ($index -lt $Lines.Count -and -not [string]::IsNullOrWhiteSpace($Lines[$index]) -and
+            $Lines[$index] -notmatch '^\s*```' -and $Lines[$index] -notmatch '^\s*([-*+]|\d+\.)\s+')
         [pscustomobject]@{ Kind = 'Text'; Text = ($paragraph -join ' ') }
     }
 }
