@@ -67,7 +67,9 @@ function Read-SwarmHelpPage {
 
     $file = (Resolve-Path -LiteralPath $Path).Path
     $lines = (Get-Content -LiteralPath $file -Raw) -replace "`r`n?", "`n" -split "`n"
+    $frontMatterLines = $lines.Count
     $lines = @(Remove-FrontMatter $lines)
+    $frontMatterLines -= $lines.Count
 
     $title = Split-MarkdownHeading -Lines $lines -Level 1
     $named = @($title | Where-Object Heading)
@@ -84,6 +86,7 @@ function Read-SwarmHelpPage {
     # The sections a page cannot do without; INPUTS, OUTPUTS, NOTES and RELATED LINKS may be absent.
     foreach ($required in 'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS') {
         if (-not $sections.ContainsKey($required)) {
+            Assert-HeadingOutsideFence -Lines $lines -Heading "## $required" -File $file -LineOffset $frontMatterLines
             throw "${file}: the '## $required' section is missing. Add it (copy the layout of help/Get-SwarmAgentId.md)."
         }
     }
@@ -170,7 +173,7 @@ function Split-MarkdownHeading {
     $current = [pscustomobject]@{ Heading = $null; Lines = [System.Collections.Generic.List[string]]::new() }
     $inFence = $false
     foreach ($line in $Lines) {
-        if ($line -match '^\s*```') {
+        if (Test-FenceLine -Line $line -InFence $inFence) {
             $inFence = -not $inFence
         }
         if (-not $inFence -and $line.StartsWith($prefix)) {
@@ -181,6 +184,27 @@ function Split-MarkdownHeading {
         $current.Lines.Add($line)
     }
     $current
+}
+
+function Assert-HeadingOutsideFence([string[]] $Lines, [string] $Heading, [string] $File, [int] $LineOffset) {
+    # A heading that is there but was not found sits inside a fence someone forgot to close: name it.
+    $inFence = $false
+    $openedAt = 0
+    for ($index = 0; $index -lt $Lines.Count; $index++) {
+        if ($inFence -and $Lines[$index].Trim() -eq $Heading) {
+            throw "${File}: '$Heading' at line $($index + 1 + $LineOffset) is inside the code fence opened at line $($openedAt + 1 + $LineOffset) ('$($Lines[$openedAt].Trim())'), which is never closed before it. Close that fence with a line of three backticks."
+        }
+        if (Test-FenceLine -Line $Lines[$index] -InFence $inFence) {
+            $inFence = -not $inFence
+            $openedAt = $index
+        }
+    }
+}
+
+function Test-FenceLine([string] $Line, [bool] $InFence) {
+    # Outside a fence, any line starting with three backticks opens one (a language may follow);
+    # inside, only a line of just the backticks closes it, so "```powershell" in a fence is text.
+    if ($InFence) { $Line -match '^\s*```\s*$' } else { $Line -match '^\s*```' }
 }
 
 function Get-SectionOrEmpty([hashtable] $Sections, [string] $Name) {

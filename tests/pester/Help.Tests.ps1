@@ -195,6 +195,29 @@ Describe 'HelpToMaml: markdown to MAML' {
         { Read-SwarmHelpPage -Path $page } | Should -Throw $Message
     }
 
+    It 'reads a fence opened with words after the language, and names a fence left open, without hanging' {
+        # A line starting with three backticks once matched neither a fence nor a paragraph, and the
+        # reader looped on it forever: run it where a hang times out instead of stopping the suite.
+        $closed = New-TestPage -Name Get-SwarmClosed -Description "Before.`n``````text trailing words`nInside the fence.`n``````"
+        $unclosed = New-TestPage -Name Get-SwarmUnclosed -Description "Before.`n``````text trailing words`nInside the fence."
+        $job = Start-ThreadJob -ScriptBlock {
+            param($Converter, $Closed, $Unclosed)
+            . $Converter
+            (Read-SwarmHelpPage -Path $Closed).Description
+            try { Read-SwarmHelpPage -Path $Unclosed } catch { "error: $_" }
+        } -ArgumentList (Join-Path $RepoRoot 'build/HelpToMaml.ps1'), $closed, $unclosed
+        try {
+            $job | Wait-Job -Timeout 30 | Out-Null
+            $job.State | Should -Be 'Completed' -Because "$($job.JobStateInfo.Reason)"
+            $output = @(Receive-Job $job)
+            $output[0..1] | Should -Be @('Before.', 'Inside the fence.')
+            $output[2] | Should -BeLike "error: *Get-SwarmUnclosed.md: '## EXAMPLES' at line * is inside the code fence opened at line 18 (*text trailing words')*"
+        }
+        finally {
+            $job | Remove-Job -Force
+        }
+    }
+
     It 'converts every page in help/ into one MAML file with a command per page' {
         $output = Join-Path $TestDrive 'en-US/SwarmPS.Cmdlets.dll-Help.xml'
         $file = Convert-SwarmHelpToMaml -Path (Join-Path $RepoRoot 'help') -OutputPath $output
