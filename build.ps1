@@ -62,7 +62,7 @@ function Invoke-TaskBuild {
 function Invoke-TaskTest {
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
     Invoke-XunitSuite -Counts $counts
-    # The help acceptance tests read the MAML that Docs writes.
+    # The help acceptance tests (tests/pester/Help.Tests.ps1) need the MAML; Docs builds and checks it.
     Invoke-Task Docs
     Invoke-PesterSuite -Counts $counts
     Invoke-Task Demo
@@ -70,20 +70,52 @@ function Invoke-TaskTest {
     Write-Host ("Test: {0} passed, {1} failed, {2} skipped" -f $counts.Passed, $counts.Failed, $counts.Skipped)
 }
 
-# Synopsis: Turn help/*.md into MAML (en-US/SwarmPS.Cmdlets.dll-Help.xml) with PlatyPS, and place the about_ topic beside it.
+# Synopsis: Turn help/*.md into MAML (en-US/SwarmPS.Cmdlets.dll-Help.xml, no PlatyPS), place the about_ topic beside it, and fail when a page disagrees with its cmdlet.
 function Invoke-TaskDocs {
-    New-Item -ItemType Directory -Force -Path $HelpOutput | Out-Null
-    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $HelpOutput -Force
+    # The pages are checked against the built cmdlets.
+    Invoke-Task Build
 
-    $platyPS = Get-Module -ListAvailable -Name platyPS | Sort-Object Version -Descending | Select-Object -First 1
-    if ($null -eq $platyPS) {
-        Write-Host 'PlatyPS not found: skipping MAML help (Install-Module platyPS); Get-Help will show syntax only.'
-        return
+    # First the check. Get-Command's metadata comes from a fresh pwsh (the module's assemblies never
+    # unload, so this session never imports it). Exit 0: the pages agree; 1: findings; 2: it could not run.
+    $check = {
+        param($RepositoryRoot)
+        try {
+            $ErrorActionPreference = 'Stop'
+            . (Join-Path $RepositoryRoot 'build/HelpToMaml.ps1')
+            . (Join-Path $RepositoryRoot 'build/HelpConformance.ps1')
+            $module = Import-Module (Join-Path $RepositoryRoot 'SwarmPS.psd1') -PassThru
+            $findings = @(Test-SwarmHelpConformance -HelpPath (Join-Path $RepositoryRoot 'help') -Module $module)
+        }
+        catch {
+            [Console]::Error.WriteLine("Docs: the help check could not run: $_")
+            exit 2
+        }
+        foreach ($finding in $findings) {
+            [Console]::Error.WriteLine($finding.Message)
+        }
+        if ($findings.Count -gt 0) {
+            [Console]::Error.WriteLine("Docs: $($findings.Count) disagreement(s) between help/*.md and the cmdlets.")
+        }
+        exit [int] ($findings.Count -gt 0)
     }
+    # $PSHOME/pwsh, not this process's path (that is dotnet when pwsh runs as a dotnet tool).
+    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    & $pwsh -NoProfile -NonInteractive -Command $check -args $Root
+    if ($LASTEXITCODE -eq 1) {
+        throw 'Docs: help/*.md disagrees with the cmdlets (each finding above names the page, the parameter and the fix). Correct the pages: the cmdlets are the truth.'
+    }
+    if ($LASTEXITCODE -ne 0) {
+        throw "Docs: the help check failed to run (exit code $LASTEXITCODE); see the message above."
+    }
+    Write-Host 'Docs: every help page agrees with its cmdlet (parameters, types, sets, positions, pipeline input, syntax).'
 
-    Import-Module $platyPS.Path
-    New-ExternalHelp -Path (Join-Path $Root 'help') -OutputPath $HelpOutput -Force | Out-Null
-    Write-Host "Docs: MAML help written to $HelpOutput"
+    # Only checked pages become MAML. The converter needs no module, so it runs here. PowerShell finds
+    # the MAML in <ModuleBase>/en-US/, and ModuleBase is the folder of SwarmPS.psd1 (the repository root,
+    # or the packaged version folder).
+    . (Join-Path $Root 'build/HelpToMaml.ps1')
+    $maml = Convert-SwarmHelpToMaml -Path (Join-Path $Root 'help') -OutputPath (Join-Path $HelpOutput 'SwarmPS.Cmdlets.dll-Help.xml')
+    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $HelpOutput -Force
+    Write-Host "Docs: MAML help written to $($maml.FullName)"
 }
 
 # Synopsis: Lay out a publishable module folder out/SwarmPS/<version>/ (manifest stamped with the version from Directory.Build.props).
@@ -99,14 +131,9 @@ function Invoke-TaskPackage {
 
     Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
     Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
-    $culture = New-Item -ItemType Directory -Force -Path (Join-Path $target 'en-US')
-    Copy-Item -Path (Join-Path $Root 'module/about_*.help.txt') -Destination $culture -Force
-    if (Test-Path $HelpOutput) {
-        Copy-Item -Path (Join-Path $HelpOutput '*') -Destination $culture -Force
-    }
-    else {
-        Write-Host 'Package: no MAML help (run -Task Docs first to include it).'
-    }
+    # The MAML and about_ topic, always current: Docs rebuilds them from help/ and checks the pages.
+    Invoke-Task Docs
+    Copy-Item -Recurse -Path $HelpOutput -Destination (Join-Path $target 'en-US')
     foreach ($file in 'README.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
         $path = Join-Path $Root $file
         if (Test-Path $path) {
@@ -124,6 +151,11 @@ function Invoke-TaskPackage {
     foreach ($format in $data.FormatsToProcess) {
         if (-not (Test-Path (Join-Path $target $format))) {
             throw "Package: $format (FormatsToProcess) is missing from $target."
+        }
+    }
+    foreach ($help in 'en-US/SwarmPS.Cmdlets.dll-Help.xml', 'en-US/about_SwarmPS.help.txt') {
+        if (-not (Test-Path (Join-Path $target $help))) {
+            throw "Package: $help is missing from $target; Get-Help would show syntax only."
         }
     }
     Write-Host "Package: SwarmPS $version laid out in $target"

@@ -1,11 +1,6 @@
-# Acceptance tests of the module as a whole: it imports, its help is there, its errors carry stable ids.
-# How it imports beside other modules' copies of its dependencies: Loading.Tests.ps1.
+# Acceptance tests of the module as a whole: it imports and its errors carry stable ids. Its help:
+# Help.Tests.ps1; how it imports beside other modules' copies of its dependencies: Loading.Tests.ps1.
 # Run with: dotnet pwsh ./build.ps1 -Task Test
-
-BeforeDiscovery {
-    $manifest = Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '../../SwarmPS.psd1')
-    $cmdletCases = @($manifest.CmdletsToExport | ForEach-Object { @{ Name = $_ } })
-}
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
@@ -27,33 +22,6 @@ Describe 'Importing SwarmPS' {
         $engine.Count | Should -Be 1
         foreach ($assembly in $engine) {
             [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly).Name | Should -Be 'SwarmPS.Dependencies'
-        }
-    }
-}
-
-Describe 'Help for <Name>' -ForEach $cmdletCases {
-    BeforeAll {
-        $maml = Join-Path $RepoRoot 'en-US/SwarmPS.Cmdlets.dll-Help.xml'
-        $help = Get-Help -Name $Name -Full
-    }
-
-    It 'has a synopsis and at least one example with code' {
-        if (-not (Test-Path $maml)) {
-            Set-ItResult -Skipped -Because 'MAML help is not built (pwsh ./build.ps1 -Task Docs needs PlatyPS)'
-            return
-        }
-        $help.Synopsis | Should -Not -BeNullOrEmpty
-        @($help.examples.example).Count | Should -BeGreaterThan 0
-        @($help.examples.example)[0].code | Should -Not -BeNullOrEmpty
-    }
-
-    It 'describes every parameter' {
-        if (-not (Test-Path $maml)) {
-            Set-ItResult -Skipped -Because 'MAML help is not built (pwsh ./build.ps1 -Task Docs needs PlatyPS)'
-            return
-        }
-        foreach ($parameter in @($help.parameters.parameter)) {
-            ($parameter.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.name) needs a description"
         }
     }
 }
