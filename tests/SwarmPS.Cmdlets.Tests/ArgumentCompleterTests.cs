@@ -23,14 +23,25 @@ public sealed class ArgumentCompleterTests(ModuleRunspace shell, TestSandbox san
     [Fact]
     public void RunIdCompletesNewestFirstAndSkipsInvalidNames()
     {
-        var older = Directory.CreateDirectory(Path.Combine(sandbox.LocalRunRoot, "cpl-older"));
-        var newer = Directory.CreateDirectory(Path.Combine(sandbox.LocalRunRoot, "cpl-newer"));
-        Directory.CreateDirectory(Path.Combine(sandbox.LocalRunRoot, "cpl_Not Valid"));
+        // A run is a folder with the site's status.json in it (<runRoot>/<runId>/local/status.json); a folder
+        // without one (jobs/, say) is not offered.
+        var older = NewRun("cpl-older");
+        var newer = NewRun("cpl-newer");
+        NewRun("cpl_Not Valid");
+        Directory.CreateDirectory(Path.Combine(sandbox.LocalRunRoot, "cpl-nostatus"));
         older.LastWriteTimeUtc = DateTime.UtcNow.AddHours(-2);
         newer.LastWriteTimeUtc = DateTime.UtcNow.AddHours(-1);
 
         Assert.Equal(["cpl-newer", "cpl-older"], Complete("Stop-SwarmSite -RunId cpl"));
         Assert.Equal(["cpl-older"], Complete("Get-SwarmAgent cpl-o"));
+    }
+
+    private DirectoryInfo NewRun(string runId)
+    {
+        var run = Directory.CreateDirectory(Path.Combine(sandbox.LocalRunRoot, runId));
+        Directory.CreateDirectory(Path.Combine(run.FullName, "local"));
+        File.WriteAllText(Path.Combine(run.FullName, "local", "status.json"), "{}");
+        return run;
     }
 
     private IReadOnlyList<string> Complete(string input)

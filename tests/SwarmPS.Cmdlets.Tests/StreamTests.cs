@@ -37,6 +37,9 @@ public sealed class StreamTests(ModuleRunspace shell, TestSandbox sandbox) : ICl
         var warning = Assert.Single(result.Warnings);
         Assert.Contains(".swarm/", warning.Message);
         var initialization = Assert.Single(result.Output);
-        Assert.Equal(warning.Message, ((System.Collections.IEnumerable)initialization.Properties["Warnings"].Value).Cast<object>().Single().ToString());
+        // The warning reads "<Code>: <problem and fix> (<file>:<line>)": the finding the object carries, minus its severity.
+        dynamic finding = ((System.Collections.IEnumerable)initialization.Properties["Warnings"].Value).Cast<object>().Single();
+        Assert.StartsWith("GitIgnoreHidesLedger: ", warning.Message);
+        Assert.Contains((string)finding.Message, warning.Message);
     }
 }
