@@ -1,57 +1,75 @@
 using System.Text;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Configuration;
 
 /// <summary>
 /// Reads a configuration file's text after the checks that keep a bad file from reaching a parser:
-/// it exists, is a regular file (never a device or FIFO: <see cref="RegularFile"/>), is at most 1 MiB
+/// it exists, is a regular file (never a device or FIFO: <see cref="BoundedFileRead"/>), is at most 1 MiB
 /// (never more is read), is UTF-8 and holds something. A UTF-8 byte order mark and
 /// Windows line endings are accepted and normalised (editors on Windows add both); line and column
 /// numbers stay those of the file as written.
 /// </summary>
 public static class ConfigFileReader
 {
-    public const long MaxBytes = 1024 * 1024;
+    public const int MaxBytes = 1024 * 1024;
 
     private static readonly char[] WildcardCharacters = { '*', '?', '[' };
 
     public static string ReadText(string path)
     {
         var start = new SourceLocation(path, 1, 1);
-        var bytes = RegularFile.Read(path, MaxBytes, out var kind, out var length);
-        switch (kind)
+        if (Directory.Exists(path))
         {
-            case RegularFile.Kind.Directory:
-                throw new ConfigException(
-                    "ConfigPathIsDirectory", start, "This is a directory, not a file.",
-                    "Pass the path of a .yaml, .yml or .json file inside it.");
-            case RegularFile.Kind.Missing when path.IndexOfAny(WildcardCharacters) >= 0:
-                // A file whose name holds '*' or '[' is read like any other; only a pattern that names no
-                // file gets here, and "does not exist" would hide that patterns are not expanded.
-                throw new ConfigException(
-                    "ConfigPathWildcard", start, "The path is a wildcard pattern; one configuration file is read per path and patterns are not expanded.",
-                    "Name one file, or pipe the files in: Get-ChildItem campaigns/*.yaml | Import-SwarmCampaign.");
-            case RegularFile.Kind.Missing:
-                throw new ConfigException(
-                    "ConfigFileNotFound", start, "The file does not exist.",
-                    "Check the path; relative paths are resolved from the current directory.");
-            case RegularFile.Kind.Unreadable:
-                throw new ConfigException(
-                    "ConfigFileUnreadable", start, "The file cannot be read by this user.",
-                    "Check its permissions (ls -l); SwarmPS reads configuration with your own rights.");
-            case RegularFile.Kind.NotRegular:
-                throw new ConfigException(
-                    "ConfigFileNotRegular", start,
-                    "This is not a regular file (a device, FIFO or socket, or empty), so SwarmPS does not read it.",
-                    "Pass the YAML or JSON file itself; configuration is read only from regular files.");
-            case RegularFile.Kind.TooLarge:
-                throw new ConfigException(
-                    "ConfigFileTooLarge", start,
-                    $"The file is at least {length:N0} bytes; configuration files are limited to {MaxBytes:N0} bytes (1 MiB).",
-                    "Check that this is the intended file; large data such as task lists belong in their own files.");
+            throw new ConfigException(
+                "ConfigPathIsDirectory", start, "This is a directory, not a file.",
+                "Pass the path of a .yaml, .yml or .json file inside it.");
         }
 
-        var text = Decode(bytes!, start);
+        byte[]? bytes;
+        try
+        {
+            // A link is followed (dotfiles are often links), but only to a regular file.
+            bytes = BoundedFileRead.ReadAllBytes(path, MaxBytes, followLinks: true);
+        }
+        catch (FileRefusedException refused) when (refused.Reason == FileRefusal.TooLarge)
+        {
+            throw new ConfigException(
+                "ConfigFileTooLarge", start,
+                $"The file is larger than {MaxBytes:N0} bytes (1 MiB), the limit for configuration files; no more than that was read.",
+                "Check that this is the intended file; large data such as task lists belong in their own files.");
+        }
+        catch (FileRefusedException)
+        {
+            throw new ConfigException(
+                "ConfigFileNotRegular", start,
+                "This is not a regular file (a device such as /dev/zero, a FIFO or a socket), so SwarmPS does not read it.",
+                "Pass the YAML or JSON file itself; configuration is read only from regular files.");
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
+        {
+            throw new ConfigException(
+                "ConfigFileUnreadable", start, $"The file cannot be read: {error.Message}",
+                "Check its permissions (ls -l); SwarmPS reads configuration with your own rights.", error);
+        }
+
+        if (bytes is null && path.IndexOfAny(WildcardCharacters) >= 0)
+        {
+            // A file whose name holds '*' or '[' is read like any other; only a pattern that names no
+            // file gets here, and "does not exist" would hide that patterns are not expanded.
+            throw new ConfigException(
+                "ConfigPathWildcard", start, "The path is a wildcard pattern; one configuration file is read per path and patterns are not expanded.",
+                "Name one file, or pipe the files in: Get-ChildItem campaigns/*.yaml | Import-SwarmCampaign.");
+        }
+
+        if (bytes is null)
+        {
+            throw new ConfigException(
+                "ConfigFileNotFound", start, "The file does not exist.",
+                "Check the path; relative paths are resolved from the current directory.");
+        }
+
+        var text = Decode(bytes, start);
         if (text.Split('\n').All(line => line.Trim().Length == 0 || line.TrimStart().StartsWith('#')))
         {
             throw new ConfigException(

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Ledger;
 

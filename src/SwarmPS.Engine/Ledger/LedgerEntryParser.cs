@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Ledger;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Ledger;
 

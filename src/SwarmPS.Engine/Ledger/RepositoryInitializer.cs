@@ -1,4 +1,6 @@
 
+using SwarmPS.Engine.Files;
+
 namespace SwarmPS.Engine.Ledger;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Ledger;
 

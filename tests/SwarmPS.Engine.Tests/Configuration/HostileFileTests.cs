@@ -75,7 +75,7 @@ public sealed class HostileFileTests : IDisposable
         var path = _files.WriteBytes("big.yaml", new byte[ConfigFileReader.MaxBytes + 1]);
         var error = Refused(path);
         Assert.Equal("ConfigFileTooLarge", error.ErrorId);
-        Assert.Contains("1,048,577", error.Message);
+        Assert.Contains("1,048,576 bytes", error.Message);
     }
 
     [Fact]

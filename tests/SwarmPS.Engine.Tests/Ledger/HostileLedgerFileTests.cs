@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Tests.Ledger;
 

@@ -1,10 +1,11 @@
 using System.Text;
 
-namespace SwarmPS.Engine.Ledger;
+namespace SwarmPS.Engine.Files;
 
 /// <summary>
-/// Reads a file that someone else may have planted: a repository is cloned from colleagues and a login
-/// node is shared. Only a regular file is read (a FIFO would hang the reader, <c>/dev/zero</c> would
+/// Reads a file that someone else may have planted (a repository cloned from colleagues, a campaign or site
+/// profile they shared, a file on a shared login node): the one reader of every such file, for the ledger
+/// and for configuration alike. Only a regular file is read (a FIFO would hang the reader, <c>/dev/zero</c> would
 /// fill memory), never more than a limit, and with <c>followLinks: false</c> a symbolic link is refused
 /// at open time (<c>O_NOFOLLOW</c>), so a link swapped in after a check cannot be followed either.
 /// Linux reads with open/statx/read/close (<see cref="LinuxFileRead"/>); elsewhere the managed handle,

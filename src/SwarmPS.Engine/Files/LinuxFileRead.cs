@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace SwarmPS.Engine.Ledger;
+namespace SwarmPS.Engine.Files;
 
 /// <summary>
 /// Reads a whole small file with four system calls (open, statx, read, close). .NET's own handle adds
