@@ -379,8 +379,12 @@ Describe 'Get-Help over the built MAML, in a fresh pwsh' {
             }
         }
         $Help.Examples | Should -BeLike '*Import-SwarmCampaign ./examples/two-site-campaign.yaml | Select-SwarmAgent ping | Start-SwarmSite -RunId demo-001 -Site alpha -Detach*'
-        # Backticks escape in wildcards: the page's `code` spans are matched literally through Escape.
-        $Help.Examples | Should -BeLike ('*' + [WildcardPattern]::Escape('Returns the site''s status (state `Starting` or `WaitingForPeers`, the launcher pid) at once') + '*')
+        # The remarks as the page has them (its first words, before Get-Help rewraps the paragraph); backticks
+        # escape in wildcards, so the page's `code` spans are matched literally through Escape.
+        $remark = ($PageByName['Start-SwarmSite'].Examples | Where-Object Title -like '*in the background*' | Select-Object -First 1).Remarks[0]
+        $remark | Should -BeLike 'Returns the site''s status*'
+        $opening = ($remark -split '\s+' | Select-Object -First 8) -join ' '
+        $Help.Examples | Should -BeLike ('*' + [WildcardPattern]::Escape($opening) + '*')
         $Help.Examples | Should -Not -BeLike '*PARAMETERS*'
     }
 
