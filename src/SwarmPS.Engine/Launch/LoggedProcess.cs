@@ -41,6 +41,7 @@ public sealed class LoggedProcess : IDisposable
             OwnerOnly.CreateDirectory(Path.GetDirectoryName(log)!);
             OwnerOnly.CreateFile(log);
         }
+
         var setsid = FindSetsid();
         var start = new ProcessStartInfo(setsid ?? "/bin/sh")
         {

@@ -4,9 +4,10 @@ namespace SwarmPS.Engine.Ledger;
 /// Creates what SwarmPS keeps on a machine readable by its owner only: the ledger's <c>.swarm/</c>, run
 /// store and WAL and uncommitted ledger files; a launch's run directory, events, status and logs; job
 /// records; the exchange's state directory. A login node is shared by hundreds of users, and these hold
-/// raw statepoints, messages and secrets. One helper for all of them, so the rule is kept in one place. The mode is given at creation
-/// (mkdir/open with 0700/0600, which the umask can only narrow) and then set exactly, so there is no
-/// moment when another user could open the file, and a strict umask cannot leave it unwritable.
+/// raw statepoints, messages and secrets. One helper for all of them, so the rule lives in one place.
+/// The mode is given at creation (mkdir/open with 0700/0600, which the umask can only narrow) and then
+/// set exactly, so there is no moment when another user could open the file, and a strict umask cannot
+/// leave it unwritable.
 /// Windows has no modes; there the user profile's ACLs apply.
 /// </summary>
 internal static class OwnerOnly

@@ -198,10 +198,10 @@ public sealed class JobSubmitter
         }
 
         await _shell.WriteFileAsync(layout.TaskFile, TaskFileFormat.Write(plan.Tasks, plan.Selection), cancellationToken).ConfigureAwait(false);
-        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
+        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
         if (plan.Scheduler == SchedulerKind.Local)
         {
-            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
+            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
         }
     }
 
