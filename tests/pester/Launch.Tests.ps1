@@ -214,6 +214,21 @@ Describe 'A federated counter on two detached sites' {
     It 'leaves no message pending on the exchange' {
         (Get-SwarmExchange -StateDirectory $script:ExchangeState).PendingMessages | Should -Be 0
     }
+
+    It 'keeps every file of the launch and of the exchange readable by its owner only' {
+        # A login node is shared: run directories and the exchange's state are 0700, what is in them 0600.
+        $roots = @(Join-Path $TestDrive 'alpha-host/runs'; Join-Path $TestDrive 'beta-host/runs'; $script:ExchangeState)
+        $entries = @($roots | ForEach-Object { Get-Item -LiteralPath $_; Get-ChildItem -LiteralPath $_ -Recurse -Force })
+        $names = $entries | ForEach-Object { $_.FullName.Substring($TestDrive.Length) }
+        $names | Should -Contain "/alpha-host/runs/$($script:RunId)/alpha/launcher.log"
+        $names | Should -Contain "/beta-host/runs/$($script:RunId)/beta/agents/pong/stdout.log"
+        $names | Should -Contain '/exchange/exchange.db-wal'
+        $names | Should -Contain '/exchange/exchange.out'
+        foreach ($entry in $entries) {
+            $expected = if ($entry.PSIsContainer) { 'drwx------' } else { '-rw-------' }
+            "$($entry.FullName.Substring($TestDrive.Length)) $($entry.UnixMode)" | Should -Be "$($entry.FullName.Substring($TestDrive.Length)) $expected"
+        }
+    }
 }
 
 Describe 'Launch errors' {

@@ -114,6 +114,32 @@ Describe 'Submit, wait, get, resume and stop on the local pool' {
         $final.Cancelled | Should -Be 2
     }
 
+    It 'keeps a job''s record and files owner-only, and its task does not see the session''s exchange token' {
+        $saved = $env:SWARM_EXCHANGE_TOKEN
+        $env:SWARM_EXCHANGE_TOKEN = 'pester-session-token'
+        try {
+            $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sh', '-c', 'env; echo made > output.txt'
+            $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+        }
+        finally {
+            $env:SWARM_EXCHANGE_TOKEN = $saved
+        }
+        $job.State | Should -Be 'Succeeded'
+        $record = Join-Path $TestDrive ".swarm/jobs/$($plan.Key).json"
+        $jobRoot = (Get-Content -Raw $record | ConvertFrom-Json).jobRoot
+        $stdout = Get-Content -Raw (Join-Path $jobRoot 'results/0/stdout.log')
+        $stdout | Should -Match 'SWARM_TASK_INDEX=0'
+        $stdout | Should -Not -Match 'pester-session-token'
+
+        # A login node is shared: folders 0700, scripts 0700, everything else 0600.
+        $entries = @((Get-Item (Join-Path $TestDrive '.swarm/jobs')), (Get-Item $record), (Get-Item $jobRoot)) + @(Get-ChildItem $jobRoot -Recurse -Force)
+        @($entries | Where-Object Name -EQ 'output.txt').Count | Should -Be 1
+        foreach ($entry in $entries) {
+            $expected = if ($entry.PSIsContainer -or $entry.Name -like '*.sh') { 'rwx------' } else { 'rw-------' }
+            "$($entry.FullName) $($entry.UnixMode.Substring(1))" | Should -Be "$($entry.FullName) $expected"
+        }
+    }
+
     It 'Wait-SwarmJob refuses a poll interval below 5 seconds' {
         { Wait-SwarmJob -Id 'x' -PollInterval 1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SwarmPS.Cmdlets.WaitSwarmJobCommand'
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SwarmPS.Engine.Sites;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Exchange;
 
@@ -65,10 +66,11 @@ public static class DetachedExchangeLaunch
     public static async Task<ExchangeStateFile> StartAsync(ShellCommand command, ExchangeServerOptions options, TimeSpan timeout, IProgress<TimeSpan>? waiting, CancellationToken cancellationToken)
     {
         ExchangeStartCheck.Run(options);
-        Directory.CreateDirectory(options.StateDirectory);
+        OwnerOnly.CreateDirectory(options.StateDirectory);
         // No exchange runs here (checked above), so nothing else writes these: start them afresh so an
-        // error names only this launch's output.
-        File.WriteAllText(options.OutputPath, "");
+        // error names only this launch's output (owner-only: the sh's >> would create it 0644).
+        File.Delete(options.OutputPath);
+        OwnerOnly.CreateFile(options.OutputPath);
         File.Delete(options.StartFailurePath);
 
         var start = new ProcessStartInfo(command.Program) { UseShellExecute = false };

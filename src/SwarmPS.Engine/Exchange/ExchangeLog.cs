@@ -1,4 +1,5 @@
 using System.Globalization;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Exchange;
 
@@ -18,7 +19,7 @@ public sealed class ExchangeLog : IDisposable
             return;
         }
 
-        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        var stream = OwnerOnly.OpenAppend(path, FileShare.ReadWrite);
         _writer = new StreamWriter(stream) { AutoFlush = true };
     }
 

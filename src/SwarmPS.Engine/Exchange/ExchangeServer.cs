@@ -1,3 +1,5 @@
+using SwarmPS.Engine.Ledger;
+
 namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
@@ -14,12 +16,10 @@ public static class ExchangeServer
     public static async Task RunAsync(ExchangeServerOptions options, Action<Uri>? onReady, CancellationToken cancellationToken)
     {
         var token = ExchangeStartCheck.Run(options);
-        Directory.CreateDirectory(options.StateDirectory);
-        if (!OperatingSystem.IsWindows())
-        {
-            // The store holds every agent's messages: keep it to its owner.
-            File.SetUnixFileMode(options.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        // The store holds every agent's messages: the directory is born 0700 (never briefly 0755), and
+        // one left loose by an older SwarmPS is tightened.
+        OwnerOnly.CreateDirectory(options.StateDirectory);
+        OwnerOnly.Tighten(options.StateDirectory);
 
         using var log = new ExchangeLog(options.LogPath);
         await using var store = SqliteMailboxStore.Open(options.DatabasePath, options.Limits);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Exchange;
 
@@ -48,16 +49,8 @@ public sealed record ExchangeStateFile(Uri Url, int Pid, DateTimeOffset ProcessS
     /// <summary>Writes atomically (temp file, then rename) with mode 600, so readers never see half a file.</summary>
     public void Write()
     {
-        Directory.CreateDirectory(StateDirectory);
-        var path = PathIn(StateDirectory);
-        var temporary = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, ExchangeWire.Json));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        OwnerOnly.CreateDirectory(StateDirectory);
+        AtomicFile.WriteAllText(PathIn(StateDirectory), JsonSerializer.Serialize(this, ExchangeWire.Json));
     }
 
     /// <summary>Deletes the file only if it still names this record's process (a newer exchange may have replaced it).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Exchange;
 
@@ -85,7 +86,14 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
             var directory = Path.GetDirectoryName(Path.GetFullPath(path));
             if (directory is not null)
             {
-                Directory.CreateDirectory(directory);
+                OwnerOnly.CreateDirectory(directory);
+            }
+
+            // Created 0600 before SQLite opens it: SQLite gives the WAL and shared-memory files the
+            // database's mode, so all three are owner-only from birth.
+            if (!path.StartsWith(':') && !File.Exists(path))
+            {
+                OwnerOnly.CreateFile(path);
             }
 
             return new SqliteMailboxStore(path, limits ?? new ExchangeLimits(), clock ?? TimeProvider.System);

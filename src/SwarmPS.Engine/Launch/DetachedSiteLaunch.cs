@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -27,7 +28,7 @@ public static class DetachedSiteLaunch
     {
         await LaunchPreflight.CheckAsync(options, exchange, cancellationToken).ConfigureAwait(false);
         var layout = new SiteRunLayout(options.Site.RunRoot, options.RunId, options.Site.Name);
-        Directory.CreateDirectory(layout.SiteDirectory);
+        OwnerOnly.CreateDirectory(layout.SiteDirectory);
 
         // launcher.log is appended across attempts; errors quote only what this attempt wrote.
         var logStart = File.Exists(layout.LauncherLog) ? new FileInfo(layout.LauncherLog).Length : 0;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -33,8 +34,14 @@ public sealed class LoggedProcess : IDisposable
         string stdoutLog,
         string stderrLog)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(stdoutLog)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(stderrLog)!);
+        // The shell's >> would create the logs with the umask's mode (0644 by default); they are made
+        // owner-only first, and >> then appends to them. An agent's output is its owner's alone.
+        foreach (var log in new[] { stdoutLog, stderrLog })
+        {
+            OwnerOnly.CreateDirectory(Path.GetDirectoryName(log)!);
+            OwnerOnly.CreateFile(log);
+        }
+
         var setsid = FindSetsid();
         var start = new ProcessStartInfo(setsid ?? "/bin/sh")
         {

@@ -1,9 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Launch;
 
-/// <summary>Reads and atomically rewrites a site's status.json (temporary file, then rename).</summary>
+/// <summary>
+/// Reads and atomically rewrites a site's status.json (temporary file, then rename), owner-only (0600): it
+/// records the site's processes, their pids and problems.
+/// </summary>
 public static class SiteStatusFile
 {
     private static readonly JsonSerializerOptions Options = new()
@@ -15,10 +19,8 @@ public static class SiteStatusFile
 
     public static void Write(string path, SiteStatus status)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(status, Options) + "\n");
-        File.Move(temporary, path, overwrite: true);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(status, Options) + "\n");
     }
 
     /// <summary>The status, or null when the site has not started here.</summary>

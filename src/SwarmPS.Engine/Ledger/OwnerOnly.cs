@@ -1,11 +1,13 @@
 namespace SwarmPS.Engine.Ledger;
 
 /// <summary>
-/// Creates what the ledger keeps on a machine (<c>.swarm/</c>, the run store and its WAL, the ledger
-/// files before they are committed) readable by its owner only: a login node is shared by hundreds of
-/// users and the run store holds raw statepoints, secrets included. The mode is given at creation
-/// (mkdir/open with 0700/0600, which the umask can only narrow) and then set exactly, so there is no
-/// moment when another user could open the file, and a strict umask cannot leave it unwritable.
+/// Creates what SwarmPS keeps on a machine readable by its owner only: the ledger's <c>.swarm/</c>, run
+/// store and WAL and uncommitted ledger files; a launch's run directory, events, status and logs; job
+/// records; the exchange's state directory. A login node is shared by hundreds of users, and these hold
+/// raw statepoints, messages and secrets. One helper for all of them, so the rule lives in one place.
+/// The mode is given at creation (mkdir/open with 0700/0600, which the umask can only narrow) and then
+/// set exactly, so there is no moment when another user could open the file, and a strict umask cannot
+/// leave it unwritable.
 /// Windows has no modes; there the user profile's ACLs apply.
 /// </summary>
 internal static class OwnerOnly
@@ -16,7 +18,11 @@ internal static class OwnerOnly
 
     private const UnixFileMode GroupOrOther = (UnixFileMode)0b000_111_111;
 
-    /// <summary>Creates the directory (and missing parents) 0700; an existing one is left as it is.</summary>
+    /// <summary>
+    /// Creates the directory and each missing parent 0700 (a run root made on the way is as private as the
+    /// run in it); an existing one is left as it is. Each is made by hand: .NET gives the parents it
+    /// creates the umask's mode, not the one asked for.
+    /// </summary>
     public static void CreateDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
@@ -25,13 +31,17 @@ internal static class OwnerOnly
             return;
         }
 
-        if (Directory.Exists(path))
+        var missing = new Stack<string>();
+        for (var current = Path.GetFullPath(path); !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
         {
-            return;
+            missing.Push(current);
         }
 
-        Directory.CreateDirectory(path, DirectoryMode);
-        File.SetUnixFileMode(path, DirectoryMode);
+        while (missing.TryPop(out var directory))
+        {
+            Directory.CreateDirectory(directory, DirectoryMode);
+            File.SetUnixFileMode(directory, DirectoryMode);
+        }
     }
 
     /// <summary>Creates an empty file 0600 unless one exists (O_CREAT|O_EXCL: never through a planted link).</summary>
@@ -58,6 +68,21 @@ internal static class OwnerOnly
         {
             // Another process created it first; Tighten applies to it like to any existing file.
         }
+    }
+
+    /// <summary>
+    /// Opens a file for appending, creating it 0600 if it is missing (a log or events.jsonl that several
+    /// writers share). An existing file keeps its mode.
+    /// </summary>
+    public static FileStream OpenAppend(string path, FileShare share)
+    {
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.Append, Access = FileAccess.Write, Share = share };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = FileMode;
+        }
+
+        return new FileStream(path, options);
     }
 
     /// <summary>

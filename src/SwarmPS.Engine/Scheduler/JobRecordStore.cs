@@ -1,11 +1,14 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Scheduler;
 
 /// <summary>
 /// Job records on this machine: <c>&lt;repo&gt;/.swarm/jobs/&lt;key&gt;.json</c>, written to a temporary file and
-/// renamed, so an interrupted write never leaves half a record.
+/// renamed, so an interrupted write never leaves half a record. Records are 0600 in a 0700 directory: they
+/// hold the sweep's command and every task's parameters.
 /// </summary>
 public sealed class JobRecordStore
 {
@@ -54,11 +57,8 @@ public sealed class JobRecordStore
 
     public void Save(JobRecord record)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var path = PathOf(record.Key);
-        var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, Serialize(record));
-        File.Move(temporary, path, overwrite: true);
+        OwnerOnly.CreateDirectory(Directory);
+        AtomicFile.WriteAllText(PathOf(record.Key), Encoding.UTF8.GetString(Serialize(record)));
     }
 
     public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);

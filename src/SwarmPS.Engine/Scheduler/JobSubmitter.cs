@@ -184,7 +184,8 @@ public sealed class JobSubmitter
     private async Task StageAsync(JobPlan plan, JobLayout layout, CancellationToken cancellationToken)
     {
         var mkdir = await _shell.RunAsync(
-            new ShellCommand("mkdir", "-p", layout.StatusDirectory, layout.LogDirectory, layout.LocalDirectory, layout.JobRoot + "/results") { Timeout = TimeSpan.FromMinutes(1) },
+            // umask 077: every directory mkdir -p makes (the job root and its parents included) is 0700.
+            new ShellCommand("sh", "-c", "umask 077 && mkdir -p \"$@\"", "sh", layout.StatusDirectory, layout.LogDirectory, layout.LocalDirectory, layout.JobRoot + "/results") { Timeout = TimeSpan.FromMinutes(1) },
             cancellationToken).ConfigureAwait(false);
         if (!mkdir.Succeeded)
         {
@@ -197,10 +198,10 @@ public sealed class JobSubmitter
         }
 
         await _shell.WriteFileAsync(layout.TaskFile, TaskFileFormat.Write(plan.Tasks, plan.Selection), cancellationToken).ConfigureAwait(false);
-        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken).ConfigureAwait(false);
+        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
         if (plan.Scheduler == SchedulerKind.Local)
         {
-            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken).ConfigureAwait(false);
+            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
         }
     }
 

@@ -44,7 +44,12 @@ public sealed class LocalPoolAdapter : ISchedulerAdapter
     {
         // setsid: the driver leads its own process group, so cancel can kill it with all its tasks.
         // Only the driver goes to the background: a backgrounded "a && b" would keep our stdout pipe open.
-        const string start = "mkdir -p \"$1\" || exit 1; setsid bash \"$@\" > \"$1/$2.log\" 2>&1 < /dev/null & echo $!";
+        // The driver and its tasks inherit this shell's environment, which is the submitting session's:
+        // every SWARM_* variable (the exchange token, an agent's identity and run) is dropped first, so a
+        // task gets only what its job script sets (SWARM_TASK_*, SWARM_KW_*, SWARM_JOB_ROOT). umask 077
+        // makes the driver log owner-only, like everything else a job writes.
+        const string start = "umask 077; for name in $(compgen -e); do case $name in SWARM_*) unset \"$name\" ;; esac; done; "
+            + "mkdir -p \"$1\" || exit 1; setsid bash \"$@\" > \"$1/$2.log\" 2>&1 < /dev/null & echo $!";
         var layout = submission.Layout;
         var args = new List<string>
         {

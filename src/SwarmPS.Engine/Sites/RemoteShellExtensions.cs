@@ -3,15 +3,23 @@ namespace SwarmPS.Engine.Sites;
 /// <summary>File staging and checked runs built from plain commands, so every shell gets them for free.</summary>
 public static class RemoteShellExtensions
 {
+    /// <summary>The mode of a staged file: owner-only, as is all a job stages on a shared host.</summary>
+    public const string FileMode = "600";
+
+    /// <summary>The mode of a staged script (owner-only, executable).</summary>
+    public const string ScriptMode = "700";
+
     /// <summary>
     /// Writes bytes to a path on the shell's side: into a temporary name beside it, then renamed, so a
-    /// reader never sees half a file. Works wherever <c>sh</c>, <c>mkdir</c>, <c>cat</c> and <c>mv</c> do.
+    /// reader never sees half a file. Works wherever <c>sh</c>, <c>mkdir</c>, <c>cat</c>, <c>chmod</c> and
+    /// <c>mv</c> do. Under umask 077 the file and any directory made for it are owner-only from creation
+    /// (then chmod gives the exact <paramref name="mode"/>), whatever the login shell's umask.
     /// </summary>
-    public static async Task WriteFileAsync(this IRemoteShell shell, string path, byte[] content, CancellationToken cancellationToken = default)
+    public static async Task WriteFileAsync(this IRemoteShell shell, string path, byte[] content, CancellationToken cancellationToken = default, string mode = FileMode)
     {
-        const string script = "set -e; mkdir -p \"$(dirname \"$1\")\"; cat > \"$1.swarm-tmp\"; mv -f \"$1.swarm-tmp\" \"$1\"";
+        const string script = "set -e; umask 077; mkdir -p \"$(dirname \"$1\")\"; cat > \"$1.swarm-tmp\"; chmod \"$2\" \"$1.swarm-tmp\"; mv -f \"$1.swarm-tmp\" \"$1\"";
         var result = await shell.RunAsync(
-            new ShellCommand("sh", "-c", script, "sh", path) { StandardInput = content, Timeout = TimeSpan.FromMinutes(5) },
+            new ShellCommand("sh", "-c", script, "sh", path, mode) { StandardInput = content, Timeout = TimeSpan.FromMinutes(5) },
             cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {

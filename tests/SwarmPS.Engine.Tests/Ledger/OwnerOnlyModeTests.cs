@@ -83,7 +83,8 @@ public sealed class OwnerOnlyModeTests
         Assert.Equal(loose, File.GetUnixFileMode(repo.Repository.GitIgnorePath));
     }
 
-    private static IDisposable LooseUmask()
+    /// <summary>Sets umask 0000 (the loosest) until disposed; tests in <see cref="UmaskCollection"/> only.</summary>
+    internal static IDisposable LooseUmask()
     {
         var previous = Umask(0);
         return new Restore(() => Umask(previous));
