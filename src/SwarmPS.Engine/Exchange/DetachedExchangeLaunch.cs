@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SwarmPS.Engine.Sites;
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Exchange;
 

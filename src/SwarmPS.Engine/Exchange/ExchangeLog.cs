@@ -1,5 +1,5 @@
 using System.Globalization;
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Exchange;
 

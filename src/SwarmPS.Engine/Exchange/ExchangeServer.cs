@@ -1,4 +1,4 @@
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Exchange;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Exchange;
 

@@ -1,5 +1,5 @@
 using SwarmPS.Engine.Exchange;
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Launch;
 

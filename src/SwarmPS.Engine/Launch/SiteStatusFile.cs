@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Launch;
 

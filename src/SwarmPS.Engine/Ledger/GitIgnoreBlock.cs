@@ -1,3 +1,5 @@
+using SwarmPS.Engine.Files;
+
 namespace SwarmPS.Engine.Ledger;
 
 /// <summary>

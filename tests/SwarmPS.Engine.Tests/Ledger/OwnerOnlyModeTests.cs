@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Tests.Ledger;
 

@@ -1,4 +1,4 @@
-namespace SwarmPS.Engine.Ledger;
+namespace SwarmPS.Engine.Files;
 
 /// <summary>
 /// Creates what SwarmPS keeps on a machine readable by its owner only: the ledger's <c>.swarm/</c>, run

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SwarmPS.Engine.Ledger;
+namespace SwarmPS.Engine.Files;
 
 /// <summary>
 /// Writes a file so that readers (git, another process, a crash) see either the old bytes or the new,
