@@ -153,6 +153,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 _log.WriteRefused($"401 {context.Request.HttpMethod} {route.LogPath} from {context.Request.RemoteEndPoint}");
                 response.StatusCode = 401;
                 response.AddHeader("WWW-Authenticate", "Bearer");
+                if (context.Request.HasEntityBody && !await SkipSmallBodyAsync(context).ConfigureAwait(false))
+                {
+                    // Close() would read the rest of a body nobody authenticated, for as long as its sender trickles.
+                    await CutOffAsync(context, HttpStatusCode.Unauthorized, UnauthorizedBody).ConfigureAwait(false);
+                    return;
+                }
+
                 await WriteBytesAsync(context, UnauthorizedBody).ConfigureAwait(false);
                 return;
             }
@@ -178,12 +185,22 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 _log.Write(line);
             }
 
-            await WriteAsync(context, status, new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation)).ConfigureAwait(false);
+            var answer = new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation);
+            if (error.ErrorId == "RequestBufferLimitReached")
+            {
+                // Its body is still arriving: answer without reading the rest.
+                await CutOffAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(answer, ExchangeWire.Json)).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(context, status, answer).ConfigureAwait(false);
+            }
         }
         catch (BodyTimeoutException)
         {
             _log.WriteRefused($"408 {context.Request.HttpMethod} {route.LogPath} RequestTimeout from {context.Request.RemoteEndPoint}");
-            await CutOffAsync(context, new ExchangeWire.ErrorResponse("RequestTimeout", $"The request body did not arrive within {_limits.RequestBodyTimeout.TotalSeconds} s.", "Send each request body promptly and in full; check the network path to the exchange.")).ConfigureAwait(false);
+            var answer = new ExchangeWire.ErrorResponse("RequestTimeout", $"The request body did not arrive within {_limits.RequestBodyTimeout.TotalSeconds} s.", "Send each request body promptly and in full; check the network path to the exchange.");
+            await CutOffAsync(context, HttpStatusCode.RequestTimeout, JsonSerializer.SerializeToUtf8Bytes(answer, ExchangeWire.Json)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -480,16 +497,46 @@ public sealed class ExchangeGateway : IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads and discards a body of at most 64 KiB that arrives before the deadline, so the answer can
+    /// go out on a connection with nothing unread (closing one with unread bytes resets it, and the
+    /// client may lose the answer). False when the body is larger or slower.
+    /// </summary>
+    private async Task<bool> SkipSmallBodyAsync(HttpListenerContext context)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_limits.RequestBodyTimeout);
+        var scratch = new byte[16 * 1024];
+        long skipped = 0;
+        try
+        {
+            int read;
+            while ((read = await ReadBeforeDeadlineAsync(context.Request.InputStream, scratch, deadline.Token).ConfigureAwait(false)) > 0)
+            {
+                skipped += read;
+                if (skipped > 64 * 1024)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (BodyTimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Answers and closes the connection at once. Close() would first read the rest of the body, which
     /// a trickling sender can stretch out indefinitely; Abort() closes without reading.
     /// </summary>
-    private static async Task CutOffAsync(HttpListenerContext context, object body)
+    private static async Task CutOffAsync(HttpListenerContext context, HttpStatusCode status, byte[] bytes)
     {
         var response = context.Response;
         try
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json);
-            response.StatusCode = (int)HttpStatusCode.RequestTimeout;
+            response.StatusCode = (int)status;
             response.KeepAlive = false;
             response.ContentType = "application/json; charset=utf-8";
             response.ContentLength64 = bytes.Length;

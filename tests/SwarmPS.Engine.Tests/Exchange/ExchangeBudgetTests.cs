@@ -134,27 +134,57 @@ public sealed class ExchangeBudgetTests(ITestOutputHelper output)
         await using var exchange = LimitedExchange.Start(limits);
         var mailbox = (await exchange.Client.RegisterAsync("budget", "target")).Id;
         using var tcp = await exchange.OpenRawAsync("POST", $"/v1/mailboxes/{mailbox}/messages", 1000);
-        var stream = tcp.GetStream();
-        var started = Stopwatch.StartNew();
-        var answer = "";
-        while (started.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            if (tcp.Client.Poll(0, SelectMode.SelectRead))
-            {
-                answer = await ReadUntilClosedAsync(tcp, TimeSpan.FromSeconds(5));
-                break;
-            }
-
-            await stream.WriteAsync(" "u8.ToArray());
-            await Task.Delay(200);
-        }
-
-        var elapsed = started.Elapsed;
+        var (answer, elapsed) = await TrickleUntilAnsweredAsync(tcp);
         output.WriteLine($"answer after {elapsed}: {answer}");
         Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
         Assert.Contains("\"error\":\"RequestTimeout\"", answer, StringComparison.Ordinal);
         Assert.InRange(elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(6));
         await WaitUntilAsync(() => File.ReadAllText(exchange.LogPath).Contains("RequestTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unauthenticated_trickling_body_is_answered_401_and_closed_at_the_body_deadline()
+    {
+        var limits = new ExchangeLimits { RequestBodyTimeout = TimeSpan.FromSeconds(2) };
+        await using var exchange = LimitedExchange.Start(limits);
+        using var tcp = await exchange.OpenRawAsync("POST", "/v1/messages", 1_000_000, authorized: false);
+        var (answer, elapsed) = await TrickleUntilAnsweredAsync(tcp);
+        output.WriteLine($"answer after {elapsed}: {answer}");
+        Assert.StartsWith("HTTP/1.1 401", answer, StringComparison.Ordinal);
+        Assert.Contains("\"error\":\"Unauthorized\"", answer, StringComparison.Ordinal);
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(6));
+
+        // A small unauthenticated body is skipped and answered on an orderly connection, as before.
+        using var small = await exchange.Http.SendAsync(exchange.Post("v1/messages", """{"messages": []}""", authorized: false));
+        Assert.Equal(HttpStatusCode.Unauthorized, small.StatusCode);
+    }
+
+    /// <summary>Sends one byte every 200 ms until the server answers; returns the answer and when it came.</summary>
+    private static async Task<(string Answer, TimeSpan Elapsed)> TrickleUntilAnsweredAsync(TcpClient tcp)
+    {
+        var stream = tcp.GetStream();
+        var started = Stopwatch.StartNew();
+        while (started.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (tcp.Client.Poll(0, SelectMode.SelectRead))
+            {
+                var elapsed = started.Elapsed;
+                return (await ReadUntilClosedAsync(tcp, TimeSpan.FromSeconds(5)), elapsed);
+            }
+
+            try
+            {
+                await stream.WriteAsync(" "u8.ToArray());
+            }
+            catch (IOException)
+            {
+                // Reset while writing: whatever the server answered is still readable.
+            }
+
+            await Task.Delay(200);
+        }
+
+        return ("NO ANSWER IN 10 s", started.Elapsed);
     }
 
     private static async Task<(int Status, string? Error, string Message)> ReceiveAsync(LimitedExchange exchange, Guid mailbox, int waitMilliseconds)
