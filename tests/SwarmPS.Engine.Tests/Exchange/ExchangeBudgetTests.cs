@@ -159,32 +159,42 @@ public sealed class ExchangeBudgetTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.Unauthorized, small.StatusCode);
     }
 
-    /// <summary>Sends one byte every 200 ms until the server answers; returns the answer and when it came.</summary>
+    /// <summary>
+    /// Sends one byte every 200 ms, reading whatever the server answers, until the server closes the
+    /// connection; returns the answer and when the connection was closed (10 s at most).
+    /// </summary>
     private static async Task<(string Answer, TimeSpan Elapsed)> TrickleUntilAnsweredAsync(TcpClient tcp)
     {
         var stream = tcp.GetStream();
+        var answer = new MemoryStream();
+        var buffer = new byte[4096];
         var started = Stopwatch.StartNew();
-        while (started.Elapsed < TimeSpan.FromSeconds(10))
+        try
         {
-            if (tcp.Client.Poll(0, SelectMode.SelectRead))
+            while (started.Elapsed < TimeSpan.FromSeconds(10))
             {
-                var elapsed = started.Elapsed;
-                return (await ReadUntilClosedAsync(tcp, TimeSpan.FromSeconds(5)), elapsed);
-            }
+                while (tcp.Client.Poll(0, SelectMode.SelectRead))
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        return (Encoding.UTF8.GetString(answer.ToArray()), started.Elapsed);
+                    }
 
-            try
-            {
+                    answer.Write(buffer, 0, read);
+                }
+
                 await stream.WriteAsync(" "u8.ToArray());
+                await Task.Delay(200);
             }
-            catch (IOException)
-            {
-                // Reset while writing: whatever the server answered is still readable.
-            }
-
-            await Task.Delay(200);
+        }
+        catch (IOException)
+        {
+            // Reset by the server: closed.
+            return (Encoding.UTF8.GetString(answer.ToArray()), started.Elapsed);
         }
 
-        return ("NO ANSWER IN 10 s", started.Elapsed);
+        return ("STILL OPEN AFTER 10 s: " + Encoding.UTF8.GetString(answer.ToArray()), started.Elapsed);
     }
 
     private static async Task<(int Status, string? Error, string Message)> ReceiveAsync(LimitedExchange exchange, Guid mailbox, int waitMilliseconds)
