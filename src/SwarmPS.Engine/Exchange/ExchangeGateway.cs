@@ -30,6 +30,8 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly List<Task> _acceptLoops = new();
     private readonly ReceiveWaits _waits = new();
+    private readonly LongPollBudget _longPolls;
+    private readonly RequestBodyBudget _bodies;
 
     private ExchangeGateway(IExchangeClient exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
     {
@@ -37,8 +39,16 @@ public sealed class ExchangeGateway : IAsyncDisposable
         _limits = limits;
         _auth = new BearerTokenCheck(token);
         _log = log;
+        _longPolls = new LongPollBudget(limits);
+        _bodies = new RequestBodyBudget(limits);
         Url = url;
     }
+
+    /// <summary>Bytes of request bodies held in memory now, for all requests in flight (bounded by MaxBufferedRequestBytes).</summary>
+    public long BufferedRequestBytes => _bodies.Held;
+
+    /// <summary>Long polls in progress now (bounded by MaxLongPolls).</summary>
+    public int LongPolls => _longPolls.Count;
 
     /// <summary>Where clients reach this gateway, e.g. http://127.0.0.1:8471/.</summary>
     public Uri Url { get; }
@@ -121,20 +131,35 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private async Task HandleAsync(HttpListenerContext context)
     {
         var response = context.Response;
+        var route = ExchangeRoute.Parse(context.Request.HttpMethod, context.Request.RawUrl);
+        if (route.Kind == ExchangeRouteKind.Health)
+        {
+            // Health takes no request slot: it answers however many long polls or slow uploads are in flight.
+            await WriteAsync(context, HttpStatusCode.OK, new { status = "ok" }).ConfigureAwait(false);
+            return;
+        }
+
         if (!_slots.Wait(0))
         {
+            _log.WriteRefused($"503 {context.Request.HttpMethod} {route.LogPath} ExchangeBusy");
             await WriteAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeBusy", "The exchange has too many requests in flight.", "Retry after a short pause.")).ConfigureAwait(false);
             return;
         }
 
         try
         {
-            var route = ExchangeRoute.Parse(context.Request.HttpMethod, context.Request.RawUrl);
-            if (route.Kind != ExchangeRouteKind.Health && !_auth.IsAuthorized(context.Request.Headers["Authorization"]))
+            if (!_auth.IsAuthorized(context.Request.Headers["Authorization"]))
             {
-                _log.Write($"401 {context.Request.HttpMethod} {route.LogPath} from {context.Request.RemoteEndPoint}");
+                _log.WriteRefused($"401 {context.Request.HttpMethod} {route.LogPath} from {context.Request.RemoteEndPoint}");
                 response.StatusCode = 401;
                 response.AddHeader("WWW-Authenticate", "Bearer");
+                if (context.Request.HasEntityBody && !await SkipSmallBodyAsync(context).ConfigureAwait(false))
+                {
+                    // Close() would read the rest of a body nobody authenticated, for as long as its sender trickles.
+                    await CutOffAsync(context, HttpStatusCode.Unauthorized, UnauthorizedBody).ConfigureAwait(false);
+                    return;
+                }
+
                 await WriteBytesAsync(context, UnauthorizedBody).ConfigureAwait(false);
                 return;
             }
@@ -150,8 +175,32 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 status = HttpStatusCode.ServiceUnavailable;
             }
 
-            _log.Write($"{(int)status} {context.Request.HttpMethod} {ExchangeRoute.PathForLog(context.Request.RawUrl)} {error.ErrorId}");
-            await WriteAsync(context, status, new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation)).ConfigureAwait(false);
+            var line = $"{(int)status} {context.Request.HttpMethod} {route.LogPath} {error.ErrorId}";
+            if ((int)status < 500)
+            {
+                _log.WriteRefused(line);
+            }
+            else
+            {
+                _log.Write(line);
+            }
+
+            var answer = new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation);
+            if (error.ErrorId == "RequestBufferLimitReached")
+            {
+                // Its body is still arriving: answer without reading the rest.
+                await CutOffAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(answer, ExchangeWire.Json)).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteAsync(context, status, answer).ConfigureAwait(false);
+            }
+        }
+        catch (BodyTimeoutException)
+        {
+            _log.WriteRefused($"408 {context.Request.HttpMethod} {route.LogPath} RequestTimeout from {context.Request.RemoteEndPoint}");
+            var answer = new ExchangeWire.ErrorResponse("RequestTimeout", $"The request body did not arrive within {_limits.RequestBodyTimeout.TotalSeconds} s.", "Send each request body promptly and in full; check the network path to the exchange.");
+            await CutOffAsync(context, HttpStatusCode.RequestTimeout, JsonSerializer.SerializeToUtf8Bytes(answer, ExchangeWire.Json)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -164,7 +213,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         }
         catch (Exception error)
         {
-            _log.Write($"500 {context.Request.HttpMethod} {ExchangeRoute.PathForLog(context.Request.RawUrl)} {error.GetType().Name}: {error.Message}");
+            _log.Write($"500 {context.Request.HttpMethod} {route.LogPath} {error.GetType().Name}: {Truncate(error.Message)}");
             await WriteAsync(context, HttpStatusCode.InternalServerError, new ExchangeWire.ErrorResponse("InternalError", "The exchange failed to handle the request.", "See the exchange log; report it if it repeats.")).ConfigureAwait(false);
         }
         finally
@@ -178,9 +227,6 @@ public sealed class ExchangeGateway : IAsyncDisposable
         var ct = _stopping.Token;
         switch (route.Kind)
         {
-            case ExchangeRouteKind.Health:
-                return (HttpStatusCode.OK, new { status = "ok" });
-
             case ExchangeRouteKind.Summary:
             {
                 var summary = await _exchange.GetSummaryAsync(ct).ConfigureAwait(false);
@@ -250,6 +296,8 @@ public sealed class ExchangeGateway : IAsyncDisposable
                     body?.LeaseMilliseconds is { } lease ? TimeSpan.FromMilliseconds(lease) : null,
                     body?.WaitMilliseconds is { } wait ? TimeSpan.FromMilliseconds(wait) : null,
                     body?.Acknowledge);
+                // A receive that may wait holds a request slot for up to MaxWait: it counts against the long-poll budget.
+                using var longPoll = request.EffectiveWait > TimeSpan.Zero ? _longPolls.Enter(route.MailboxId) : null;
                 var messages = body?.Poll is { } poll
                     ? await ReceiveCancellableAsync(route.MailboxId, poll, request, ct).ConfigureAwait(false)
                     : await _exchange.ReceiveAsync(route.MailboxId, request, ct).ConfigureAwait(false);
@@ -319,13 +367,17 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private async Task<T?> ReadJsonAsync<T>(HttpListenerContext context, bool required)
     {
         var request = context.Request;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_limits.RequestBodyTimeout);
         if (request.ContentLength64 > _limits.MaxRequestBytes)
         {
-            await DrainAsync(request.InputStream).ConfigureAwait(false);
+            await DrainAsync(context, deadline.Token).ConfigureAwait(false);
             throw RequestTooLarge();
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_limits.MaxRequestBytes + 1, request.ContentLength64 > 0 ? (int)request.ContentLength64 + 1 : 64 * 1024));
+        // The buffer starts small and grows with the bytes that arrived, never with the declared length:
+        // a client that announces 4 MiB and sends a byte a minute holds 64 KiB, not 4 MiB.
+        var buffer = RentBody(Math.Min(InitialBodyBuffer, request.ContentLength64 > 0 ? (int)request.ContentLength64 + 1 : InitialBodyBuffer));
         var length = 0;
         try
         {
@@ -339,13 +391,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
                         throw RequestTooLarge();
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _limits.MaxRequestBytes + 1));
+                    var larger = RentBody(Math.Min(buffer.Length * 2, _limits.MaxRequestBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    ReturnBody(buffer);
                     buffer = larger;
                 }
 
-                var read = await input.ReadAsync(buffer.AsMemory(length, buffer.Length - length)).ConfigureAwait(false);
+                var read = await ReadBeforeDeadlineAsync(input, buffer.AsMemory(length, buffer.Length - length), deadline.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -354,7 +406,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 length += read;
                 if (length > _limits.MaxRequestBytes)
                 {
-                    await DrainAsync(input).ConfigureAwait(false);
+                    await DrainAsync(context, deadline.Token).ConfigureAwait(false);
                     throw RequestTooLarge();
                 }
             }
@@ -386,35 +438,139 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 throw ExchangeErrors.Invalid("BodyInvalid", $"The body is not the JSON this route expects: {Truncate(error.Message)}", "Check the body against docs/exchange-protocol.md.");
             }
         }
+        catch (BodyTimeoutException)
+        {
+            // A read may still be writing into the buffer: leave it to the GC instead of the shared pool.
+            _bodies.Give(buffer.Length);
+            buffer = [];
+            throw;
+        }
         finally
         {
+            if (buffer.Length > 0)
+            {
+                ReturnBody(buffer);
+            }
+        }
+    }
+
+    private const int InitialBodyBuffer = 64 * 1024;
+
+    /// <summary>A body buffer whose bytes are taken from the budget first (RequestBufferLimitReached when it is spent).</summary>
+    private byte[] RentBody(int minimum)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(minimum);
+        try
+        {
+            _bodies.Take(buffer.Length);
+        }
+        catch (SwarmException)
+        {
             ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return buffer;
+    }
+
+    private void ReturnBody(byte[] buffer)
+    {
+        _bodies.Give(buffer.Length);
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    /// <summary>
+    /// One read of the body, bounded by the request's deadline. HttpListener's stream ignores
+    /// cancellation, so past the deadline the read is left behind and the request ends as
+    /// <see cref="BodyTimeoutException"/>; <see cref="CutOffAsync"/> then closes the connection, which ends it.
+    /// </summary>
+    private async Task<int> ReadBeforeDeadlineAsync(Stream input, Memory<byte> into, CancellationToken deadline)
+    {
+        try
+        {
+            return await input.ReadAsync(into, CancellationToken.None).AsTask().WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            throw new BodyTimeoutException();
         }
     }
 
     /// <summary>
-    /// Reads and discards the rest of an oversized body (up to a bound) so the client, still writing, gets
-    /// to read the 413 instead of a broken pipe. Memory stays one small buffer; a body beyond the bound
-    /// is cut off by closing the connection.
+    /// Reads and discards a body of at most 64 KiB that arrives before the deadline, so the answer can
+    /// go out on a connection with nothing unread (closing one with unread bytes resets it, and the
+    /// client may lose the answer). False when the body is larger or slower.
     /// </summary>
-    private async Task DrainAsync(Stream input)
+    private async Task<bool> SkipSmallBodyAsync(HttpListenerContext context)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_limits.RequestBodyTimeout);
+        var scratch = new byte[16 * 1024];
+        long skipped = 0;
         try
         {
-            long drained = 0;
-            var bound = 8L * _limits.MaxRequestBytes;
             int read;
-            while (drained < bound && (read = await input.ReadAsync(scratch).ConfigureAwait(false)) > 0)
+            while ((read = await ReadBeforeDeadlineAsync(context.Request.InputStream, scratch, deadline.Token).ConfigureAwait(false)) > 0)
             {
-                drained += read;
+                skipped += read;
+                if (skipped > 64 * 1024)
+                {
+                    return false;
+                }
             }
+
+            return true;
         }
-        finally
+        catch (BodyTimeoutException)
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            return false;
         }
     }
+
+    /// <summary>
+    /// Answers and closes the connection at once. Close() would first read the rest of the body, which
+    /// a trickling sender can stretch out indefinitely; Abort() closes without reading.
+    /// </summary>
+    private static async Task CutOffAsync(HttpListenerContext context, HttpStatusCode status, byte[] bytes)
+    {
+        var response = context.Response;
+        try
+        {
+            response.StatusCode = (int)status;
+            response.KeepAlive = false;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength64 = bytes.Length;
+            await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+            await response.OutputStream.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is gone already.
+        }
+
+        Abort(response);
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of an oversized body (up to a bound and the request's deadline) so the
+    /// client, still writing, gets to read the 413 instead of a broken pipe. Memory stays one small
+    /// buffer; a body beyond the bound is cut off by closing the connection.
+    /// </summary>
+    private async Task DrainAsync(HttpListenerContext context, CancellationToken deadline)
+    {
+        // Not from the pool: a read cut off by the deadline may still write into it.
+        var scratch = new byte[16 * 1024];
+        long drained = 0;
+        var bound = 8L * _limits.MaxRequestBytes;
+        int read;
+        while (drained < bound && (read = await ReadBeforeDeadlineAsync(context.Request.InputStream, scratch, deadline).ConfigureAwait(false)) > 0)
+        {
+            drained += read;
+        }
+    }
+
+    /// <summary>A request body that did not arrive within RequestBodyTimeout; a read may still be pending on its connection.</summary>
+    private sealed class BodyTimeoutException : Exception;
 
     private SwarmException RequestTooLarge() => new(
         "RequestTooLarge",

@@ -26,6 +26,32 @@ public sealed record ExchangeLimits
     /// <summary>Most mailboxes one run id may register (MailboxLimitReached).</summary>
     public int MaxMailboxesPerRun { get; init; } = 10_000;
 
+    /// <summary>Most mailboxes the whole exchange may hold, every run together (ExchangeMailboxLimitReached).</summary>
+    public int MaxMailboxes { get; init; } = 100_000;
+
+    /// <summary>Most unacknowledged messages the whole exchange may hold (ExchangePendingLimitReached).</summary>
+    public int MaxPendingMessages { get; init; } = 1_000_000;
+
+    /// <summary>Most long polls (receives with a wait) at once on the whole exchange (LongPollLimitReached).</summary>
+    public int MaxLongPolls { get; init; } = 1024;
+
+    /// <summary>Most long polls at once on one mailbox: one agent cannot take the exchange's share (LongPollLimitReached).</summary>
+    public int MaxLongPollsPerMailbox { get; init; } = 4;
+
+    /// <summary>Request-body bytes all requests in flight may hold in memory together (RequestBufferLimitReached).</summary>
+    public long MaxBufferedRequestBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Longest time a request body may take to arrive; a slower sender is cut off (RequestTimeout).</summary>
+    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Refused requests logged one line each per interval; the rest become one summary line.</summary>
+    public int MaxRefusedLogLines { get; init; } = 20;
+
+    public TimeSpan RefusedLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>exchange.log is rotated to exchange.log.1 at this size, so the log never holds more than twice it.</summary>
+    public long MaxLogBytes { get; init; } = 10L * 1024 * 1024;
+
     /// <summary>Longest agent name accepted at registration (AgentNameInvalid).</summary>
     public int MaxNameLength { get; init; } = 200;
 

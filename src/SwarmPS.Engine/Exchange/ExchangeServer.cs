@@ -21,7 +21,7 @@ public static class ExchangeServer
         OwnerOnly.CreateDirectory(options.StateDirectory);
         OwnerOnly.Tighten(options.StateDirectory);
 
-        using var log = new ExchangeLog(options.LogPath);
+        using var log = new ExchangeLog(options.LogPath, options.Limits);
         await using var store = SqliteMailboxStore.Open(options.DatabasePath, options.Limits);
         await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log);
         var state = ExchangeStateFile.ForThisProcess(gateway.Url, options);

@@ -237,6 +237,7 @@ public sealed class HttpExchangeClient : IExchangeClient
         HttpStatusCode.NotFound => SwarmErrorCategory.ObjectNotFound,
         HttpStatusCode.Conflict => SwarmErrorCategory.ResourceExists,
         HttpStatusCode.ServiceUnavailable => SwarmErrorCategory.ResourceUnavailable,
+        HttpStatusCode.TooManyRequests => SwarmErrorCategory.InvalidOperation,
         _ => SwarmErrorCategory.InvalidArgument,
     };
 

@@ -132,6 +132,16 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                 throw ExchangeErrors.MailboxExists(id, runId, agentName);
             }
 
+            if (existing is null && (long)statements.For("SELECT COUNT(*) FROM mailboxes").ExecuteScalar()! >= Limits.MaxMailboxes)
+            {
+                throw new SwarmException(
+                    "ExchangeMailboxLimitReached",
+                    $"The exchange already holds {Limits.MaxMailboxes} mailboxes, the most it allows for all runs together.",
+                    "Stop the exchange and start it on a fresh state directory once the runs it serves are done, or raise the exchange's MaxMailboxes limit.",
+                    SwarmErrorCategory.InvalidOperation,
+                    runId);
+            }
+
             if (existing is null && CountRunMailboxes(statements, runId) >= Limits.MaxMailboxesPerRun)
             {
                 throw new SwarmException(
@@ -239,6 +249,7 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                     }
                 }
 
+                EnsurePendingRoom(statements, messages);
                 var insert = statements.For("INSERT OR IGNORE INTO messages(id, mailbox, sender, body, sent_at) VALUES ($id, $to, $from, $body, $now)");
                 var id = insert.Parameters.Add("$id", SqliteType.Text);
                 var to = insert.Parameters.Add("$to", SqliteType.Text);
@@ -265,6 +276,37 @@ public sealed class SqliteMailboxStore : IExchangeClient, IAsyncDisposable
                     _signals.Pulse(target);
                 }
             }).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Refuses a batch that would take the exchange past MaxPendingMessages. Messages already stored
+    /// (a retried send) take no room, so a retry at the limit still gets its duplicate receipt.
+    /// </summary>
+    private void EnsurePendingRoom(WriterStatements statements, IReadOnlyList<OutgoingMessage> messages)
+    {
+        var pending = (long)statements.For("SELECT COUNT(*) FROM messages WHERE acked_at IS NULL").ExecuteScalar()!;
+        if (pending + messages.Count <= Limits.MaxPendingMessages)
+        {
+            return;
+        }
+
+        long fresh = 0;
+        foreach (var message in messages)
+        {
+            var stored = statements.For("SELECT COUNT(*) FROM messages WHERE mailbox = $to AND id = $id");
+            stored.Parameters.AddWithValue("$to", Key(message.To));
+            stored.Parameters.AddWithValue("$id", Key(message.Id));
+            fresh += (long)stored.ExecuteScalar()! == 0 ? 1 : 0;
+        }
+
+        if (fresh > 0 && pending + fresh > Limits.MaxPendingMessages)
+        {
+            throw new SwarmException(
+                "ExchangePendingLimitReached",
+                $"The exchange already holds {pending} unacknowledged messages; {fresh} more would exceed its limit of {Limits.MaxPendingMessages}.",
+                "Let the receiving agents catch up (receive and acknowledge), terminate mailboxes nobody reads, or raise the exchange's MaxPendingMessages limit.",
+                SwarmErrorCategory.InvalidOperation);
+        }
     }
 
     public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(Guid mailboxId, ReceiveRequest request, CancellationToken cancellationToken = default)
