@@ -81,9 +81,11 @@ public sealed class RemoteSlurmTests : IDisposable
         // Staged over ssh: the writes went through the ssh shell, and the files are where the run root says.
         var layout = new JobLayout(record.JobRoot, 1);
         Assert.StartsWith(site.RunRoot, record.JobRoot);
-        var staged = shell.Commands.Where(c => c.Program == "sh" && c.StandardInput is not null).Select(c => c.Arguments[^1]).ToList();
-        Assert.Contains(layout.TaskFile, staged);
-        Assert.Contains(layout.Script, staged);
+        // Each write is `sh -c <script> sh <path> <mode>`: the task file private (600), the script executable (700).
+        var staged = shell.Commands.Where(c => c.Program == "sh" && c.StandardInput is not null)
+            .ToDictionary(c => c.Arguments[^2], c => c.Arguments[^1]);
+        Assert.Equal("600", staged[layout.TaskFile]);
+        Assert.Equal("700", staged[layout.Script]);
         Assert.Equal(4, File.ReadAllLines(layout.TaskFile).Length);
         Assert.Contains("SLURM_ARRAY_TASK_ID", File.ReadAllText(layout.Script));
         Assert.True(File.Exists(layout.RecordFile));
