@@ -152,15 +152,7 @@ public sealed class LaunchFailureTests : IDisposable
     [Fact]
     public async Task Stop_site_on_a_running_detached_launcher_stops_it_and_its_agents()
     {
-        var campaign = _bed.WriteCampaign("""
-            name: running
-            initial_agent: a
-            user_task: wait
-            agents:
-              - name: a
-                site: alpha
-                command: ["sleep", "300"]
-            """);
+        var campaign = _bed.WriteRunningCampaign();
         await _bed.StartDetachedSiteAsync(campaign, "stop-run", "alpha");
         var layout = _bed.Layout("stop-run", "alpha");
         await WaitUntil(() => SiteStatusFile.TryRead(layout.StatusFile)?.State == SiteState.Running);

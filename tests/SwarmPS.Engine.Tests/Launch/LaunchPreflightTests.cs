@@ -121,15 +121,7 @@ public sealed class LaunchPreflightTests : IDisposable
     [Fact]
     public async Task A_site_already_running_here_is_refused_before_detaching()
     {
-        var file = _bed.WriteCampaign("""
-            name: running
-            initial_agent: a
-            user_task: wait
-            agents:
-              - name: a
-                site: alpha
-                command: ["sleep", "300"]
-            """);
+        var file = _bed.WriteRunningCampaign();
         var started = await _bed.StartDetachedSiteAsync(file, "twice-run", "alpha");
 
         var error = await Assert.ThrowsAsync<SwarmException>(() => _bed.StartDetachedSiteAsync(file, "twice-run", "alpha"));

@@ -104,6 +104,17 @@ public sealed class LaunchTestBed : IDisposable
         return path;
     }
 
+    /// <summary>One agent on alpha that sleeps five minutes: a site that stays up until it is stopped.</summary>
+    public string WriteRunningCampaign() => WriteCampaign("""
+        name: running
+        initial_agent: a
+        user_task: wait
+        agents:
+          - name: a
+            site: alpha
+            command: ["sleep", "300"]
+        """);
+
     public static string CounterCampaignYaml(int stopAt = 10, double pace = 0) => $$"""
         name: counter
         initial_agent: ping
