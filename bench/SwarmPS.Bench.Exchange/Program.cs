@@ -58,7 +58,7 @@ async Task<Guid[]> RegisterAgents(int count)
 // The figure counts acknowledged messages. With ackOnReceive the acknowledgement rides on the agent's next
 // receive (two requests per message instead of three); messages are counted when that receive returns.
 // The stage timings (mean ms per call, as the agent saw it) say where a cycle's time goes.
-async Task<double> EndToEnd(int agents, int batch, IExchangeClient? through = null, bool printStages = false, bool ackOnReceive = false, TimeSpan? length = null)
+async Task<double> EndToEnd(int agents, int batch, IExchange? through = null, bool printStages = false, bool ackOnReceive = false, TimeSpan? length = null)
 {
     var exchange = through ?? client;
     var runFor = length ?? duration;

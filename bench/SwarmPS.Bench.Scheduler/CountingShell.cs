@@ -3,7 +3,7 @@ using SwarmPS.Engine.Sites;
 namespace SwarmPS.Bench.Scheduler;
 
 /// <summary>Wraps the real shell and counts the commands that go through it, by program.</summary>
-internal sealed class CountingShell(IRemoteShell inner) : IRemoteShell
+internal sealed class CountingShell(ISiteShell inner) : ISiteShell
 {
     private int _calls;
 

@@ -13,10 +13,10 @@ public abstract class ExchangeClientCmdlet : SwarmCmdlet
     [Parameter]
     public string? ExchangeUrl { get; set; }
 
-    private IExchangeClient? _client;
+    private IExchange? _client;
 
     /// <summary>The client for this command, created on first use and disposed at the end.</summary>
-    protected IExchangeClient Client => _client ??= new HttpExchangeClient(Connection());
+    protected IExchange Client => _client ??= new HttpExchangeClient(Connection());
 
     /// <summary>Where to connect; a cmdlet holding a campaign lets the campaign's exchange settings fill in.</summary>
     protected virtual ExchangeConnection Connection() => ExchangeConnection.FromEnvironment(ExchangeUrl);

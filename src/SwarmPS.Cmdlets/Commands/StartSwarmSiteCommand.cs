@@ -92,7 +92,7 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
         }
     });
 
-    private Task<SiteStatus> StartDetachedAsync(SiteLaunchOptions options, IReadOnlyList<string> agents, Engine.Exchange.IExchangeClient exchange, IProgress<string> waiting)
+    private Task<SiteStatus> StartDetachedAsync(SiteLaunchOptions options, IReadOnlyList<string> agents, Engine.Exchange.IExchange exchange, IProgress<string> waiting)
     {
         if (string.IsNullOrEmpty(options.Campaign.Source))
         {

@@ -9,7 +9,7 @@ namespace SwarmPS.Engine.Exchange;
 /// <summary>
 /// The HTTP face of an exchange (docs/exchange-protocol.md), built on the BCL's HttpListener so it runs
 /// inside pwsh with nothing installed. It authenticates, bounds and parses each request, calls the
-/// <see cref="IExchangeClient"/> behind it and maps <see cref="SwarmException"/> ErrorIds to 4xx statuses.
+/// <see cref="IExchange"/> behind it and maps <see cref="SwarmException"/> ErrorIds to 4xx statuses.
 /// A client mistake is never a 5xx; only a failure of the exchange itself is.
 /// </summary>
 public sealed class ExchangeGateway : IAsyncDisposable
@@ -20,7 +20,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private static readonly byte[] UnauthorizedBody = JsonSerializer.SerializeToUtf8Bytes(
         new ExchangeWire.ErrorResponse("Unauthorized", "A valid bearer token is required."), ExchangeWire.Json);
 
-    private readonly IExchangeClient _exchange;
+    private readonly IExchange _exchange;
     private readonly ExchangeLimits _limits;
     private readonly BearerTokenCheck _auth;
     private readonly ExchangeLog _log;
@@ -33,7 +33,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly LongPollBudget _longPolls;
     private readonly RequestBodyBudget _bodies;
 
-    private ExchangeGateway(IExchangeClient exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
+    private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
     {
         _exchange = exchange;
         _limits = limits;
@@ -56,7 +56,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// <summary>
     /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one).
     /// </summary>
-    public static ExchangeGateway Start(IExchangeClient exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null)
+    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null)
     {
         var address = ExchangeStartCheck.ParseBindAddress(bindAddress);
         if (port is < 0 or > 65535)

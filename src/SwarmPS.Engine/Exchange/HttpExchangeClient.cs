@@ -6,11 +6,11 @@ using System.Text.Json;
 namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
-/// <see cref="IExchangeClient"/> over the HTTP protocol of docs/exchange-protocol.md. Error bodies come
+/// <see cref="IExchange"/> over the HTTP protocol of docs/exchange-protocol.md. Error bodies come
 /// back as the same <see cref="SwarmException"/> the store would throw in-process. It honours the usual
 /// proxy variables (HTTP_PROXY, NO_PROXY), which is how compute nodes reach a login-node exchange.
 /// </summary>
-public sealed class HttpExchangeClient : IExchangeClient
+public sealed class HttpExchangeClient : IExchange
 {
     /// <summary>Extra time allowed beyond a receive's own wait before the client gives up.</summary>
     private static readonly TimeSpan RequestSlack = TimeSpan.FromSeconds(30);

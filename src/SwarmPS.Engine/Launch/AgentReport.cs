@@ -34,7 +34,7 @@ public sealed record AgentReport
     /// Reads a site's status.json and events, corrects what the record cannot know by itself (see
     /// <see cref="Reported"/>), and adds heartbeats from the exchange when one is given and reachable.
     /// </summary>
-    public static async Task<IReadOnlyList<AgentReport>> ReadAsync(SiteRunLayout layout, IExchangeClient? exchange, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<AgentReport>> ReadAsync(SiteRunLayout layout, IExchange? exchange, CancellationToken cancellationToken = default)
     {
         var status = SiteStatusFile.TryRead(layout.StatusFile);
         if (status is null)

@@ -24,7 +24,7 @@ public static class CampaignBootstrap
         AgentMailboxId.UuidV5(AgentMailboxId.Namespace, $"bootstrap/{runId}/{recipient}");
 
     public static async Task<BootstrapReceipt> SendAsync(
-        IExchangeClient exchange,
+        IExchange exchange,
         Campaign campaign,
         string runId,
         string? recipient,

@@ -19,7 +19,7 @@ public static class DetachedSiteLaunch
 
     public static async Task<SiteStatus> StartAsync(
         SiteLaunchOptions options,
-        IExchangeClient exchange,
+        IExchange exchange,
         IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string?> environment,
         TimeSpan readyTimeout,
@@ -139,7 +139,7 @@ public static class DetachedSiteLaunch
             layout.SiteDirectory);
     }
 
-    private static async Task StopAsync(SiteRunLayout layout, LoggedProcess launcher, IExchangeClient exchange)
+    private static async Task StopAsync(SiteRunLayout layout, LoggedProcess launcher, IExchange exchange)
     {
         if (TryReadStatus(layout)?.Launcher?.Pid == launcher.Identity.Pid)
         {

@@ -12,7 +12,7 @@ namespace SwarmPS.Engine.Launch;
 /// </summary>
 public static class LaunchPreflight
 {
-    public static async Task CheckAsync(SiteLaunchOptions options, IExchangeClient exchange, CancellationToken cancellationToken)
+    public static async Task CheckAsync(SiteLaunchOptions options, IExchange exchange, CancellationToken cancellationToken)
     {
         var runId = CampaignRunId.Validate(options.RunId);
 

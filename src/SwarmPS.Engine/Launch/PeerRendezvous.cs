@@ -11,10 +11,10 @@ namespace SwarmPS.Engine.Launch;
 /// </summary>
 public sealed class PeerRendezvous
 {
-    private readonly IExchangeClient _exchange;
+    private readonly IExchange _exchange;
     private readonly TimeSpan _pollInterval;
 
-    public PeerRendezvous(IExchangeClient exchange, TimeSpan? pollInterval = null)
+    public PeerRendezvous(IExchange exchange, TimeSpan? pollInterval = null)
     {
         _exchange = exchange;
         _pollInterval = pollInterval ?? TimeSpan.FromMilliseconds(250);

@@ -16,10 +16,10 @@ namespace SwarmPS.Engine.Launch;
 public sealed class SiteLauncher
 {
     private readonly SiteLaunchOptions _options;
-    private readonly IExchangeClient _exchange;
+    private readonly IExchange _exchange;
     private readonly IProgress<string>? _landmarks;
 
-    public SiteLauncher(SiteLaunchOptions options, IExchangeClient exchange, IProgress<string>? landmarks = null)
+    public SiteLauncher(SiteLaunchOptions options, IExchange exchange, IProgress<string>? landmarks = null)
     {
         _options = options;
         _exchange = exchange;

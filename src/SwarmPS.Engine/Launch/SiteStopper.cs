@@ -11,7 +11,7 @@ namespace SwarmPS.Engine.Launch;
 /// </summary>
 public static class SiteStopper
 {
-    public static async Task<SiteStopResult?> StopAsync(SiteRunLayout layout, IExchangeClient? exchange, TimeSpan grace, CancellationToken cancellationToken = default)
+    public static async Task<SiteStopResult?> StopAsync(SiteRunLayout layout, IExchange? exchange, TimeSpan grace, CancellationToken cancellationToken = default)
     {
         var status = SiteStatusFile.TryRead(layout.StatusFile);
         if (status is null)
@@ -68,7 +68,7 @@ public static class SiteStopper
         return new SiteStopResult(layout.RunId, layout.Site, latest.State, launcherAlive, stoppedAgents, stoppedPids, layout.SiteDirectory);
     }
 
-    private static async Task TerminateMailboxesAsync(IExchangeClient exchange, SiteStatus status, CancellationToken cancellationToken)
+    private static async Task TerminateMailboxesAsync(IExchange exchange, SiteStatus status, CancellationToken cancellationToken)
     {
         foreach (var agent in status.Agents)
         {

@@ -5,9 +5,9 @@ namespace SwarmPS.Engine.Scheduler;
 /// <summary>Cancels every array of the given jobs that has not ended, with one scheduler command per site.</summary>
 public sealed class JobCanceller
 {
-    private readonly IRemoteShell _shell;
+    private readonly ISiteShell _shell;
 
-    public JobCanceller(IRemoteShell shell)
+    public JobCanceller(ISiteShell shell)
     {
         _shell = shell;
     }

@@ -11,12 +11,12 @@ namespace SwarmPS.Engine.Scheduler;
 /// </summary>
 public sealed class JobStopper
 {
-    private readonly IRemoteShell _shell;
+    private readonly ISiteShell _shell;
     private readonly JobRecordStore _store;
     private readonly JobTracker _tracker;
 
     /// <summary>Give <paramref name="tracker"/> the run ledger's sink, or the cancelled runs are never closed.</summary>
-    public JobStopper(IRemoteShell shell, JobRecordStore store, JobTracker tracker)
+    public JobStopper(ISiteShell shell, JobRecordStore store, JobTracker tracker)
     {
         _shell = shell;
         _store = store;

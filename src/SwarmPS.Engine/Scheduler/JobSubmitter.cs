@@ -11,7 +11,7 @@ namespace SwarmPS.Engine.Scheduler;
 /// </summary>
 public sealed class JobSubmitter
 {
-    private readonly IRemoteShell _shell;
+    private readonly ISiteShell _shell;
     private readonly JobRecordStore _store;
     private readonly JobTracker _tracker;
     private readonly ITaskOutcomeSink? _sink;
@@ -21,7 +21,7 @@ public sealed class JobSubmitter
     /// <paramref name="sink"/> (the run ledger) is told of each attempt and accepted array, and the
     /// <paramref name="tracker"/> should be given the same one.
     /// </summary>
-    public JobSubmitter(IRemoteShell shell, JobRecordStore store, JobTracker? tracker = null, ITaskOutcomeSink? sink = null)
+    public JobSubmitter(ISiteShell shell, JobRecordStore store, JobTracker? tracker = null, ITaskOutcomeSink? sink = null)
     {
         _shell = shell;
         _store = store;
@@ -30,7 +30,7 @@ public sealed class JobSubmitter
     }
 
     /// <summary>Asks the scheduler its array size limit (SLURM MaxArraySize, SGE max_aj_tasks); null if it cannot say.</summary>
-    public static async Task<int?> AskArrayLimitAsync(SiteProfile site, IRemoteShell shell, CancellationToken cancellationToken = default)
+    public static async Task<int?> AskArrayLimitAsync(SiteProfile site, ISiteShell shell, CancellationToken cancellationToken = default)
     {
         var adapter = SchedulerAdapters.For(site.Scheduler);
         if (adapter.BuildArrayLimitQuery() is not { } query)
@@ -198,10 +198,10 @@ public sealed class JobSubmitter
         }
 
         await _shell.WriteFileAsync(layout.TaskFile, TaskFileFormat.Write(plan.Tasks, plan.Selection), cancellationToken).ConfigureAwait(false);
-        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
+        await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, mode: SiteShellExtensions.ScriptMode).ConfigureAwait(false);
         if (plan.Scheduler == SchedulerKind.Local)
         {
-            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, mode: RemoteShellExtensions.ScriptMode).ConfigureAwait(false);
+            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, mode: SiteShellExtensions.ScriptMode).ConfigureAwait(false);
         }
     }
 

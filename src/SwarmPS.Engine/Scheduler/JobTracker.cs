@@ -10,12 +10,12 @@ namespace SwarmPS.Engine.Scheduler;
 /// </summary>
 public sealed class JobTracker
 {
-    private readonly IRemoteShell _shell;
+    private readonly ISiteShell _shell;
     private readonly JobRecordStore _store;
     private readonly StatusProbe _probe;
     private readonly ITaskOutcomeSink? _sink;
 
-    public JobTracker(IRemoteShell shell, JobRecordStore store, StatusProbe? probe = null, ITaskOutcomeSink? sink = null)
+    public JobTracker(ISiteShell shell, JobRecordStore store, StatusProbe? probe = null, ITaskOutcomeSink? sink = null)
     {
         _shell = shell;
         _store = store;

@@ -47,7 +47,7 @@ public sealed class StatusProbe
 
     /// <summary>Runs the probe once per call; retries a dropped link, never a scheduler error.</summary>
     public async Task<ProbeResult> RunAsync(
-        IRemoteShell shell,
+        ISiteShell shell,
         string siteName,
         IReadOnlyList<ProbeStep> steps,
         IReadOnlyList<string> statusDirectories,

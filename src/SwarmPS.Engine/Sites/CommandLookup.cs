@@ -11,7 +11,7 @@ public sealed record CommandLookup(IReadOnlyDictionary<string, string> Found, IR
 
     /// <summary>Looks the commands up; null when the lookup itself could not run (see the result).</summary>
     public static async Task<(CommandLookup? Lookup, ShellResult Result)> RunAsync(
-        IRemoteShell shell, IReadOnlyList<string> commands, TimeSpan timeout, CancellationToken cancellationToken)
+        ISiteShell shell, IReadOnlyList<string> commands, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var result = await shell.RunAsync(
             new ShellCommand("sh", new[] { "-c", Script, "sh" }.Concat(commands).ToArray()) { Timeout = timeout },

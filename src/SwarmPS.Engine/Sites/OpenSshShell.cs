@@ -9,7 +9,7 @@ namespace SwarmPS.Engine.Sites;
 /// The argv list is turned into ONE POSIX-quoted command string, because that is all the ssh protocol
 /// carries: the remote login shell parses it back into exactly the original words.
 /// </summary>
-public sealed partial class OpenSshShell : IRemoteShell
+public sealed partial class OpenSshShell : ISiteShell
 {
     /// <summary>ssh's own failures (connect, auth, host key, bad config) all exit with this code.</summary>
     public const int SshFailureExitCode = 255;

@@ -6,12 +6,12 @@ namespace SwarmPS.Engine.Sites;
 /// cluster, SGE_ROOT/SGE_CELL, a PATH entry. A variable the command sets itself wins over the profile's.
 /// Values travel as <c>env NAME=value</c> words (see docs/remote-shell.md): never put secrets there.
 /// </summary>
-public sealed class SiteEnvironmentShell : IRemoteShell
+public sealed class SiteEnvironmentShell : ISiteShell
 {
-    private readonly IRemoteShell _inner;
+    private readonly ISiteShell _inner;
     private readonly IReadOnlyDictionary<string, string> _environment;
 
-    public SiteEnvironmentShell(IRemoteShell inner, IReadOnlyDictionary<string, string> environment)
+    public SiteEnvironmentShell(ISiteShell inner, IReadOnlyDictionary<string, string> environment)
     {
         _inner = inner;
         _environment = environment;
@@ -20,7 +20,7 @@ public sealed class SiteEnvironmentShell : IRemoteShell
     public string Target => _inner.Target;
 
     /// <summary>The shell that runs the commands (local or OpenSSH).</summary>
-    public IRemoteShell Inner => _inner;
+    public ISiteShell Inner => _inner;
 
     public Task<ShellResult> RunAsync(ShellCommand command, CancellationToken cancellationToken = default)
     {

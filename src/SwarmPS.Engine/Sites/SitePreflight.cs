@@ -234,7 +234,7 @@ public sealed class SitePreflight
                 "A login script (~/.bashrc, ~/.profile) fails or prints errors in non-interactive shells; make it quiet and successful when not interactive.");
     }
 
-    private static async Task<Outcome> CheckSchedulerCommandsAsync(IRemoteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
+    private static async Task<Outcome> CheckSchedulerCommandsAsync(ISiteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
     {
         var required = SchedulerCommands.For(site.Scheduler);
         if (required.Count == 0)
@@ -261,7 +261,7 @@ public sealed class SitePreflight
         return Outcome.Pass($"{string.Join(", ", required)} found ({string.Join(", ", directories)})");
     }
 
-    private static async Task<Outcome> CheckRunRootAsync(IRemoteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
+    private static async Task<Outcome> CheckRunRootAsync(ISiteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
     {
         // "~" means the home directory on the far side, which only that side knows.
         const string script = """
@@ -281,7 +281,7 @@ public sealed class SitePreflight
                 $"Create it with write permission for the login user, or change run_root in {site.Source}.");
     }
 
-    private static async Task<Outcome> CheckClockSkewAsync(IRemoteShell shell, TimeSpan deadline, CancellationToken token)
+    private static async Task<Outcome> CheckClockSkewAsync(ISiteShell shell, TimeSpan deadline, CancellationToken token)
     {
         var before = DateTimeOffset.UtcNow;
         var result = await shell.RunAsync(new ShellCommand("date", "+%s.%N") { Timeout = deadline }, token).ConfigureAwait(false);

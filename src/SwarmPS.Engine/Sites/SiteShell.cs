@@ -7,9 +7,9 @@ public static class SiteShell
     /// Local or OpenSSH; when the profile sets an <c>environment</c>, every command (scheduler commands
     /// included) runs with it, as a login on that site would.
     /// </summary>
-    public static IRemoteShell For(SiteProfile site)
+    public static ISiteShell For(SiteProfile site)
     {
-        IRemoteShell shell = site.Ssh is null ? LocalShell.Instance : new OpenSshShell(site.Ssh);
+        ISiteShell shell = site.Ssh is null ? LocalShell.Instance : new OpenSshShell(site.Ssh);
         return site.Environment.Count == 0 ? shell : new SiteEnvironmentShell(shell, site.Environment);
     }
 }

@@ -21,10 +21,10 @@ public abstract class ExchangeConformance : IAsyncLifetime
     };
 
     private readonly string _runId = "conf-" + Guid.NewGuid().ToString("N")[..12];
-    private IExchangeClient _exchange = null!;
+    private IExchange _exchange = null!;
 
     /// <summary>A fresh, empty exchange backed by the implementation under test, enforcing <paramref name="limits"/>.</summary>
-    protected abstract Task<IExchangeClient> CreateAsync(ExchangeLimits limits);
+    protected abstract Task<IExchange> CreateAsync(ExchangeLimits limits);
 
     /// <summary>Releases whatever <see cref="CreateAsync"/> started.</summary>
     protected virtual Task CleanUpAsync() => Task.CompletedTask;

@@ -9,12 +9,12 @@ public sealed class HttpGatewayConformanceTests : ExchangeConformance
     private SqliteMailboxStore? _store;
     private ExchangeGateway? _gateway;
 
-    protected override Task<IExchangeClient> CreateAsync(ExchangeLimits limits)
+    protected override Task<IExchange> CreateAsync(ExchangeLimits limits)
     {
         const string token = "conformance-token-0123456789";
         _store = SqliteMailboxStore.Open(Path.Combine(_directory, "exchange.db"), limits);
         _gateway = ExchangeGateway.Start(_store, limits, token);
-        return Task.FromResult<IExchangeClient>(new HttpExchangeClient(new ExchangeConnection(_gateway.Url, token)));
+        return Task.FromResult<IExchange>(new HttpExchangeClient(new ExchangeConnection(_gateway.Url, token)));
     }
 
     protected override async Task CleanUpAsync()

@@ -7,8 +7,8 @@ public sealed class SqliteStoreConformanceTests : ExchangeConformance
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("swarm-store-").FullName;
 
-    protected override Task<IExchangeClient> CreateAsync(ExchangeLimits limits) =>
-        Task.FromResult<IExchangeClient>(SqliteMailboxStore.Open(Path.Combine(_directory, "exchange.db"), limits));
+    protected override Task<IExchange> CreateAsync(ExchangeLimits limits) =>
+        Task.FromResult<IExchange>(SqliteMailboxStore.Open(Path.Combine(_directory, "exchange.db"), limits));
 
     protected override Task CleanUpAsync()
     {

@@ -3,7 +3,7 @@ using SwarmPS.Engine.Sites;
 namespace SwarmPS.Engine.Tests.Scheduler;
 
 /// <summary>Passes every command to a real shell and counts them by program; can make chosen calls fail like a broken link or a refusing scheduler.</summary>
-public sealed class CountingShell(IRemoteShell inner) : IRemoteShell
+public sealed class CountingShell(ISiteShell inner) : ISiteShell
 {
     private readonly object _gate = new();
 

@@ -62,7 +62,7 @@ public sealed class JobFileModeTests : IDisposable
     }
 
     /// <summary>A local shell whose commands carry what a launched agent's session has in its environment.</summary>
-    private sealed class SessionShell(IRemoteShell inner) : IRemoteShell
+    private sealed class SessionShell(ISiteShell inner) : ISiteShell
     {
         public string Target => inner.Target;
 

@@ -146,7 +146,7 @@ public sealed class RemoteSlurmTests : IDisposable
     }
 
     /// <summary>Sends the first <c>count</c> commands to one shell (a dead link), the rest to another.</summary>
-    private sealed class FirstCallsThrough(IRemoteShell first, int count, IRemoteShell then) : IRemoteShell
+    private sealed class FirstCallsThrough(ISiteShell first, int count, ISiteShell then) : ISiteShell
     {
         private int _calls;
 

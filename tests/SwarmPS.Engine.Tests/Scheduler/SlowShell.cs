@@ -6,7 +6,7 @@ namespace SwarmPS.Engine.Tests.Scheduler;
 /// A site whose every command first waits (a real <c>sleep</c> process in front of the real command), as
 /// a busy scheduler or a slow link does; cancelling must kill that process, not wait it out.
 /// </summary>
-public sealed class SlowShell(IRemoteShell inner, TimeSpan delay) : IRemoteShell
+public sealed class SlowShell(ISiteShell inner, TimeSpan delay) : ISiteShell
 {
     public string Target => inner.Target;
 

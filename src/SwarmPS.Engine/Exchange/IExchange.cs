@@ -3,10 +3,11 @@ namespace SwarmPS.Engine.Exchange;
 /// <summary>
 /// What an agent (or an operator) can do with an exchange, whatever backs it: the SQLite store in this
 /// process, the HTTP gateway in another, or a later broker. Every backend passes the same conformance
-/// suite, so callers never depend on which one they hold. Failures are <see cref="SwarmException"/>s with
+/// suite, so callers never depend on which one they hold. It is named for the exchange, not a client,
+/// because the server-side store implements it as much as the HTTP client does. Failures are <see cref="SwarmException"/>s with
 /// the ErrorIds listed in docs/exchange-protocol.md.
 /// </summary>
-public interface IExchangeClient : IDisposable
+public interface IExchange : IDisposable
 {
     /// <summary>Creates (or takes over an INACTIVE/TERMINATED) mailbox for runId/name; a live one fails with MailboxExists.</summary>
     Task<MailboxStatus> RegisterAsync(string runId, string agentName, CancellationToken cancellationToken = default);

@@ -2,9 +2,9 @@ namespace SwarmPS.Engine.Sites;
 
 /// <summary>
 /// Runs commands on a site: in-process for the local machine, through the system OpenSSH client for a
-/// remote login host. Scheduler adapters, preflight checks and launchers talk to a site only through this.
+/// remote login host (hence a site shell, not a remote one: <see cref="LocalShell"/> is one too). Scheduler adapters, preflight checks and launchers talk to a site only through this.
 /// </summary>
-public interface IRemoteShell
+public interface ISiteShell
 {
     /// <summary>Where commands run, for messages: "local" or "user@host".</summary>
     string Target { get; }

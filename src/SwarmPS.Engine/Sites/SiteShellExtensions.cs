@@ -1,7 +1,7 @@
 namespace SwarmPS.Engine.Sites;
 
 /// <summary>File staging and checked runs built from plain commands, so every shell gets them for free.</summary>
-public static class RemoteShellExtensions
+public static class SiteShellExtensions
 {
     /// <summary>The mode of a staged file: owner-only, as is all a job stages on a shared host.</summary>
     public const string FileMode = "600";
@@ -15,7 +15,7 @@ public static class RemoteShellExtensions
     /// <c>mv</c> do. Under umask 077 the file and any directory made for it are owner-only from creation
     /// (then chmod gives the exact <paramref name="mode"/>), whatever the login shell's umask.
     /// </summary>
-    public static async Task WriteFileAsync(this IRemoteShell shell, string path, byte[] content, CancellationToken cancellationToken = default, string mode = FileMode)
+    public static async Task WriteFileAsync(this ISiteShell shell, string path, byte[] content, CancellationToken cancellationToken = default, string mode = FileMode)
     {
         const string script = "set -e; umask 077; mkdir -p \"$(dirname \"$1\")\"; cat > \"$1.swarm-tmp\"; chmod \"$2\" \"$1.swarm-tmp\"; mv -f \"$1.swarm-tmp\" \"$1\"";
         var result = await shell.RunAsync(
