@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
 
@@ -25,7 +26,7 @@ public sealed class TestSwarmCampaignCommand : SwarmCmdlet
 
     protected override void ProcessRecord()
     {
-        var sites = KnownSites.Names();
+        var sites = SiteCatalog.Default.Names;
         if (ParameterSetName == PathSet)
         {
             foreach (var path in Path)
