@@ -23,8 +23,7 @@ public sealed class SiteCatalog
         _expander = expander;
     }
 
-    /// <summary>The catalog as the process environment defines it right now.</summary>
-    /// <summary>The catalog every cmdlet and completer uses: the one place they learn which sites exist.</summary>
+    /// <summary>The catalog as the process environment defines it right now: the one every cmdlet and completer uses.</summary>
     public static SiteCatalog Default => new(DefaultDirectories(Environment.GetEnvironmentVariable), VariableExpander.FromProcessEnvironment());
 
     public IReadOnlyList<string> Directories => _directories;
