@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Sites;
 
@@ -10,7 +11,9 @@ namespace SwarmPS.Engine.Sites;
 /// Remembers a fully green preflight for a day, one JSON file per site, so launches do not re-probe a
 /// site that just passed. An entry counts only for the same profile: it stores a fingerprint of the
 /// fields the checks depend on, so editing host, port, key, scheduler or run root invalidates it.
-/// A cache that cannot be read or written is treated as empty; it never fails a preflight.
+/// A cache that cannot be read or written is treated as empty; it never fails a preflight. Entries are
+/// written through <see cref="AtomicFile"/>, owner-only (they name the login host, user and key path),
+/// so two Test-SwarmSite runs at once never share a temporary file.
 /// </summary>
 public sealed partial class PreflightCache(string directory)
 {
@@ -84,16 +87,14 @@ public sealed partial class PreflightCache(string directory)
                 return;
             }
 
-            System.IO.Directory.CreateDirectory(Directory);
+            OwnerOnly.CreateDirectory(Directory);
             var entry = new CachedPreflight(
                 1,
                 site.Name,
                 Fingerprint(site),
                 checks.Min(check => check.CheckedAt),
                 checks.Select(check => new CachedCheck(check.Name, check.Status, check.Detail, (long)check.Elapsed.TotalMilliseconds)).ToList());
-            var temporary = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(entry, Json));
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(entry, Json));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
