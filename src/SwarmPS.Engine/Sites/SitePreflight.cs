@@ -32,7 +32,7 @@ public sealed class SitePreflight
     public SitePreflight(Func<SchedulerKind, IReadOnlyList<string>> schedulerCommands, string? cacheDirectory = null, string sshProgram = "ssh")
     {
         _schedulerCommands = schedulerCommands;
-        Cache = new PreflightCache(cacheDirectory ?? PreflightCache.DefaultDirectory());
+        Cache = new PreflightCache(cacheDirectory ?? PreflightCache.DefaultDirectory(), schedulerCommands);
         _sshProgram = sshProgram;
     }
 

@@ -45,4 +45,17 @@ public sealed class PreflightCacheTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache.PathFor(Site.Name)));
         }
     }
+
+    [Fact]
+    public void A_green_entry_no_longer_counts_once_the_scheduler_needs_another_program()
+    {
+        // An entry made before SwarmPS checked scontrol must not vouch for a site that may lack it.
+        var directory = Path.Combine(_scratch.FullName, "cache");
+        var before = new PreflightCache(directory, _ => new[] { "sbatch", "squeue", "sacct", "scancel" });
+        before.Record(Site, Checks("all found"));
+        var after = new PreflightCache(directory, _ => new[] { "sbatch", "squeue", "sacct", "scontrol", "scancel" });
+
+        Assert.NotNull(before.TryRead(Site, DateTimeOffset.UtcNow));
+        Assert.Null(after.TryRead(Site, DateTimeOffset.UtcNow));
+    }
 }
