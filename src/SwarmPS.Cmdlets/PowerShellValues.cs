@@ -4,11 +4,21 @@ using System.Management.Automation;
 namespace SwarmPS.Cmdlets;
 
 /// <summary>
-/// Strips PowerShell's wrappers (PSObject, PSCustomObject) from a statepoint so the engine sees plain
-/// hashtables, lists and primitives, and hashes exactly what the user typed.
+/// Strips PowerShell's wrappers (PSObject, PSCustomObject) from values bound to parameters, so the engine
+/// sees plain .NET objects: the one place the cmdlets unwrap PowerShell values.
 /// </summary>
 internal static class PowerShellValues
 {
+    /// <summary>
+    /// The object under a PSObject wrapper (what pipeline output and many variables carry), or the value
+    /// itself; one layer, nested contents untouched. Task-set axes and keys need no more than that.
+    /// </summary>
+    public static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+
+    /// <summary>
+    /// The whole value made plain, all the way down: PSCustomObjects become dictionaries, dictionaries
+    /// hashtables, lists lists. For a statepoint, so the engine hashes exactly what the user typed.
+    /// </summary>
     public static object? ToPlain(object? value)
     {
         switch (value)
@@ -23,8 +33,8 @@ internal static class PowerShellValues
                 }
 
                 return map;
-            case PSObject wrapped:
-                return ToPlain(wrapped.BaseObject);
+            case PSObject:
+                return ToPlain(Unwrap(value));
             case string:
                 return value;
             case IDictionary dictionary:

@@ -207,6 +207,18 @@ Describe 'Test-SwarmCampaign' {
         $finding.Location | Should -Not -BeNullOrEmpty
     }
 
+    It 'sorts by Severity from Warning to Error, the order the ledger findings share' {
+        # One Error (PeerUnknown) and one Warning (AgentUnreachable): the enum rises in severity, so
+        # Sort-Object Severity -Descending lists errors first (before one enum, campaigns sorted errors first
+        # ascending and the ledger the other way).
+        $text = $Sound.Replace('peers: [coder, critic]', 'peers: [coder, ghost]')
+        $findings = New-CampaignFile 'sorted.yaml' $text | Import-SwarmCampaign | Test-SwarmCampaign
+        @($findings.Severity | Sort-Object -Unique | ForEach-Object { "$_" }) | Should -Be @('Warning', 'Error')
+        "$(($findings | Sort-Object Severity -Descending)[0].Severity)" | Should -Be 'Error'
+        "$(($findings | Sort-Object Severity)[0].Severity)" | Should -Be 'Warning'
+        ($findings | Where-Object Severity -gt Warning).Code | Should -Be @('PeerUnknown')
+    }
+
     It '-Federated accepts peers and an initial agent on other sites' {
         $betaPart = @'
 name: trio

@@ -166,6 +166,17 @@ Describe 'Event kinds and run statuses' {
     It 'offers run statuses in lifecycle order' {
         Get-Completion 'Get-SwarmRun -Status ' | Should -Be @('created', 'queued', 'running', 'complete', 'failed', 'abandoned', 'stopped')
     }
+
+    It 'completes a status prefix through the shared quoting, also after an opening quote, for <Command>' -TestCases @(
+        @{ Command = 'Get-SwarmRun -Status ' }
+        @{ Command = 'Set-SwarmRunStatus -Id x -Status ' }
+        @{ Command = 'Get-SwarmLedger -Status ' }
+    ) {
+        param($Command)
+        Get-Completion "$($Command)c" | Should -Be @('created', 'complete') -Because 'lifecycle order, not sorted'
+        Get-Completion "$($Command)'ru" | Should -Be @('running')
+        Get-Completion "$($Command)`"FAI" | Should -Be @('failed') -Because 'prefixes match regardless of case'
+    }
 }
 
 Describe 'Agent names for Select-SwarmAgent' {

@@ -140,6 +140,12 @@ Describe 'Test-SwarmCitation' {
         Test-SwarmCitation -Path (Join-Path $Repo 'findings') -StrictRuns warn -Quiet | Should -BeFalse
     }
 
+    It 'sorts by Severity from Warning to Error, the order campaign findings share' {
+        $found = Test-SwarmCitation -Path (Join-Path $Repo 'findings') -StrictRuns warn
+        "$(($found | Sort-Object Severity -Descending)[0].Severity)" | Should -Be 'Error'
+        "$(($found | Sort-Object Severity)[0].Severity)" | Should -Be 'Warning'
+    }
+
     It 'fails for a missing path' {
         { Test-SwarmCitation -Path (Join-Path $Repo 'nope') } |
             Should -Throw -ErrorId 'PathNotFound,SwarmPS.Cmdlets.TestSwarmCitationCommand'

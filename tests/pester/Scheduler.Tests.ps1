@@ -42,6 +42,15 @@ Describe 'New-SwarmTaskSet' {
         $set.Count | Should -Be 6
     }
 
+    It 'reads keys and values that come wrapped from the pipeline as the plain values they hold' {
+        # Write-Output wraps what it emits in PSObject; the set must not see the wrapper.
+        $wrapped = New-SwarmTaskSet -Axis @{ (Write-Output 'lr') = (Write-Output 0.1 0.2) } -Seeds 1
+        $plain = New-SwarmTaskSet -Axis @{ lr = 0.1, 0.2 } -Seeds 1
+        $wrapped.ParameterNames | Should -Be @('lr', 'seed')
+        $wrapped.GetValue(1, 0) | Should -Be '0.2'
+        $wrapped.Fingerprint | Should -Be $plain.Fingerprint
+    }
+
     It 'refuses <Case> with <ErrorId>' -TestCases @(
         @{ Case = 'nothing'; Arguments = @{}; ErrorId = 'TaskSetEmpty' }
         @{ Case = 'a product over 10 million'; Arguments = @{ Linspace = [ordered]@{ a = 0, 1, 10000; b = 0, 1, 10000 } }; ErrorId = 'TaskSetTooLarge' }

@@ -139,6 +139,45 @@ Describe 'Test-SwarmSite on a site without ssh' {
     }
 }
 
+Describe 'Test-SwarmSite looks for the programs the scheduler adapter runs' {
+    BeforeAll {
+        New-SiteFile 'pester-slurm-here' @"
+name: pester-slurm-here
+scheduler: slurm
+run_root: $TestDrive/slurm-runs
+"@
+        # A PATH with SLURM's client programs but scontrol, which the adapter runs for the array limit and
+        # when accounting is off; sh and the run-root check's tools beside them.
+        $script:fakeBin = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'fake-slurm-bin')
+        foreach ($tool in 'sh', 'mkdir', 'rm') {
+            New-Item -ItemType SymbolicLink -Path (Join-Path $fakeBin $tool) -Target (Get-Command $tool -CommandType Application)[0].Source | Out-Null
+        }
+        # scontrol waits under another name, so the test can put it in place without chmod on PATH.
+        foreach ($program in 'sbatch', 'squeue', 'sacct', 'scancel', 'scontrol.later') {
+            Set-Content -Path (Join-Path $fakeBin $program) -Value "#!/bin/sh`nexit 0"
+            chmod 700 (Join-Path $fakeBin $program)
+        }
+    }
+
+    It 'fails a SLURM site without scontrol and names it, then passes once it is there' {
+        $savedPath = $env:PATH
+        try {
+            $env:PATH = $fakeBin.FullName
+            $missing = Test-SwarmSite -Name pester-slurm-here -Force | Where-Object Name -eq 'Scheduler commands'
+            Move-Item -Path (Join-Path $fakeBin 'scontrol.later') -Destination (Join-Path $fakeBin 'scontrol')
+            $present = Test-SwarmSite -Name pester-slurm-here -Force | Where-Object Name -eq 'Scheduler commands'
+        }
+        finally {
+            $env:PATH = $savedPath
+        }
+
+        "$($missing.Status)" | Should -Be 'Fail'
+        $missing.Detail | Should -Match '^scontrol not found on PATH'
+        "$($present.Status)" | Should -Be 'Pass'
+        $present.Detail | Should -Match 'sbatch, squeue, sacct, scontrol, scancel found'
+    }
+}
+
 Describe 'Test-SwarmSite against a real sshd' {
     It 'passes every check' {
         $checks = Test-SwarmSite -Name pester-ssh -Force

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine;
 using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Cmdlets;

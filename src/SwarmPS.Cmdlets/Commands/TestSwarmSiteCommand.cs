@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine.Scheduler;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
@@ -19,7 +20,7 @@ public sealed class TestSwarmSiteCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    private readonly SitePreflight _preflight = new();
+    private readonly SitePreflight _preflight = new(SchedulerAdapters.RequiredCommands);
 
     protected override void ProcessRecord()
     {

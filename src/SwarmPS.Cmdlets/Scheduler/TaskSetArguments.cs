@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Collections.Specialized;
-using System.Management.Automation;
 using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets.Scheduler;
@@ -18,7 +17,7 @@ internal static class TaskSetArguments
             yield break;
         }
 
-        var keys = table.Keys.Cast<object>().Select(k => Unwrap(k)?.ToString() ?? "");
+        var keys = table.Keys.Cast<object>().Select(k => PowerShellValues.Unwrap(k)?.ToString() ?? "");
         if (table is not IOrderedDictionary)
         {
             keys = keys.Order(StringComparer.Ordinal);
@@ -51,13 +50,11 @@ internal static class TaskSetArguments
             Convert.ToInt32(values[2], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static object?[] Values(object? value) => Unwrap(value) switch
+    private static object?[] Values(object? value) => PowerShellValues.Unwrap(value) switch
     {
         null => new object?[] { null },
         string s => new object?[] { s },
-        IEnumerable many => many.Cast<object?>().Select(Unwrap).ToArray(),
+        IEnumerable many => many.Cast<object?>().Select(PowerShellValues.Unwrap).ToArray(),
         var one => new[] { one },
     };
-
-    private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 }

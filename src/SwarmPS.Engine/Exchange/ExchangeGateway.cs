@@ -279,10 +279,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
             {
                 var body = await ReadJsonAsync<ExchangeWire.SendBatchRequest>(context, required: true).ConfigureAwait(false);
                 var messages = body!.Messages ?? throw ExchangeErrors.Invalid("BodyInvalid", "A batch needs 'messages', a list of messages.", "Send {\"messages\": [{\"to\": \"<uuid>\", \"body\": \"...\"}]}.");
-                if (messages.Count > _limits.MaxBatch)
-                {
-                    throw ExchangeErrors.Invalid("BatchTooLarge", $"A send batch must hold 1 to {_limits.MaxBatch} messages, not {messages.Count}.", $"Split the batch into requests of at most {_limits.MaxBatch} messages.");
-                }
+                _limits.ValidateBatchSize(messages.Count);
 
                 var receipts = await _exchange.SendBatchAsync(messages.Select(m => ToMessage(m, null)).ToList(), ct).ConfigureAwait(false);
                 return (HttpStatusCode.OK, new ExchangeWire.SendBatchResponse(receipts.Select(r => new ExchangeWire.SendResponse(r.Id, r.To, r.Duplicate)).ToList()));

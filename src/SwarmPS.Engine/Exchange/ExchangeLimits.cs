@@ -109,14 +109,22 @@ public sealed record ExchangeLimits
     /// <summary>Checks a send batch: 1 to MaxBatch messages, each valid.</summary>
     public void Validate(IReadOnlyList<OutgoingMessage> messages)
     {
-        if (messages.Count == 0 || messages.Count > MaxBatch)
-        {
-            throw ExchangeErrors.Invalid("BatchTooLarge", $"A send batch must hold 1 to {MaxBatch} messages, not {messages.Count}.", $"Split the batch into requests of at most {MaxBatch} messages.");
-        }
-
+        ValidateBatchSize(messages.Count);
         foreach (var message in messages)
         {
             Validate(message);
+        }
+    }
+
+    /// <summary>
+    /// Checks only the number of messages in a send batch (1 to MaxBatch). The gateway calls it before it
+    /// reads the messages, so an oversized batch is refused before any of it is converted.
+    /// </summary>
+    public void ValidateBatchSize(int count)
+    {
+        if (count == 0 || count > MaxBatch)
+        {
+            throw ExchangeErrors.Invalid("BatchTooLarge", $"A send batch must hold 1 to {MaxBatch} messages, not {count}.", $"Split the batch into requests of at most {MaxBatch} messages.");
         }
     }
 }

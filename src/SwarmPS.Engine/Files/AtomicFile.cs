@@ -5,7 +5,9 @@ namespace SwarmPS.Engine.Files;
 /// <summary>
 /// Writes a file so that readers (git, another process, a crash) see either the old bytes or the new,
 /// never half: the bytes go to a hidden temporary file in the same directory, then rename(2) replaces
-/// the target in one step.
+/// the target in one step. The engine's one write-to-temp-then-rename: every temporary name is unique
+/// (process id and a GUID), so two writers of one file never share a temporary file; the last rename wins
+/// and each reader sees one whole version.
 /// </summary>
 internal static class AtomicFile
 {
@@ -18,7 +20,12 @@ internal static class AtomicFile
     /// it. CreateNew (O_EXCL) never opens a planted link, and rename replaces a link at the target
     /// rather than writing through it.
     /// </summary>
-    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode)
+    /// <param name="durable">
+    /// Also survive a power cut or kernel crash: fsync the file before the rename and its directory after
+    /// it. For records that are the only account of something outside (a submitted job, a ledger entry);
+    /// files rewritten often and cheap to lose (status, caches) leave it off, it costs two disk flushes.
+    /// </param>
+    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
@@ -39,7 +46,7 @@ internal static class AtomicFile
 
                 var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text);
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: false);
+                stream.Flush(flushToDisk: durable);
             }
 
             File.Move(temporary, path, overwrite: true);
@@ -48,6 +55,13 @@ internal static class AtomicFile
         {
             TryDelete(temporary);
             throw;
+        }
+
+        if (durable)
+        {
+            // The rename is a change to the directory: until the directory is on disk, a crash may bring
+            // back the old name (or none, for a new file).
+            DirectorySync.Flush(directory);
         }
     }
 

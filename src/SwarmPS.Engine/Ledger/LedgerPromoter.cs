@@ -36,7 +36,7 @@ public static class LedgerPromoter
         {
             var text = LedgerProjection.Render(run, repository.Root, promotedAt, rule ?? RedactionRule.ForRepository(repository));
             OwnerOnly.CreateDirectory(repository.LedgerDirectory);
-            AtomicFile.WriteAllText(repository.LedgerEntryPath(run.Id), text);
+            AtomicFile.WriteAllText(repository.LedgerEntryPath(run.Id), text, durable: true);
             return PromotionOutcome.Success(run.Id, relative);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or SwarmException)

@@ -11,6 +11,15 @@ public interface ISchedulerAdapter
 {
     SchedulerKind Kind { get; }
 
+    /// <summary>
+    /// The scheduler's programs that this adapter's commands and status steps run on the site (submit,
+    /// status, accounting, cancel, the array-limit query), so preflight (Test-SwarmSite) checks exactly
+    /// these are on PATH. The POSIX shell and its tools, which every site has, are not listed; the local
+    /// pool needs no scheduler program at all. A test runs every command of each adapter against a PATH
+    /// that holds only these and fails on any program missing from the list.
+    /// </summary>
+    IReadOnlyList<string> RequiredCommands { get; }
+
     /// <summary>The command that submits one array. Its output is read by <see cref="ParseSubmitted"/>.</summary>
     ShellCommand BuildSubmit(ArraySubmission submission);
 

@@ -6,9 +6,11 @@ using SwarmPS.Engine.Files;
 namespace SwarmPS.Engine.Scheduler;
 
 /// <summary>
-/// Job records on this machine: <c>&lt;repo&gt;/.swarm/jobs/&lt;key&gt;.json</c>, written to a temporary file and
-/// renamed, so an interrupted write never leaves half a record. Records are 0600 in a 0700 directory: they
-/// hold the sweep's command and every task's parameters.
+/// Job records on this machine: <c>&lt;repo&gt;/.swarm/jobs/&lt;key&gt;.json</c>, written through <see cref="AtomicFile"/>
+/// (a unique temporary file, flushed to disk, then renamed), so an interrupted write, a crash or two
+/// cmdlets saving one record at once never leave half a record or lose a whole one. A record is the only
+/// account of arrays already queued on a site. Records are 0600 in a 0700 directory: they hold the
+/// sweep's command and every task's parameters.
 /// </summary>
 public sealed class JobRecordStore
 {
@@ -58,7 +60,7 @@ public sealed class JobRecordStore
     public void Save(JobRecord record)
     {
         OwnerOnly.CreateDirectory(Directory);
-        AtomicFile.WriteAllText(PathOf(record.Key), Encoding.UTF8.GetString(Serialize(record)));
+        AtomicFile.WriteAllText(PathOf(record.Key), Encoding.UTF8.GetString(Serialize(record)), durable: true);
     }
 
     public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Json);

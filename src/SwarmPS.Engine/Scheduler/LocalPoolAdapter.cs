@@ -38,6 +38,9 @@ public sealed class LocalPoolAdapter : ISchedulerAdapter
 
     public SchedulerKind Kind => SchedulerKind.Local;
 
+    /// <summary>None: the pool is bash on the site's own machine (setsid and nproc beside it), no scheduler.</summary>
+    public IReadOnlyList<string> RequiredCommands { get; } = Array.Empty<string>();
+
     public static string DriverPath(JobLayout layout) => layout.LocalDirectory + "/driver.sh";
 
     public ShellCommand BuildSubmit(ArraySubmission submission)

@@ -16,6 +16,8 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
 {
     public SchedulerKind Kind => SchedulerKind.Pbs;
 
+    public IReadOnlyList<string> RequiredCommands { get; } = new[] { "qsub", "qstat", "qdel" };
+
     public ShellCommand BuildSubmit(ArraySubmission submission)
     {
         var plan = submission.Plan;

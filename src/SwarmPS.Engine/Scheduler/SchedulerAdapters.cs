@@ -12,4 +12,11 @@ public static class SchedulerAdapters
         SchedulerKind.Pbs => new PbsAdapter(),
         _ => new LocalPoolAdapter(),
     };
+
+    /// <summary>
+    /// The scheduler programs a site of this kind needs, as its adapter declares them: what
+    /// <see cref="SitePreflight"/> is given to check, since Sites cannot ask the adapters itself
+    /// (Scheduler depends on Sites, not the other way).
+    /// </summary>
+    public static IReadOnlyList<string> RequiredCommands(SchedulerKind kind) => For(kind).RequiredCommands;
 }

@@ -15,6 +15,9 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
 {
     public SchedulerKind Kind => SchedulerKind.Sge;
 
+    /// <summary>qconf answers the array-limit query (max_aj_tasks).</summary>
+    public IReadOnlyList<string> RequiredCommands { get; } = new[] { "qsub", "qstat", "qacct", "qdel", "qconf" };
+
     public ShellCommand BuildSubmit(ArraySubmission submission)
     {
         var plan = submission.Plan;

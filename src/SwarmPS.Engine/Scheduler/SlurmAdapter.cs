@@ -14,6 +14,9 @@ public sealed partial class SlurmAdapter : ISchedulerAdapter
 {
     public SchedulerKind Kind => SchedulerKind.Slurm;
 
+    /// <summary>scontrol answers the array-limit query and the status fallback when accounting is off.</summary>
+    public IReadOnlyList<string> RequiredCommands { get; } = new[] { "sbatch", "squeue", "sacct", "scontrol", "scancel" };
+
     public ShellCommand BuildSubmit(ArraySubmission submission)
     {
         var plan = submission.Plan;

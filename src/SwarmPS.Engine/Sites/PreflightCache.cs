@@ -3,16 +3,21 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Sites;
 
 /// <summary>
 /// Remembers a fully green preflight for a day, one JSON file per site, so launches do not re-probe a
 /// site that just passed. An entry counts only for the same profile: it stores a fingerprint of the
-/// fields the checks depend on, so editing host, port, key, scheduler or run root invalidates it.
-/// A cache that cannot be read or written is treated as empty; it never fails a preflight.
+/// fields the checks depend on, so editing host, port, key, scheduler or run root invalidates it, and so
+/// does a change in the scheduler programs checked (a SwarmPS whose adapter needs one more).
+/// A cache that cannot be read or written is treated as empty; it never fails a preflight. Entries are
+/// written through <see cref="AtomicFile"/>, owner-only (they name the login host, user and key path),
+/// so two Test-SwarmSite runs at once never share a temporary file.
 /// </summary>
-public sealed partial class PreflightCache(string directory)
+/// <param name="schedulerCommands">What the Scheduler commands check looks for, per scheduler kind; none when null.</param>
+public sealed partial class PreflightCache(string directory, Func<SchedulerKind, IReadOnlyList<string>>? schedulerCommands = null)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
@@ -53,7 +58,7 @@ public sealed partial class PreflightCache(string directory)
             return null;
         }
 
-        if (entry is null || entry.SchemaVersion != 1 || entry.Site != site.Name || entry.Fingerprint != Fingerprint(site)
+        if (entry is null || entry.SchemaVersion != 1 || entry.Site != site.Name || entry.Fingerprint != Fingerprint(site, SchedulerCommands(site))
             || now - entry.CheckedAt > Lifetime || now < entry.CheckedAt || entry.Checks.Count == 0
             || entry.Checks.Any(check => check.Status != PreflightStatus.Pass))
         {
@@ -84,16 +89,14 @@ public sealed partial class PreflightCache(string directory)
                 return;
             }
 
-            System.IO.Directory.CreateDirectory(Directory);
+            OwnerOnly.CreateDirectory(Directory);
             var entry = new CachedPreflight(
                 1,
                 site.Name,
-                Fingerprint(site),
+                Fingerprint(site, SchedulerCommands(site)),
                 checks.Min(check => check.CheckedAt),
                 checks.Select(check => new CachedCheck(check.Name, check.Status, check.Detail, (long)check.Elapsed.TotalMilliseconds)).ToList());
-            var temporary = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(entry, Json));
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(entry, Json));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
@@ -101,11 +104,14 @@ public sealed partial class PreflightCache(string directory)
         }
     }
 
-    internal static string Fingerprint(SiteProfile site)
+    private IReadOnlyList<string> SchedulerCommands(SiteProfile site) => schedulerCommands?.Invoke(site.Scheduler) ?? Array.Empty<string>();
+
+    internal static string Fingerprint(SiteProfile site, IReadOnlyList<string> schedulerCommands)
     {
         var text = new StringBuilder()
             .Append(site.Name).Append('\n')
             .Append(site.Scheduler).Append('\n')
+            .Append(string.Join(' ', schedulerCommands)).Append('\n')
             .Append(site.RunRoot).Append('\n');
         if (site.Ssh is { } ssh)
         {

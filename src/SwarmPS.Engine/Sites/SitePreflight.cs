@@ -8,7 +8,9 @@ namespace SwarmPS.Engine.Sites;
 /// Test-SwarmSite's engine: probes, in order, each step a launch needs on a site and returns one
 /// <see cref="PreflightCheck"/> per step. Every probe has its own deadline, and a check whose
 /// prerequisite failed reports "skipped" at once instead of waiting on a connection that cannot work.
-/// A fully green answer is cached for a day (see <see cref="PreflightCache"/>).
+/// A fully green answer is cached for a day (see <see cref="PreflightCache"/>). Which scheduler programs
+/// to look for is the scheduler adapters' to say (<c>ISchedulerAdapter.RequiredCommands</c>), so the
+/// caller passes them in: Scheduler uses Sites, and Sites does not reach back.
 /// </summary>
 public sealed class SitePreflight
 {
@@ -23,11 +25,14 @@ public sealed class SitePreflight
     public static readonly TimeSpan ClockSkewWarning = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan ClockSkewFailure = TimeSpan.FromSeconds(60);
 
+    private readonly Func<SchedulerKind, IReadOnlyList<string>> _schedulerCommands;
     private readonly string _sshProgram;
 
-    public SitePreflight(string? cacheDirectory = null, string sshProgram = "ssh")
+    /// <param name="schedulerCommands">The programs a site of each scheduler kind needs on PATH: <c>SchedulerAdapters.RequiredCommands</c>.</param>
+    public SitePreflight(Func<SchedulerKind, IReadOnlyList<string>> schedulerCommands, string? cacheDirectory = null, string sshProgram = "ssh")
     {
-        Cache = new PreflightCache(cacheDirectory ?? PreflightCache.DefaultDirectory());
+        _schedulerCommands = schedulerCommands;
+        Cache = new PreflightCache(cacheDirectory ?? PreflightCache.DefaultDirectory(), schedulerCommands);
         _sshProgram = sshProgram;
     }
 
@@ -234,9 +239,9 @@ public sealed class SitePreflight
                 "A login script (~/.bashrc, ~/.profile) fails or prints errors in non-interactive shells; make it quiet and successful when not interactive.");
     }
 
-    private static async Task<Outcome> CheckSchedulerCommandsAsync(ISiteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
+    private async Task<Outcome> CheckSchedulerCommandsAsync(ISiteShell shell, SiteProfile site, TimeSpan deadline, CancellationToken token)
     {
-        var required = SchedulerCommands.For(site.Scheduler);
+        var required = _schedulerCommands(site.Scheduler);
         if (required.Count == 0)
         {
             return Outcome.Pass($"The {site.Scheduler} scheduler needs no batch commands.");

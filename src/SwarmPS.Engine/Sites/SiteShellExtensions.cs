@@ -11,13 +11,17 @@ public static class SiteShellExtensions
 
     /// <summary>
     /// Writes bytes to a path on the shell's side: into a temporary name beside it, then renamed, so a
-    /// reader never sees half a file. Works wherever <c>sh</c>, <c>mkdir</c>, <c>cat</c>, <c>chmod</c> and
-    /// <c>mv</c> do. Under umask 077 the file and any directory made for it are owner-only from creation
-    /// (then chmod gives the exact <paramref name="mode"/>), whatever the login shell's umask.
+    /// reader never sees half a file. The temporary name carries the writing shell's pid (<c>$$</c>), so two
+    /// stagers of one path at once (two submits, a submit and a resume) never write into the same temporary
+    /// file; the last rename wins, whole. A failed write removes its temporary file. Works wherever
+    /// <c>sh</c>, <c>mkdir</c>, <c>cat</c>, <c>chmod</c>, <c>mv</c> and <c>rm</c> do. Under umask 077 the file
+    /// and any directory made for it are owner-only from creation (then chmod gives the exact
+    /// <paramref name="mode"/>), whatever the login shell's umask.
     /// </summary>
     public static async Task WriteFileAsync(this ISiteShell shell, string path, byte[] content, CancellationToken cancellationToken = default, string mode = FileMode)
     {
-        const string script = "set -e; umask 077; mkdir -p \"$(dirname \"$1\")\"; cat > \"$1.swarm-tmp\"; chmod \"$2\" \"$1.swarm-tmp\"; mv -f \"$1.swarm-tmp\" \"$1\"";
+        const string script = "set -e; umask 077; mkdir -p \"$(dirname \"$1\")\"; t=\"$1.swarm-tmp.$$\"; trap 'rm -f \"$t\"' EXIT; "
+            + "cat > \"$t\"; chmod \"$2\" \"$t\"; mv -f \"$t\" \"$1\"";
         var result = await shell.RunAsync(
             new ShellCommand("sh", "-c", script, "sh", path, mode) { StandardInput = content, Timeout = TimeSpan.FromMinutes(5) },
             cancellationToken).ConfigureAwait(false);

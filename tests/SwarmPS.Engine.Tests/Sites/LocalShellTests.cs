@@ -91,6 +91,36 @@ public sealed class LocalShellTests
     }
 
     [Fact]
+    public async Task Two_stagers_of_one_path_at_once_each_succeed_and_one_whole_file_wins()
+    {
+        // Two submits of one job stage its files at the same moment. With one fixed temporary name the
+        // second cat truncates the first's file mid-write, and the second mv finds nothing to move.
+        var directory = Directory.CreateTempSubdirectory("swarmps-local-race-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "jobs", "record.json");
+            var first = Enumerable.Repeat((byte)'a', 4 * 1024 * 1024).ToArray();
+            var second = Enumerable.Repeat((byte)'b', 4 * 1024 * 1024).ToArray();
+
+            for (var round = 0; round < 5; round++)
+            {
+                var writes = Enumerable.Range(0, 4)
+                    .Select(i => Task.Run(() => LocalShell.Instance.WriteFileAsync(path, i % 2 == 0 ? first : second)))
+                    .ToArray();
+                await Task.WhenAll(writes);
+
+                var written = await File.ReadAllBytesAsync(path);
+                Assert.True(written.AsSpan().SequenceEqual(first) || written.AsSpan().SequenceEqual(second), $"round {round}: a mix of {written.Length} bytes");
+                Assert.Equal(new[] { path }, Directory.GetFiles(Path.GetDirectoryName(path)!));
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void SiteShell_picks_local_without_ssh_and_OpenSsh_with_it()
     {
         var local = new SiteProfile { Name = "local", RunRoot = "/tmp/x" };

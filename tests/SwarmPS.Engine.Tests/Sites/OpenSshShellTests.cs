@@ -317,6 +317,7 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
             Assert.Equal(content, await File.ReadAllBytesAsync(path));
             Assert.DoesNotContain(-1, seen);
             Assert.False(File.Exists(path + ".swarm-tmp"));
+            Assert.Equal(new[] { path }, Directory.GetFiles(Path.GetDirectoryName(path)!));
         }
         finally
         {

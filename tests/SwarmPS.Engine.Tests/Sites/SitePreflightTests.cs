@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using SwarmPS.Engine.Scheduler;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Tests.Sites;
@@ -27,7 +28,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     {
         var progress = new List<string>();
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(), progress: new SynchronousProgress(progress));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(), progress: new SynchronousProgress(progress));
 
         Assert.Equal(
             new[] { SitePreflight.SshClient, SitePreflight.SshKey, SitePreflight.TcpReach, SitePreflight.SshLogin, SitePreflight.SchedulerCommandsCheck, SitePreflight.RunRootWritable, SitePreflight.ClockSkew },
@@ -50,17 +51,17 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         // The far side is this machine: work out independently (PATH of an ssh login, files on disk)
         // which of the scheduler's commands exist, and hold the check to that.
         var path = (await new OpenSshShell(sshd.Settings()).RunAsync(new ShellCommand("printenv", "PATH"))).StandardOutput.Trim();
-        var absent = SchedulerCommands.For(scheduler)
+        var absent = SchedulerAdapters.RequiredCommands(scheduler)
             .Where(command => !path.Split(':').Any(directory => File.Exists(Path.Combine(directory, command))))
             .ToList();
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(scheduler: scheduler));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(scheduler: scheduler));
 
         var check = checks.Single(check => check.Name == SitePreflight.SchedulerCommandsCheck);
         if (absent.Count == 0)
         {
             Assert.Equal(PreflightStatus.Pass, check.Status);
-            Assert.All(SchedulerCommands.For(scheduler), command => Assert.Contains(command, check.Detail));
+            Assert.All(SchedulerAdapters.RequiredCommands(scheduler), command => Assert.Contains(command, check.Detail));
         }
         else
         {
@@ -85,7 +86,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task Local_scheduler_needs_no_commands()
     {
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(scheduler: SchedulerKind.Local));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(scheduler: SchedulerKind.Local));
 
         var scheduler = checks.Single(check => check.Name == SitePreflight.SchedulerCommandsCheck);
         Assert.Equal(PreflightStatus.Pass, scheduler.Status);
@@ -95,7 +96,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task Unwritable_run_root_fails_with_the_fix()
     {
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(runRoot: "/proc/swarmps-runs"));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(runRoot: "/proc/swarmps-runs"));
 
         var runRoot = checks.Single(check => check.Name == SitePreflight.RunRootWritable);
         Assert.Equal(PreflightStatus.Fail, runRoot.Status);
@@ -108,7 +109,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     public async Task Tilde_run_root_means_the_remote_home()
     {
         var relative = $"~/.swarmps-preflight-test-{Guid.NewGuid():N}";
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(runRoot: relative));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(runRoot: relative));
         var created = OpenSshShell.ExpandHome(relative);
         try
         {
@@ -129,7 +130,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         var ssh = sshd.Settings(controlPath: null, port: OpenSshShellTests.ClosedPort());
         var clock = Stopwatch.StartNew();
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(ssh));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(ssh));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         var tcp = checks.Single(check => check.Name == SitePreflight.TcpReach);
@@ -152,7 +153,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         var ssh = sshd.Settings(controlPath: null) with { Host = "192.0.2.1", Port = 22, ConnectTimeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(ssh));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(ssh));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         var tcp = checks.Single(check => check.Name == SitePreflight.TcpReach);
@@ -167,7 +168,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         var key = Path.Combine(_scratch.FullName, "stranger");
         Assert.Equal(0, (await ProcessRunner.RunAsync(new ShellCommand("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key))).ExitCode);
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
 
         var login = checks.Single(check => check.Name == SitePreflight.SshLogin);
         Assert.Equal(PreflightStatus.Fail, login.Status);
@@ -184,7 +185,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         File.Copy(sshd.KeyFile, key);
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
 
         var keyCheck = checks.Single(check => check.Name == SitePreflight.SshKey);
         Assert.Equal(PreflightStatus.Fail, keyCheck.Status);
@@ -197,7 +198,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     {
         var key = Path.Combine(_scratch.FullName, "absent");
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(sshd.Settings(controlPath: null, identityFile: key)));
 
         var keyCheck = checks.Single(check => check.Name == SitePreflight.SshKey);
         Assert.Equal(PreflightStatus.Fail, keyCheck.Status);
@@ -208,7 +209,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task A_missing_ssh_client_fails_the_first_check_and_skips_the_network()
     {
-        var checks = await new SitePreflight(CacheDirectory, sshProgram: "/nonexistent/ssh").RunAsync(RemoteSite());
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory, sshProgram: "/nonexistent/ssh").RunAsync(RemoteSite());
 
         Assert.Equal(PreflightStatus.Fail, checks[0].Status);
         Assert.Contains("openssh-client", checks[0].Detail);
@@ -218,7 +219,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task Green_result_is_cached_and_Force_reprobes()
     {
-        var preflight = new SitePreflight(CacheDirectory);
+        var preflight = new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory);
         var site = RemoteSite();
         var first = await preflight.RunAsync(site);
         Assert.All(first, check => Assert.Equal(PreflightStatus.Pass, check.Status));
@@ -238,7 +239,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task Cache_expires_after_a_day()
     {
-        var preflight = new SitePreflight(CacheDirectory);
+        var preflight = new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory);
         var site = RemoteSite();
         await preflight.RunAsync(site);
         var path = preflight.Cache.PathFor("loopback");
@@ -254,7 +255,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task Cache_is_not_used_for_a_changed_profile()
     {
-        var preflight = new SitePreflight(CacheDirectory);
+        var preflight = new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory);
         await preflight.RunAsync(RemoteSite());
 
         var moved = await preflight.RunAsync(RemoteSite(runRoot: Path.Combine(_scratch.FullName, "elsewhere")));
@@ -265,7 +266,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task A_red_result_replaces_a_cached_green_one()
     {
-        var preflight = new SitePreflight(CacheDirectory);
+        var preflight = new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory);
         var site = RemoteSite();
         await preflight.RunAsync(site);
         Assert.True(File.Exists(preflight.Cache.PathFor("loopback")));
@@ -297,7 +298,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     [Fact]
     public async Task A_corrupt_cache_file_is_ignored()
     {
-        var preflight = new SitePreflight(CacheDirectory);
+        var preflight = new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory);
         Directory.CreateDirectory(CacheDirectory);
         File.WriteAllText(preflight.Cache.PathFor("loopback"), "{ not json");
 
@@ -313,7 +314,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SitePreflight(CacheDirectory).RunAsync(RemoteSite(), cancellationToken: cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(RemoteSite(), cancellationToken: cancel.Token));
     }
 
     [Fact]
@@ -321,7 +322,7 @@ public sealed class SitePreflightTests(SshdFixture sshd) : IDisposable
     {
         var site = new SiteProfile { Name = "here", RunRoot = Path.Combine(_scratch.FullName, "local runs"), Scheduler = SchedulerKind.Sge };
 
-        var checks = await new SitePreflight(CacheDirectory).RunAsync(site);
+        var checks = await new SitePreflight(SchedulerAdapters.RequiredCommands, CacheDirectory).RunAsync(site);
 
         Assert.Equal(new[] { SitePreflight.SchedulerCommandsCheck, SitePreflight.RunRootWritable }, checks.Select(check => check.Name));
         var hasSge = (await ProcessRunner.RunAsync(new ShellCommand("sh", "-c", "command -v qacct"))).Succeeded;

@@ -1,7 +1,0 @@
-namespace SwarmPS.Engine.Ledger;
-
-public enum FindingSeverity
-{
-    Warning,
-    Error,
-}
