@@ -104,6 +104,22 @@ Describe 'Submit, wait, get, resume and stop on the local pool' {
         (Get-SwarmJob -Id $plan.Key -Task 1).State | Should -Be 'Succeeded'
     }
 
+    It 'shows, filters, sorts and serialises a job''s State by its word' {
+        # State is an enum; operators compare and sort it as the word it was when it was a string.
+        $failed = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sh', '-c', 'exit 3'
+        $succeeded = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sh', '-c', 'exit 0'
+        $jobs = foreach ($plan in $succeeded, $failed) {
+            $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00 3>$null
+        }
+
+        "$($jobs.State)" | Should -Be 'Succeeded Failed'
+        @($jobs | Where-Object State -EQ 'Failed').Id | Should -Be $failed.Key
+        @($jobs | Where-Object State -In 'Queued', 'Succeeded').Id | Should -Be $succeeded.Key
+        @($jobs | Sort-Object State).Id | Should -Be @($failed.Key, $succeeded.Key)
+        ($jobs[1] | Format-Table | Out-String -Width 200) | Should -Match "$($failed.Key)\s+local\s+Failed\s"
+        ($jobs[1] | Select-Object Id, State | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).State | Should -Be 'Failed'
+    }
+
     It 'stops a running job from the pipeline' {
         $plan = New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site local -Command 'sleep', '300' -Throttle 1
         $null = $plan | Submit-SwarmJob

@@ -135,7 +135,7 @@ public sealed class JobLifecycleTests : IDisposable
         Assert.Equal(1, sink.Arrays);
         Assert.All(Store.Get(plan.Key).Arrays, a => Assert.False(a.Settled));
         var job = (await new JobTracker(LocalShell.Instance, Store).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }))[0];
-        Assert.Equal("Succeeded", job.State);
+        Assert.Equal(SwarmJobState.Succeeded, job.State);
     }
 
     /// <summary>A ledger sink that presses Ctrl+C while it writes the first array's tasks.</summary>
