@@ -63,6 +63,13 @@ Describe 'New-SwarmJobPlan' {
         $plan.EstimatedWallClock | Should -Be ([timespan]'00:03:00')
     }
 
+    It 'takes the array limit from -MaxArraySize, else from the local pool''s default (it has no scheduler to ask)' {
+        $given = New-SwarmTaskSet -Seeds 3 | New-SwarmJobPlan -Site local -Command 'true' -MaxArraySize 2
+        $default = New-SwarmTaskSet -Seeds 3 | New-SwarmJobPlan -Site local -Command 'true'
+        "$($given.MaxArraySizeSource) $($given.MaxArraySize) $($given.ArrayCount)" | Should -Be '-MaxArraySize 2 2'
+        "$($default.MaxArraySizeSource) $($default.MaxArraySize) $($default.ArrayCount)" | Should -Be "default $([int]::MaxValue) 1"
+    }
+
     It 'refuses an unknown site' {
         { New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site no-such-site -Command 'true' } |
             Should -Throw -ErrorId 'SiteNotFound,SwarmPS.Cmdlets.NewSwarmJobPlanCommand'

@@ -209,7 +209,9 @@ public sealed class SlurmScenarios : ExecutorScenarios
     [Fact]
     public async Task The_array_limit_is_asked_from_slurm()
     {
-        Assert.Equal(1000, await JobSubmitter.AskArrayLimitAsync(Site(), LocalShell.Instance));
+        Assert.Equal(1000, await SchedulerArrayLimit.AskAsync(Site(), LocalShell.Instance));
+        var plan = await WavePlanner.PlanAsync(Site(), Command(0.1), Tasks(3), new JobPlanOptions(), shell: Shell);
+        Assert.Equal(("scheduler", 1000), (plan.MaxArraySizeSource, plan.MaxArraySize));
     }
 }
 
@@ -235,6 +237,6 @@ public sealed class SgeScenarios : ExecutorScenarios
     [Fact]
     public async Task The_array_limit_is_asked_from_grid_engine()
     {
-        Assert.Equal(75000, await JobSubmitter.AskArrayLimitAsync(Site(), LocalShell.Instance));
+        Assert.Equal(75000, await SchedulerArrayLimit.AskAsync(Site(), LocalShell.Instance));
     }
 }
