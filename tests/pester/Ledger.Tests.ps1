@@ -112,6 +112,12 @@ Describe 'Runs and the ledger' {
             "$name=$($entry.$name)" | Should -Be "$name=$($run.$name)"
         }
         $entry.File | Should -Be ".swarm/ledger/$($run.Id).json"
+        # Format-List keeps the order the records always declared, Id first (the shared fields live in a base type).
+        $listed = { param($Object) @(($Object | Format-List | Out-String -Width 200) -split "`r?`n" | Where-Object { $_ -match '^\w+\s+:' } | ForEach-Object { ($_ -split '\s+:')[0] }) -join ',' }
+        & $listed $run | Should -Be ('Id,Statepoint,Status,Machine,CreatedAt,StartedAt,EndedAt,WallSeconds,CodeCommit,CodeDirty,' +
+            'Experiments,Tracker,TrackerConfiguration,WorkingDirectory,PromotedAt,PromotionError,IsTerminal')
+        & $listed $entry | Should -Be ('Id,SchemaVersion,Status,Machine,Statepoint,CreatedAt,StartedAt,EndedAt,WallSeconds,CodeCommit,CodeDirty,' +
+            'Experiments,Tracker,PromotedAt,File')
         ($run | Format-Table | Out-String -Width 200) | Should -Match "Id\s+Status\s+Machine\s+CreatedAt \(UTC\)\s+WallSeconds\s+Experiments"
         ($run | Format-Table | Out-String -Width 200) | Should -Match "$($run.Id)\s+complete\s+cluster\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+[\d.]+\s+views"
         ($entry | Format-Table | Out-String -Width 200) | Should -Match "Id\s+Status\s+Machine\s+EndedAt \(UTC\)\s+WallSeconds\s+Experiments"
