@@ -93,6 +93,37 @@ Describe 'Runs and the ledger' {
         { $ErrorActionPreference = 'Stop'; & $Script } | Should -Throw -ErrorId $ErrorId
     }
 
+    It 'shows a run and its ledger entry with the properties, type names and table views they always had' {
+        $created = New-SwarmRun -Statepoint @{ lr = 0.6 } -Experiment views
+        Set-SwarmRunStatus -Id $created.Id -Status running | Out-Null
+        Set-SwarmRunStatus -Id $created.Id -Status complete | Out-Null
+        $run = Get-SwarmRun -Id $created.Id
+        $entry = Get-SwarmLedger -Id $created.Id
+
+        $run.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Ledger.LedgerRun'
+        $entry.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Ledger.LedgerEntry'
+        @($run.PSObject.Properties.Name | Sort-Object) | Should -Be @(
+            'CodeCommit', 'CodeDirty', 'CreatedAt', 'EndedAt', 'Experiments', 'Id', 'IsTerminal', 'Machine', 'PromotedAt',
+            'PromotionError', 'StartedAt', 'Statepoint', 'Status', 'Tracker', 'TrackerConfiguration', 'WallSeconds', 'WorkingDirectory')
+        @($entry.PSObject.Properties.Name | Sort-Object) | Should -Be @(
+            'CodeCommit', 'CodeDirty', 'CreatedAt', 'EndedAt', 'Experiments', 'File', 'Id', 'Machine', 'PromotedAt',
+            'SchemaVersion', 'StartedAt', 'Statepoint', 'Status', 'Tracker', 'WallSeconds')
+        foreach ($name in 'Id', 'Statepoint', 'Status', 'Machine', 'CreatedAt', 'StartedAt', 'EndedAt', 'WallSeconds', 'CodeCommit', 'CodeDirty', 'Experiments', 'PromotedAt') {
+            "$name=$($entry.$name)" | Should -Be "$name=$($run.$name)"
+        }
+        $entry.File | Should -Be ".swarm/ledger/$($run.Id).json"
+        # Format-List keeps the order the records always declared, Id first (the shared fields live in a base type).
+        $listed = { param($Object) @(($Object | Format-List | Out-String -Width 200) -split "`r?`n" | Where-Object { $_ -match '^\w+\s+:' } | ForEach-Object { ($_ -split '\s+:')[0] }) -join ',' }
+        & $listed $run | Should -Be ('Id,Statepoint,Status,Machine,CreatedAt,StartedAt,EndedAt,WallSeconds,CodeCommit,CodeDirty,' +
+            'Experiments,Tracker,TrackerConfiguration,WorkingDirectory,PromotedAt,PromotionError,IsTerminal')
+        & $listed $entry | Should -Be ('Id,SchemaVersion,Status,Machine,Statepoint,CreatedAt,StartedAt,EndedAt,WallSeconds,CodeCommit,CodeDirty,' +
+            'Experiments,Tracker,PromotedAt,File')
+        ($run | Format-Table | Out-String -Width 200) | Should -Match "Id\s+Status\s+Machine\s+CreatedAt \(UTC\)\s+WallSeconds\s+Experiments"
+        ($run | Format-Table | Out-String -Width 200) | Should -Match "$($run.Id)\s+complete\s+cluster\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+[\d.]+\s+views"
+        ($entry | Format-Table | Out-String -Width 200) | Should -Match "Id\s+Status\s+Machine\s+EndedAt \(UTC\)\s+WallSeconds\s+Experiments"
+        ($entry | Format-Table | Out-String -Width 200) | Should -Match "$($run.Id)\s+complete\s+cluster\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+[\d.]+\s+views"
+    }
+
     It 'syncs missing entries and counts them' {
         $run = New-SwarmRun -Statepoint @{ lr = 0.4 }
         Set-SwarmRunStatus -Id $run.Id -Status complete | Out-Null

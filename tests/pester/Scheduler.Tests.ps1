@@ -72,6 +72,13 @@ Describe 'New-SwarmJobPlan' {
         $plan.EstimatedWallClock | Should -Be ([timespan]'00:03:00')
     }
 
+    It 'takes the array limit from -MaxArraySize, else from the local pool''s default (it has no scheduler to ask)' {
+        $given = New-SwarmTaskSet -Seeds 3 | New-SwarmJobPlan -Site local -Command 'true' -MaxArraySize 2
+        $default = New-SwarmTaskSet -Seeds 3 | New-SwarmJobPlan -Site local -Command 'true'
+        "$($given.MaxArraySizeSource) $($given.MaxArraySize) $($given.ArrayCount)" | Should -Be '-MaxArraySize 2 2'
+        "$($default.MaxArraySizeSource) $($default.MaxArraySize) $($default.ArrayCount)" | Should -Be "default $([int]::MaxValue) 1"
+    }
+
     It 'refuses an unknown site' {
         { New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site no-such-site -Command 'true' } |
             Should -Throw -ErrorId 'SiteNotFound,SwarmPS.Cmdlets.NewSwarmJobPlanCommand'
@@ -111,6 +118,22 @@ Describe 'Submit, wait, get, resume and stop on the local pool' {
         $again.State | Should -Be 'Succeeded'
         $again.Attempts | Should -Be 2
         (Get-SwarmJob -Id $plan.Key -Task 1).State | Should -Be 'Succeeded'
+    }
+
+    It 'shows, filters, sorts and serialises a job''s State by its word' {
+        # State is an enum; operators compare and sort it as the word it was when it was a string.
+        $failed = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sh', '-c', 'exit 3'
+        $succeeded = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'sh', '-c', 'exit 0'
+        $jobs = foreach ($plan in $succeeded, $failed) {
+            $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00 3>$null
+        }
+
+        "$($jobs.State)" | Should -Be 'Succeeded Failed'
+        @($jobs | Where-Object State -EQ 'Failed').Id | Should -Be $failed.Key
+        @($jobs | Where-Object State -In 'Queued', 'Succeeded').Id | Should -Be $succeeded.Key
+        @($jobs | Sort-Object State).Id | Should -Be @($failed.Key, $succeeded.Key)
+        ($jobs[1] | Format-Table | Out-String -Width 200) | Should -Match "$($failed.Key)\s+local\s+Failed\s"
+        ($jobs[1] | Select-Object Id, State | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).State | Should -Be 'Failed'
     }
 
     It 'stops a running job from the pipeline' {

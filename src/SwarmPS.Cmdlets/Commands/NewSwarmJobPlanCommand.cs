@@ -65,15 +65,8 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
             Resources = Resources,
         };
 
-        // Ask the scheduler only when neither the operator nor the profile says.
-        int? limit = null;
-        if (options.MaxArraySize is null && site.Limits.MaxArraySize is null)
-        {
-            limit = Await(_ => JobSubmitter.AskArrayLimitAsync(site, SiteShell.For(site), StopToken));
-        }
-
         // Relative paths in the command mean what they mean here, although each task runs in results/<task>/.
         var origin = JobOrigin.At(SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-        WriteObject(WavePlanner.Plan(site, Command, Tasks, options, limit, origin: origin));
+        WriteObject(Await(_ => WavePlanner.PlanAsync(site, Command, Tasks, options, origin, cancellationToken: StopToken)));
     });
 }

@@ -60,7 +60,7 @@ public static class CitationValidator
         if (strictRuns != StrictRuns.Off && !citations.IsEmpty)
         {
             var hasLedger = Directory.Exists(repository.LedgerDirectory);
-            using var store = RunStore.OpenReadOnly(repository);
+            using var store = RunStoreReader.Open(repository);
             if (!hasLedger && store is null)
             {
                 findings.Add(new LedgerFinding(NoRunStoreCode, FindingSeverity.Warning, null, 0, null,
@@ -82,14 +82,14 @@ public static class CitationValidator
 
     private static void CheckExistence(
         SwarmRepository repository,
-        Microsoft.Data.Sqlite.SqliteConnection? store,
+        RunStoreReader? store,
         IReadOnlyCollection<(string File, FindingFrontMatter FrontMatter)> citations,
         FindingSeverity severity,
         ConcurrentBag<LedgerFinding> findings)
     {
         var ledgerNames = LedgerDirectoryListing.JsonFileNames(repository);
         var ledgerIds = LedgerDirectoryListing.EntryIds(ledgerNames);
-        var storeIds = store is null ? [] : RunStore.RunIds(store);
+        var storeIds = store is null ? [] : store.RunIds();
         var batchIndex = ReadLedger(repository, ledgerNames, ledgerIds, citations, findings);
 
         foreach (var (file, frontMatter) in citations)
@@ -107,7 +107,7 @@ public static class CitationValidator
             {
                 var inLedger = batchIndex.TryGetValue(batch.Experiment, out var statuses)
                     && (batch.Statuses.Count == 0 || statuses.Any(batch.Statuses.Contains));
-                var inStore = !inLedger && store is not null && RunStore.CountBatch(store, batch.Experiment, batch.Statuses) > 0;
+                var inStore = !inLedger && store is not null && store.CountBatch(batch.Experiment, batch.Statuses) > 0;
                 if (!inLedger && !inStore)
                 {
                     findings.Add(new LedgerFinding(EmptyBatchCode, severity, file, batch.Line, batch.Selector,

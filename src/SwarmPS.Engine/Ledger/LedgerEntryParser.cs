@@ -50,7 +50,7 @@ public static class LedgerEntryParser
             var statusText = String(root, "status");
             if (!RunStatusNames.TryParse(statusText, out var status) || !status.IsTerminal())
             {
-                return (null, Invalid(file, expectedId, $"The entry's status '{statusText}' is not a terminal run status ({string.Join(", ", RunStatusNames.All.Skip(3))}). Re-promote the run with Publish-SwarmLedgerEntry."));
+                return (null, Invalid(file, expectedId, $"The entry's status '{statusText}' is not a terminal run status ({string.Join(", ", RunStatusNames.Terminal.Select(RunStatusNames.ToName))}). Re-promote the run with Publish-SwarmLedgerEntry."));
             }
 
             var code = root.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Object ? c : default;

@@ -6,6 +6,10 @@ public static class RunStatusNames
     public static IReadOnlyList<string> All { get; } =
         Enum.GetValues<RunStatus>().Select(ToName).ToArray();
 
+    /// <summary>The statuses that end a run (promoted to the ledger, never changed again), in declaration order.</summary>
+    public static IReadOnlyList<RunStatus> Terminal { get; } =
+        Enum.GetValues<RunStatus>().Where(IsTerminal).ToArray();
+
     public static string ToName(this RunStatus status) => status.ToString().ToLowerInvariant();
 
     public static bool IsTerminal(this RunStatus status) => status >= RunStatus.Complete;

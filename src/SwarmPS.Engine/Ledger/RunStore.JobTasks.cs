@@ -22,13 +22,11 @@ public sealed partial class RunStore
         var created = Now();
         var count = 0;
         using var transaction = _connection.BeginTransaction(deferred: false);
-        using var insertRun = Prepare(transaction, """
-            INSERT OR IGNORE INTO runs (id, statepoint, status, machine, created_at, code_commit, code_dirty, working_directory)
-            VALUES ($id, $statepoint, 'created', $machine, $created, $commit, $dirty, $workdir);
-            """, "$id", "$statepoint", "$machine", "$created", "$commit", "$dirty", "$workdir");
+        using var insertRun = Prepare(transaction, InsertRunSql, "$id", "$statepoint", "$status", "$machine", "$created", "$commit", "$dirty", "$workdir");
         using var mapTask = Prepare(transaction,
             "INSERT OR REPLACE INTO job_tasks (job, attempt, task, run_id) VALUES ($job, $attempt, $task, $id);",
             "$job", "$attempt", "$task", "$id");
+        insertRun.Parameters["$status"].Value = RunStatus.Created.ToName();
         insertRun.Parameters["$machine"].Value = Machine;
         insertRun.Parameters["$created"].Value = created;
         insertRun.Parameters["$commit"].Value = (object?)code.Commit ?? DBNull.Value;

@@ -23,6 +23,15 @@ public sealed partial class RunStore : IDisposable
         WHERE id = $id;
         """;
 
+    /// <summary>
+    /// The one way a run is recorded: a new run is created; one already recorded (same statepoint, so
+    /// same id) is left as it is.
+    /// </summary>
+    private const string InsertRunSql = """
+        INSERT OR IGNORE INTO runs (id, statepoint, status, machine, created_at, code_commit, code_dirty, working_directory)
+        VALUES ($id, $statepoint, $status, $machine, $created, $commit, $dirty, $workdir);
+        """;
+
     private readonly SqliteConnection _connection;
     private readonly RunStoreOptions _options;
 
@@ -46,7 +55,7 @@ public sealed partial class RunStore : IDisposable
         var repository = SwarmRepository.At(repositoryRoot).EnsureInitialized();
         var machine = MachineLabel.Current(repository);
         PrepareStoreFile(repository);
-        var connection = Connect(repository.RunStorePath, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout);
+        var connection = RunStoreConnection.Open(repository.RunStorePath, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout);
         try
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
@@ -63,20 +72,6 @@ public sealed partial class RunStore : IDisposable
     }
 
     /// <summary>
-    /// The store's run ids for the citation validator, or null when this machine has no store. Read-only:
-    /// validating never creates files.
-    /// </summary>
-    internal static SqliteConnection? OpenReadOnly(SwarmRepository repository)
-    {
-        if (!IsStoreFile(repository))
-        {
-            return null;
-        }
-
-        return Connect(repository.RunStorePath, SqliteOpenMode.ReadOnly, TimeSpan.FromSeconds(30));
-    }
-
-    /// <summary>
     /// Makes sure SQLite opens a regular, owner-only file: created 0600 here before SQLite sees it
     /// (SQLite gives its WAL and shared-memory files the database's mode), and one made by an older
     /// SwarmPS tightened. A link or a FIFO in its place is refused: SQLite would write through the one
@@ -85,7 +80,7 @@ public sealed partial class RunStore : IDisposable
     private static void PrepareStoreFile(SwarmRepository repository)
     {
         OwnerOnly.Tighten(repository.SwarmDirectory);
-        if (!IsStoreFile(repository))
+        if (!RunStoreConnection.IsStoreFile(repository))
         {
             OwnerOnly.CreateFile(repository.RunStorePath);
         }
@@ -94,54 +89,6 @@ public sealed partial class RunStore : IDisposable
         {
             OwnerOnly.Tighten(path);
         }
-    }
-
-    private static bool IsStoreFile(SwarmRepository repository)
-    {
-        try
-        {
-            return BoundedFileRead.IsRegularFile(repository.RunStorePath, followLinks: false);
-        }
-        catch (IOException error)
-        {
-            throw new SwarmException(
-                "RunStoreUnavailable",
-                $"The run store '{repository.RunStorePath}' was not opened: {error.Message}",
-                "Move it aside and run Initialize-SwarmRepository to create a new store; .swarm/runs.db must be a regular file on this machine.",
-                SwarmErrorCategory.ResourceUnavailable,
-                repository.RunStorePath,
-                error);
-        }
-    }
-
-    private static SqliteConnection Connect(string path, SqliteOpenMode mode, TimeSpan busyTimeout)
-    {
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = mode,
-            Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
-        }
-        catch (SqliteException error)
-        {
-            connection.Dispose();
-            throw new SwarmException(
-                "RunStoreUnavailable",
-                $"Could not open the run store '{path}': {error.Message}",
-                "Check that the file is a SwarmPS runs.db and that you may write to .swarm/; move a damaged file aside and run Initialize-SwarmRepository.",
-                SwarmErrorCategory.ResourceUnavailable,
-                path,
-                error);
-        }
-
-        return connection;
     }
 
     private static void Migrate(SqliteConnection connection, SwarmRepository repository)
@@ -226,10 +173,7 @@ public sealed partial class RunStore : IDisposable
 
         var code = _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
         using var transaction = _connection.BeginTransaction(deferred: false);
-        Execute(_connection, """
-            INSERT OR IGNORE INTO runs (id, statepoint, status, machine, created_at, code_commit, code_dirty, working_directory)
-            VALUES ($id, $statepoint, $status, $machine, $created, $commit, $dirty, $workdir);
-            """, transaction,
+        Execute(_connection, InsertRunSql, transaction,
             ("$id", id), ("$statepoint", canonical), ("$status", RunStatus.Created.ToName()), ("$machine", Machine),
             ("$created", Now()), ("$commit", code.Commit), ("$dirty", code.Dirty), ("$workdir", workingDirectory));
         transaction.Commit();
@@ -272,32 +216,21 @@ public sealed partial class RunStore : IDisposable
     /// The one way a run's status changes. Terminal transitions stamp the end time and wall seconds and
     /// then promote the run; the promotion's outcome is returned, never thrown.
     /// </summary>
-    public RunChange SetStatus(string id, RunStatus status)
+    public RunChange SetStatus(string id, RunStatus status) => Change(id, (current, transaction) =>
     {
-        LedgerRunId.Validate(id);
-        RunStatus previous;
-        using (var transaction = _connection.BeginTransaction(deferred: false))
+        RunStatusTransition.EnsureAllowed(id, current.Status, status);
+        if (current.Status == status)
         {
-            var current = Find(id, transaction) ?? throw RunNotFound(id);
-            previous = current.Status;
-            RunStatusTransition.EnsureAllowed(id, current.Status, status);
-            if (current.Status == status)
-            {
-                transaction.Commit();
-                return new RunChange(current, previous, null);
-            }
-
-            var (started, ended, wall, firstStart) = Stamps(status, current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null, Now());
-            var code = firstStart && _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
-            Execute(_connection, UpdateStatusSql, transaction,
-                ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
-                ("$commit", code.Commit), ("$dirty", code.Dirty));
-            transaction.Commit();
+            return false;
         }
 
-        var run = Get(id);
-        return new RunChange(run, previous, run.IsTerminal ? PromoteAndRecord(run) : null);
-    }
+        var (started, ended, wall, firstStart) = Stamps(status, current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null, Now());
+        var code = firstStart && _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
+        Execute(_connection, UpdateStatusSql, transaction,
+            ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
+            ("$commit", code.Commit), ("$dirty", code.Dirty));
+        return true;
+    });
 
     /// <summary>
     /// What a move to <paramref name="status"/> writes: the first move to running stamps the start (and the
@@ -324,13 +257,15 @@ public sealed partial class RunStore : IDisposable
     public RunChange LinkExperiments(string id, IEnumerable<string> experiments)
     {
         var names = experiments.Select(ExperimentName.Validate).Distinct(StringComparer.Ordinal).ToList();
-        return Change(id, transaction =>
+        return Change(id, (_, transaction) =>
         {
             foreach (var name in names)
             {
                 Execute(_connection, "INSERT OR IGNORE INTO run_experiments (run_id, experiment) VALUES ($id, $experiment);", transaction,
                     ("$id", id), ("$experiment", name));
             }
+
+            return true;
         });
     }
 
@@ -347,12 +282,16 @@ public sealed partial class RunStore : IDisposable
                 id);
         }
 
-        return Change(id, transaction => Execute(_connection, """
-            UPDATE runs SET tracker_backend = $backend, tracker_run_id = $run, tracker_url = $url, tracker_project = $project,
-                tracker_config = COALESCE($config, tracker_config)
-            WHERE id = $id;
-            """, transaction,
-            ("$id", id), ("$backend", tracker.Backend), ("$run", tracker.RunId), ("$url", tracker.Url), ("$project", tracker.Project), ("$config", configuration)));
+        return Change(id, (_, transaction) =>
+        {
+            Execute(_connection, """
+                UPDATE runs SET tracker_backend = $backend, tracker_run_id = $run, tracker_url = $url, tracker_project = $project,
+                    tracker_config = COALESCE($config, tracker_config)
+                WHERE id = $id;
+                """, transaction,
+                ("$id", id), ("$backend", tracker.Backend), ("$run", tracker.RunId), ("$url", tracker.Url), ("$project", tracker.Project), ("$config", configuration));
+            return true;
+        });
     }
 
     /// <summary>Writes one terminal run's ledger entry now (Publish-SwarmLedgerEntry).</summary>
@@ -363,7 +302,7 @@ public sealed partial class RunStore : IDisposable
         {
             throw new SwarmException(
                 "RunNotTerminal",
-                $"Run {id} is {run.Status.ToName()}; only complete, failed, abandoned or stopped runs go to the ledger.",
+                $"Run {id} is {run.Status.ToName()}; only {TerminalWords} runs go to the ledger.",
                 $"Finish it first, e.g. Set-SwarmRunStatus -Id {id} -Status complete.",
                 SwarmErrorCategory.InvalidOperation,
                 id);
@@ -379,7 +318,8 @@ public sealed partial class RunStore : IDisposable
     public LedgerSyncResult Sync(bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var present = overwrite ? new HashSet<string>(StringComparer.Ordinal) : LedgerDirectoryListing.EntryIds(Repository);
-        var terminal = Query("WHERE r.status IN ('complete', 'failed', 'abandoned', 'stopped')", null);
+        var (terminalList, terminalValues) = RunStoreConnection.StatusList(RunStatusNames.Terminal);
+        var terminal = Query("WHERE r.status IN " + terminalList, null, terminalValues);
         var due = terminal.Where(run => !present.Contains(run.Id)).ToList();
         var skipped = terminal.Count - due.Count;
         var failures = new List<PromotionOutcome>();
@@ -423,42 +363,14 @@ public sealed partial class RunStore : IDisposable
         }
     }
 
-    /// <summary>Every run id in the store, for resolving citations.</summary>
-    internal static HashSet<string> RunIds(SqliteConnection connection)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM runs;";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
-
-    /// <summary>How many runs are linked to an experiment, optionally only those of some statuses.</summary>
-    internal static int CountBatch(SqliteConnection connection, string experiment, IReadOnlyCollection<RunStatus> statuses)
-    {
-        using var command = connection.CreateCommand();
-        var statusFilter = statuses.Count == 0
-            ? ""
-            : " AND r.status IN (" + string.Join(", ", statuses.Select((_, i) => "$s" + i)) + ")";
-        command.CommandText = "SELECT COUNT(*) FROM run_experiments x JOIN runs r ON r.id = x.run_id WHERE x.experiment = $experiment" + statusFilter + ";";
-        command.Parameters.AddWithValue("$experiment", experiment);
-        var index = 0;
-        foreach (var status in statuses)
-        {
-            command.Parameters.AddWithValue("$s" + index++, status.ToName());
-        }
-
-        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
     public void Dispose() => _connection.Dispose();
 
-    private RunChange Change(string id, Action<SqliteTransaction> apply)
+    /// <summary>
+    /// Every change of one run: <paramref name="apply"/> sees the run as it is inside an IMMEDIATE
+    /// transaction and says whether it wrote anything. A change that wrote is promoted after the commit
+    /// when the run is terminal (a failed promotion never undoes it); one that did not is returned as it is.
+    /// </summary>
+    private RunChange Change(string id, Func<LedgerRun, SqliteTransaction, bool> apply)
     {
         LedgerRunId.Validate(id);
         RunStatus previous;
@@ -466,8 +378,12 @@ public sealed partial class RunStore : IDisposable
         {
             var current = Find(id, transaction) ?? throw RunNotFound(id);
             previous = current.Status;
-            apply(transaction);
+            var changed = apply(current, transaction);
             transaction.Commit();
+            if (!changed)
+            {
+                return new RunChange(current, previous, null);
+            }
         }
 
         var run = Get(id);
@@ -578,6 +494,16 @@ public sealed partial class RunStore : IDisposable
         }
 
         return runs;
+    }
+
+    /// <summary>"complete, failed, abandoned or stopped", from <see cref="RunStatusNames.Terminal"/>.</summary>
+    private static string TerminalWords
+    {
+        get
+        {
+            var names = RunStatusNames.Terminal.Select(RunStatusNames.ToName).ToList();
+            return string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
+        }
     }
 
     private string Now() => LedgerProjection.Timestamp(_options.Clock.GetUtcNow());

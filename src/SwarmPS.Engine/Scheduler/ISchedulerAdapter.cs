@@ -26,6 +26,12 @@ public interface ISchedulerAdapter
     /// <summary>The scheduler job id from a submit command's result; a SwarmException naming the scheduler's message if it failed.</summary>
     string ParseSubmitted(ShellResult result, ArraySubmission submission);
 
+    /// <summary>
+    /// Scripts the adapter's submit commands run, staged beside the job script of each attempt (path and
+    /// text, written owner-only and executable). A batch system runs the job script itself and needs none.
+    /// </summary>
+    IReadOnlyList<(string Path, string Text)> SupportScripts(JobLayout layout) => [];
+
     /// <summary>A command that prints the scheduler's array size limit, or null where there is none to ask.</summary>
     ShellCommand? BuildArrayLimitQuery();
 

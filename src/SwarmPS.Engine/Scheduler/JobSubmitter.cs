@@ -29,19 +29,6 @@ public sealed class JobSubmitter
         _tracker = tracker ?? new JobTracker(shell, store, sink: sink);
     }
 
-    /// <summary>Asks the scheduler its array size limit (SLURM MaxArraySize, SGE max_aj_tasks); null if it cannot say.</summary>
-    public static async Task<int?> AskArrayLimitAsync(SiteProfile site, ISiteShell shell, CancellationToken cancellationToken = default)
-    {
-        var adapter = SchedulerAdapters.For(site.Scheduler);
-        if (adapter.BuildArrayLimitQuery() is not { } query)
-        {
-            return null;
-        }
-
-        var result = await shell.RunAsync(query, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? adapter.ParseArrayLimit(result.StandardOutput) : null;
-    }
-
     /// <summary>
     /// The exact commands a submit would run, for -WhatIf. Job ids are not known before submission; a
     /// dependency on an earlier array is written as {wave.array} in their place.
@@ -51,23 +38,12 @@ public sealed class JobSubmitter
         var adapter = SchedulerAdapters.For(plan.Scheduler);
         var existing = _store.Find(plan.Key);
         var layout = new JobLayout(JobLayout.JobRootFor(plan.Site.RunRoot, plan.Key), (existing?.Attempts.Count ?? 0) + 1);
+        var arrays = ArrayRecords(plan, layout.Attempt);
         var lines = new List<string>
         {
             $"# stage {layout.TaskFile} ({plan.TaskCount} task lines) and {layout.Script} on {_shell.Target}",
         };
-        foreach (var wave in plan.Waves)
-        {
-            var previous = wave.Index == 0 ? new List<PlannedArray>() : plan.Waves[wave.Index - 1].Arrays.ToList();
-            foreach (var array in wave.Arrays)
-            {
-                var submission = new ArraySubmission(plan, array, layout, previous.Select(p => $"{{{p.Wave}.{p.Index}}}").ToList())
-                {
-                    DependsOnArrays = previous.Select(p => p.Index).ToList(),
-                };
-                lines.Add(adapter.BuildSubmit(submission).ToString());
-            }
-        }
-
+        lines.AddRange(arrays.Select(array => adapter.BuildSubmit(Submission(plan, layout, arrays, array)).ToString()));
         return lines;
     }
 
@@ -146,11 +122,7 @@ public sealed class JobSubmitter
                 continue;
             }
 
-            var previous = attempt.Arrays.Where(a => a.Wave == array.Wave - 1).ToList();
-            var submission = new ArraySubmission(plan, new PlannedArray(array.Wave, array.Index, array.Offset, array.Count), layout, previous.Select(p => p.JobId!).ToList())
-            {
-                DependsOnArrays = previous.Select(p => p.Index).ToList(),
-            };
+            var submission = Submission(plan, layout, attempt.Arrays, array);
             string jobId;
             try
             {
@@ -199,9 +171,9 @@ public sealed class JobSubmitter
 
         await _shell.WriteFileAsync(layout.TaskFile, TaskFileFormat.Write(plan.Tasks, plan.Selection), cancellationToken).ConfigureAwait(false);
         await _shell.WriteFileAsync(layout.Script, Encoding.UTF8.GetBytes(JobScriptWriter.Write(plan, layout)), cancellationToken, mode: SiteShellExtensions.ScriptMode).ConfigureAwait(false);
-        if (plan.Scheduler == SchedulerKind.Local)
+        foreach (var (path, text) in SchedulerAdapters.For(plan.Scheduler).SupportScripts(layout))
         {
-            await _shell.WriteFileAsync(LocalPoolAdapter.DriverPath(layout), Encoding.UTF8.GetBytes(LocalPoolAdapter.DriverScript), cancellationToken, mode: SiteShellExtensions.ScriptMode).ConfigureAwait(false);
+            await _shell.WriteFileAsync(path, Encoding.UTF8.GetBytes(text), cancellationToken, mode: SiteShellExtensions.ScriptMode).ConfigureAwait(false);
         }
     }
 
@@ -241,15 +213,33 @@ public sealed class JobSubmitter
             Selection = plan.Selection?.ToList(),
             Throttle = plan.Throttle,
         };
-        attempt.Arrays = plan.Arrays.Select(a => new ArrayRecord
-        {
-            Attempt = attempt.Number,
-            Wave = a.Wave,
-            Index = a.Index,
-            Offset = a.Offset,
-            Count = a.Count,
-        }).ToList();
+        attempt.Arrays = ArrayRecords(plan, attempt.Number);
         record.Attempts.Add(attempt);
         return attempt;
+    }
+
+    /// <summary>The plan's arrays, in wave order, as an attempt records them (none submitted yet).</summary>
+    private static List<ArrayRecord> ArrayRecords(JobPlan plan, int attempt) => plan.Arrays.Select(a => new ArrayRecord
+    {
+        Attempt = attempt,
+        Wave = a.Wave,
+        Index = a.Index,
+        Offset = a.Offset,
+        Count = a.Count,
+    }).ToList();
+
+    /// <summary>
+    /// The one way an array is submitted, for Submit and for -WhatIf alike: it waits (afterany) on every
+    /// array of the previous wave. Arrays go out wave by wave and a failed one stops the submit, so a
+    /// previous array without a scheduler id is only ever seen by <see cref="Describe"/>, which shows
+    /// it as {wave.array}.
+    /// </summary>
+    private static ArraySubmission Submission(JobPlan plan, JobLayout layout, IReadOnlyList<ArrayRecord> arrays, ArrayRecord array)
+    {
+        var previous = arrays.Where(a => a.Wave == array.Wave - 1).ToList();
+        return new ArraySubmission(plan, new PlannedArray(array.Wave, array.Index, array.Offset, array.Count), layout, previous.Select(p => p.JobId ?? $"{{{p.Wave}.{p.Index}}}").ToList())
+        {
+            DependsOnArrays = previous.Select(p => p.Index).ToList(),
+        };
     }
 }

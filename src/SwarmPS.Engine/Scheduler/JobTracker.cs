@@ -142,116 +142,51 @@ public sealed class JobTracker
         Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason)>> details,
         IReadOnlyCollection<long>? wanted)
     {
-        // Latest attempt wins: a task failed in attempt 1 and resubmitted in attempt 2 counts once, as attempt 2 says.
-        var latest = new SwarmTaskState[record.TaskCount];
-        var where = wanted is null ? null : new Dictionary<long, SwarmTaskStatus>();
-        var failures = new Dictionary<long, SwarmTaskStatus>();
-        var arrays = new List<SwarmArrayStatus>();
+        var summary = new JobSummary(record, wanted);
         foreach (var attempt in record.Attempts)
         {
             foreach (var array in attempt.Arrays)
             {
-                var counts = new long[6];
-                var outcomes = array.Settled ? array.Outcomes.ToDictionary(o => o.Task) : null;
-                for (var index = 1; index <= array.Count; index++)
-                {
-                    var task = attempt.TaskAtLine(array.Offset + index);
-                    SwarmTaskState state;
-                    int? exit = null;
-                    string? reason = null;
-                    if (array.JobId is null)
-                    {
-                        state = SwarmTaskState.NotSubmitted;
-                    }
-                    else if (outcomes is not null)
-                    {
-                        if (outcomes.TryGetValue(task, out var outcome))
-                        {
-                            (state, exit, reason) = (outcome.State, outcome.ExitCode, outcome.Reason);
-                        }
-                        else
-                        {
-                            (state, exit) = (SwarmTaskState.Succeeded, 0);
-                        }
-                    }
-                    else if (live.TryGetValue(array, out var states))
-                    {
-                        state = states[index - 1];
-                        (exit, reason) = details[array].GetValueOrDefault(index);
-                    }
-                    else
-                    {
-                        state = SwarmTaskState.Pending;
-                    }
-
-                    counts[(int)state]++;
-                    latest[task] = state;
-                    var isWanted = where is not null && wanted!.Contains(task);
-                    var isFailure = state is SwarmTaskState.Failed or SwarmTaskState.Cancelled;
-                    if (isWanted || isFailure)
-                    {
-                        var status = new SwarmTaskStatus(record.Key, record.Site, task, attempt.Number, array.Wave, array.JobId, index, state, exit, reason,
-                            JobLayout.StandardErrorLog(record.JobRoot, task));
-                        if (isWanted)
-                        {
-                            where![task] = status;
-                        }
-
-                        if (isFailure)
-                        {
-                            failures[task] = status;
-                        }
-                    }
-
-                    if (!isFailure && failures.Count > 0)
-                    {
-                        failures.Remove(task);
-                    }
-                }
-
-                arrays.Add(new SwarmArrayStatus(record.Key, record.Site, attempt.Number, array.Wave, array.Index, array.JobId, array.Count,
-                    counts[(int)SwarmTaskState.Pending] + counts[(int)SwarmTaskState.NotSubmitted], counts[(int)SwarmTaskState.Running],
-                    counts[(int)SwarmTaskState.Succeeded], counts[(int)SwarmTaskState.Failed], counts[(int)SwarmTaskState.Cancelled], array.Settled));
+                summary.AddArray(attempt, array, Elements(attempt, array, live, details));
             }
         }
 
-        var totals = new long[6];
-        foreach (var state in latest)
+        return summary.ToJob(WasStopped(record));
+    }
+
+    /// <summary>
+    /// Each element of one array, in index order: never submitted; settled (its recorded outcome, else it
+    /// succeeded); asked about in this query (its live state); or not asked about yet (pending).
+    /// </summary>
+    private static IEnumerable<(SwarmTaskState State, int? Exit, string? Reason)> Elements(
+        AttemptRecord attempt,
+        ArrayRecord array,
+        Dictionary<ArrayRecord, SwarmTaskState[]> live,
+        Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason)>> details)
+    {
+        var outcomes = array.JobId is not null && array.Settled ? array.Outcomes.ToDictionary(o => o.Task) : null;
+        var states = array.JobId is not null && outcomes is null ? live.GetValueOrDefault(array) : null;
+        for (var index = 1; index <= array.Count; index++)
         {
-            totals[(int)state]++;
+            if (array.JobId is null)
+            {
+                yield return (SwarmTaskState.NotSubmitted, null, null);
+            }
+            else if (outcomes is not null)
+            {
+                yield return outcomes.TryGetValue(attempt.TaskAtLine(array.Offset + index), out var outcome)
+                    ? (outcome.State, outcome.ExitCode, outcome.Reason)
+                    : (SwarmTaskState.Succeeded, 0, null);
+            }
+            else if (states is not null)
+            {
+                var (exit, reason) = details[array].GetValueOrDefault(index);
+                yield return (states[index - 1], exit, reason);
+            }
+            else
+            {
+                yield return (SwarmTaskState.Pending, null, null);
+            }
         }
-
-        var waves = arrays.GroupBy(a => (a.Attempt, a.Wave)).Select(g => new WaveProgress(
-            g.Key.Attempt, g.Key.Wave, g.Sum(a => (long)a.Count), g.Sum(a => a.Pending), g.Sum(a => a.Running),
-            g.Sum(a => a.Succeeded), g.Sum(a => a.Failed), g.Sum(a => a.Cancelled),
-            g.Where(a => a.SchedulerJobId is null).Sum(a => (long)a.Count))).ToList();
-
-        var jobState = totals[(int)SwarmTaskState.NotSubmitted] > 0 ? "Incomplete"
-            : totals[(int)SwarmTaskState.Running] > 0 ? "Running"
-            : totals[(int)SwarmTaskState.Pending] > 0 ? "Queued"
-            : totals[(int)SwarmTaskState.Failed] + totals[(int)SwarmTaskState.Cancelled] > 0 ? (WasStopped(record) ? "Cancelled" : "Failed")
-            : "Succeeded";
-
-        return new SwarmJob
-        {
-            Id = record.Key,
-            Site = record.Site,
-            Scheduler = record.Scheduler,
-            State = jobState,
-            TaskCount = record.TaskCount,
-            Pending = totals[(int)SwarmTaskState.Pending],
-            Running = totals[(int)SwarmTaskState.Running],
-            Succeeded = totals[(int)SwarmTaskState.Succeeded],
-            Failed = totals[(int)SwarmTaskState.Failed],
-            Cancelled = totals[(int)SwarmTaskState.Cancelled],
-            NotSubmitted = totals[(int)SwarmTaskState.NotSubmitted],
-            Attempts = record.Attempts.Count,
-            Command = Sites.PosixQuoting.Join(record.RunCommand ?? record.Command),
-            JobRoot = record.JobRoot,
-            SchedulerJobIds = record.Arrays.Where(a => a.JobId is not null).Select(a => a.JobId!).ToList(),
-            Waves = waves,
-            Arrays = arrays,
-            Tasks = where is not null ? where.Values.OrderBy(t => t.Task).ToList() : failures.Values.OrderBy(t => t.Task).ToList(),
-        };
     }
 }

@@ -43,6 +43,9 @@ public sealed class LocalPoolAdapter : ISchedulerAdapter
 
     public static string DriverPath(JobLayout layout) => layout.LocalDirectory + "/driver.sh";
 
+    /// <summary>The pool driver that <see cref="BuildSubmit"/> starts, once per attempt.</summary>
+    public IReadOnlyList<(string Path, string Text)> SupportScripts(JobLayout layout) => [(DriverPath(layout), DriverScript)];
+
     public ShellCommand BuildSubmit(ArraySubmission submission)
     {
         // setsid: the driver leads its own process group, so cancel can kill it with all its tasks.

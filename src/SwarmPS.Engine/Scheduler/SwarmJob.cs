@@ -18,7 +18,7 @@ public sealed class SwarmJob
     /// Queued, Running, Succeeded, Failed (ended, some tasks failed or were cancelled), Cancelled (ended
     /// after Stop-SwarmJob stopped its latest attempt, some tasks did not succeed), Incomplete (some arrays never submitted).
     /// </summary>
-    public required string State { get; init; }
+    public required SwarmJobState State { get; init; }
 
     public long TaskCount { get; init; }
 

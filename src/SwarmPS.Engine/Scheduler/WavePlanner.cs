@@ -6,8 +6,9 @@ namespace SwarmPS.Engine.Scheduler;
 
 /// <summary>
 /// Splits tasks into arrays no larger than the array limit and groups arrays into waves no larger than
-/// the concurrent-jobs limit. Pure arithmetic over counts: planning a million tasks allocates one small
-/// record per array, never one per task.
+/// the concurrent-jobs limit. <see cref="Plan"/> is pure arithmetic over counts: planning a million tasks
+/// allocates one small record per array, never one per task. <see cref="PlanAsync"/> is what an operator's
+/// plan goes through: it first asks the scheduler its array limit when nobody else gave one.
 /// </summary>
 public static class WavePlanner
 {
@@ -19,6 +20,26 @@ public static class WavePlanner
         SchedulerKind.Pbs => 10000,    // max_array_size
         _ => int.MaxValue,             // the local pool has no array limit
     };
+
+    /// <summary>
+    /// Plans as <see cref="Plan"/> does, with the array limit from the options, else the site profile, else
+    /// the scheduler (one read-only query through <paramref name="shell"/>, by default the site's own;
+    /// asked only when the first two say nothing), else the scheduler's stock default.
+    /// </summary>
+    public static async Task<JobPlan> PlanAsync(
+        SiteProfile site,
+        IReadOnlyList<string> command,
+        TaskSet tasks,
+        JobPlanOptions options,
+        JobOrigin? origin = null,
+        ISiteShell? shell = null,
+        CancellationToken cancellationToken = default)
+    {
+        var limit = SchedulerArrayLimit.IsNeeded(site, options)
+            ? await SchedulerArrayLimit.AskAsync(site, shell ?? SiteShell.For(site), cancellationToken).ConfigureAwait(false)
+            : null;
+        return Plan(site, command, tasks, options, limit, origin: origin);
+    }
 
     public static JobPlan Plan(
         SiteProfile site,

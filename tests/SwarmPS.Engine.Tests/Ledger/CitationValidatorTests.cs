@@ -105,6 +105,31 @@ public sealed class CitationValidatorTests
     }
 
     [Fact]
+    public void A_batch_with_statuses_resolves_against_the_store_by_those_statuses()
+    {
+        using var repo = RunStoreTests.Initialized(out var store);
+        using (store)
+        {
+            var queued = store.CreateRun(new Hashtable { ["i"] = 1 });
+            store.LinkExperiments(queued.Id, ["live"]);
+            store.SetStatus(queued.Id, RunStatus.Queued);
+        }
+
+        repo.Write("f.md", """
+            ---
+            cites:
+              batches:
+                - experiment: live
+                  status: [running, queued]
+                - experiment: live
+                  status: [running, created]
+            ---
+            """);
+        var finding = Assert.Single(CitationValidator.Validate(repo.Repository, Path.Combine(repo.Root, "f.md")));
+        Assert.Equal((CitationValidator.EmptyBatchCode, "experiment=live status=running,created", 6), (finding.Code, finding.CitedId, finding.Line));
+    }
+
+    [Fact]
     public void A_ledger_file_that_is_not_json_or_has_an_unknown_schema_is_a_finding_not_a_crash()
     {
         using var repo = new TemporaryRepository();

@@ -205,6 +205,47 @@ public sealed class RunStoreTests
         }
     }
 
+    [Fact]
+    public void Sync_takes_exactly_the_runs_whose_status_IsTerminal()
+    {
+        // Sync selects terminal runs in SQL and everything else asks IsTerminal: the two must never differ.
+        using var repo = Initialized(out var store);
+        using (store)
+        {
+            var ids = Enum.GetValues<RunStatus>().ToDictionary(status => status, status => store.CreateRun(new Hashtable { ["status"] = status.ToName() }).Id);
+            foreach (var (status, id) in ids.Where(pair => pair.Key != RunStatus.Created))
+            {
+                store.SetStatus(id, status);
+            }
+
+            foreach (var file in Directory.GetFiles(repo.Repository.LedgerDirectory, "*.json"))
+            {
+                File.Delete(file);
+            }
+
+            var sync = store.Sync();
+            Assert.Equal((4, 0, 0), (sync.Promoted, sync.Skipped, sync.Failed));
+            Assert.Equal(
+                ids.Where(pair => pair.Key.IsTerminal()).Select(pair => pair.Value).Order(StringComparer.Ordinal),
+                ids.Values.Where(id => File.Exists(repo.Repository.LedgerEntryPath(id))).Order(StringComparer.Ordinal));
+            Assert.Equal(["complete", "failed", "abandoned", "stopped"], RunStatusNames.Terminal.Select(RunStatusNames.ToName));
+        }
+    }
+
+    [Fact]
+    public void A_job_run_and_a_single_run_of_one_statepoint_are_one_created_run()
+    {
+        using var repo = Initialized(out var store);
+        using (store)
+        {
+            Assert.Equal(1, store.CreateJobRuns("job", 1, [(0L, (object)new Hashtable { ["x"] = 1 })], "/work/a"));
+            var single = store.CreateRun(new Hashtable { ["x"] = 1 }, "/work/b");
+            Assert.Equal(store.JobRunIds("job", 1)[0], single.Id);
+            Assert.Equal((RunStatus.Created, "cluster", "/work/a", Start), (single.Status, single.Machine, single.WorkingDirectory, single.CreatedAt));
+            Assert.Single(store.List());
+        }
+    }
+
     internal static TemporaryRepository Initialized(out RunStore store)
     {
         var repo = new TemporaryRepository();

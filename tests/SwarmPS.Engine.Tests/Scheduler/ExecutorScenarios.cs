@@ -87,7 +87,7 @@ public abstract class ExecutorScenarios : IDisposable
         Assert.Equal(3, first.ArraysSubmitted);
         Assert.Equal(2, plan.WaveCount);
         Assert.Equal(3, Submits);
-        Assert.Equal("Failed", job.State);
+        Assert.Equal(SwarmJobState.Failed, job.State);
         Assert.Equal(5, job.Succeeded);
         var failed = Assert.Single(job.Tasks);
         Assert.Equal((2L, SwarmTaskState.Failed, (int?)3), (failed.Task, failed.State, failed.ExitCode));
@@ -113,7 +113,7 @@ public abstract class ExecutorScenarios : IDisposable
         Assert.Equal(1, resumed.ArraysSubmitted);
         Assert.Equal(before + 1, Submits);
         Assert.Equal(new long[] { 2 }, Store.Get(plan.Key).Attempts[1].Selection);
-        Assert.Equal(("Succeeded", 6L, 2), (after.State, after.Succeeded, after.Attempts));
+        Assert.Equal((SwarmJobState.Succeeded, 6L, 2), (after.State, after.Succeeded, after.Attempts));
         Assert.Equal(0, (await submitter.SubmitAsync(plan, resume: true)).ArraysSubmitted);
     }
 
@@ -154,7 +154,7 @@ public abstract class ExecutorScenarios : IDisposable
         Assert.Contains("1 of 3 arrays are queued", error.Message);
         Assert.Contains("Socket timed out", error.Message);
         Assert.Equal(new[] { true, false, false }, record.Arrays.Select(a => a.JobId is not null));
-        Assert.Equal("Incomplete", (await new JobTracker(Shell, Store).QueryAsync(plan.Site, new[] { record }))[0].State);
+        Assert.Equal(SwarmJobState.Incomplete, (await new JobTracker(Shell, Store).QueryAsync(plan.Site, new[] { record }))[0].State);
 
         Shell.Fault = null;
         var retry = await new JobSubmitter(Shell, Store).SubmitAsync(plan);
@@ -162,7 +162,7 @@ public abstract class ExecutorScenarios : IDisposable
 
         Assert.Equal(2, retry.ArraysSubmitted);
         Assert.Equal(3, Store.Get(plan.Key).Arrays.Select(a => a.JobId).Distinct().Count());
-        Assert.Equal(("Succeeded", 3L), (job.State, job.Succeeded));
+        Assert.Equal((SwarmJobState.Succeeded, 3L), (job.State, job.Succeeded));
     }
 
     [Fact]
@@ -209,7 +209,9 @@ public sealed class SlurmScenarios : ExecutorScenarios
     [Fact]
     public async Task The_array_limit_is_asked_from_slurm()
     {
-        Assert.Equal(1000, await JobSubmitter.AskArrayLimitAsync(Site(), LocalShell.Instance));
+        Assert.Equal(1000, await SchedulerArrayLimit.AskAsync(Site(), LocalShell.Instance));
+        var plan = await WavePlanner.PlanAsync(Site(), Command(0.1), Tasks(3), new JobPlanOptions(), shell: Shell);
+        Assert.Equal(("scheduler", 1000), (plan.MaxArraySizeSource, plan.MaxArraySize));
     }
 }
 
@@ -235,6 +237,6 @@ public sealed class SgeScenarios : ExecutorScenarios
     [Fact]
     public async Task The_array_limit_is_asked_from_grid_engine()
     {
-        Assert.Equal(75000, await JobSubmitter.AskArrayLimitAsync(Site(), LocalShell.Instance));
+        Assert.Equal(75000, await SchedulerArrayLimit.AskAsync(Site(), LocalShell.Instance));
     }
 }

@@ -45,7 +45,7 @@ public sealed class JobKeyTests : IDisposable
                 Site, new[] { store.Get(plan.Key) }, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)))[0]);
         }
 
-        Assert.All(jobs, j => Assert.Equal("Succeeded", j.State));
+        Assert.All(jobs, j => Assert.Equal(SwarmJobState.Succeeded, j.State));
         Assert.NotEqual(jobs[0].JobRoot, jobs[1].JobRoot);
         foreach (var (repo, job) in new[] { _first, _second }.Zip(jobs))
         {

@@ -42,6 +42,26 @@ public sealed class JobLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task WhatIf_lists_exactly_the_submit_commands_that_Submit_then_runs()
+    {
+        var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(3) }),
+            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 1 });
+        var shell = new CountingShell(LocalShell.Instance);
+        var submitter = new JobSubmitter(shell, Store);
+
+        var described = submitter.Describe(plan).Skip(1).ToList();
+        await submitter.SubmitAsync(plan);
+
+        var submitted = shell.Commands.Where(c => c.Program == "bash" && c.Arguments.Any(a => a.EndsWith("/local/driver.sh", StringComparison.Ordinal))).Select(c => c.ToString()).ToList();
+        Assert.Equal(2, submitted.Count);
+        Assert.Equal(described, submitted);
+        // The local pool's driver is the one script its submit commands run, staged by the adapter's word.
+        Assert.True(File.Exists(LocalPoolAdapter.DriverPath(new JobLayout(Store.Get(plan.Key).JobRoot, 1))));
+        Assert.Empty(SchedulerAdapters.For(SchedulerKind.Slurm).SupportScripts(new JobLayout("/scratch/x", 1)));
+        await new JobWaiter(new JobTracker(LocalShell.Instance, Store)).WaitAsync(plan.Site, new[] { Store.Get(plan.Key) }, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task The_record_is_in_the_repository_and_on_the_site_and_survives_a_reload()
     {
         var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }));
@@ -135,7 +155,7 @@ public sealed class JobLifecycleTests : IDisposable
         Assert.Equal(1, sink.Arrays);
         Assert.All(Store.Get(plan.Key).Arrays, a => Assert.False(a.Settled));
         var job = (await new JobTracker(LocalShell.Instance, Store).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }))[0];
-        Assert.Equal("Succeeded", job.State);
+        Assert.Equal(SwarmJobState.Succeeded, job.State);
     }
 
     /// <summary>A ledger sink that presses Ctrl+C while it writes the first array's tasks.</summary>

@@ -45,7 +45,7 @@ public sealed class JobStopTests : IDisposable
 
         var job = Assert.Single(result.Jobs);
         Assert.Single(result.CancelledJobIds);
-        Assert.Equal(("Cancelled", 3L, 0L, 0L, 0L), (job.State, job.Cancelled, job.Failed, job.Running, job.Pending));
+        Assert.Equal((SwarmJobState.Cancelled, 3L, 0L, 0L, 0L), (job.State, job.Cancelled, job.Failed, job.Running, job.Pending));
         Assert.NotNull(store.Get(plan.Key).Attempts.Single().Stopped);
         Assert.Empty(recorder.TakeNotes());
         using (var runs = RunStore.Open(_repo.Root))
@@ -56,7 +56,7 @@ public sealed class JobStopTests : IDisposable
 
         // A later look (Get-SwarmJob) still says Cancelled: the state comes from the record, not from that one poll.
         var later = (await tracker.QueryAsync(Site, new[] { store.Get(plan.Key) }))[0];
-        Assert.Equal(("Cancelled", 3L), (later.State, later.Cancelled));
+        Assert.Equal((SwarmJobState.Cancelled, 3L), (later.State, later.Cancelled));
     }
 
     [Fact]
@@ -67,12 +67,12 @@ public sealed class JobStopTests : IDisposable
         var tracker = new JobTracker(LocalShell.Instance, store);
         await new JobSubmitter(LocalShell.Instance, store, tracker).SubmitAsync(plan);
         var ended = (await new JobWaiter(tracker).WaitAsync(Site, new[] { store.Get(plan.Key) }, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)))[0];
-        Assert.Equal(("Failed", 2L), (ended.State, ended.Failed));
+        Assert.Equal((SwarmJobState.Failed, 2L), (ended.State, ended.Failed));
 
         var result = await new JobStopper(LocalShell.Instance, store, tracker).StopAsync(Site, new[] { store.Get(plan.Key) });
 
         Assert.Empty(result.CancelledJobIds);
-        Assert.Equal("Failed", result.Jobs.Single().State);
+        Assert.Equal(SwarmJobState.Failed, result.Jobs.Single().State);
         Assert.Null(store.Get(plan.Key).Attempts.Single().Stopped);
     }
 }

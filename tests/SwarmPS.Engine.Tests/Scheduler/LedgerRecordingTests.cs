@@ -65,7 +65,7 @@ public sealed class LedgerRecordingTests : IDisposable
             }
 
             var job = await WaitAsync(store, recorder, plan);
-            Assert.Equal(("Failed", 4L, 1L), (job.State, job.Succeeded, job.Failed));
+            Assert.Equal((SwarmJobState.Failed, 4L, 1L), (job.State, job.Succeeded, job.Failed));
             Assert.Empty(recorder.TakeNotes());
         }
 
@@ -95,7 +95,7 @@ public sealed class LedgerRecordingTests : IDisposable
             var resumed = await new JobSubmitter(LocalShell.Instance, store, sink: recorder).SubmitAsync(plan, resume: true);
             Assert.Equal(1, resumed.ArraysSubmitted);
             var job = await WaitAsync(store, recorder, plan);
-            Assert.Equal(("Succeeded", 5L), (job.State, job.Succeeded));
+            Assert.Equal((SwarmJobState.Succeeded, 5L), (job.State, job.Succeeded));
             Assert.Equal(0, (await new JobSubmitter(LocalShell.Instance, store, sink: recorder).SubmitAsync(plan, resume: true)).ArraysSubmitted);
             Assert.Empty(recorder.TakeNotes());
         }

@@ -98,7 +98,7 @@ public sealed class RemoteSlurmTests : IDisposable
 
         Assert.True(counts.Count >= 2);
         Assert.All(counts.Zip(counts.Skip(1)), pair => Assert.Equal(1, pair.Second - pair.First));
-        Assert.Equal("Failed", job.State);
+        Assert.Equal(SwarmJobState.Failed, job.State);
         Assert.Equal(3, job.Succeeded);
         var failed = Assert.Single(job.Tasks);
         Assert.Equal((2L, SwarmTaskState.Failed, (int?)7), (failed.Task, failed.State, failed.ExitCode));

@@ -84,7 +84,7 @@ public sealed class TaskCommandResolverTests : IDisposable
         var job = (await new JobWaiter(new JobTracker(LocalShell.Instance, store)).WaitAsync(
             plan.Site, new[] { store.Get(plan.Key) }, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)))[0];
 
-        Assert.Equal("Succeeded", job.State);
+        Assert.Equal(SwarmJobState.Succeeded, job.State);
         var stdout = File.ReadAllText(Path.Combine(job.JobRoot, "results", "1", "stdout.log"));
         Assert.Contains($"ran in {job.JobRoot}/results/1 with {_root}/conf/a.yaml", stdout);
         Assert.Contains("lr: 1", stdout);

@@ -45,6 +45,23 @@ public sealed class WavePlannerTests
     }
 
     [Fact]
+    public async Task PlanAsync_asks_the_scheduler_only_when_neither_the_options_nor_the_profile_give_a_limit()
+    {
+        var shell = new CountingShell(LocalShell.Instance);
+
+        var asked = await WavePlanner.PlanAsync(Site(), Command, Tasks(5), new JobPlanOptions { MaxArraySize = 2 }, shell: shell);
+        var profiled = await WavePlanner.PlanAsync(Site(limits: new SiteLimits { MaxArraySize = 3 }), Command, Tasks(5), new JobPlanOptions(), shell: shell);
+        var local = await WavePlanner.PlanAsync(Site(SchedulerKind.Local), Command, Tasks(5), new JobPlanOptions(), shell: shell);
+        Assert.Equal([("-MaxArraySize", 2), ("profile", 3), ("default", int.MaxValue)], new[] { asked, profiled, local }.Select(p => (p.MaxArraySizeSource, p.MaxArraySize)));
+        Assert.Empty(shell.Commands); // the local pool has no limit to ask
+
+        // Neither says: one read-only query. Slurm answers 1000 when it runs here, and the stock default is 1000 when it does not.
+        var slurm = await WavePlanner.PlanAsync(Site(), Command, Tasks(5), new JobPlanOptions(), shell: shell);
+        Assert.Equal(["scontrol show config"], shell.Commands.Select(c => string.Join(" ", new[] { c.Program }.Concat(c.Arguments))));
+        Assert.Equal(1000, slurm.MaxArraySize);
+    }
+
+    [Fact]
     public void Walltime_over_the_site_maximum_names_both()
     {
         var site = Site(limits: new SiteLimits { MaxWalltime = TimeSpan.FromHours(24) });
