@@ -23,7 +23,12 @@ public sealed class RemoteSlurmFixture : IAsyncLifetime
         await _sshd.InitializeAsync();
     }
 
-    public async Task DisposeAsync() => await new OpenSshShell(_sshd.Settings(ControlPath)).CloseConnectionAsync();
+    public async Task DisposeAsync()
+    {
+        await new OpenSshShell(_sshd.Settings(ControlPath)).CloseConnectionAsync();
+        // Its sshd fixture counts as one user of the daemon; the last one out stops one these tests started.
+        await _sshd.DisposeAsync();
+    }
 }
 
 [CollectionDefinition(Name)]
