@@ -118,7 +118,7 @@ function Invoke-TaskDocs {
     Write-Host "Docs: MAML help written to $($maml.FullName)"
 }
 
-# Synopsis: Lay out a publishable module folder out/SwarmPS/<version>/ (manifest stamped with the version from Directory.Build.props).
+# Synopsis: The module package: out/SwarmPS/<version>/ as it installs (manifest stamped with the version, the CHANGELOG's release notes and the project URI) and out/SwarmPS.<version>.nupkg for Publish-PSResource -NupkgPath.
 function Invoke-TaskPackage {
     Invoke-Task Build
 
@@ -134,20 +134,33 @@ function Invoke-TaskPackage {
     # The MAML and about_ topic, always current: Docs rebuilds them from help/ and checks the pages.
     Invoke-Task Docs
     Copy-Item -Recurse -Path $HelpOutput -Destination (Join-Path $target 'en-US')
-    foreach ($file in 'README.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
+    foreach ($file in 'README.md', 'CHANGELOG.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
         $path = Join-Path $Root $file
         if (Test-Path $path) {
             Copy-Item -Path $path -Destination $target
         }
     }
 
-    # The version lives in Directory.Build.props only; the packaged manifest takes it from there.
-    $manifestText = Get-Content -Raw -Path $Manifest
-    $stamped = $manifestText -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
-    Set-Content -Path (Join-Path $target 'SwarmPS.psd1') -Value $stamped -NoNewline
-
+    # The version lives in Directory.Build.props only, the release notes in CHANGELOG.md only; the packaged
+    # manifest takes both from there, and the project URI from the clone's origin remote when it has one.
+    $releaseNotes = Get-ReleaseNotes -Version $version
+    $projectUri = Get-ProjectUri
+    $stamped = (Get-Content -Raw -Path $Manifest) -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    $stamped = $stamped -replace "(?m)^(\s*)ReleaseNotes(\s*)=\s*''", {
+        $indent, $gap = $_.Groups[1].Value, $_.Groups[2].Value
+        $line = "${indent}ReleaseNotes$gap= '$($releaseNotes.Replace("'", "''"))'"
+        if ($projectUri) {
+            $line = "${indent}ProjectUri  $gap= '$($projectUri.Replace("'", "''"))'`n$line"
+        }
+        $line
+    }
     $packagedManifest = Join-Path $target 'SwarmPS.psd1'
+    Set-Content -Path $packagedManifest -Value $stamped -NoNewline
+
     $data = Import-PowerShellDataFile -Path $packagedManifest
+    if ($data.ModuleVersion -ne $version -or $data.PrivateData.PSData.ReleaseNotes -ne $releaseNotes) {
+        throw "Package: the packaged manifest $packagedManifest did not take the version and release notes; SwarmPS.psd1 must keep ModuleVersion = '...' and ReleaseNotes = '' lines."
+    }
     foreach ($format in $data.FormatsToProcess) {
         if (-not (Test-Path (Join-Path $target $format))) {
             throw "Package: $format (FormatsToProcess) is missing from $target."
@@ -158,7 +171,15 @@ function Invoke-TaskPackage {
             throw "Package: $help is missing from $target; Get-Help would show syntax only."
         }
     }
-    Write-Host "Package: SwarmPS $version laid out in $target"
+
+    # The same folder as a NuGet package, as Publish-PSResource makes it (PSResourceGet ships with pwsh 7.4+).
+    $nupkg = Join-Path $Root "out/SwarmPS.$version.nupkg"
+    Remove-Item -Path $nupkg -ErrorAction Ignore
+    Compress-PSResource -Path $target -DestinationPath (Join-Path $Root 'out')
+    if (-not (Test-Path $nupkg)) {
+        throw "Package: Compress-PSResource wrote no $nupkg; see its output above."
+    }
+    Write-Host "Package: SwarmPS $version laid out in $target and packed as $nupkg"
 }
 
 # Synopsis: The live federated demo (examples/federated-chat/Invoke-Demo.ps1) in a fresh pwsh: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
@@ -321,6 +342,40 @@ function Get-ModuleVersion {
         throw 'Directory.Build.props has no <Version>; it is the one place the module version lives.'
     }
     $version.InnerText.Trim()
+}
+
+function Get-ReleaseNotes([string] $Version) {
+    # The body of CHANGELOG.md's "## [<version>] ..." section, up to the next "## " heading.
+    $changelog = Join-Path $Root 'CHANGELOG.md'
+    $lines = @(Get-Content -Path $changelog -ErrorAction Stop)
+    $start = [Array]::FindIndex($lines, [Predicate[string]] { param($line) $line -match "^## \[$([regex]::Escape($Version))\]" })
+    if ($start -lt 0) {
+        throw "CHANGELOG.md has no section for $Version, the version in Directory.Build.props. Add '## [$Version] - <date>' with what changed; the package's release notes come from it."
+    }
+    $end = [Array]::FindIndex($lines, $start + 1, [Predicate[string]] { param($line) $line -match '^## ' })
+    if ($end -lt 0) {
+        $end = $lines.Count
+    }
+    $body = if ($end -gt $start + 1) { $lines[($start + 1)..($end - 1)] -join "`n" } else { '' }
+    if ([string]::IsNullOrWhiteSpace($body)) {
+        throw "CHANGELOG.md's section for $Version is empty; say what changed in it."
+    }
+    $body.Trim()
+}
+
+function Get-ProjectUri {
+    # The clone's origin as an https address, or $null (no remote, or not one a browser can open).
+    $origin = & git -C $Root remote get-url origin 2>$null
+    if ($LASTEXITCODE -ne 0 -or -not $origin) {
+        Write-Host 'Package: no origin remote; the manifest gets no ProjectUri.'
+        return $null
+    }
+    $origin = $origin.Trim() -replace '^git@([^:]+):', 'https://$1/' -replace '\.git$', ''
+    if ($origin -notmatch '^https://') {
+        Write-Host "Package: origin '$origin' is not an https address; the manifest gets no ProjectUri."
+        return $null
+    }
+    $origin
 }
 
 function Get-NewerSource([string] $Than) {
