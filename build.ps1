@@ -58,12 +58,14 @@ function Invoke-TaskBuild {
     Assert-ManifestVersion
 }
 
-# Synopsis: Everything CI checks: xunit (dotnet test), the MAML help, the Pester suite in a fresh pwsh (with the README tour), then the Demo.
+# Synopsis: Everything CI checks: xunit (dotnet test), the MAML help, the package, the Pester suite in a fresh pwsh (with the README tour and the install from a PSResourceGet repository), then the Demo.
 function Invoke-TaskTest {
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
     Invoke-XunitSuite -Counts $counts
     # The help acceptance tests (tests/pester/Help.Tests.ps1) need the MAML; Docs builds and checks it.
     Invoke-Task Docs
+    # tests/pester/Package.Tests.ps1 publishes and installs the package this makes.
+    Invoke-Task Package
     Invoke-PesterSuite -Counts $counts
     Invoke-Task Demo
     # One plain closing line for whoever reads the log last (CI does).
@@ -143,7 +145,8 @@ function Invoke-TaskPackage {
 
     # The version lives in Directory.Build.props only, the release notes in CHANGELOG.md only; the packaged
     # manifest takes both from there, and the project URI from the clone's origin remote when it has one.
-    $releaseNotes = Get-ReleaseNotes -Version $version
+    . (Join-Path $Root 'build/ReleaseNotes.ps1')
+    $releaseNotes = Get-SwarmReleaseNotes -Path (Join-Path $Root 'CHANGELOG.md') -Version $version
     $projectUri = Get-ProjectUri
     $stamped = (Get-Content -Raw -Path $Manifest) -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
     $stamped = $stamped -replace "(?m)^(\s*)ReleaseNotes(\s*)=\s*''", {
@@ -342,25 +345,6 @@ function Get-ModuleVersion {
         throw 'Directory.Build.props has no <Version>; it is the one place the module version lives.'
     }
     $version.InnerText.Trim()
-}
-
-function Get-ReleaseNotes([string] $Version) {
-    # The body of CHANGELOG.md's "## [<version>] ..." section, up to the next "## " heading.
-    $changelog = Join-Path $Root 'CHANGELOG.md'
-    $lines = @(Get-Content -Path $changelog -ErrorAction Stop)
-    $start = [Array]::FindIndex($lines, [Predicate[string]] { param($line) $line -match "^## \[$([regex]::Escape($Version))\]" })
-    if ($start -lt 0) {
-        throw "CHANGELOG.md has no section for $Version, the version in Directory.Build.props. Add '## [$Version] - <date>' with what changed; the package's release notes come from it."
-    }
-    $end = [Array]::FindIndex($lines, $start + 1, [Predicate[string]] { param($line) $line -match '^## ' })
-    if ($end -lt 0) {
-        $end = $lines.Count
-    }
-    $body = if ($end -gt $start + 1) { $lines[($start + 1)..($end - 1)] -join "`n" } else { '' }
-    if ([string]::IsNullOrWhiteSpace($body)) {
-        throw "CHANGELOG.md's section for $Version is empty; say what changed in it."
-    }
-    $body.Trim()
 }
 
 function Get-ProjectUri {
