@@ -5,11 +5,13 @@
 set -uo pipefail
 STATE="${1:-${SSHD_STATE_DIR:-/tmp/swarmps-test/sshd}}"
 PIDF="$STATE/sshd.pid"
-# ask any multiplexing masters (ControlPath under STATE: ssh_config's cm-*, the xunit tests' mux/*) to exit
-for sock in "$STATE"/cm-* "$STATE"/mux/*; do
-  [ -S "$sock" ] || continue
-  ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1 || true
-done
+# ask any multiplexing masters (ControlPath under STATE: ssh_config's cm-*, the tests' mux/, also in the
+# subfolders some tests make there) to exit
+if [ -d "$STATE" ]; then
+  find "$STATE" -type s -print0 2>/dev/null | while IFS= read -r -d '' sock; do
+    ssh -o ControlPath="$sock" -O exit dummy >/dev/null 2>&1 || true
+  done
+fi
 # shellcheck source=sshd-listeners.sh
 . "$(dirname "${BASH_SOURCE[0]}")/sshd-listeners.sh"
 stop_listener() {
