@@ -145,25 +145,16 @@ function Invoke-TaskPackage {
 
     # The version lives in Directory.Build.props only, the release notes in CHANGELOG.md only; the packaged
     # manifest takes both from there, and the project URI from the clone's origin remote when it has one.
-    . (Join-Path $Root 'build/ReleaseNotes.ps1')
+    . (Join-Path $Root 'build/PackageMetadata.ps1')
     $releaseNotes = Get-SwarmReleaseNotes -Path (Join-Path $Root 'CHANGELOG.md') -Version $version
-    $projectUri = Get-ProjectUri
-    $stamped = (Get-Content -Raw -Path $Manifest) -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
-    $stamped = $stamped -replace "(?m)^(\s*)ReleaseNotes(\s*)=\s*''", {
-        $indent, $gap = $_.Groups[1].Value, $_.Groups[2].Value
-        $line = "${indent}ReleaseNotes$gap= '$($releaseNotes.Replace("'", "''"))'"
-        if ($projectUri) {
-            $line = "${indent}ProjectUri  $gap= '$($projectUri.Replace("'", "''"))'`n$line"
-        }
-        $line
+    $projectUri = Get-SwarmProjectUri -RepositoryRoot $Root
+    if (-not $projectUri) {
+        Write-Host 'Package: the clone has no https (or git@host:) origin remote; the manifest gets no ProjectUri.'
     }
     $packagedManifest = Join-Path $target 'SwarmPS.psd1'
+    $stamped = ConvertTo-SwarmPackagedManifest -Text (Get-Content -Raw -Path $Manifest) -Version $version -ReleaseNotes $releaseNotes -ProjectUri $projectUri
     Set-Content -Path $packagedManifest -Value $stamped -NoNewline
-
     $data = Import-PowerShellDataFile -Path $packagedManifest
-    if ($data.ModuleVersion -ne $version -or $data.PrivateData.PSData.ReleaseNotes -ne $releaseNotes) {
-        throw "Package: the packaged manifest $packagedManifest did not take the version and release notes; SwarmPS.psd1 must keep ModuleVersion = '...' and ReleaseNotes = '' lines."
-    }
     foreach ($format in $data.FormatsToProcess) {
         if (-not (Test-Path (Join-Path $target $format))) {
             throw "Package: $format (FormatsToProcess) is missing from $target."
@@ -345,21 +336,6 @@ function Get-ModuleVersion {
         throw 'Directory.Build.props has no <Version>; it is the one place the module version lives.'
     }
     $version.InnerText.Trim()
-}
-
-function Get-ProjectUri {
-    # The clone's origin as an https address, or $null (no remote, or not one a browser can open).
-    $origin = & git -C $Root remote get-url origin 2>$null
-    if ($LASTEXITCODE -ne 0 -or -not $origin) {
-        Write-Host 'Package: no origin remote; the manifest gets no ProjectUri.'
-        return $null
-    }
-    $origin = $origin.Trim() -replace '^git@([^:]+):', 'https://$1/' -replace '\.git$', ''
-    if ($origin -notmatch '^https://') {
-        Write-Host "Package: origin '$origin' is not an https address; the manifest gets no ProjectUri."
-        return $null
-    }
-    $origin
 }
 
 function Get-NewerSource([string] $Than) {

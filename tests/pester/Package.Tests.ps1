@@ -11,7 +11,7 @@
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    . (Join-Path $RepoRoot 'build/ReleaseNotes.ps1')
+    . (Join-Path $RepoRoot 'build/PackageMetadata.ps1')
 
     $script:Version = ([xml] (Get-Content -Raw (Join-Path $RepoRoot 'Directory.Build.props'))).Project.PropertyGroup.Version |
         Where-Object { $_ } | Select-Object -First 1
@@ -189,7 +189,7 @@ Describe 'Install-PSResource SwarmPS from a local repository' {
     }
 }
 
-Describe 'Get-SwarmReleaseNotes (build/ReleaseNotes.ps1)' {
+Describe 'Get-SwarmReleaseNotes (build/PackageMetadata.ps1)' {
     BeforeAll {
         function New-Changelog([string] $Text) {
             $path = Join-Path $TestDrive "CHANGELOG-$([guid]::NewGuid().ToString('N')).md"
@@ -225,5 +225,66 @@ Describe 'Get-SwarmReleaseNotes (build/ReleaseNotes.ps1)' {
 
     It 'refuses a missing changelog' {
         { Get-SwarmReleaseNotes -Path (Join-Path $TestDrive 'none.md') -Version 0.1.0 } | Should -Throw '*does not exist*'
+    }
+}
+
+Describe 'Get-SwarmProjectUri (build/PackageMetadata.ps1)' {
+    It 'gives <Origin> as <Expected>' -TestCases @(
+        @{ Origin = 'https://github.com/swarmps/SwarmPS.git'; Expected = 'https://github.com/swarmps/SwarmPS' }
+        @{ Origin = 'https://git.example.org/hpc/swarmps'; Expected = 'https://git.example.org/hpc/swarmps' }
+        @{ Origin = 'git@github.com:swarmps/SwarmPS.git'; Expected = 'https://github.com/swarmps/SwarmPS' }
+        @{ Origin = 'https://bob:ghp_secret@github.com/swarmps/SwarmPS.git'; Expected = 'https://github.com/swarmps/SwarmPS' }
+    ) {
+        $clone = Join-Path $TestDrive "clone-$([guid]::NewGuid().ToString('N'))"
+        git init --quiet $clone
+        git -C $clone remote add origin $Origin
+        Get-SwarmProjectUri -RepositoryRoot $clone | Should -Be $Expected
+    }
+
+    It 'gives nothing for <Case>' -TestCases @(
+        @{ Case = 'a clone without origin'; Origin = $null }
+        @{ Case = 'a local path'; Origin = '/srv/git/swarmps.git' }
+        @{ Case = 'an ssh:// remote'; Origin = 'ssh://git@host:2222/swarmps.git' }
+    ) {
+        $clone = Join-Path $TestDrive "clone-$([guid]::NewGuid().ToString('N'))"
+        git init --quiet $clone
+        if ($Origin) {
+            git -C $clone remote add origin $Origin
+        }
+        Get-SwarmProjectUri -RepositoryRoot $clone | Should -BeNullOrEmpty
+    }
+
+    It 'gives nothing outside a git clone' {
+        Get-SwarmProjectUri -RepositoryRoot (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'plain')).FullName | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'ConvertTo-SwarmPackagedManifest (build/PackageMetadata.ps1)' {
+    BeforeAll {
+        $script:Source = Get-Content -Raw -Path $ModuleManifest
+    }
+
+    It 'stamps the version, the release notes and the project URI into the real manifest' {
+        $notes = "### Added`n- it's ""quoted"", `$(not expanded) and multi-line"
+        $stamped = ConvertTo-SwarmPackagedManifest -Text $Source -Version 9.8.7 -ReleaseNotes $notes -ProjectUri 'https://git.example.org/swarmps'
+        $path = Join-Path $TestDrive 'stamped.psd1'
+        Set-Content -Path $path -Value $stamped -NoNewline
+        $data = Import-PowerShellDataFile -Path $path
+        $data.ModuleVersion | Should -Be '9.8.7'
+        $data.PrivateData.PSData.ReleaseNotes | Should -BeExactly $notes
+        $data.PrivateData.PSData.ProjectUri | Should -Be 'https://git.example.org/swarmps'
+        $data.PrivateData.PSData.Tags | Should -Be (Import-PowerShellDataFile -Path $ModuleManifest).PrivateData.PSData.Tags
+        $data.CmdletsToExport | Should -Be (Import-PowerShellDataFile -Path $ModuleManifest).CmdletsToExport
+    }
+
+    It 'adds no ProjectUri when there is none' {
+        $stamped = ConvertTo-SwarmPackagedManifest -Text $Source -Version 0.1.0 -ReleaseNotes '- notes'
+        $stamped | Should -Not -Match '(?m)^\s*ProjectUri\s*='
+    }
+
+    It 'refuses a manifest without the ReleaseNotes line it fills in' {
+        $withoutLine = $Source -replace "(?m)^\s*ReleaseNotes\s*=\s*''\s*$", ''
+        { ConvertTo-SwarmPackagedManifest -Text $withoutLine -Version 0.1.0 -ReleaseNotes '- notes' } |
+            Should -Throw "*ReleaseNotes = '' line*"
     }
 }
