@@ -34,7 +34,7 @@ $CampaignPath = Join-Path $PSScriptRoot 'campaign.yaml'
 $SitesPath = Join-Path $RepositoryRoot 'examples/sites'
 foreach ($path in $ManifestPath, $CampaignPath, (Join-Path $SitesPath 'alpha.yaml'), (Join-Path $SitesPath 'beta.yaml')) {
     if (-not (Test-Path $path)) {
-        throw "The demo needs $path, which this checkout does not have (the manifest appears after ./build.ps1)."
+        throw "The demo needs $path, which does not exist."
     }
 }
 Set-Location $RepositoryRoot
