@@ -1,6 +1,7 @@
 @{
     # Loads from the repository root after `dotnet build` (or build.ps1); build.ps1 -Task Package copies
-    # this manifest unchanged into a publishable folder with the same bin/ and module/ layout.
+    # this manifest into a publishable folder with the same bin/, module/ and en-US/ layout, stamping the
+    # version (Directory.Build.props) and the release notes (CHANGELOG.md).
     RootModule           = 'bin/SwarmPS.Cmdlets.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
@@ -66,8 +67,11 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags       = @('PSEdition_Core', 'Linux', 'MacOS', 'HPC', 'SLURM', 'PBS', 'Federated', 'Agents')
-            ProjectUri = ''
+            Tags         = @('PSEdition_Core', 'Linux', 'MacOS', 'HPC', 'SLURM', 'PBS', 'SGE', 'Federated', 'Agents', 'Sweep', 'Ledger')
+            # ProjectUri: build.ps1 -Task Package stamps the clone's origin remote; the project has no
+            # public address yet, and an empty or made-up URI is worse than none.
+            # Stamped by build.ps1 -Task Package from this version's section of CHANGELOG.md.
+            ReleaseNotes = ''
         }
     }
 }

@@ -58,12 +58,14 @@ function Invoke-TaskBuild {
     Assert-ManifestVersion
 }
 
-# Synopsis: Everything CI checks: xunit (dotnet test), the MAML help, the Pester suite in a fresh pwsh (with the README tour), then the Demo.
+# Synopsis: Everything CI checks: xunit (dotnet test), the MAML help, the package, the Pester suite in a fresh pwsh (with the README tour and the install from a PSResourceGet repository), then the Demo.
 function Invoke-TaskTest {
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
     Invoke-XunitSuite -Counts $counts
     # The help acceptance tests (tests/pester/Help.Tests.ps1) need the MAML; Docs builds and checks it.
     Invoke-Task Docs
+    # tests/pester/Package.Tests.ps1 publishes and installs the package this makes.
+    Invoke-Task Package
     Invoke-PesterSuite -Counts $counts
     Invoke-Task Demo
     # One plain closing line for whoever reads the log last (CI does).
@@ -118,7 +120,7 @@ function Invoke-TaskDocs {
     Write-Host "Docs: MAML help written to $($maml.FullName)"
 }
 
-# Synopsis: Lay out a publishable module folder out/SwarmPS/<version>/ (manifest stamped with the version from Directory.Build.props).
+# Synopsis: The module package: out/SwarmPS/<version>/ as it installs (manifest stamped with the version, the CHANGELOG's release notes and the project URI) and out/SwarmPS.<version>.nupkg for Publish-PSResource -NupkgPath.
 function Invoke-TaskPackage {
     Invoke-Task Build
 
@@ -134,19 +136,24 @@ function Invoke-TaskPackage {
     # The MAML and about_ topic, always current: Docs rebuilds them from help/ and checks the pages.
     Invoke-Task Docs
     Copy-Item -Recurse -Path $HelpOutput -Destination (Join-Path $target 'en-US')
-    foreach ($file in 'README.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
+    foreach ($file in 'README.md', 'CHANGELOG.md', 'LICENSE', 'LICENSE.md', 'LICENSE.txt') {
         $path = Join-Path $Root $file
         if (Test-Path $path) {
             Copy-Item -Path $path -Destination $target
         }
     }
 
-    # The version lives in Directory.Build.props only; the packaged manifest takes it from there.
-    $manifestText = Get-Content -Raw -Path $Manifest
-    $stamped = $manifestText -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
-    Set-Content -Path (Join-Path $target 'SwarmPS.psd1') -Value $stamped -NoNewline
-
+    # The version lives in Directory.Build.props only, the release notes in CHANGELOG.md only; the packaged
+    # manifest takes both from there, and the project URI from the clone's origin remote when it has one.
+    . (Join-Path $Root 'build/PackageMetadata.ps1')
+    $releaseNotes = Get-SwarmReleaseNotes -Path (Join-Path $Root 'CHANGELOG.md') -Version $version
+    $projectUri = Get-SwarmProjectUri -RepositoryRoot $Root
+    if (-not $projectUri) {
+        Write-Host 'Package: the clone has no https (or git@host:) origin remote; the manifest gets no ProjectUri.'
+    }
     $packagedManifest = Join-Path $target 'SwarmPS.psd1'
+    $stamped = ConvertTo-SwarmPackagedManifest -Text (Get-Content -Raw -Path $Manifest) -Version $version -ReleaseNotes $releaseNotes -ProjectUri $projectUri
+    Set-Content -Path $packagedManifest -Value $stamped -NoNewline
     $data = Import-PowerShellDataFile -Path $packagedManifest
     foreach ($format in $data.FormatsToProcess) {
         if (-not (Test-Path (Join-Path $target $format))) {
@@ -158,171 +165,25 @@ function Invoke-TaskPackage {
             throw "Package: $help is missing from $target; Get-Help would show syntax only."
         }
     }
-    Write-Host "Package: SwarmPS $version laid out in $target"
+
+    # The same folder as a NuGet package, as Publish-PSResource makes it (PSResourceGet ships with pwsh 7.4+).
+    $nupkg = Join-Path $Root "out/SwarmPS.$version.nupkg"
+    Remove-Item -Path $nupkg -ErrorAction Ignore
+    Compress-PSResource -Path $target -DestinationPath (Join-Path $Root 'out')
+    if (-not (Test-Path $nupkg)) {
+        throw "Package: Compress-PSResource wrote no $nupkg; see its output above."
+    }
+    Write-Host "Package: SwarmPS $version laid out in $target and packed as $nupkg"
 }
 
-# Synopsis: The live federated demo in a fresh pwsh: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
+# Synopsis: The live federated demo (examples/federated-chat/Invoke-Demo.ps1) in a fresh pwsh: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
 function Invoke-TaskDemo {
     Invoke-Task Build
 
-    $campaign = Join-Path $Root 'examples/federated-chat/campaign.yaml'
-    $sites = Join-Path $Root 'examples/sites'
-    foreach ($path in $campaign, (Join-Path $sites 'alpha.yaml'), (Join-Path $sites 'beta.yaml')) {
-        if (-not (Test-Path $path)) {
-            throw "Demo needs $path, which this checkout does not have."
-        }
-    }
-
     # A fresh pwsh: the module's assemblies cannot be unloaded, and the token must not outlive the demo.
-    $demo = {
-        param($ManifestPath, $CampaignPath, $SitesPath, $RepositoryRoot, $TimeoutSeconds)
-        $ErrorActionPreference = 'Stop'
-        # Agent commands in the campaign (examples/federated-chat/agent.py) are relative to the repository root.
-        Set-Location $RepositoryRoot
-        Import-Module $ManifestPath
-        $needed = 'Get-SwarmSite', 'Import-SwarmCampaign', 'Test-SwarmCampaign', 'Get-SwarmAgentId', 'Start-SwarmExchange',
-            'Stop-SwarmExchange', 'Start-SwarmSite', 'Send-SwarmBootstrap', 'Get-SwarmAgent', 'Get-SwarmEvent', 'Stop-SwarmSite'
-        $missing = $needed | Where-Object { -not (Get-Command -Module SwarmPS -Name $_ -ErrorAction SilentlyContinue) }
-        if ($missing) {
-            throw "Demo needs $($missing -join ', '), which this build of SwarmPS does not have."
-        }
-
-        function Show($Title, [scriptblock] $Pipeline) {
-            Write-Host ''
-            Write-Host "PS> $Title" -ForegroundColor Cyan
-            & $Pipeline | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-        }
-
-        # The demo site profiles (examples/sites) put their run roots under SWARMPS_DEMO_ROOT: a fresh
-        # folder, so this run's directories hold nothing from an earlier one.
-        $env:SWARMPS_SITE_PATH = $SitesPath
-        $env:SWARMPS_DEMO_ROOT = (New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "swarmps-demo-$([Guid]::NewGuid().ToString('N').Substring(0, 8))")).FullName
-        $runId = 'demo-' + (Get-Date -Format 'yyyyMMdd-HHmmss')
-        $exchangeState = Join-Path $env:SWARMPS_DEMO_ROOT 'exchange'
-        Write-Host "Demo: run $runId; files under $env:SWARMPS_DEMO_ROOT"
-
-        # Step 1: what there is: the sites, the campaign's check, the agents' mailbox ids.
-        Show 'Get-SwarmSite alpha, beta' { Get-SwarmSite alpha, beta }
-        $findings = @(Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign)
-        Show "Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign" { $findings }
-        if ($findings | Where-Object Severity -eq 'Error') {
-            throw "The demo campaign $CampaignPath has errors (above); fix them first."
-        }
-        Show "(Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId $runId" {
-            (Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId $runId
-        }
-
-        # A token for this session only: in the environment (the exchange, the launchers and the agents
-        # inherit it), never printed, never on a command line.
-        $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
-        $exitCode = 1
-        $exchangeStarted = $false
-        $sitesStarted = [System.Collections.Generic.List[string]]::new()
-        try {
-            # Step 2: the exchange, detached, on a free port of 127.0.0.1.
-            $exchange = Start-SwarmExchange -StateDirectory $exchangeState -PassThru -Confirm:$false
-            $exchangeStarted = $true
-            $env:SWARM_EXCHANGE_URL = $exchange.Url.ToString()
-            Write-Host "Demo: exchange at $($exchange.Url) (pid $($exchange.Pid))"
-
-            # Step 3: each site starts only its own agent, in a detached launcher of its own, with its own
-            # run root (as two centres would); the kickoff is left to the operator (bootstrap_skipped).
-            foreach ($slice in @{ Agent = 'ping'; Site = 'alpha' }, @{ Agent = 'pong'; Site = 'beta' }) {
-                Write-Host "PS> Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $($slice.Agent) | Start-SwarmSite -RunId $runId -Site $($slice.Site) -Detach" -ForegroundColor Cyan
-                $sitesStarted.Add($slice.Site)
-                $status = Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $slice.Agent |
-                    Start-SwarmSite -RunId $runId -Site $slice.Site -Detach -Confirm:$false
-                $status | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-            }
-
-            # Step 4: the operator's kickoff, from here; it waits until ping is live.
-            Show "Import-SwarmCampaign $CampaignPath | Send-SwarmBootstrap -RunId $runId" {
-                Import-SwarmCampaign $CampaignPath | Send-SwarmBootstrap -RunId $runId -Timeout 120 -Confirm:$false
-            }
-
-            # Step 5: wait until every agent has finished. Stale (recorded running, process gone) is only
-            # believed once it persists: an agent is briefly Stale between its exit and its launcher noting it.
-            $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-            $staleSince = @{}
-            $lastLine = ''
-            while ($true) {
-                $agents = @(Get-SwarmAgent -RunId $runId -Site alpha, beta)
-                $now = [DateTime]::UtcNow
-                foreach ($agent in $agents) {
-                    if ($agent.State -ne 'Stale') { $staleSince.Remove($agent.Name) }
-                    elseif (-not $staleSince.ContainsKey($agent.Name)) { $staleSince[$agent.Name] = $now }
-                }
-                $pending = @($agents | Where-Object {
-                        $_.State -notin 'Exited', 'Failed', 'Stopped' -and
-                        -not ($_.State -eq 'Stale' -and ($now - $staleSince[$_.Name]).TotalSeconds -ge 5)
-                    })
-                $line = ($agents | ForEach-Object { "$($_.Name)@$($_.Site) $($_.State) in:$($_.MessagesIn) out:$($_.MessagesOut)" }) -join '; '
-                if ($line -ne $lastLine) {
-                    Write-Host "Demo: $line"
-                    $lastLine = $line
-                }
-                Write-Progress -Id 1 -Activity "Demo $runId" -Status $line
-                if ($agents.Count -gt 0 -and $pending.Count -eq 0) {
-                    break
-                }
-                if ($now -gt $deadline) {
-                    Write-Warning "Demo: agents still running after $TimeoutSeconds s: $(($pending.Name) -join ', '). Stopping everything."
-                    break
-                }
-                Start-Sleep -Milliseconds 500
-            }
-            Write-Progress -Id 1 -Activity "Demo $runId" -Completed
-
-            # The launchers end right after their agents (site_finished, mailboxes terminated); let them
-            # write their last lines rather than stopping them mid-sentence.
-            $runDirectories = 'alpha', 'beta' | ForEach-Object { Join-Path (Get-SwarmSite $_).Profile.RunRoot $runId }
-            $settled = [DateTime]::UtcNow.AddSeconds(30)
-            while ([DateTime]::UtcNow -lt $settled -and
-                @(Get-SwarmEvent -Path $runDirectories -Kind site_finished, site_failed, site_stopped | Select-Object -ExpandProperty Site -Unique).Count -lt 2) {
-                Start-Sleep -Milliseconds 200
-            }
-
-            # Step 6: one timeline from both sites' run directories, and the agents' final state.
-            Show "Get-SwarmEvent $($runDirectories -join ', ')" { Get-SwarmEvent -Path $runDirectories }
-            $final = @(Get-SwarmAgent -RunId $runId -Site alpha, beta)
-            Show "Get-SwarmAgent -RunId $runId" { $final }
-
-            $failed = @($final | Where-Object { $_.State -ne 'Exited' -or $_.LastExitCode -ne 0 })
-            if ($final.Count -eq 2 -and $failed.Count -eq 0) {
-                Write-Host "Demo: every agent exited 0. Logs: $($runDirectories -join ', ')" -ForegroundColor Green
-                $exitCode = 0
-            }
-            else {
-                Write-Host "Demo: FAILED: $(($failed | ForEach-Object { "$($_.Name) $($_.State) exit $($_.LastExitCode)" }) -join '; '). Read <run dir>/<site>/agents/*/stderr.log and launcher.log under $($runDirectories -join ', ')." -ForegroundColor Red
-            }
-        }
-        finally {
-            # Everything this demo started is stopped, also after an error or Ctrl+C. Each step on its own,
-            # so one failing cleanup does not skip the next.
-            if ($sitesStarted.Count -gt 0) {
-                try {
-                    Show "Stop-SwarmSite -RunId $runId" { Stop-SwarmSite -RunId $runId -Site $sitesStarted -Confirm:$false }
-                }
-                catch {
-                    Write-Warning "Demo: Stop-SwarmSite: $_"
-                }
-            }
-            if ($exchangeStarted) {
-                try {
-                    Stop-SwarmExchange -StateDirectory $exchangeState -Confirm:$false
-                    Write-Host "Demo: exchange stopped."
-                }
-                catch {
-                    Write-Warning "Demo: Stop-SwarmExchange: $_"
-                }
-            }
-            Remove-Item Env:SWARM_EXCHANGE_TOKEN, Env:SWARM_EXCHANGE_URL -ErrorAction SilentlyContinue
-        }
-        exit $exitCode
-    }
-
+    $demo = Join-Path $Root 'examples/federated-chat/Invoke-Demo.ps1'
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    & (Get-PwshPath) -NoProfile -NonInteractive -Command $demo -args $Manifest, $campaign, $sites, $Root, 120
+    & (Get-PwshPath) -NoProfile -NonInteractive -File $demo -ManifestPath $Manifest -TimeoutSeconds 120
     if ($LASTEXITCODE -ne 0) {
         throw "Demo failed (exit code $LASTEXITCODE); see the output above."
     }

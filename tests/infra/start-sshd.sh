@@ -38,10 +38,20 @@ PIDF="$STATE/sshd.pid"
 exec 9>"$STATE/.lock"
 flock -w 60 9 || { echo "[start-sshd] could not lock $STATE/.lock" >&2; exit 1; }
 
+# shellcheck source=sshd-listeners.sh
+. "$(dirname "${BASH_SOURCE[0]}")/sshd-listeners.sh"
 running() {
   # a pid file alone is not proof: the pid may have been recycled by an unrelated process
-  [ -s "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null \
-    && [ "$(cat "/proc/$(cat "$PIDF")/comm" 2>/dev/null)" = sshd ]
+  if [ -s "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null \
+    && [ "$(cat "/proc/$(cat "$PIDF")/comm" 2>/dev/null)" = sshd ]; then
+    return 0
+  fi
+  # a listener of this state directory without its pid file (lost, or overwritten by a failed start) is
+  # reused too: starting a second one would fail to bind the port and leave the first unfindable
+  local listener
+  listener="$(sshd_listeners "$STATE" | head -n 1)"
+  [ -n "$listener" ] || return 1
+  echo "$listener" >"$PIDF"
 }
 
 print_info() {

@@ -11,6 +11,7 @@ namespace SwarmPS.Engine.Tests.Scheduler;
 public sealed class RemoteSlurmFixture : IAsyncLifetime
 {
     private readonly SshdFixture _sshd = new();
+    private SlurmFixture? _slurm;
 
     public SshdFixture Sshd => _sshd;
 
@@ -19,11 +20,17 @@ public sealed class RemoteSlurmFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _ = new SlurmFixture();
+        _slurm = new SlurmFixture();
         await _sshd.InitializeAsync();
     }
 
-    public async Task DisposeAsync() => await new OpenSshShell(_sshd.Settings(ControlPath)).CloseConnectionAsync();
+    public async Task DisposeAsync()
+    {
+        await new OpenSshShell(_sshd.Settings(ControlPath)).CloseConnectionAsync();
+        // Its sshd fixture counts as one user of the daemon; the last one out stops one these tests started.
+        await _sshd.DisposeAsync();
+        _slurm?.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]

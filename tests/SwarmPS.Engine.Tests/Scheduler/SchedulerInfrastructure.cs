@@ -5,10 +5,56 @@ namespace SwarmPS.Engine.Tests.Scheduler;
 /// <summary>
 /// Starts a real single-node scheduler from tests/infra/ if it is not running (installing it from Debian
 /// packages the first time). If it cannot start, the fixture throws with the script's output, so every
-/// test that needs it fails loudly instead of passing without a scheduler.
+/// test that needs it fails loudly instead of passing without a scheduler. A scheduler these tests started
+/// is stopped (tests/infra/stop-*.sh) when the last fixture of this process that uses it is disposed; one
+/// that was already running (.ci/run's) is left to whoever started it.
 /// </summary>
-public abstract class SchedulerInfrastructure
+public abstract class SchedulerInfrastructure : IDisposable
 {
+    // The slurm collection and the slurm-over-ssh collection each hold a SlurmFixture, and xunit runs them
+    // in parallel: per start script, how many fixtures use the daemons and whether this process started them.
+    private static readonly Dictionary<string, (int Users, bool StartedHere)> Services = new();
+    private static readonly object ServicesLock = new();
+
+    private string? _script;
+    private string? _stateDirectory;
+
+    /// <summary>Runs tests/infra/&lt;script&gt; as one more user of its daemons and returns its stdout.</summary>
+    protected string StartService(string script, string stateDirectory)
+    {
+        lock (ServicesLock)
+        {
+            var (output, error) = RunInfraScript(script, stateDirectory);
+            Services.TryGetValue(script, out var service);
+            var startedHere = service.Users == 0 ? !error.Contains("already running", StringComparison.Ordinal) : service.StartedHere;
+            Services[script] = (service.Users + 1, startedHere);
+            _script = script;
+            _stateDirectory = stateDirectory;
+            return output;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (ServicesLock)
+        {
+            if (_script is null)
+            {
+                return;
+            }
+
+            var (users, startedHere) = Services[_script];
+            Services[_script] = (users - 1, startedHere && users > 1);
+            if (users == 1 && startedHere)
+            {
+                RunInfraScript(_script.Replace("start-", "stop-", StringComparison.Ordinal), _stateDirectory!);
+            }
+
+            _script = null;
+        }
+
+        GC.SuppressFinalize(this);
+    }
     protected static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -20,8 +66,8 @@ public abstract class SchedulerInfrastructure
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (SwarmPS.sln) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Runs tests/infra/&lt;script&gt; and returns its stdout; throws with its output when it fails.</summary>
-    protected static string RunInfraScript(string script, string stateDirectory)
+    /// <summary>Runs tests/infra/&lt;script&gt; and returns its stdout and stderr; throws with both when it fails.</summary>
+    private static (string Output, string Error) RunInfraScript(string script, string stateDirectory)
     {
         var path = Path.Combine(RepositoryRoot(), "tests", "infra", script);
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -42,7 +88,7 @@ public abstract class SchedulerInfrastructure
                 $"{script} could not start the scheduler (exit {process.ExitCode}); these tests need it and do not pass without it.\n{stdout.Result}\n{stderr.Result}");
         }
 
-        return stdout.Result;
+        return (stdout.Result, stderr.Result);
     }
 }
 
@@ -52,7 +98,7 @@ public sealed class SlurmFixture : SchedulerInfrastructure
 
     public SlurmFixture()
     {
-        RunInfraScript("start-slurm.sh", State);
+        StartService("start-slurm.sh", State);
         Environment.SetEnvironmentVariable("SLURM_CONF", Path.Combine(State, "slurm.conf"));
     }
 }
@@ -63,7 +109,7 @@ public sealed class SgeFixture : SchedulerInfrastructure
 
     public SgeFixture()
     {
-        var output = RunInfraScript("start-sge.sh", State);
+        var output = StartService("start-sge.sh", State);
         // The script prints ". <cell>/common/settings.sh"; take its variables into this process.
         var settings = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(". ", StringComparison.Ordinal))?[2..]
             ?? throw new InvalidOperationException("start-sge.sh did not print its settings.sh line:\n" + output);

@@ -7,11 +7,19 @@ namespace SwarmPS.Engine.Tests.Sites;
 /// A real OpenSSH server on 127.0.0.1, started by tests/infra/start-sshd.sh (which installs openssh when
 /// missing and reuses a daemon already running from the same state directory, so parallel or repeated
 /// runs share one). Nothing is skipped: if sshd cannot start, every test in the collection fails with
-/// the script's output.
+/// the script's output. An sshd these tests started is stopped when the last fixture of this process is
+/// disposed; one that was already running (.ci/run's) is left to whoever started it.
 /// </summary>
 public sealed class SshdFixture : IAsyncLifetime
 {
     public const string StateDirectory = "/tmp/swarmps-test/sshd";
+
+    // The sshd collection and the slurm-over-ssh collection each hold a fixture, and xunit runs them in
+    // parallel: the daemon is stopped only once neither uses it.
+    private static readonly SemaphoreSlim Users = new(1, 1);
+    private static int _userCount;
+    private static bool _startedByThisProcess;
+    private bool _counted;
 
     public int Port { get; private set; }
 
@@ -26,13 +34,68 @@ public sealed class SshdFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(RepositoryRoot(), "tests", "infra", "start-sshd.sh");
+        await Users.WaitAsync();
+        try
+        {
+            var (exitCode, text, error) = await RunInfraScript("start-sshd.sh");
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException(
+                    $"tests/infra/start-sshd.sh failed (exit {exitCode}); the SSH tests need a real sshd on "
+                    + $"127.0.0.1. Output:\n{text}\n{error}\nSee {StateDirectory}/sshd.log and /tmp/swarmps-apt-sshd.log.");
+            }
+
+            if (_userCount++ == 0)
+            {
+                _startedByThisProcess = !error.Contains("already running", StringComparison.Ordinal);
+            }
+
+            _counted = true;
+
+            ReadPort(text);
+        }
+        finally
+        {
+            Users.Release();
+        }
+
+        Directory.CreateDirectory(ControlDirectory);
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Close our masters so no ssh process outlives the test run.
+        await new OpenSshShell(Settings()).CloseConnectionAsync();
+        await Users.WaitAsync();
+        try
+        {
+            if (_counted && --_userCount == 0 && _startedByThisProcess)
+            {
+                await RunInfraScript("stop-sshd.sh");
+                _startedByThisProcess = false;
+            }
+        }
+        finally
+        {
+            Users.Release();
+        }
+    }
+
+    private void ReadPort(string text)
+    {
+        var portField = text.Split(' ', '\n').FirstOrDefault(word => word.StartsWith("port=", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"start-sshd.sh printed no port: {text}");
+        Port = int.Parse(portField["port=".Length..]);
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> RunInfraScript(string name)
+    {
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "tests", "infra", name));
         start.ArgumentList.Add(StateDirectory);
         start.Environment["SSHD_PORT"] = Environment.GetEnvironmentVariable("SSHD_PORT") ?? "2222";
         start.Environment["SSHD_USER"] = User;
@@ -40,24 +103,7 @@ public sealed class SshdFixture : IAsyncLifetime
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var text = await output;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"tests/infra/start-sshd.sh failed (exit {process.ExitCode}); the SSH tests need a real sshd on "
-                + $"127.0.0.1. Output:\n{text}\n{await error}\nSee {StateDirectory}/sshd.log and /tmp/swarmps-apt-sshd.log.");
-        }
-
-        var portField = text.Split(' ', '\n').FirstOrDefault(word => word.StartsWith("port=", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"start-sshd.sh printed no port: {text}");
-        Port = int.Parse(portField["port=".Length..]);
-        Directory.CreateDirectory(ControlDirectory);
-    }
-
-    public async Task DisposeAsync()
-    {
-        // Close our masters so no ssh process outlives the test run; sshd itself stays for the next run.
-        await new OpenSshShell(Settings()).CloseConnectionAsync();
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>Settings for the test sshd, independent of the user's own ~/.ssh/config.</summary>

@@ -1,0 +1,180 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The live federated demo: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged
+    timeline, stop everything.
+
+.DESCRIPTION
+    Lists the demo sites, checks the campaign, generates an exchange token for this session only (in the
+    environment, never printed), starts the embedded exchange, starts site alpha (agent ping) and site beta
+    (agent pong) as separate detached launchers with their own run roots, sends the kickoff, waits until
+    every agent has finished, prints the merged timeline and the agents, and stops everything it started,
+    also after an error or Ctrl+C. Exits 0 when both agents exited 0, 1 otherwise.
+
+    Run it in a fresh pwsh (the module's assemblies cannot be unloaded, and the token must not outlive the
+    demo); `pwsh ./build.ps1 -Task Demo` builds the module first and does exactly that.
+
+.EXAMPLE
+    pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1     # after the build, from anywhere
+#>
+[CmdletBinding()]
+param(
+    # The module to import; the clone's own manifest by default (after `./build.ps1`).
+    [string] $ManifestPath = (Join-Path $PSScriptRoot '../../SwarmPS.psd1'),
+
+    # How long the agents may take before the demo stops them and fails.
+    [ValidateRange(1, 3600)]
+    [int] $TimeoutSeconds = 120
+)
+
+$ErrorActionPreference = 'Stop'
+# The agent commands in campaign.yaml (examples/federated-chat/agent.py) are relative to the repository root.
+$RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$CampaignPath = Join-Path $PSScriptRoot 'campaign.yaml'
+$SitesPath = Join-Path $RepositoryRoot 'examples/sites'
+foreach ($path in $ManifestPath, $CampaignPath, (Join-Path $SitesPath 'alpha.yaml'), (Join-Path $SitesPath 'beta.yaml')) {
+    if (-not (Test-Path $path)) {
+        throw "The demo needs $path, which does not exist."
+    }
+}
+Set-Location $RepositoryRoot
+Import-Module $ManifestPath
+$needed = 'Get-SwarmSite', 'Import-SwarmCampaign', 'Test-SwarmCampaign', 'Get-SwarmAgentId', 'Start-SwarmExchange',
+    'Stop-SwarmExchange', 'Start-SwarmSite', 'Send-SwarmBootstrap', 'Get-SwarmAgent', 'Get-SwarmEvent', 'Stop-SwarmSite'
+$missing = $needed | Where-Object { -not (Get-Command -Module SwarmPS -Name $_ -ErrorAction SilentlyContinue) }
+if ($missing) {
+    throw "Demo needs $($missing -join ', '), which this build of SwarmPS does not have."
+}
+
+function Show($Title, [scriptblock] $Pipeline) {
+    Write-Host ''
+    Write-Host "PS> $Title" -ForegroundColor Cyan
+    & $Pipeline | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+}
+
+# The demo site profiles (examples/sites) put their run roots under SWARMPS_DEMO_ROOT: a fresh
+# folder, so this run's directories hold nothing from an earlier one.
+$env:SWARMPS_SITE_PATH = $SitesPath
+$env:SWARMPS_DEMO_ROOT = (New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "swarmps-demo-$([Guid]::NewGuid().ToString('N').Substring(0, 8))")).FullName
+$runId = 'demo-' + (Get-Date -Format 'yyyyMMdd-HHmmss')
+$exchangeState = Join-Path $env:SWARMPS_DEMO_ROOT 'exchange'
+Write-Host "Demo: run $runId; files under $env:SWARMPS_DEMO_ROOT"
+
+# Step 1: what there is: the sites, the campaign's check, the agents' mailbox ids.
+Show 'Get-SwarmSite alpha, beta' { Get-SwarmSite alpha, beta }
+$findings = @(Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign)
+Show "Import-SwarmCampaign $CampaignPath | Test-SwarmCampaign" { $findings }
+if ($findings | Where-Object Severity -eq 'Error') {
+    throw "The demo campaign $CampaignPath has errors (above); fix them first."
+}
+Show "(Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId $runId" {
+    (Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId $runId
+}
+
+# A token for this session only: in the environment (the exchange, the launchers and the agents
+# inherit it), never printed, never on a command line.
+$env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+$exitCode = 1
+$exchangeStarted = $false
+$sitesStarted = [System.Collections.Generic.List[string]]::new()
+try {
+    # Step 2: the exchange, detached, on a free port of 127.0.0.1.
+    $exchange = Start-SwarmExchange -StateDirectory $exchangeState -PassThru -Confirm:$false
+    $exchangeStarted = $true
+    $env:SWARM_EXCHANGE_URL = $exchange.Url.ToString()
+    Write-Host "Demo: exchange at $($exchange.Url) (pid $($exchange.Pid))"
+
+    # Step 3: each site starts only its own agent, in a detached launcher of its own, with its own
+    # run root (as two centres would); the kickoff is left to the operator (bootstrap_skipped).
+    foreach ($slice in @{ Agent = 'ping'; Site = 'alpha' }, @{ Agent = 'pong'; Site = 'beta' }) {
+        Write-Host "PS> Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $($slice.Agent) | Start-SwarmSite -RunId $runId -Site $($slice.Site) -Detach" -ForegroundColor Cyan
+        $sitesStarted.Add($slice.Site)
+        $status = Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $slice.Agent |
+            Start-SwarmSite -RunId $runId -Site $slice.Site -Detach -Confirm:$false
+        $status | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    }
+
+    # Step 4: the operator's kickoff, from here; it waits until ping is live.
+    Show "Import-SwarmCampaign $CampaignPath | Send-SwarmBootstrap -RunId $runId" {
+        Import-SwarmCampaign $CampaignPath | Send-SwarmBootstrap -RunId $runId -Timeout 120 -Confirm:$false
+    }
+
+    # Step 5: wait until every agent has finished. Stale (recorded running, process gone) is only
+    # believed once it persists: an agent is briefly Stale between its exit and its launcher noting it.
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    $staleSince = @{}
+    $lastLine = ''
+    while ($true) {
+        $agents = @(Get-SwarmAgent -RunId $runId -Site alpha, beta)
+        $now = [DateTime]::UtcNow
+        foreach ($agent in $agents) {
+            if ($agent.State -ne 'Stale') { $staleSince.Remove($agent.Name) }
+            elseif (-not $staleSince.ContainsKey($agent.Name)) { $staleSince[$agent.Name] = $now }
+        }
+        $pending = @($agents | Where-Object {
+                $_.State -notin 'Exited', 'Failed', 'Stopped' -and
+                -not ($_.State -eq 'Stale' -and ($now - $staleSince[$_.Name]).TotalSeconds -ge 5)
+            })
+        $line = ($agents | ForEach-Object { "$($_.Name)@$($_.Site) $($_.State) in:$($_.MessagesIn) out:$($_.MessagesOut)" }) -join '; '
+        if ($line -ne $lastLine) {
+            Write-Host "Demo: $line"
+            $lastLine = $line
+        }
+        Write-Progress -Id 1 -Activity "Demo $runId" -Status $line
+        if ($agents.Count -gt 0 -and $pending.Count -eq 0) {
+            break
+        }
+        if ($now -gt $deadline) {
+            Write-Warning "Demo: agents still running after $TimeoutSeconds s: $(($pending.Name) -join ', '). Stopping everything."
+            break
+        }
+        Start-Sleep -Milliseconds 500
+    }
+    Write-Progress -Id 1 -Activity "Demo $runId" -Completed
+
+    # The launchers end right after their agents (site_finished, mailboxes terminated); let them
+    # write their last lines rather than stopping them mid-sentence.
+    $runDirectories = 'alpha', 'beta' | ForEach-Object { Join-Path (Get-SwarmSite $_).Profile.RunRoot $runId }
+    $settled = [DateTime]::UtcNow.AddSeconds(30)
+    while ([DateTime]::UtcNow -lt $settled -and
+        @(Get-SwarmEvent -Path $runDirectories -Kind site_finished, site_failed, site_stopped | Select-Object -ExpandProperty Site -Unique).Count -lt 2) {
+        Start-Sleep -Milliseconds 200
+    }
+
+    # Step 6: one timeline from both sites' run directories, and the agents' final state.
+    Show "Get-SwarmEvent $($runDirectories -join ', ')" { Get-SwarmEvent -Path $runDirectories }
+    $final = @(Get-SwarmAgent -RunId $runId -Site alpha, beta)
+    Show "Get-SwarmAgent -RunId $runId" { $final }
+
+    $failed = @($final | Where-Object { $_.State -ne 'Exited' -or $_.LastExitCode -ne 0 })
+    if ($final.Count -eq 2 -and $failed.Count -eq 0) {
+        Write-Host "Demo: every agent exited 0. Logs: $($runDirectories -join ', ')" -ForegroundColor Green
+        $exitCode = 0
+    }
+    else {
+        Write-Host "Demo: FAILED: $(($failed | ForEach-Object { "$($_.Name) $($_.State) exit $($_.LastExitCode)" }) -join '; '). Read <run dir>/<site>/agents/*/stderr.log and launcher.log under $($runDirectories -join ', ')." -ForegroundColor Red
+    }
+}
+finally {
+    # Everything this demo started is stopped, also after an error or Ctrl+C. Each step on its own,
+    # so one failing cleanup does not skip the next.
+    if ($sitesStarted.Count -gt 0) {
+        try {
+            Show "Stop-SwarmSite -RunId $runId" { Stop-SwarmSite -RunId $runId -Site $sitesStarted -Confirm:$false }
+        }
+        catch {
+            Write-Warning "Demo: Stop-SwarmSite: $_"
+        }
+    }
+    if ($exchangeStarted) {
+        try {
+            Stop-SwarmExchange -StateDirectory $exchangeState -Confirm:$false
+            Write-Host "Demo: exchange stopped."
+        }
+        catch {
+            Write-Warning "Demo: Stop-SwarmExchange: $_"
+        }
+    }
+    Remove-Item Env:SWARM_EXCHANGE_TOKEN, Env:SWARM_EXCHANGE_URL -ErrorAction SilentlyContinue
+}
+exit $exitCode
