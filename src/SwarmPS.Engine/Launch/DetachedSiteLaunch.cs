@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Files;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -109,7 +110,7 @@ public static class DetachedSiteLaunch
     public static string PwshIn(string psHome)
     {
         var path = Path.Combine(psHome, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-        if (AgentCommandCheck.Resolve(path, psHome, null) is { } found)
+        if (ProgramLookup.Resolve(path, psHome, null) is { } found)
         {
             return found;
         }

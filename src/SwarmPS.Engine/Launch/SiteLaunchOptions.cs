@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;

@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Tests.Launch;
 

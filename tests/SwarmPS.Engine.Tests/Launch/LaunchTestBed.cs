@@ -2,6 +2,7 @@ using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Tests.Exchange;
 

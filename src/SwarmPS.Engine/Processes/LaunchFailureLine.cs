@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
 /// How a detached launcher tells its parent why it failed: one line in launcher.log,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SwarmPS.Engine.Files;
 
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
 /// A child process that lives on its own: an agent program, or a detached site launcher. Its output
