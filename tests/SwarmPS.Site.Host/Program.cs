@@ -4,6 +4,7 @@ using SwarmPS.Engine;
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
 // Usage: SwarmPS.Site.Host --campaign FILE --run-id ID [--site NAME] [--agents a,b] [--bootstrap]

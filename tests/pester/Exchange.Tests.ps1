@@ -181,6 +181,24 @@ catch { 'caught ' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }
         Get-Content -LiteralPath $output -Raw | Should -Match 'Could not open the exchange store'
     }
 
+    It 'refuses a detached start from a cmdlet that did not come from the imported module with SwarmModuleNotImported, launching nothing' {
+        # A host that adds the cmdlet class on its own (no module): there is no module for the child to import.
+        $state = [Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        $state.Commands.Add([Management.Automation.Runspaces.SessionStateCmdletEntry]::new('Start-SwarmExchange', (Get-Command Start-SwarmExchange).ImplementingType, $null))
+        $ps = [powershell]::Create($state)
+        try {
+            $directory = Join-Path $TestDrive 'no-module'
+            $null = $ps.AddScript("try { Start-SwarmExchange -StateDirectory '$directory' -Confirm:`$false } catch { `$_.FullyQualifiedErrorId; `$_.ErrorDetails.RecommendedAction }")
+            $caught, $fix = $ps.Invoke()
+            $caught | Should -Be 'SwarmModuleNotImported,SwarmPS.Cmdlets.StartSwarmExchangeCommand'
+            $fix | Should -Match 'Import-Module'
+            Join-Path $directory 'exchange.out' | Should -Not -Exist
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'reports ExchangeNotRunning for an empty state directory' {
         { Get-SwarmExchange -StateDirectory (Join-Path $TestDrive 'nothing') } |
             Should -Throw -ErrorId 'ExchangeNotRunning,SwarmPS.Cmdlets.GetSwarmExchangeCommand'

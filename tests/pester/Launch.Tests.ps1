@@ -347,6 +347,24 @@ Describe 'Start-SwarmSite -Detach checks what it can before detaching' {
         @(Get-RunProcess $runId) | Should -BeNullOrEmpty
     }
 
+    It 'refuses to detach from a cmdlet that did not come from the imported module with SwarmModuleNotImported, starting nothing' {
+        # A host that adds the cmdlet class on its own (no module): there is no module for the child to import.
+        $runId = New-RunId 'pester-nomodule'
+        $loaded = Import-SwarmCampaign (New-SoloCampaign '["sleep", "300"]')
+        $state = [Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        $state.Commands.Add([Management.Automation.Runspaces.SessionStateCmdletEntry]::new('Start-SwarmSite', (Get-Command Start-SwarmSite).ImplementingType, $null))
+        $ps = [powershell]::Create($state)
+        try {
+            $null = $ps.AddScript('param($Campaign, $RunId) try { $Campaign | Start-SwarmSite -RunId $RunId -Site alpha -Detach -Confirm:$false } catch { $_.FullyQualifiedErrorId }').AddParameter('Campaign', $loaded).AddParameter('RunId', $runId)
+            $ps.Invoke() | Should -Be 'SwarmModuleNotImported,SwarmPS.Cmdlets.StartSwarmSiteCommand'
+        }
+        finally {
+            $ps.Dispose()
+        }
+        Join-Path $TestDrive "alpha-host/runs/$runId" | Should -Not -Exist
+        @(Get-RunProcess $runId) | Should -BeNullOrEmpty
+    }
+
     It 'refuses a site already running here (SiteAlreadyRunning) and a run id live elsewhere (MailboxExists), naming real cmdlets' {
         $campaign = New-SoloCampaign '["sleep", "300"]'
         $runId = New-RunId 'pester-twice'

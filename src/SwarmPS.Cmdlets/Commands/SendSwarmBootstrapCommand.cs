@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Campaigns;
-using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
 
 namespace SwarmPS.Cmdlets;
@@ -8,17 +7,9 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Send-SwarmBootstrap: the operator's kickoff, sent once to the initial agent when it is live.</summary>
 [Cmdlet(VerbsCommunications.Send, "SwarmBootstrap", SupportsShouldProcess = true)]
 [OutputType(typeof(BootstrapReceipt))]
-public sealed class SendSwarmBootstrapCommand : ExchangeClientCmdlet
+public sealed class SendSwarmBootstrapCommand : CampaignRunCmdlet
 {
     private const int ActivityId = 0x51E2;
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    [Alias("InputObject")]
-    public Campaign Campaign { get; set; } = null!;
-
-    [Parameter(Mandatory = true, Position = 0)]
-    [ArgumentCompleter(typeof(RunIdCompleter))]
-    public string RunId { get; set; } = "";
 
     /// <summary>Default: the campaign's initial agent.</summary>
     [Parameter]
@@ -28,10 +19,6 @@ public sealed class SendSwarmBootstrapCommand : ExchangeClientCmdlet
     [Parameter]
     [ValidateRange(1, 86400)]
     public int Timeout { get; set; } = 600;
-
-    /// <summary>As Start-SwarmSite resolves it: -ExchangeUrl, else the campaign's url, else SWARM_EXCHANGE_URL; the token from the campaign's token_variable.</summary>
-    protected override ExchangeConnection Connection() =>
-        ExchangeConnection.FromEnvironment(ExchangeUrl ?? Campaign.Exchange.Url?.ToString(), Campaign.Exchange.TokenVariable);
 
     protected override void ProcessRecord() => Run(() =>
     {

@@ -1,6 +1,6 @@
-using SwarmPS.Engine;
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Cmdlets;
 
@@ -10,6 +10,9 @@ namespace SwarmPS.Cmdlets;
 public sealed class StartSwarmExchangeCommand : SwarmCmdlet
 {
     private const int StartActivityId = 0x5e3c;
+
+    /// <summary>How long a detached exchange may take to listen.</summary>
+    private static readonly TimeSpan DetachedReadyTimeout = TimeSpan.FromSeconds(60);
 
     [Parameter]
     [ValidateRange(0, 65535)]
@@ -30,7 +33,7 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var options = new ExchangeServerOptions
         {
@@ -44,62 +47,63 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             return;
         }
 
-        Run(() =>
+        if (Foreground)
         {
-            if (Foreground)
-            {
-                // Serves until Ctrl+C; the -PassThru object and the ready line are written on this thread as
-                // soon as it listens. The line goes to the host: a table of one object stays buffered in
-                // Out-Default until a second object or the end, which for a server never comes.
-                Await(writer => ExchangeServer.RunAsync(
-                    options,
-                    url => writer.Post(() =>
-                    {
-                        if (PassThru)
-                        {
-                            WriteObject(new ExchangeInfo(url, Environment.ProcessId, TimeSpan.Zero, 0, 0, 0, 0, options.StateDirectory));
-                        }
-
-                        WriteInformation(
-                            new HostInformationMessage { Message = $"[exchange] serving {url} (pid {Environment.ProcessId}) from {options.StateDirectory}; Ctrl+C stops it" },
-                            new[] { "PSHOST", "SwarmPS", "Landmark" });
-                    }),
-                    StopToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
-                return;
-            }
-
-            var manifest = MyInvocation.MyCommand.Module?.Path
-                ?? throw new PSInvalidOperationException("Start-SwarmExchange must run from the imported SwarmPS module.");
-            // $PSHOME/pwsh, never the process path: that is dotnet under the dotnet-tool pwsh (DESIGN.md).
-            var psHome = (string)SessionState.PSVariable.GetValue("PSHOME");
-            var command = DetachedExchangeLaunch.BuildCommand(DetachedExchangeLaunch.PwshIn(psHome), ModuleManifestPath.For(manifest), options);
-            // A new record each time: PowerShell keeps the records it was given, so a reused one would be
-            // rewritten under whoever collects them.
-            var activity = $"Starting the exchange in {options.StateDirectory}";
-            ExchangeStateFile state;
-            try
-            {
-                state = Await(writer => DetachedExchangeLaunch.StartAsync(
-                    command,
-                    options,
-                    TimeSpan.FromSeconds(60),
-                    writer.Progress<TimeSpan>(waited => WriteProgress(new ProgressRecord(StartActivityId, activity, $"Waiting for it to listen: {waited.TotalSeconds:F0} s"))),
-                    StopToken));
-            }
-            finally
-            {
-                // A stopped pipeline takes no more writes; its host clears the progress itself.
-                if (!StopToken.IsCancellationRequested)
+            // Serves until Ctrl+C; the -PassThru object and the ready line are written on this thread as
+            // soon as it listens. The line goes to the host: a table of one object stays buffered in
+            // Out-Default until a second object or the end, which for a server never comes.
+            Await(writer => ExchangeServer.RunAsync(
+                options,
+                url => writer.Post(() =>
                 {
-                    WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-                }
-            }
+                    if (PassThru)
+                    {
+                        WriteObject(new ExchangeInfo(url, Environment.ProcessId, TimeSpan.Zero, 0, 0, 0, 0, options.StateDirectory));
+                    }
 
-            WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
-            if (PassThru)
+                    WriteInformation(
+                        new HostInformationMessage { Message = $"[exchange] serving {url} (pid {Environment.ProcessId}) from {options.StateDirectory}; Ctrl+C stops it" },
+                        new[] { "PSHOST", "SwarmPS", "Landmark" });
+                }),
+                StopToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
+            return;
+        }
+
+        var child = DetachedChild();
+        // A new record each time: PowerShell keeps the records it was given, so a reused one would be
+        // rewritten under whoever collects them.
+        var activity = $"Starting the exchange in {options.StateDirectory}";
+        ExchangeStateFile state;
+        try
+        {
+            state = Await(writer => DetachedExchangeLaunch.StartAsync(
+                options,
+                child,
+                DetachedReadyTimeout,
+                writer.Progress<string>(step => WriteProgress(new ProgressRecord(StartActivityId, activity, step))),
+                StopToken));
+        }
+        finally
+        {
+            // A stopped pipeline takes no more writes; its host clears the progress itself.
+            if (!StopToken.IsCancellationRequested)
             {
-                WriteObject(Await(_ => ExchangeInfo.ReadAsync(options.StateDirectory, null, TokenVariable, StopToken)));
+                WriteProgress(new ProgressRecord(StartActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
-        });
+        }
+
+        WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
+        if (PassThru)
+        {
+            WriteObject(Await(_ => ExchangeInfo.ReadAsync(options.StateDirectory, null, TokenVariable, StopToken)));
+        }
+    });
+
+    /// <summary>The detached exchange: this installation's pwsh ($PSHOME, never the process path) running this cmdlet in the foreground.</summary>
+    private Func<ExchangeServerOptions, IReadOnlyList<string>> DetachedChild()
+    {
+        var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
+        var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
+        return exchange => DetachedPwsh.StartExchange(pwsh, manifest, exchange.Port, exchange.BindAddress, exchange.StateDirectory, exchange.TokenVariable);
     }
 }

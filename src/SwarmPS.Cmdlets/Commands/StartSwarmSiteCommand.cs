@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
@@ -8,17 +8,12 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Start-SwarmSite: starts this site's slice of a campaign, waits for its peers, supervises it to the end.</summary>
 [Cmdlet(VerbsLifecycle.Start, "SwarmSite", SupportsShouldProcess = true)]
 [OutputType(typeof(SiteLaunchResult), typeof(SiteStatus))]
-public sealed class StartSwarmSiteCommand : SwarmCmdlet
+public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
 {
     private const int ActivityId = 0x51E1;
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    [Alias("InputObject")]
-    public Campaign Campaign { get; set; } = null!;
-
-    [Parameter(Mandatory = true, Position = 0)]
-    [ArgumentCompleter(typeof(RunIdCompleter))]
-    public string RunId { get; set; } = "";
+    /// <summary>How long a detached launcher may take to register its agents.</summary>
+    private static readonly TimeSpan DetachedReadyTimeout = TimeSpan.FromSeconds(60);
 
     [Parameter]
     [ArgumentCompleter(typeof(SiteNameCompleter))]
@@ -38,9 +33,6 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter Detach { get; set; }
 
-    [Parameter]
-    public string? ExchangeUrl { get; set; }
-
     protected override void ProcessRecord() => Run(() =>
     {
         var options = new SiteLaunchRequest
@@ -54,8 +46,7 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
             Bootstrap = Bootstrap.IsPresent,
             WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
         }.Resolve(SiteCatalog.Default);
-        var agents = options.Campaign.Agents.Where(a => a.Site == options.Site.Name).Select(a => a.Name).ToList();
-        if (!ShouldProcess($"site {options.Site.Name}: agents {string.Join(", ", agents)} of run {options.RunId}", Detach ? "Start detached" : "Start"))
+        if (!ShouldProcess($"site {options.Site.Name}: agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}", Detach ? "Start detached" : "Start"))
         {
             return;
         }
@@ -64,23 +55,24 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
         try
         {
             WriteProgress(new ProgressRecord(ActivityId, activity, "Checking agents, site and exchange"));
-            using var exchange = new Engine.Exchange.HttpExchangeClient(options.Exchange);
             if (Detach)
             {
-                WriteObject(Await(writer => StartDetachedAsync(options, agents, exchange, writer.Progress<string>(step => WriteProgress(new ProgressRecord(ActivityId, activity, step))))));
+                var launcher = DetachedLauncher();
+                WriteObject(Await(writer => DetachedSiteLaunch.StartAsync(
+                    options, Client, launcher, new Dictionary<string, string?>(), DetachedReadyTimeout,
+                    writer.Progress<string>(step => WriteProgress(new ProgressRecord(ActivityId, activity, step))), StopToken)));
                 return;
             }
 
-            var result = Await(writer =>
+            WriteObject(Await(writer =>
             {
                 var landmarks = writer.Progress<string>(line =>
                 {
                     WriteLandmark(line);
                     WriteProgress(new ProgressRecord(ActivityId, activity, line));
                 });
-                return new SiteLauncher(options, exchange, landmarks).RunAsync(StopToken);
-            });
-            WriteObject(result);
+                return new SiteLauncher(options, Client, landmarks).RunAsync(StopToken);
+            }));
         }
         finally
         {
@@ -92,23 +84,12 @@ public sealed class StartSwarmSiteCommand : SwarmCmdlet
         }
     });
 
-    private Task<SiteStatus> StartDetachedAsync(SiteLaunchOptions options, IReadOnlyList<string> agents, Engine.Exchange.IExchange exchange, IProgress<string> waiting)
+    /// <summary>The detached launcher: this installation's pwsh ($PSHOME, never the process path) running this cmdlet for the same slice.</summary>
+    private Func<DetachedSiteArguments, IReadOnlyList<string>> DetachedLauncher()
     {
-        if (string.IsNullOrEmpty(options.Campaign.Source))
-        {
-            throw new Engine.SwarmException(
-                "CampaignNotFromFile",
-                "A detached site re-reads its campaign from a file, and this campaign was not loaded from one.",
-                "Save the campaign to a file and load it with Import-SwarmCampaign, or start the site without -Detach.",
-                Engine.SwarmErrorCategory.InvalidArgument,
-                options.Campaign.Name);
-        }
-
-        // $PSHOME/pwsh, not this process's path: under the dotnet-tool pwsh that is dotnet itself.
-        var pwsh = DetachedSiteLaunch.PwshIn((string)SessionState.PSVariable.GetValue("PSHOME"));
-        var command = DetachedSiteLaunch.PwshCommand(
-            pwsh, Engine.ModuleManifestPath.For(MyInvocation.MyCommand.Module.Path), options.Campaign.Source, agents, options.RunId,
-            options.Site.Name, options.Exchange.Url.ToString(), options.Bootstrap, options.StartupTimeout);
-        return DetachedSiteLaunch.StartAsync(options, exchange, command, new Dictionary<string, string?>(), TimeSpan.FromSeconds(60), waiting, StopToken);
+        var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
+        var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
+        return slice => DetachedPwsh.StartSite(
+            pwsh, manifest, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout);
     }
 }

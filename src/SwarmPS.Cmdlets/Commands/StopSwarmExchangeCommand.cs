@@ -18,27 +18,24 @@ public sealed class StopSwarmExchangeCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunForItem(() =>
     {
         var directory = StateDirectory is null ? ExchangeServerOptions.DefaultStateDirectory() : GetUnresolvedProviderPathFromPSPath(StateDirectory);
-        RunForItem(() =>
+        var state = ExchangeStateFile.Read(directory);
+        if (state is null || !state.IsRunning())
         {
-            var state = ExchangeStateFile.Read(directory);
-            if (state is null || !state.IsRunning())
-            {
-                throw ExchangeInfo.NotRunning(directory);
-            }
+            throw ExchangeInfo.NotRunning(directory);
+        }
 
-            if (!ShouldProcess($"exchange pid {state.Pid} at {state.Url}", "Stop"))
-            {
-                return;
-            }
+        if (!ShouldProcess($"exchange pid {state.Pid} at {state.Url}", "Stop"))
+        {
+            return;
+        }
 
-            Await(_ => ExchangeProcess.StopAsync(state, TimeSpan.FromSeconds(TimeoutSeconds), StopToken));
-            if (PassThru)
-            {
-                WriteObject(state);
-            }
-        });
-    }
+        Await(_ => ExchangeProcess.StopAsync(state, TimeSpan.FromSeconds(TimeoutSeconds), StopToken));
+        if (PassThru)
+        {
+            WriteObject(state);
+        }
+    });
 }

@@ -1,4 +1,4 @@
-using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Exchange;
 

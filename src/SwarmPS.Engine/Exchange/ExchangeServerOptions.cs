@@ -23,11 +23,8 @@ public sealed record ExchangeServerOptions
 
     public string LogPath => Path.Combine(StateDirectory, "exchange.log");
 
-    /// <summary>Everything a detached exchange's pwsh writes (its stdout and stderr included).</summary>
+    /// <summary>Everything a detached exchange's pwsh writes (its stdout and stderr), appended across starts.</summary>
     public string OutputPath => Path.Combine(StateDirectory, "exchange.out");
-
-    /// <summary>The error that ended a detached exchange before it was ready, as JSON, for the session that started it.</summary>
-    public string StartFailurePath => Path.Combine(StateDirectory, "exchange.failed.json");
 
     /// <summary>$XDG_STATE_HOME/swarmps/exchange, default ~/.local/state/swarmps/exchange.</summary>
     public static string DefaultStateDirectory()

@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -11,7 +12,7 @@ public static class AgentCommandCheck
     public static void EnsureRunnable(IEnumerable<CampaignAgent> agents, string workingDirectory, string? path)
     {
         var problems = agents
-            .Where(agent => Resolve(agent.Command[0], workingDirectory, path) is null)
+            .Where(agent => ProgramLookup.Resolve(agent.Command[0], workingDirectory, path) is null)
             .Select(agent => $"agent '{agent.Name}': '{agent.Command[0]}'")
             .ToList();
         if (problems.Count == 0)
@@ -25,35 +26,5 @@ public static class AgentCommandCheck
             $"Fix the command in the campaign file, install the program, or give its full path; relative paths are resolved from '{workingDirectory}'.",
             SwarmErrorCategory.ObjectNotFound,
             problems);
-    }
-
-    /// <summary>The program's full path, or null. A name without '/' is searched on PATH, as exec does.</summary>
-    public static string? Resolve(string program, string workingDirectory, string? path)
-    {
-        if (program.Contains('/'))
-        {
-            var full = Path.GetFullPath(program, workingDirectory);
-            return IsExecutableFile(full) ? full : null;
-        }
-
-        return (path ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(IsExecutableFile);
-    }
-
-    private static bool IsExecutableFile(string file)
-    {
-        if (!File.Exists(file))
-        {
-            return false;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            return true;
-        }
-
-        var mode = File.GetUnixFileMode(file);
-        return (mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
     }
 }

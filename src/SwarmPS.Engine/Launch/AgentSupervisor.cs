@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 

@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
@@ -36,4 +37,7 @@ public sealed record SiteLaunchOptions
     public TimeSpan RendezvousPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan EffectiveStartupTimeout => StartupTimeout ?? Campaign.StartupTimeout;
+
+    /// <summary>The names of the agents that start here: the slice's agents on <see cref="Site"/>.</summary>
+    public IReadOnlyList<string> LocalAgentNames => Campaign.Agents.Where(agent => agent.Site == Site.Name).Select(agent => agent.Name).ToList();
 }

@@ -1,5 +1,4 @@
 using SwarmPS.Engine.Campaigns;
-using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
@@ -7,8 +6,8 @@ namespace SwarmPS.Engine.Launch;
 /// <summary>
 /// What an operator typed (campaign, run id, maybe a site, agents, exchange URL), turned into complete
 /// <see cref="SiteLaunchOptions"/>: the site inferred when the slice lives on one, the agents sliced,
-/// the exchange found (parameter, then the campaign's url, then SWARM_EXCHANGE_URL) with its token
-/// from the campaign's token variable. Start-SwarmSite and the detached site host resolve the same way.
+/// the exchange found as every command of a run finds it (<see cref="CampaignExchange"/>).
+/// Start-SwarmSite and the detached site host resolve the same way.
 /// </summary>
 public sealed record SiteLaunchRequest
 {
@@ -37,13 +36,12 @@ public sealed record SiteLaunchRequest
         // Checked here, not only in the launcher: -WhatIf must name the agents, and a detached launch must
         // fail with NoAgentsForSite in the operator's session rather than as SiteStartFailed from its child.
         SiteLauncher.LocalAgents(campaign, site.Name);
-        var url = ExchangeUrl ?? campaign.Exchange.Url?.ToString();
         return new SiteLaunchOptions
         {
             Campaign = campaign,
             RunId = RunId,
             Site = site,
-            Exchange = ExchangeConnection.FromEnvironment(url, campaign.Exchange.TokenVariable),
+            Exchange = CampaignExchange.Connection(campaign, ExchangeUrl),
             WorkingDirectory = WorkingDirectory,
             StartupTimeout = StartupTimeout,
             Bootstrap = Bootstrap,

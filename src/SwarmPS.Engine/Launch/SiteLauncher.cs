@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 

@@ -1,3 +1,5 @@
+using SwarmPS.Engine.Processes;
+
 namespace SwarmPS.Engine.Launch;
 
 /// <summary>

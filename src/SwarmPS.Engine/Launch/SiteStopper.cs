@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Launch;
 

@@ -1,4 +1,4 @@
-using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Scheduler;
@@ -45,7 +45,7 @@ public static class TaskCommandResolver
         }
 
         var path = site.Environment.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
-        if (AgentCommandCheck.Resolve(program, directory, path) is { } full)
+        if (ProgramLookup.Resolve(program, directory, path) is { } full)
         {
             // A bare name stays bare: the node's PATH finds it, as it found it here.
             return bare ? program : full;

@@ -1,93 +1,13 @@
 using SwarmPS.Engine.Exchange;
-using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Tests.Exchange;
 
-/// <summary>The argv that re-launches pwsh to run a detached exchange.</summary>
+/// <summary>
+/// A detached exchange start: what is refused before anything is launched, and how a child that fails is
+/// reported (its command line is the cmdlet layer's: tests/SwarmPS.Cmdlets.Tests/DetachedPwshTests).
+/// </summary>
 public sealed class DetachedExchangeLaunchTests
 {
-    private static readonly ExchangeServerOptions Options = new()
-    {
-        StateDirectory = "/srv/swarm/it's state",
-        Port = 8471,
-        BindAddress = "10.1.2.3",
-        TokenVariable = "MY_TOKEN",
-    };
-
-    [Fact]
-    public void The_launch_redirects_all_output_to_exchange_out_and_runs_pwsh_under_setsid_with_Start_SwarmExchange_in_the_foreground()
-    {
-        var command = DetachedExchangeLaunch.BuildCommand("/opt/microsoft/powershell/7/pwsh", "/home/op/SwarmPS/SwarmPS.psd1", Options, setsidPath: "/usr/bin/setsid", shPath: "/bin/sh");
-
-        Assert.Equal("/bin/sh", command.Program);
-        Assert.Equal(
-            ["-c", "out=$1; shift; exec \"$@\" </dev/null >>\"$out\" 2>&1", "sh", "/srv/swarm/it's state/exchange.out", "/usr/bin/setsid", "/opt/microsoft/powershell/7/pwsh", "-NoProfile", "-NonInteractive", "-Command"],
-            command.Arguments.Take(9));
-        var script = command.Arguments[9];
-        Assert.StartsWith("$ErrorActionPreference = 'Stop'; try { Import-Module '/home/op/SwarmPS/SwarmPS.psd1'; Start-SwarmExchange -Foreground -Confirm:$false -Port 8471 -BindAddress '10.1.2.3' " +
-            "-StateDirectory '/srv/swarm/it''s state' -TokenVariable 'MY_TOKEN' *>> '/srv/swarm/it''s state/exchange.out' } catch {", script);
-        Assert.Contains("Set-Content -LiteralPath '/srv/swarm/it''s state/exchange.failed.json'", script);
-        Assert.EndsWith("Add-Content -LiteralPath '/srv/swarm/it''s state/exchange.out'; exit 1 }", script);
-    }
-
-    [Fact]
-    public void Without_sh_and_setsid_pwsh_is_launched_directly()
-    {
-        var command = DetachedExchangeLaunch.BuildCommand("/usr/bin/pwsh", "/m/SwarmPS.psd1", Options, setsidPath: "/nonexistent/setsid", shPath: null);
-
-        Assert.Equal("/usr/bin/pwsh", command.Program);
-        Assert.Equal("-NoProfile", command.Arguments[0]);
-    }
-
-    [Fact]
-    public void The_pwsh_launched_is_the_one_in_PSHOME_never_the_running_process_path()
-    {
-        Assert.Equal(Path.Combine("/opt/pwsh", OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh"), DetachedExchangeLaunch.PwshIn("/opt/pwsh"));
-    }
-
-    [Fact]
-    public void The_token_itself_never_enters_the_argv()
-    {
-        Environment.SetEnvironmentVariable("MY_TOKEN", "value-that-must-stay-in-the-environment");
-        try
-        {
-            var command = DetachedExchangeLaunch.BuildCommand("/usr/bin/pwsh", "/m/SwarmPS.psd1", Options);
-
-            Assert.DoesNotContain(command.Arguments, a => a.Contains("value-that-must-stay-in-the-environment", StringComparison.Ordinal));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("MY_TOKEN", null);
-        }
-    }
-
-    [Fact]
-    public void A_module_path_that_is_the_root_binary_maps_to_the_manifest_beside_bin()
-    {
-        var root = Directory.CreateTempSubdirectory("swarm-module-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(root, "bin"));
-            File.WriteAllText(Path.Combine(root, "SwarmPS.psd1"), "@{}");
-
-            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), ModuleManifestPath.For(Path.Combine(root, "bin", "SwarmPS.Cmdlets.dll")));
-            Assert.Equal(Path.Combine(root, "SwarmPS.psd1"), ModuleManifestPath.For(Path.Combine(root, "SwarmPS.psd1")));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
-
-    [Theory]
-    [InlineData("plain", "'plain'")]
-    [InlineData("it's", "'it''s'")]
-    [InlineData("$(Remove-Item /)", "'$(Remove-Item /)'")]
-    public void Values_are_single_quoted_so_pwsh_expands_nothing(string value, string quoted)
-    {
-        Assert.Equal(quoted, PowerShellLiteral.Quote(value));
-    }
-
     [Fact]
     public async Task A_second_exchange_on_the_same_state_directory_is_refused()
     {
@@ -123,7 +43,10 @@ public sealed class DetachedExchangeLaunchTests
     private static ExchangeServerOptions FreshOptions(string directory, string variable) => new() { StateDirectory = directory, TokenVariable = variable };
 
     /// <summary>A child that proves whether it ran: it leaves a marker file.</summary>
-    private static ShellCommand Marker(string directory) => new("/bin/sh", "-c", $"touch '{directory}/launched'");
+    private static Func<ExchangeServerOptions, IReadOnlyList<string>> Marker(string directory) => _ => new[] { "/bin/sh", "-c", $"touch '{directory}/launched'" };
+
+    /// <summary>A child that runs <paramref name="script"/> in sh instead of an exchange.</summary>
+    private static Func<ExchangeServerOptions, IReadOnlyList<string>> Shell(string script) => _ => new[] { "/bin/sh", "-c", script };
 
     [Fact]
     public async Task A_missing_token_is_refused_before_anything_is_launched()
@@ -132,7 +55,7 @@ public sealed class DetachedExchangeLaunchTests
         try
         {
             var error = await Assert.ThrowsAsync<SwarmException>(() =>
-                DetachedExchangeLaunch.StartAsync(Marker(directory), FreshOptions(directory, "SWARM_TEST_UNSET_TOKEN"), TimeSpan.FromSeconds(5), null, CancellationToken.None));
+                DetachedExchangeLaunch.StartAsync(FreshOptions(directory, "SWARM_TEST_UNSET_TOKEN"), Marker(directory), TimeSpan.FromSeconds(5), null, CancellationToken.None));
 
             Assert.Equal("ExchangeTokenMissing", error.ErrorId);
             await Task.Delay(200);
@@ -157,7 +80,7 @@ public sealed class DetachedExchangeLaunchTests
             var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
             var options = FreshOptions(directory, variable) with { Port = port };
 
-            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(Marker(directory), options, TimeSpan.FromSeconds(5), null, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(options, Marker(directory), TimeSpan.FromSeconds(5), null, CancellationToken.None));
 
             Assert.Equal("ExchangePortUnavailable", error.ErrorId);
             Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
@@ -204,10 +127,10 @@ public sealed class DetachedExchangeLaunchTests
         {
             var options = FreshOptions(directory, variable);
             // What the launch script's catch writes when Start-SwarmExchange -Foreground fails in the child.
-            var child = new ShellCommand("/bin/sh", "-c",
-                $$"""echo 'the store is broken' >> '{{options.OutputPath}}'; echo '{"errorId":"ExchangeStoreUnavailable","category":"ResourceUnavailable","message":"Could not open the store.","remediation":"Check the disk."}' > '{{options.StartFailurePath}}'; exit 1""");
+            var child = Shell(
+                """echo 'the store is broken'; echo 'swarmps-error: {"error_id":"ExchangeStoreUnavailable","category":"ResourceUnavailable","message":"Could not open the store.","remediation":"Check the disk."}' >&2; exit 1""");
 
-            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(child, options, TimeSpan.FromSeconds(20), null, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(options, child, TimeSpan.FromSeconds(20), null, CancellationToken.None));
 
             Assert.Equal("ExchangeStoreUnavailable", error.ErrorId);
             Assert.Equal(SwarmErrorCategory.ResourceUnavailable, error.Category);
@@ -232,9 +155,9 @@ public sealed class DetachedExchangeLaunchTests
         {
             var options = FreshOptions(directory, variable);
             File.WriteAllText(options.OutputPath, "output of an earlier launch");
-            var child = new ShellCommand("/bin/sh", "-c", $"echo 'pwsh: cannot start' >> '{options.OutputPath}'; exit 3");
+            var child = Shell("echo 'pwsh: cannot start' >&2; exit 3");
 
-            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(child, options, TimeSpan.FromSeconds(20), null, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(options, child, TimeSpan.FromSeconds(20), null, CancellationToken.None));
 
             Assert.Equal("ExchangeStartFailed", error.ErrorId);
             Assert.Contains("code 3", error.Message);

@@ -1,5 +1,4 @@
 using SwarmPS.Engine.Exchange;
-using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Tests.Ledger;
 
 namespace SwarmPS.Engine.Tests.Exchange;
@@ -63,8 +62,7 @@ public sealed class ExchangeFileModeTests : IDisposable
             using (OwnerOnlyModeTests.LooseUmask())
             {
                 // A child that exits at once: the launch fails, after it made the directory and exchange.out.
-                var command = new ShellCommand("/bin/sh", "-c", "echo started; exit 3");
-                await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(command, options, TimeSpan.FromSeconds(20), null, CancellationToken.None));
+                await Assert.ThrowsAsync<SwarmException>(() => DetachedExchangeLaunch.StartAsync(options, _ => new[] { "/bin/sh", "-c", "echo started; exit 3" }, TimeSpan.FromSeconds(20), null, CancellationToken.None));
             }
 
             Assert.Equal(Directory700, File.GetUnixFileMode(options.StateDirectory));

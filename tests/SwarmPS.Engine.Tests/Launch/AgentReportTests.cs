@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Tests.Launch;
 

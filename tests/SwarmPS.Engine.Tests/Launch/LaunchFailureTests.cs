@@ -3,6 +3,7 @@ using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
 using Xunit.Abstractions;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Tests.Launch;
 

@@ -1,5 +1,6 @@
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Tests.Ledger;
 
 namespace SwarmPS.Engine.Tests.Launch;

@@ -17,6 +17,9 @@ public sealed class LaunchPreflightTests : IDisposable
     private static readonly SwarmPS.Engine.Campaigns.Campaign Sleeper =
         LaunchTestBed.Campaign("solo", LaunchTestBed.Agent("solo", "alpha", new[] { "sleep", "300" }));
 
+    /// <summary>A detached launch hands its child a campaign file; these children never read it.</summary>
+    private static readonly SwarmPS.Engine.Campaigns.Campaign FileSleeper = Sleeper with { Source = "/nonexistent/solo.yaml" };
+
     [Fact]
     public async Task A_wrong_token_is_ExchangeUnauthorized_before_anything_is_written()
     {
@@ -51,18 +54,50 @@ public sealed class LaunchPreflightTests : IDisposable
     public async Task An_exchange_that_is_down_is_ExchangeUnreachable_at_once_from_a_detached_launch_without_starting_it()
     {
         var down = new ExchangeConnection(new Uri($"http://127.0.0.1:{LaunchTestBed.FreePort()}/"), LaunchTestBed.Token);
-        var options = _bed.Options(Sleeper, "down-run", "alpha") with { Exchange = down };
+        var options = _bed.Options(FileSleeper, "down-run", "alpha") with { Exchange = down };
         using var exchange = new HttpExchangeClient(down);
         var marker = Path.Combine(_bed.Root, "launcher-ran");
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedSiteLaunch.StartAsync(
-            options, exchange, new[] { "touch", marker }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, CancellationToken.None));
+            options, exchange, _ => new[] { "touch", marker }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, CancellationToken.None));
 
         Assert.Equal("ExchangeUnreachable", error.ErrorId);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         Assert.False(File.Exists(marker), "the launcher must not start when the preflight fails");
         Assert.False(Directory.Exists(_bed.Layout("down-run", "alpha").SiteDirectory));
+    }
+
+    [Fact]
+    public async Task A_campaign_not_loaded_from_a_file_is_CampaignNotFromFile_before_anything_is_started()
+    {
+        var options = _bed.Options(Sleeper, "no-file", "alpha");
+        var marker = Path.Combine(_bed.Root, "launcher-ran");
+
+        var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedSiteLaunch.StartAsync(
+            options, _bed.Client, _ => new[] { "touch", marker }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, CancellationToken.None));
+
+        Assert.Equal("CampaignNotFromFile", error.ErrorId);
+        Assert.Contains("Import-SwarmCampaign", error.Remediation);
+        Assert.False(File.Exists(marker));
+        Assert.False(Directory.Exists(_bed.Layout("no-file", "alpha").SiteDirectory));
+    }
+
+    [Fact]
+    public void The_detached_launcher_is_told_the_file_this_sites_agents_the_run_and_the_exchange_url_never_the_token()
+    {
+        var campaign = LaunchTestBed.Campaign(
+            "ping",
+            LaunchTestBed.Agent("ping", "alpha", new[] { "sleep", "1" }),
+            LaunchTestBed.Agent("pong", "beta", new[] { "sleep", "1" }),
+            LaunchTestBed.Agent("peng", "alpha", new[] { "sleep", "1" })) with { Source = "/data/camp.yaml" };
+        var options = _bed.Options(campaign, "told", "alpha", bootstrap: true, startupTimeout: TimeSpan.FromSeconds(90));
+
+        var told = DetachedSiteArguments.Of(options);
+
+        Assert.Equal(new DetachedSiteArguments("/data/camp.yaml", told.Agents, "told", "alpha", _bed.Exchange.Url.ToString(), true, TimeSpan.FromSeconds(90)), told);
+        Assert.Equal(new[] { "ping", "peng" }, told.Agents);
+        Assert.DoesNotContain(LaunchTestBed.Token, told.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,7 +110,7 @@ public sealed class LaunchPreflightTests : IDisposable
         var command = _bed.SiteHostCommand(file, "child-error", "alpha", "--agents", "pong");
 
         var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedSiteLaunch.StartAsync(
-            options, _bed.Client, command, _bed.SiteHostEnvironment, TimeSpan.FromSeconds(30), null, CancellationToken.None));
+            options, _bed.Client, _ => command, _bed.SiteHostEnvironment, TimeSpan.FromSeconds(30), null, CancellationToken.None));
 
         Assert.Equal("NoAgentsForSite", error.ErrorId);
         Assert.Contains("Select-SwarmAgent", error.Remediation);
@@ -84,9 +119,9 @@ public sealed class LaunchPreflightTests : IDisposable
     [Fact]
     public async Task The_log_tail_of_a_failed_start_covers_only_that_attempt()
     {
-        var options = _bed.Options(Sleeper, "two-attempts", "alpha");
+        var options = _bed.Options(FileSleeper, "two-attempts", "alpha");
         Task<SiteStatus> Attempt(string line) => DetachedSiteLaunch.StartAsync(
-            options, _bed.Client, new[] { "sh", "-c", $"echo {line}; exit 3" }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            options, _bed.Client, _ => new[] { "sh", "-c", $"echo {line}; exit 3" }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, CancellationToken.None);
 
         var first = await Assert.ThrowsAsync<SwarmException>(() => Attempt("first-attempt-output"));
         var second = await Assert.ThrowsAsync<SwarmException>(() => Attempt("second-attempt-output"));
@@ -103,12 +138,12 @@ public sealed class LaunchPreflightTests : IDisposable
     public async Task Cancelling_the_wait_for_a_detached_launcher_stops_it()
     {
         // A launcher that never registers: the operator gives up with Ctrl+C.
-        var options = _bed.Options(Sleeper, "cancel-wait", "alpha");
+        var options = _bed.Options(FileSleeper, "cancel-wait", "alpha");
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         var clock = Stopwatch.StartNew();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DetachedSiteLaunch.StartAsync(
-            options, _bed.Client, new[] { "sleep", "377" }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, cancel.Token));
+            options, _bed.Client, _ => new[] { "sleep", "377" }, new Dictionary<string, string?>(), TimeSpan.FromSeconds(30), null, cancel.Token));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         var left = Directory.EnumerateDirectories("/proc")

@@ -2,6 +2,7 @@ using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Tests.Exchange;
 
@@ -145,7 +146,7 @@ public sealed class LaunchTestBed : IDisposable
         var campaign = CampaignLoader.Load(campaignFile);
         var agents = extra.SkipWhile(argument => argument != "--agents").Skip(1).FirstOrDefault()?.Split(',');
         var options = Options(agents is null ? campaign : CampaignSlice.Select(campaign, agents), runId, site);
-        return DetachedSiteLaunch.StartAsync(options, Client, SiteHostCommand(campaignFile, runId, site, extra), SiteHostEnvironment, TimeSpan.FromSeconds(30), null, cancellationToken);
+        return DetachedSiteLaunch.StartAsync(options, Client, _ => SiteHostCommand(campaignFile, runId, site, extra), SiteHostEnvironment, TimeSpan.FromSeconds(30), null, cancellationToken);
     }
 
     /// <summary>The argv of a site host process for this bed.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Engine.Tests.Launch;
 

@@ -1,11 +1,13 @@
 using System.Text.Json;
 
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
-/// How a detached launcher tells its parent why it failed: one line in launcher.log,
-/// <c>swarmps-error: {"error_id":"MailboxExists","message":"…","remediation":"…","category":"ResourceExists"}</c>, so Start-SwarmSite
-/// -Detach reports the launcher's own error id and fix instead of a generic SiteStartFailed.
+/// How a detached child (a site launcher, an exchange) tells its parent why it failed: one line in its log
+/// (launcher.log, exchange.out),
+/// <c>swarmps-error: {"error_id":"MailboxExists","message":"…","remediation":"…","category":"ResourceExists"}</c>,
+/// so Start-SwarmSite -Detach and Start-SwarmExchange report the child's own error id and fix instead of a
+/// generic SiteStartFailed or ExchangeStartFailed (<see cref="DetachedProcess"/> reads it).
 /// </summary>
 public static class LaunchFailureLine
 {

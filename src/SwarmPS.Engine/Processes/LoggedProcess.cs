@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using SwarmPS.Engine.Files;
 
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
-/// A child process that lives on its own: an agent program, or a detached site launcher. Its output
+/// A child process that lives on its own: an agent program, a detached site launcher or exchange
+/// (<see cref="DetachedProcess"/>). Its output
 /// goes straight to log files, not through a pipe to its parent, so it outlives a parent killed with -9
 /// without dying of SIGPIPE (a later Stop-SwarmSite ends it). On Linux it leads its own process group
 /// (setsid), so stopping it also stops whatever it spawned, and a closing terminal does not reach it.
@@ -83,6 +84,9 @@ public sealed class LoggedProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once it has exited (128 + signal when a signal ended it); null while it runs.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public void Dispose() => _process.Dispose();
 

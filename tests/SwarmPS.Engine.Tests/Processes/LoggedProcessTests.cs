@@ -1,6 +1,6 @@
-using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
-namespace SwarmPS.Engine.Tests.Launch;
+namespace SwarmPS.Engine.Tests.Processes;
 
 public sealed class LoggedProcessTests : IDisposable
 {
@@ -63,14 +63,5 @@ public sealed class LoggedProcessTests : IDisposable
         }
 
         Assert.False(child.IsAlive, "the agent's child must end with its process group");
-    }
-
-    [Fact]
-    public void Restart_delays_double_up_to_the_cap()
-    {
-        var policy = new RestartPolicy(5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3));
-        Assert.Equal(new[] { 1.0, 2.0, 3.0, 3.0 }, Enumerable.Range(1, 4).Select(n => policy.DelayBefore(n).TotalSeconds));
-        Assert.True(policy.MayRestart(4));
-        Assert.False(policy.MayRestart(5));
     }
 }

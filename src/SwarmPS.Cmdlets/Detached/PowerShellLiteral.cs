@@ -1,4 +1,4 @@
-namespace SwarmPS.Engine;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>
 /// PowerShell single-quoted string literals, for the command lines SwarmPS builds to re-launch pwsh

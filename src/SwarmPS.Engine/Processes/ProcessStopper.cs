@@ -1,4 +1,4 @@
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
 /// Ends recorded processes the polite way: SIGTERM (to the whole process group when the process leads

@@ -1,4 +1,4 @@
-namespace SwarmPS.Engine;
+namespace SwarmPS.Cmdlets;
 
 /// <summary>
 /// The manifest a re-launched pwsh must import (detached exchanges and sites). PowerShell may report the

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Processes;
 
-namespace SwarmPS.Engine.Tests.Launch;
+namespace SwarmPS.Engine.Tests.Processes;
 
 public sealed class ProcessIdentityTests
 {

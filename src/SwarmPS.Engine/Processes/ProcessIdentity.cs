@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace SwarmPS.Engine.Launch;
+namespace SwarmPS.Engine.Processes;
 
 /// <summary>
 /// A process as SwarmPS records it: pid plus the kernel's start time of that pid. A pid alone is reused

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Reflection;
+using SwarmPS.Engine.Processes;
+
+namespace SwarmPS.Cmdlets;
+
+/// <summary>
+/// The command lines of the detached pwsh children: the module imported again, one cmdlet run in the
+/// foreground, and a failure written as one <see cref="LaunchFailureLine"/> for the parent to pass on
+/// with its own error id. They live here, beside the cmdlets they name: every cmdlet and parameter name
+/// is taken from the cmdlet classes (<see cref="NameOf{TCmdlet}"/>, nameof), so renaming one changes the
+/// child's command line with it or fails the build, never a detached start at run time. Every value is a
+/// PowerShell single-quoted literal; the exchange token stays in the inherited environment.
+/// </summary>
+public static class DetachedPwsh
+{
+    /// <summary>pwsh running Import-SwarmCampaign | Select-SwarmAgent | Start-SwarmSite for the same slice in the foreground.</summary>
+    public static IReadOnlyList<string> StartSite(
+        string pwshPath, string manifestPath, string campaignPath, IReadOnlyList<string> agents, string runId, string site,
+        string exchangeUrl, bool bootstrap, TimeSpan? startupTimeout)
+    {
+        var start = new List<string>
+        {
+            $"{NameOf<ImportSwarmCampaignCommand>()} -{nameof(ImportSwarmCampaignCommand.Path)} {PowerShellLiteral.Quote(campaignPath)} |",
+            $"{NameOf<SelectSwarmAgentCommand>()} -{nameof(SelectSwarmAgentCommand.Name)} {string.Join(",", agents.Select(PowerShellLiteral.Quote))} |",
+            $"{NameOf<StartSwarmSiteCommand>()} -{nameof(StartSwarmSiteCommand.RunId)} {PowerShellLiteral.Quote(runId)} -{nameof(StartSwarmSiteCommand.Site)} {PowerShellLiteral.Quote(site)} "
+                + $"-{nameof(StartSwarmSiteCommand.ExchangeUrl)} {PowerShellLiteral.Quote(exchangeUrl)} -InformationAction Continue -ErrorAction Stop",
+        };
+        if (bootstrap)
+        {
+            start.Add($"-{nameof(StartSwarmSiteCommand.Bootstrap)}");
+        }
+
+        if (startupTimeout is { } timeout)
+        {
+            start.Add($"-{nameof(StartSwarmSiteCommand.StartupTimeout)} {(int)Math.Ceiling(timeout.TotalSeconds)}");
+        }
+
+        return Command(pwshPath, manifestPath, string.Join(' ', start));
+    }
+
+    /// <summary>pwsh running Start-SwarmExchange -Foreground with the same settings.</summary>
+    public static IReadOnlyList<string> StartExchange(string pwshPath, string manifestPath, int port, string bindAddress, string stateDirectory, string tokenVariable) =>
+        Command(pwshPath, manifestPath, string.Join(' ', new[]
+        {
+            $"{NameOf<StartSwarmExchangeCommand>()} -{nameof(StartSwarmExchangeCommand.Foreground)} -Confirm:$false",
+            $"-{nameof(StartSwarmExchangeCommand.Port)} {port.ToString(CultureInfo.InvariantCulture)}",
+            $"-{nameof(StartSwarmExchangeCommand.BindAddress)} {PowerShellLiteral.Quote(bindAddress)}",
+            $"-{nameof(StartSwarmExchangeCommand.StateDirectory)} {PowerShellLiteral.Quote(stateDirectory)}",
+            $"-{nameof(StartSwarmExchangeCommand.TokenVariable)} {PowerShellLiteral.Quote(tokenVariable)}",
+        }));
+
+    /// <summary>
+    /// pwsh -Command running <paramref name="invocation"/> after importing the module. Any error stops it,
+    /// Import-SwarmCampaign's non-terminating ones included, so the catch reports it; plain text, so the
+    /// log holds no terminal colour codes.
+    /// </summary>
+    public static IReadOnlyList<string> Command(string pwshPath, string manifestPath, string invocation)
+    {
+        var script = "$ErrorActionPreference = 'Stop'; $PSStyle.OutputRendering = 'PlainText'; "
+            + $"try {{ Import-Module {PowerShellLiteral.Quote(manifestPath)} -ErrorAction Stop; {invocation} }} "
+            + "catch { $e = $_; [Console]::Error.WriteLine($e.ToString()); "
+            + $"[Console]::Error.WriteLine({PowerShellLiteral.Quote(LaunchFailureLine.Marker)} + (ConvertTo-Json -Compress @{{ error_id = $e.FullyQualifiedErrorId.Split(',')[0]; message = $e.Exception.Message; remediation = $e.ErrorDetails.RecommendedAction; category = \"$($e.CategoryInfo.Category)\" }})); exit 1 }}";
+        return new[] { pwshPath, "-NoProfile", "-NonInteractive", "-Command", script };
+    }
+
+    /// <summary>A cmdlet's name as its [Cmdlet] attribute declares it: Start-SwarmSite.</summary>
+    private static string NameOf<TCmdlet>()
+        where TCmdlet : Cmdlet
+    {
+        var declared = typeof(TCmdlet).GetCustomAttribute<CmdletAttribute>()!;
+        return $"{declared.VerbName}-{declared.NounName}";
+    }
+}
