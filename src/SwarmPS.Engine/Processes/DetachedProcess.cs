@@ -21,6 +21,9 @@ public static class DetachedProcess
     /// <summary>How many of the log's last lines an error quotes.</summary>
     private const int TailLines = 5;
 
+    /// <summary>How much of the end of this start's log is read for the failure line and the tail.</summary>
+    private const long MaxLogRead = 64 * 1024;
+
     public static async Task<T> StartAsync<T>(DetachedChild<T> child, TimeSpan readyTimeout, IProgress<string>? waiting, CancellationToken cancellationToken)
         where T : class
     {
@@ -81,7 +84,11 @@ public static class DetachedProcess
             child.Target);
     }
 
-    /// <summary>The lines written to <paramref name="file"/> from byte <paramref name="start"/> on.</summary>
+    /// <summary>
+    /// The lines written to <paramref name="file"/> from byte <paramref name="start"/> on, at most the last
+    /// <see cref="MaxLogRead"/> bytes of them: a child that floods its log before failing must not make the
+    /// caller read all of it to quote five lines.
+    /// </summary>
     private static IReadOnlyList<string> Since(string file, long start)
     {
         if (!File.Exists(file))
@@ -90,7 +97,7 @@ public static class DetachedProcess
         }
 
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        stream.Seek(Math.Min(start, stream.Length), SeekOrigin.Begin);
+        stream.Seek(Math.Min(Math.Max(start, stream.Length - MaxLogRead), stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }

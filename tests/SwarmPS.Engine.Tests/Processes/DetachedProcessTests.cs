@@ -70,6 +70,19 @@ public sealed class DetachedProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_child_that_floods_its_log_before_failing_still_comes_back_with_its_own_error_id_and_last_lines()
+    {
+        var line = LaunchFailureLine.Format(new SwarmException("MailboxExists", "Run id 'r' is in use.", "Choose a new run id.", SwarmErrorCategory.ResourceExists));
+        var child = Child($"head -c 20000000 /dev/zero | tr '\\0' x; echo; echo last-words; echo '{line}' >&2; exit 1");
+
+        var error = await Assert.ThrowsAsync<SwarmException>(() => DetachedProcess.StartAsync(child, TimeSpan.FromSeconds(30), null, CancellationToken.None));
+
+        Assert.Equal("MailboxExists", error.ErrorId);
+        Assert.True(new FileInfo(Log).Length > 20_000_000, "the child's whole output stays in its log");
+        Assert.True(error.Message.Length < 1_000, "the error quotes the end of the log, not all of it");
+    }
+
+    [Fact]
     public async Task A_child_that_ends_without_a_report_is_described_by_the_caller_with_this_starts_last_lines_only()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Log)!);
