@@ -15,11 +15,22 @@ public abstract class ExchangeClientCmdlet : SwarmCmdlet
 
     private IExchange? _client;
 
-    /// <summary>The client for this command, created on first use and disposed at the end.</summary>
+    /// <summary>The client for this command, created on first use and disposed with the command.</summary>
     protected IExchange Client => _client ??= new HttpExchangeClient(Connection());
 
     /// <summary>Where to connect; a cmdlet holding a campaign lets the campaign's exchange settings fill in.</summary>
     protected virtual ExchangeConnection Connection() => ExchangeConnection.FromEnvironment(ExchangeUrl);
 
-    protected override void EndProcessing() => _client?.Dispose();
+    // Not EndProcessing: after Ctrl+C or a terminating error it never runs, and the client's pooled
+    // connections would stay open until the process exits.
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _client?.Dispose();
+            _client = null;
+        }
+
+        base.Dispose(disposing);
+    }
 }
