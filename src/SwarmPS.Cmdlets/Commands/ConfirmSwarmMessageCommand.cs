@@ -20,7 +20,7 @@ public sealed class ConfirmSwarmMessageCommand : ExchangeClientCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         if (!ShouldProcess($"{MessageId.Length} message(s) in {Mailbox}", "Acknowledge"))
         {
@@ -40,5 +40,5 @@ public sealed class ConfirmSwarmMessageCommand : ExchangeClientCmdlet
                 WriteObject(acknowledged);
             }
         });
-    }
+    });
 }

@@ -15,11 +15,11 @@ public sealed class GetSwarmAgentIdCommand : SwarmCmdlet
     [Alias("Agent")]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var name in Name)
         {
             RunForItem(() => WriteObject(AgentIdentity.For(RunId, name)));
         }
-    }
+    });
 }

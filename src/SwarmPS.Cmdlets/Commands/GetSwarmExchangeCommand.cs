@@ -14,10 +14,10 @@ public sealed class GetSwarmExchangeCommand : SwarmCmdlet
     [Parameter(ParameterSetName = "Remote", Mandatory = true)]
     public string ExchangeUrl { get; set; } = "";
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var directory = StateDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(StateDirectory);
         var url = ParameterSetName == "Remote" ? ExchangeUrl : null;
         Run(() => WriteObject(Await(_ => ExchangeInfo.ReadAsync(directory, url, null, StopToken))));
-    }
+    });
 }

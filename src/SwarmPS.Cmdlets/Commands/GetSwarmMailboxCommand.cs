@@ -19,24 +19,21 @@ public sealed class GetSwarmMailboxCommand : ExchangeClientCmdlet
     [Alias("Agent")]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var ids = ParameterSetName == "ByName" ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
+        var found = Await(_ => Client.GetStatusAsync(ids, StopToken));
+        foreach (var id in ids)
         {
-            var ids = ParameterSetName == "ByName" ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
-            var found = Await(_ => Client.GetStatusAsync(ids, StopToken));
-            foreach (var id in ids)
+            var mailbox = found.FirstOrDefault(m => m.Id == id);
+            if (mailbox is null)
             {
-                var mailbox = found.FirstOrDefault(m => m.Id == id);
-                if (mailbox is null)
-                {
-                    WriteError(ToErrorRecord(ExchangeErrors.MailboxNotFound(id)));
-                }
-                else
-                {
-                    WriteObject(mailbox);
-                }
+                WriteError(ToErrorRecord(ExchangeErrors.MailboxNotFound(id)));
             }
-        });
-    }
+            else
+            {
+                WriteObject(mailbox);
+            }
+        }
+    });
 }

@@ -19,23 +19,20 @@ public sealed class GetSwarmRunCommand : RepositoryCmdlet
     [Parameter(ParameterSetName = "List")]
     public string? Experiment { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        using var store = RunStore.Open(ResolveRepository().Root);
+        if (ParameterSetName == "Id")
         {
-            using var store = RunStore.Open(ResolveRepository().Root);
-            if (ParameterSetName == "Id")
+            foreach (var id in Id)
             {
-                foreach (var id in Id)
-                {
-                    RunForItem(() => WriteObject(store.Get(id)));
-                }
-
-                return;
+                RunForItem(() => WriteObject(store.Get(id)));
             }
 
-            var status = Status is null ? (RunStatus?)null : RunStatusNames.Parse(Status);
-            WriteObject(store.List(status, Experiment), enumerateCollection: true);
-        });
-    }
+            return;
+        }
+
+        var status = Status is null ? (RunStatus?)null : RunStatusNames.Parse(Status);
+        WriteObject(store.List(status, Experiment), enumerateCollection: true);
+    });
 }

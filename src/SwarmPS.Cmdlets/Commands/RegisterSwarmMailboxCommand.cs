@@ -15,7 +15,7 @@ public sealed class RegisterSwarmMailboxCommand : ExchangeClientCmdlet
     [Alias("Agent")]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var name in Name)
         {
@@ -24,5 +24,5 @@ public sealed class RegisterSwarmMailboxCommand : ExchangeClientCmdlet
                 RunForItem(() => WriteObject(Await(_ => Client.RegisterAsync(RunId, name, StopToken))));
             }
         }
-    }
+    });
 }
