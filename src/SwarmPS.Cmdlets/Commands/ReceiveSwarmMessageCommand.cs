@@ -41,27 +41,28 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var started = DateTimeOffset.UtcNow;
-        var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
+        var lease = TimeSpan.FromSeconds(LeaseSeconds);
         var activity = $"Waiting for messages in mailbox {Mailbox}";
         IReadOnlyList<ReceivedMessage> messages;
-        try
+        if (!Wait)
         {
-            do
-            {
-                // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
-                var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
-                var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
-                messages = Wait
-                    ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, activity, started))
-                    : Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
-            }
-            while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
+            messages = Await(_ => Client.ReceiveAsync(Mailbox, new ReceiveRequest(MaxMessages, lease, TimeSpan.Zero), StopToken));
         }
-        finally
+        else
         {
-            if (Wait && !StopToken.IsCancellationRequested)
+            // A -Wait longer than the exchange lets one request wait is a loop of long polls; the engine owns it.
+            var timeout = TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null;
+            try
             {
-                WriteProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                messages = Await(writer => ShowingProgressAsync(
+                    LongReceive.ReceiveAsync(Client, Mailbox, MaxMessages, lease, timeout, cancellationToken: StopToken), writer, activity, started));
+            }
+            finally
+            {
+                if (!StopToken.IsCancellationRequested)
+                {
+                    WriteProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
             }
         }
 
