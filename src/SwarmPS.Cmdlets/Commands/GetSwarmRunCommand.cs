@@ -4,25 +4,28 @@ using SwarmPS.Engine.Ledger;
 namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmRun: runs in this machine's store, by id or filtered by status and experiment.</summary>
-[Cmdlet(VerbsCommon.Get, "SwarmRun", DefaultParameterSetName = "List")]
+[Cmdlet(VerbsCommon.Get, "SwarmRun", DefaultParameterSetName = ListSet)]
 [OutputType(typeof(LedgerRun))]
 public sealed class GetSwarmRunCommand : RepositoryCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id", ValueFromPipelineByPropertyName = true)]
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
-    [Parameter(ParameterSetName = "List")]
+    [Parameter(ParameterSetName = ListSet)]
     [ArgumentCompleter(typeof(RunStatusCompleter))]
     public string? Status { get; set; }
 
-    [Parameter(ParameterSetName = "List")]
+    [Parameter(ParameterSetName = ListSet)]
     public string? Experiment { get; set; }
 
     protected override void ProcessRecord() => Run(() =>
     {
         using var store = RunStore.Open(ResolveRepository().Root);
-        if (ParameterSetName == "Id")
+        if (ParameterSetName == IdSet)
         {
             foreach (var id in Id)
             {
