@@ -9,14 +9,16 @@ namespace SwarmPS.Cmdlets;
 /// </summary>
 public abstract class ExchangeClientCmdlet : SwarmCmdlet
 {
+    private readonly CommandExchangeClient _exchange;
+
+    protected ExchangeClientCmdlet() => _exchange = new CommandExchangeClient(Connection);
+
     /// <summary>The exchange URL; default SWARM_EXCHANGE_URL.</summary>
     [Parameter]
     public string? ExchangeUrl { get; set; }
 
-    private IExchange? _client;
-
     /// <summary>The client for this command, created on first use and disposed with the command.</summary>
-    protected IExchange Client => _client ??= new HttpExchangeClient(Connection());
+    protected IExchange Client => _exchange.Client;
 
     /// <summary>Where to connect; a cmdlet holding a campaign lets the campaign's exchange settings fill in.</summary>
     protected virtual ExchangeConnection Connection() => ExchangeConnection.FromEnvironment(ExchangeUrl);
@@ -27,8 +29,7 @@ public abstract class ExchangeClientCmdlet : SwarmCmdlet
     {
         if (disposing)
         {
-            _client?.Dispose();
-            _client = null;
+            _exchange.Dispose();
         }
 
         base.Dispose(disposing);
