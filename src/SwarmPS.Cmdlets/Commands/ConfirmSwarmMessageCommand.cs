@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine.Exchange;
 
 namespace SwarmPS.Cmdlets;
 
@@ -29,11 +30,7 @@ public sealed class ConfirmSwarmMessageCommand : ExchangeClientCmdlet
 
         RunForItem(() =>
         {
-            var acknowledged = 0;
-            foreach (var chunk in MessageId.Chunk(100))
-            {
-                acknowledged += Await(_ => Client.AcknowledgeAsync(Mailbox, chunk, StopToken));
-            }
+            var acknowledged = Await(_ => AcknowledgeBatches.AcknowledgeAllAsync(Client, Mailbox, MessageId, StopToken));
 
             if (PassThru)
             {
