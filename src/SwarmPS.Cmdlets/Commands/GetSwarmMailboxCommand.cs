@@ -25,17 +25,15 @@ public sealed class GetSwarmMailboxCommand : ExchangeClientCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var ids = ParameterSetName == ByNameSet ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
-        var found = Await(_ => Client.GetStatusAsync(ids, StopToken));
-        foreach (var id in ids)
+        foreach (var lookup in Await(_ => MailboxLookup.FindAsync(Client, ids, StopToken)))
         {
-            var mailbox = found.FirstOrDefault(m => m.Id == id);
-            if (mailbox is null)
+            if (lookup.NotFound is { } missing)
             {
-                WriteError(ToErrorRecord(ExchangeErrors.MailboxNotFound(id)));
+                WriteError(ToErrorRecord(missing));
             }
             else
             {
-                WriteObject(mailbox);
+                WriteObject(lookup.Mailbox);
             }
         }
     });
