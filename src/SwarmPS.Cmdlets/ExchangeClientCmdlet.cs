@@ -9,17 +9,29 @@ namespace SwarmPS.Cmdlets;
 /// </summary>
 public abstract class ExchangeClientCmdlet : SwarmCmdlet
 {
+    private readonly CommandExchangeClient _exchange;
+
+    protected ExchangeClientCmdlet() => _exchange = new CommandExchangeClient(Connection);
+
     /// <summary>The exchange URL; default SWARM_EXCHANGE_URL.</summary>
     [Parameter]
     public string? ExchangeUrl { get; set; }
 
-    private IExchange? _client;
-
-    /// <summary>The client for this command, created on first use and disposed at the end.</summary>
-    protected IExchange Client => _client ??= new HttpExchangeClient(Connection());
+    /// <summary>The client for this command, created on first use and disposed with the command.</summary>
+    protected IExchange Client => _exchange.Client;
 
     /// <summary>Where to connect; a cmdlet holding a campaign lets the campaign's exchange settings fill in.</summary>
     protected virtual ExchangeConnection Connection() => ExchangeConnection.FromEnvironment(ExchangeUrl);
 
-    protected override void EndProcessing() => _client?.Dispose();
+    // Not EndProcessing: after Ctrl+C or a terminating error it never runs, and the client's pooled
+    // connections would stay open until the process exits.
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _exchange.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

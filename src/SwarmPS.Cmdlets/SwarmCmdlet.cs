@@ -19,10 +19,23 @@ public abstract class SwarmCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
+    /// <summary>
+    /// PowerShell disposes every command when its pipeline ends, also after Ctrl+C or a terminating error,
+    /// when EndProcessing never runs: what a cmdlet holds (a client, a connection) is released here.
+    /// </summary>
     public void Dispose()
     {
-        _stopping.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what this command holds; an override releases its own and then calls this.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _stopping.Dispose();
+        }
     }
 
     /// <summary>Runs engine work for the whole command: an engine error ends the command.</summary>

@@ -6,7 +6,7 @@ namespace SwarmPS.Cmdlets.Tests;
 /// <summary>
 /// Engine errors as PowerShell sees them: FullyQualifiedErrorId = &lt;Id&gt;,SwarmPS.Cmdlets.&lt;Class&gt;, the
 /// remediation as RecommendedAction, the engine's category, the failing item as target, and an id that
-/// docs/ documents. One case per pillar that can fail without a service running.
+/// docs/errors.md lists. One case per pillar that can fail without a service running.
 /// </summary>
 [Collection(ModuleCollection.Name)]
 public sealed class ErrorRecordTests(ModuleRunspace shell, TestSandbox sandbox) : IClassFixture<ModuleRunspace>

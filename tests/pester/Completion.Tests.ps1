@@ -139,6 +139,8 @@ Describe 'Job ids and ledger run ids in a repository' {
             Get-Completion "Get-SwarmLedger -Repository '$($script:Repo)' -Id " | Should -Contain $script:Done.Id
             Get-Completion 'Get-SwarmRun -Id ' | Should -BeNullOrEmpty -Because 'no repository holds this directory'
             Get-Completion 'Get-SwarmJob -Id ' | Should -BeNullOrEmpty
+            Get-Completion "Get-SwarmJob -Repository '$($script:Repo)' -Id " | Should -Be @($script:Plan.Key)
+            Get-Completion "Stop-SwarmJob -Repository '$($script:Repo)' -Id " | Should -Be @($script:Plan.Key)
         }
         finally { Pop-Location }
     }

@@ -134,6 +134,59 @@ Describe 'Runs and the ledger' {
     }
 }
 
+Describe 'Ledger errors come from the engine with their id and fix' {
+    BeforeAll {
+        # No .git or .swarm/ above it: TestDrive lives in the temporary directory.
+        $script:Outside = Join-Path $TestDrive 'outside-any-repository'
+        New-Item -ItemType Directory $Outside | Out-Null
+    }
+
+    It '<Command> outside any repository is RepositoryNotFound with a recommended action' -TestCases @(
+        @{ Command = 'Sync-SwarmLedger'; Script = { Sync-SwarmLedger -ErrorAction Stop } }
+        @{ Command = 'Get-SwarmLedger'; Script = { Get-SwarmLedger -ErrorAction Stop } }
+        @{ Command = 'Publish-SwarmLedgerEntry'; Script = { Publish-SwarmLedgerEntry -Id $Unknown -ErrorAction Stop } }
+        @{ Command = 'Set-SwarmRunLink'; Script = { Set-SwarmRunLink -Id $Unknown -Experiment sweep -ErrorAction Stop } }
+    ) {
+        param($Command, $Script)
+        Push-Location $Outside
+        try {
+            $caught = $null
+            try { & $Script } catch { $caught = $_ }
+            $class = ($Command -replace '-', '') + 'Command'
+            $caught.FullyQualifiedErrorId | Should -Be "RepositoryNotFound,SwarmPS.Cmdlets.$class"
+            $caught.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $caught.ErrorDetails.RecommendedAction | Should -Match 'Initialize-SwarmRepository'
+            $caught.TargetObject | Should -Be $Outside
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'Get-SwarmLedger writes LedgerEntryNotFound for each id it lacks and still writes the others' {
+        $repo = Join-Path $TestDrive 'with-one-entry'
+        New-Item -ItemType Directory $repo | Out-Null
+        git -C $repo init --quiet
+        Initialize-SwarmRepository -Path $repo -MachineLabel a | Out-Null
+        $run = New-SwarmRun -Repository $repo -Statepoint @{ lr = 0.9 }
+        Set-SwarmRunStatus -Repository $repo -Id $run.Id -Status complete | Out-Null
+
+        $found = Get-SwarmLedger -Repository $repo -Id $run.Id, $Unknown -ErrorVariable missing -ErrorAction SilentlyContinue
+        $found.Id | Should -Be $run.Id
+        $missing.Count | Should -Be 1
+        $missing[0].FullyQualifiedErrorId | Should -Be 'LedgerEntryNotFound,SwarmPS.Cmdlets.GetSwarmLedgerCommand'
+        $missing[0].TargetObject | Should -Be $Unknown
+        $missing[0].ErrorDetails.RecommendedAction | Should -Match 'Sync-SwarmLedger'
+    }
+
+    It 'Set-SwarmRunLink with nothing to link says what to pass' {
+        $caught = $null
+        try { Set-SwarmRunLink -Id $Unknown -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Be 'RunLinkMissing,SwarmPS.Cmdlets.SetSwarmRunLinkCommand'
+        $caught.ErrorDetails.RecommendedAction | Should -Match '-Experiment'
+    }
+}
+
 Describe 'Test-SwarmCitation' {
     BeforeAll {
         $script:Repo = Join-Path $TestDrive 'citations'

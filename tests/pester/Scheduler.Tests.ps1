@@ -316,6 +316,64 @@ Describe 'Two repositories submitting the same sweep to one site' {
     }
 }
 
+Describe 'The job cmdlets on a PowerShell drive' {
+    BeforeAll {
+        $script:DriveRepo = New-TestRepository 'on-a-drive'
+        $null = New-PSDrive -Name SwarmJobs -PSProvider FileSystem -Root $DriveRepo
+    }
+
+    AfterAll {
+        Remove-PSDrive -Name SwarmJobs
+    }
+
+    It 'submit, wait, get and stop from <Location> use the repository the drive maps to' -TestCases @(
+        @{ Location = 'a New-PSDrive'; Path = 'SwarmJobs:\'; Seeds = 2 }
+        @{ Location = 'TestDrive:'; Path = 'TestDrive:\on-a-drive'; Seeds = 3 }
+    ) {
+        param($Location, $Path, $Seeds)
+        Push-Location $Path
+        try {
+            $plan = New-SwarmTaskSet -Seeds $Seeds | New-SwarmJobPlan -Site local -Command 'true'
+            $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+            $job.State | Should -Be 'Succeeded'
+            Join-Path $DriveRepo ".swarm/jobs/$($plan.Key).json" | Should -Exist
+            (Get-SwarmJob -Id $plan.Key).State | Should -Be 'Succeeded'
+            (Get-SwarmJob).Id | Should -Contain $plan.Key
+            Stop-SwarmJob -Id $plan.Key -WhatIf
+            # Every task is a run of the repository's run store: the recorder found it from the drive too.
+            @(Get-SwarmRun -Status complete).Count | Should -BeGreaterOrEqual $Seeds
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It '-Repository names the repository by a drive path, from outside it' {
+        Push-Location SwarmJobs:\
+        try {
+            $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site local -Command 'true'
+        }
+        finally {
+            Pop-Location
+        }
+
+        $outside = Join-Path $TestDrive 'not-a-repository'
+        $null = New-Item -ItemType Directory $outside -Force
+        Push-Location $outside
+        try {
+            $job = $plan | Submit-SwarmJob -Repository SwarmJobs:\ | Wait-SwarmJob -Repository SwarmJobs:\ -PollInterval 5 -Timeout 00:01:00
+            $job.State | Should -Be 'Succeeded'
+            (Get-SwarmJob -Repository SwarmJobs:\ -Id $plan.Key).State | Should -Be 'Succeeded'
+            Join-Path $DriveRepo ".swarm/jobs/$($plan.Key).json" | Should -Exist
+            Join-Path $outside '.swarm' | Should -Not -Exist
+            { Get-SwarmJob -Id $plan.Key -ErrorAction Stop } | Should -Throw -ErrorId 'JobNotFound,SwarmPS.Cmdlets.GetSwarmJobCommand'
+        }
+        finally {
+            Pop-Location
+        }
+    }
+}
+
 Describe 'Wait-SwarmJob in a runspace' {
     BeforeAll {
         $repo = New-TestRepository 'wait'

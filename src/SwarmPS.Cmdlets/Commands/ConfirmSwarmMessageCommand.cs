@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine.Exchange;
 
 namespace SwarmPS.Cmdlets;
 
@@ -20,7 +21,7 @@ public sealed class ConfirmSwarmMessageCommand : ExchangeClientCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         if (!ShouldProcess($"{MessageId.Length} message(s) in {Mailbox}", "Acknowledge"))
         {
@@ -29,16 +30,12 @@ public sealed class ConfirmSwarmMessageCommand : ExchangeClientCmdlet
 
         RunForItem(() =>
         {
-            var acknowledged = 0;
-            foreach (var chunk in MessageId.Chunk(100))
-            {
-                acknowledged += Await(_ => Client.AcknowledgeAsync(Mailbox, chunk, StopToken));
-            }
+            var acknowledged = Await(_ => AcknowledgeBatches.AcknowledgeAllAsync(Client, Mailbox, MessageId, StopToken));
 
             if (PassThru)
             {
                 WriteObject(acknowledged);
             }
         });
-    }
+    });
 }

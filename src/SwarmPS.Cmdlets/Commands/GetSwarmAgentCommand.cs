@@ -1,30 +1,18 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Launch;
-using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmAgent: the agents a launch started on this machine, with process state and exchange liveness.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmAgent")]
 [OutputType(typeof(AgentReport))]
-public sealed class GetSwarmAgentCommand : SwarmCmdlet
+public sealed class GetSwarmAgentCommand : LaunchedRunCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(RunIdCompleter))]
-    public string RunId { get; set; } = "";
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(SiteNameCompleter))]
-    public string[]? Site { get; set; }
-
-    [Parameter]
-    public string? ExchangeUrl { get; set; }
-
     protected override void ProcessRecord() => Run(() =>
     {
-        foreach (var layout in RunLocator.Find(SiteCatalog.Default, RunId, Site))
+        foreach (var layout in SiteLayouts())
         {
-            using var exchange = LaunchExchange.TryConnect(ExchangeUrl ?? SiteStatusFile.TryRead(layout.StatusFile)?.ExchangeUrl);
+            using var exchange = ConnectExchange(layout);
             WriteObject(Await(_ => AgentReport.ReadAsync(layout, exchange, StopToken)), enumerateCollection: true);
         }
     });

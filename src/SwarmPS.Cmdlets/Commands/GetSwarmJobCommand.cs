@@ -7,7 +7,7 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Get-SwarmJob: the state of recorded jobs, with one scheduler query per site per call.</summary>
 [Cmdlet(VerbsCommon.Get, "SwarmJob")]
 [OutputType(typeof(SwarmJob), typeof(SwarmTaskStatus))]
-public sealed class GetSwarmJobCommand : SwarmCmdlet
+public sealed class GetSwarmJobCommand : JobCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobIdCompleter))]
@@ -23,8 +23,7 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        var store = OpenJobStore();
         var records = Id is { Length: > 0 } ? Id.Select(store.Get).ToList() : store.List().ToList();
         if (Site is not null)
         {
@@ -32,8 +31,7 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
         }
 
         // Tasks the query finds running or ended move their runs in the run store (and ended ones to the ledger).
-        using var recorder = LedgerRunRecorder.Open(here);
-        try
+        WithRecorder(warnWhenNotRecording: false, recorder =>
         {
             foreach (var group in records.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
             {
@@ -52,14 +50,6 @@ public sealed class GetSwarmJobCommand : SwarmCmdlet
                     }
                 }
             }
-        }
-        finally
-        {
-            // Only problems: a job tracked outside a repository is normal for Get-SwarmJob and not worth a warning each call.
-            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
-            {
-                WriteWarning(note);
-            }
-        }
+        });
     });
 }

@@ -22,34 +22,26 @@ public sealed class GetSwarmLedgerCommand : RepositoryCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var query = new LedgerQuery
         {
-            var query = new LedgerQuery
-            {
-                Ids = Id,
-                Statuses = Status.Select(RunStatusNames.Parse).ToList(),
-                Machines = Machine,
-                Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime(), TimeSpan.Zero) : null,
-            };
-            var result = LedgerReader.Read(ResolveRepository(), query);
-            foreach (var problem in result.Problems)
-            {
-                WriteWarning(LedgerWarning.Text(problem));
-            }
+            Ids = Id,
+            Statuses = Status.Select(RunStatusNames.Parse).ToList(),
+            Machines = Machine,
+            Since = Since is { } since ? new DateTimeOffset(since.ToUniversalTime(), TimeSpan.Zero) : null,
+        };
+        var result = LedgerReader.Read(ResolveRepository(), query);
+        foreach (var problem in result.Problems)
+        {
+            WriteWarning(LedgerWarning.Text(problem));
+        }
 
-            foreach (var missing in Id.Except(result.Entries.Select(e => e.Id)).Except(result.Problems.Select(p => p.CitedId ?? "")))
-            {
-                WriteError(ToErrorRecord(new Engine.SwarmException(
-                    "LedgerEntryNotFound",
-                    $"The ledger has no entry for run {missing}.",
-                    "Pull the repository (git pull), or run Sync-SwarmLedger on the machine that ran it and commit .swarm/ledger/.",
-                    Engine.SwarmErrorCategory.ObjectNotFound,
-                    missing)));
-            }
+        foreach (var missing in result.NotFound)
+        {
+            WriteError(ToErrorRecord(missing));
+        }
 
-            WriteObject(result.Entries, enumerateCollection: true);
-        });
-    }
+        WriteObject(result.Entries, enumerateCollection: true);
+    });
 }

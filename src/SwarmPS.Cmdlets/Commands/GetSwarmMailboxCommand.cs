@@ -5,38 +5,36 @@ using SwarmPS.Engine.Exchange;
 namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmMailbox: id, name, state, last heartbeat and pending count of mailboxes, by id or by run and agent name.</summary>
-[Cmdlet(VerbsCommon.Get, "SwarmMailbox", DefaultParameterSetName = "ById")]
+[Cmdlet(VerbsCommon.Get, "SwarmMailbox", DefaultParameterSetName = ByIdSet)]
 [OutputType(typeof(MailboxStatus))]
 public sealed class GetSwarmMailboxCommand : ExchangeClientCmdlet
 {
-    [Parameter(ParameterSetName = "ById", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string ByIdSet = "ById";
+    private const string ByNameSet = "ByName";
+
+    [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public Guid[] Id { get; set; } = Array.Empty<Guid>();
 
-    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string RunId { get; set; } = "";
 
-    [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("Agent")]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var ids = ParameterSetName == ByNameSet ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
+        foreach (var lookup in Await(_ => MailboxLookup.FindAsync(Client, ids, StopToken)))
         {
-            var ids = ParameterSetName == "ByName" ? Name.Select(n => AgentMailboxId.For(RunId, n)).ToArray() : Id;
-            var found = Await(_ => Client.GetStatusAsync(ids, StopToken));
-            foreach (var id in ids)
+            if (lookup.NotFound is { } missing)
             {
-                var mailbox = found.FirstOrDefault(m => m.Id == id);
-                if (mailbox is null)
-                {
-                    WriteError(ToErrorRecord(ExchangeErrors.MailboxNotFound(id)));
-                }
-                else
-                {
-                    WriteObject(mailbox);
-                }
+                WriteError(ToErrorRecord(missing));
             }
-        });
-    }
+            else
+            {
+                WriteObject(lookup.Mailbox);
+            }
+        }
+    });
 }

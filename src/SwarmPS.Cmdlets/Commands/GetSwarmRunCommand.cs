@@ -4,38 +4,38 @@ using SwarmPS.Engine.Ledger;
 namespace SwarmPS.Cmdlets;
 
 /// <summary>Get-SwarmRun: runs in this machine's store, by id or filtered by status and experiment.</summary>
-[Cmdlet(VerbsCommon.Get, "SwarmRun", DefaultParameterSetName = "List")]
+[Cmdlet(VerbsCommon.Get, "SwarmRun", DefaultParameterSetName = ListSet)]
 [OutputType(typeof(LedgerRun))]
 public sealed class GetSwarmRunCommand : RepositoryCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id", ValueFromPipelineByPropertyName = true)]
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
-    [Parameter(ParameterSetName = "List")]
+    [Parameter(ParameterSetName = ListSet)]
     [ArgumentCompleter(typeof(RunStatusCompleter))]
     public string? Status { get; set; }
 
-    [Parameter(ParameterSetName = "List")]
+    [Parameter(ParameterSetName = ListSet)]
     public string? Experiment { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        using var store = RunStore.Open(ResolveRepository().Root);
+        if (ParameterSetName == IdSet)
         {
-            using var store = RunStore.Open(ResolveRepository().Root);
-            if (ParameterSetName == "Id")
+            foreach (var id in Id)
             {
-                foreach (var id in Id)
-                {
-                    RunForItem(() => WriteObject(store.Get(id)));
-                }
-
-                return;
+                RunForItem(() => WriteObject(store.Get(id)));
             }
 
-            var status = Status is null ? (RunStatus?)null : RunStatusNames.Parse(Status);
-            WriteObject(store.List(status, Experiment), enumerateCollection: true);
-        });
-    }
+            return;
+        }
+
+        var status = Status is null ? (RunStatus?)null : RunStatusNames.Parse(Status);
+        WriteObject(store.List(status, Experiment), enumerateCollection: true);
+    });
 }

@@ -15,7 +15,7 @@ public sealed class GetSwarmSiteCommand : SwarmCmdlet
     [ArgumentCompleter(typeof(SiteNameCompleter))]
     public string[] Name { get; set; } = { "*" };
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var catalog = SiteCatalog.Default;
         foreach (var pattern in Name)
@@ -31,5 +31,5 @@ public sealed class GetSwarmSiteCommand : SwarmCmdlet
                 WriteObject(matches, enumerateCollection: true);
             });
         }
-    }
+    });
 }

@@ -12,7 +12,7 @@ public sealed class ImportSwarmCampaignCommand : SwarmCmdlet
     [Alias("FullName", "PSPath")]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var path in Path)
         {
@@ -20,5 +20,5 @@ public sealed class ImportSwarmCampaignCommand : SwarmCmdlet
             // provider paths from Get-ChildItem (PSPath) are resolved the same way.
             RunForItem(() => WriteObject(CampaignLoader.Load(GetUnresolvedProviderPathFromPSPath(path))));
         }
-    }
+    });
 }

@@ -15,7 +15,7 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
     [Parameter]
     public string? MachineLabel { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var root = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
         if (!ShouldProcess(root, "Initialize SwarmPS repository"))
@@ -33,5 +33,5 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
 
             WriteObject(result);
         });
-    }
+    });
 }

@@ -15,7 +15,7 @@ public sealed class NewSwarmRunCommand : RepositoryCmdlet
     [Parameter]
     public string[] Experiment { get; set; } = [];
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var canonical = "";
         RunForItem(() => canonical = LedgerRunId.CanonicalStatepoint(PowerShellValues.ToPlain(Statepoint)));
@@ -35,5 +35,5 @@ public sealed class NewSwarmRunCommand : RepositoryCmdlet
 
             WriteObject(run);
         });
-    }
+    });
 }

@@ -37,13 +37,13 @@ public sealed class NewSwarmTaskSetCommand : SwarmCmdlet
 
     private readonly List<IDictionary> _rows = new();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         if (Tasks is not null)
         {
             _rows.AddRange(Tasks);
         }
-    }
+    });
 
     protected override void EndProcessing() => Run(() =>
     {

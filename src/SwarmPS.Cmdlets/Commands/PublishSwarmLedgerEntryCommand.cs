@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using SwarmPS.Engine;
 using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Cmdlets;
@@ -13,7 +12,7 @@ public sealed class PublishSwarmLedgerEntryCommand : RepositoryCmdlet
     [ArgumentCompleter(typeof(LedgerRunIdCompleter))]
     public string[] Id { get; set; } = [];
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var id in Id)
         {
@@ -25,14 +24,8 @@ public sealed class PublishSwarmLedgerEntryCommand : RepositoryCmdlet
             RunForItem(() =>
             {
                 using var store = RunStore.Open(ResolveRepository().Root);
-                var outcome = store.Publish(id);
-                if (!outcome.Promoted)
-                {
-                    throw new SwarmException(outcome.ErrorId ?? PromotionOutcome.FailedId, outcome.Error!, "Fix the cause named in the message, then run Publish-SwarmLedgerEntry or Sync-SwarmLedger again.", SwarmErrorCategory.ResourceUnavailable, id);
-                }
-
-                WriteObject(outcome);
+                WriteObject(store.Publish(id).EnsurePromoted());
             });
         }
-    }
+    });
 }

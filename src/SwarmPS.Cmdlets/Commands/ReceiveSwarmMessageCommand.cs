@@ -38,46 +38,44 @@ public sealed class ReceiveSwarmMessageCommand : ExchangeClientCmdlet
     [Parameter]
     public SwitchParameter NoAcknowledge { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var started = DateTimeOffset.UtcNow;
+        var lease = TimeSpan.FromSeconds(LeaseSeconds);
+        var activity = $"Waiting for messages in mailbox {Mailbox}";
+        IReadOnlyList<ReceivedMessage> messages;
+        if (!Wait)
         {
-            var started = DateTimeOffset.UtcNow;
-            var deadline = TimeoutSeconds > 0 ? started.AddSeconds(TimeoutSeconds) : DateTimeOffset.MaxValue;
-            var activity = $"Waiting for messages in mailbox {Mailbox}";
-            IReadOnlyList<ReceivedMessage> messages;
+            messages = Await(_ => Client.ReceiveAsync(Mailbox, new ReceiveRequest(MaxMessages, lease, TimeSpan.Zero), StopToken));
+        }
+        else
+        {
+            // A -Wait longer than the exchange lets one request wait is a loop of long polls; the engine owns it.
+            var timeout = TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null;
             try
             {
-                do
-                {
-                    // The server caps one wait at 60 s; a longer -Wait is a loop of such polls.
-                    var slice = Wait ? TimeSpan.FromSeconds(Math.Min(55, Math.Max(0, (deadline - DateTimeOffset.UtcNow).TotalSeconds))) : TimeSpan.Zero;
-                    var request = new ReceiveRequest(MaxMessages, TimeSpan.FromSeconds(LeaseSeconds), slice);
-                    messages = Wait
-                        ? Await(writer => ShowingProgressAsync(Client.ReceiveAsync(Mailbox, request, StopToken), writer, activity, started))
-                        : Await(_ => Client.ReceiveAsync(Mailbox, request, StopToken));
-                }
-                while (Wait && messages.Count == 0 && DateTimeOffset.UtcNow < deadline);
+                messages = Await(writer => ShowingProgressAsync(
+                    LongReceive.ReceiveAsync(Client, Mailbox, MaxMessages, lease, timeout, cancellationToken: StopToken), writer, activity, started));
             }
             finally
             {
-                if (Wait && !StopToken.IsCancellationRequested)
+                if (!StopToken.IsCancellationRequested)
                 {
                     WriteProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
                 }
             }
+        }
 
-            foreach (var message in messages)
+        foreach (var message in messages)
+        {
+            WriteObject(message);
+            // -WhatIf shows the messages without acknowledging them: they come back when the lease ends.
+            if (!NoAcknowledge && ShouldProcess($"message {message.Id} in mailbox {Mailbox}", "Acknowledge"))
             {
-                WriteObject(message);
-                // -WhatIf shows the messages without acknowledging them: they come back when the lease ends.
-                if (!NoAcknowledge && ShouldProcess($"message {message.Id} in mailbox {Mailbox}", "Acknowledge"))
-                {
-                    Await(_ => Client.AcknowledgeAsync(Mailbox, [message.Id], StopToken));
-                }
+                Await(_ => Client.AcknowledgeAsync(Mailbox, [message.Id], StopToken));
             }
-        });
-    }
+        }
+    });
 
     /// <summary>Reports the time waited once a second until <paramref name="receiving"/> ends, so a long wait is visibly alive.</summary>
     /// <remarks>A new record each time: PowerShell keeps the records it was given, so a reused one would be rewritten under whoever collects them.</remarks>

@@ -6,23 +6,31 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Register-SwarmMailbox: creates the mailbox of each named agent of a run.</summary>
 [Cmdlet(VerbsLifecycle.Register, "SwarmMailbox", SupportsShouldProcess = true)]
 [OutputType(typeof(MailboxStatus))]
-public sealed class RegisterSwarmMailboxCommand : ExchangeClientCmdlet
+public sealed class RegisterSwarmMailboxCommand : RunAgentsCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string RunId { get; set; } = "";
+    private readonly CommandExchangeClient _exchange;
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Agent")]
-    public string[] Name { get; set; } = Array.Empty<string>();
+    public RegisterSwarmMailboxCommand() => _exchange = new CommandExchangeClient(() => ExchangeConnection.FromEnvironment(ExchangeUrl));
 
-    protected override void ProcessRecord()
+    /// <summary>The exchange URL; default SWARM_EXCHANGE_URL (the token is always SWARM_EXCHANGE_TOKEN).</summary>
+    [Parameter]
+    public string? ExchangeUrl { get; set; }
+
+    protected override void ProcessAgent(string name)
     {
-        foreach (var name in Name)
+        if (ShouldProcess($"{RunId}/{name}", "Register mailbox"))
         {
-            if (ShouldProcess($"{RunId}/{name}", "Register mailbox"))
-            {
-                RunForItem(() => WriteObject(Await(_ => Client.RegisterAsync(RunId, name, StopToken))));
-            }
+            RunForItem(() => WriteObject(Await(_ => _exchange.Client.RegisterAsync(RunId, name, StopToken))));
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _exchange.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

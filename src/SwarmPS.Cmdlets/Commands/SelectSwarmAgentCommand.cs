@@ -20,9 +20,9 @@ public sealed class SelectSwarmAgentCommand : SwarmCmdlet
     [Alias("InputObject")]
     public Campaign? Campaign { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         // Empty names are let through binding so the engine can say which agents there are to choose.
         RunForItem(() => WriteObject(CampaignSlice.Select(Campaign!, Name)));
-    }
+    });
 }

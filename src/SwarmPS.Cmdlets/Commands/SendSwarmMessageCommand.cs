@@ -23,7 +23,7 @@ public sealed class SendSwarmMessageCommand : ExchangeClientCmdlet
     [Parameter]
     public Guid? MessageId { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         if (!ShouldProcess(To.ToString(), "Send message"))
         {
@@ -32,5 +32,5 @@ public sealed class SendSwarmMessageCommand : ExchangeClientCmdlet
 
         var message = new OutgoingMessage(MessageId ?? Guid.NewGuid(), To, Body, From);
         RunForItem(() => WriteObject(Await(_ => Client.SendAsync(message, StopToken))));
-    }
+    });
 }

@@ -27,18 +27,12 @@ public sealed class SetSwarmRunLinkCommand : RepositoryCmdlet
     [Parameter]
     public string? TrackerProject { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        if (Experiment.Length == 0 && TrackerBackend is null)
-        {
-            ThrowTerminatingError(ToErrorRecord(new Engine.SwarmException(
-                "RunLinkMissing",
-                "Set-SwarmRunLink was given nothing to link.",
-                "Pass -Experiment <name> and/or -TrackerBackend <backend> with its -TrackerRunId, -TrackerUrl, -TrackerProject.",
-                Engine.SwarmErrorCategory.InvalidArgument,
-                Id)));
-        }
-
+        var link = RunLink.Create(
+            Id,
+            Experiment,
+            TrackerBackend is null ? null : new TrackerPointer(TrackerBackend, TrackerRunId, TrackerUrl, TrackerProject));
         if (!ShouldProcess(Id, "Link run"))
         {
             return;
@@ -47,17 +41,7 @@ public sealed class SetSwarmRunLinkCommand : RepositoryCmdlet
         RunForItem(() =>
         {
             using var store = RunStore.Open(ResolveRepository().Root);
-            var changes = new List<RunChange>();
-            if (Experiment.Length > 0)
-            {
-                changes.Add(store.LinkExperiments(Id, Experiment));
-            }
-
-            if (TrackerBackend is not null)
-            {
-                changes.Add(store.SetTracker(Id, new TrackerPointer(TrackerBackend, TrackerRunId, TrackerUrl, TrackerProject)));
-            }
-
+            var changes = link.ApplyTo(store, Id);
             foreach (var failed in changes.Where(c => c.PromotionFailed))
             {
                 WriteWarning($"Run {Id} was linked, but its ledger entry was not rewritten: {failed.Promotion!.Error}");
@@ -65,5 +49,5 @@ public sealed class SetSwarmRunLinkCommand : RepositoryCmdlet
 
             WriteObject(changes[^1].Run);
         });
-    }
+    });
 }

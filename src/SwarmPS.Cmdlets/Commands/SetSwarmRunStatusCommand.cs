@@ -16,7 +16,7 @@ public sealed class SetSwarmRunStatusCommand : RepositoryCmdlet
     [ArgumentCompleter(typeof(RunStatusCompleter))]
     public string Status { get; set; } = "";
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         if (!ShouldProcess(Id, $"Set status to {Status}"))
         {
@@ -35,5 +35,5 @@ public sealed class SetSwarmRunStatusCommand : RepositoryCmdlet
 
             WriteObject(change.Run);
         });
-    }
+    });
 }

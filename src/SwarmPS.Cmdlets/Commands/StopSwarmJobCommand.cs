@@ -7,7 +7,7 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Stop-SwarmJob: cancels every array of the jobs that has not ended (one scheduler command per site); the jobs read Cancelled and their cancelled tasks become stopped runs.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SwarmJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(SwarmJob))]
-public sealed class StopSwarmJobCommand : SwarmCmdlet
+public sealed class StopSwarmJobCommand : JobCmdlet
 {
     private readonly List<JobRecord> _approved = new();
 
@@ -15,9 +15,9 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
     [ArgumentCompleter(typeof(JobIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(SessionState.Path.CurrentFileSystemLocation.ProviderPath) ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        var store = OpenJobStore();
         foreach (var id in Id)
         {
             // Ask on the pipeline thread, one job at a time; cancel the approved ones together at the end.
@@ -30,7 +30,7 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
                 }
             });
         }
-    }
+    });
 
     protected override void EndProcessing() => Run(() =>
     {
@@ -40,11 +40,9 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
             return;
         }
 
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        var store = OpenJobStore();
         // The poll after the cancel turns the cancelled tasks' runs into stopped ones (and promotes them).
-        using var recorder = LedgerRunRecorder.Open(here);
-        try
+        WithRecorder(warnWhenNotRecording: false, recorder =>
         {
             foreach (var group in _approved.GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
             {
@@ -55,13 +53,6 @@ public sealed class StopSwarmJobCommand : SwarmCmdlet
                 WriteLandmark($"[site {site.Name}] cancel sent for {result.CancelledJobIds.Count} array job(s)");
                 WriteObject(result.Jobs, enumerateCollection: true);
             }
-        }
-        finally
-        {
-            foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
-            {
-                WriteWarning(note);
-            }
-        }
+        });
     });
 }

@@ -7,7 +7,7 @@ namespace SwarmPS.Cmdlets;
 /// <summary>Submit-SwarmJob: stages and submits a plan wave by wave, records it, returns the job.</summary>
 [Cmdlet(VerbsLifecycle.Submit, "SwarmJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SwarmJob))]
-public sealed class SubmitSwarmJobCommand : SwarmCmdlet
+public sealed class SubmitSwarmJobCommand : JobCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 0)]
     public JobPlan Plan { get; set; } = null!;
@@ -19,8 +19,7 @@ public sealed class SubmitSwarmJobCommand : SwarmCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var shell = SiteShell.For(Plan.Site);
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
+        var store = OpenJobStore();
         var describer = new JobSubmitter(shell, store);
 
         // -WhatIf prints these exact commands and submits nothing.
@@ -32,22 +31,14 @@ public sealed class SubmitSwarmJobCommand : SwarmCmdlet
         }
 
         // One run per task in the repository's run store; without a repository the submit goes on with a warning.
-        using var recorder = LedgerRunRecorder.Open(here);
-        var tracker = new JobTracker(shell, store, sink: recorder);
-        var submitter = new JobSubmitter(shell, store, tracker, recorder);
-        try
+        WithRecorder(warnWhenNotRecording: true, recorder =>
         {
+            var tracker = new JobTracker(shell, store, sink: recorder);
+            var submitter = new JobSubmitter(shell, store, tracker, recorder);
             var result = Await(writer => submitter.SubmitAsync(Plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
             WriteLandmark($"[site {Plan.SiteName}] {result.Summary}");
             var job = Await(_ => tracker.QueryAsync(Plan.Site, new[] { result.Record }, null, StopToken));
             WriteObject(job[0]);
-        }
-        finally
-        {
-            foreach (var note in recorder.TakeNotes())
-            {
-                WriteWarning(note);
-            }
-        }
+        });
     });
 }

@@ -40,8 +40,4 @@ public sealed class SyncSwarmLedgerCommand : RepositoryCmdlet
 
         WriteObject(result);
     });
-
-    protected override void ProcessRecord()
-    {
-    }
 }

@@ -24,7 +24,7 @@ public sealed class TestSwarmCampaignCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter Federated { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         var sites = SiteCatalog.Default.Names;
         if (ParameterSetName == PathSet)
@@ -39,5 +39,5 @@ public sealed class TestSwarmCampaignCommand : SwarmCmdlet
         }
 
         RunForItem(() => WriteObject(CampaignValidator.Validate(Campaign!, sites, Federated), enumerateCollection: true));
-    }
+    });
 }

@@ -23,20 +23,17 @@ public sealed class TestSwarmCitationCommand : RepositoryCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var target = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Path);
+        var repository = Repository is null ? Engine.Ledger.SwarmRepository.Locate(target) : ResolveRepository();
+        var findings = CitationValidator.Validate(repository, target, Enum.Parse<StrictRuns>(StrictRuns, ignoreCase: true), StopToken);
+        if (Quiet)
         {
-            var target = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : ResolvePath(Path);
-            var repository = Repository is null ? Engine.Ledger.SwarmRepository.Locate(target) : ResolveRepository();
-            var findings = CitationValidator.Validate(repository, target, Enum.Parse<StrictRuns>(StrictRuns, ignoreCase: true), StopToken);
-            if (Quiet)
-            {
-                WriteObject(findings.All(f => f.Severity != FindingSeverity.Error));
-                return;
-            }
+            WriteObject(findings.All(f => f.Severity != FindingSeverity.Error));
+            return;
+        }
 
-            WriteObject(findings, enumerateCollection: true);
-        });
-    }
+        WriteObject(findings, enumerateCollection: true);
+    });
 }

@@ -13,18 +13,15 @@ public sealed class TestSwarmLedgerCommand : RepositoryCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
-        Run(() =>
+        var findings = LedgerValidator.Validate(ResolveRepository());
+        if (Quiet)
         {
-            var findings = LedgerValidator.Validate(ResolveRepository());
-            if (Quiet)
-            {
-                WriteObject(findings.All(f => f.Severity != FindingSeverity.Error));
-                return;
-            }
+            WriteObject(findings.All(f => f.Severity != FindingSeverity.Error));
+            return;
+        }
 
-            WriteObject(findings, enumerateCollection: true);
-        });
-    }
+        WriteObject(findings, enumerateCollection: true);
+    });
 }

@@ -22,7 +22,7 @@ public sealed class TestSwarmSiteCommand : SwarmCmdlet
 
     private readonly SitePreflight _preflight = new(SchedulerAdapters.RequiredCommands);
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var name in Name)
         {
@@ -37,8 +37,8 @@ public sealed class TestSwarmSiteCommand : SwarmCmdlet
                 WriteObject(checks, enumerateCollection: true);
             });
         }
-    }
+    });
 
-    protected override void EndProcessing() =>
-        WriteProgress(new ProgressRecord(ActivityId, "Test-SwarmSite", "Done") { RecordType = ProgressRecordType.Completed });
+    protected override void EndProcessing() => Run(() =>
+        WriteProgress(new ProgressRecord(ActivityId, "Test-SwarmSite", "Done") { RecordType = ProgressRecordType.Completed }));
 }

@@ -11,7 +11,7 @@ namespace SwarmPS.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "SwarmJob")]
 [OutputType(typeof(SwarmJob))]
-public sealed class WaitSwarmJobCommand : SwarmCmdlet
+public sealed class WaitSwarmJobCommand : JobCmdlet
 {
     private const int ActivityId = 5100;
     private readonly List<string> _ids = new();
@@ -33,44 +33,41 @@ public sealed class WaitSwarmJobCommand : SwarmCmdlet
     [Parameter]
     public TimeSpan Timeout { get; set; }
 
-    protected override void ProcessRecord() => _ids.AddRange(Id);
+    protected override void ProcessRecord() => Run(() => _ids.AddRange(Id));
 
     protected override void EndProcessing() => Run(() =>
     {
-        var here = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
-        using var recorder = LedgerRunRecorder.Open(here);
+        var store = OpenJobStore();
         var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? Timeout : (TimeSpan?)null;
-        try
+        WithRecorder(warnWhenNotRecording: false, recorder =>
         {
-            foreach (var group in _ids.Distinct().Select(store.Get).GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
+            try
             {
-                var site = SiteCatalog.Default.Get(group.Key);
-                // Each poll moves the runs of the tasks it sees running or ended (ended ones reach the ledger).
-                var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store, sink: recorder));
-                var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
-                    writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
-                CompleteProgress();
-                foreach (var note in jobs.Select(j => j.FailureNote()).OfType<string>())
+                foreach (var group in _ids.Distinct().Select(store.Get).GroupBy(r => r.Site, StringComparer.OrdinalIgnoreCase))
                 {
-                    WriteWarning(note);
-                }
+                    var site = SiteCatalog.Default.Get(group.Key);
+                    // Each poll moves the runs of the tasks it sees running or ended (ended ones reach the ledger).
+                    var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store, sink: recorder));
+                    var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
+                        writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
+                    CompleteProgress();
+                    foreach (var note in jobs.Select(j => j.FailureNote()).OfType<string>())
+                    {
+                        WriteWarning(note);
+                    }
 
-                WriteObject(jobs, enumerateCollection: true);
-            }
-        }
-        finally
-        {
-            // After Ctrl+C the pipeline takes no more records; the host clears the bars itself.
-            if (!StopToken.IsCancellationRequested)
-            {
-                CompleteProgress();
-                foreach (var note in recorder.IsRecording ? recorder.TakeNotes() : Array.Empty<string>())
-                {
-                    WriteWarning(note);
+                    WriteObject(jobs, enumerateCollection: true);
                 }
             }
-        }
+            finally
+            {
+                // After Ctrl+C the pipeline takes no more records; the host clears the bars itself.
+                if (!StopToken.IsCancellationRequested)
+                {
+                    CompleteProgress();
+                }
+            }
+        });
     });
 
     private void ShowProgress(IReadOnlyList<SwarmJob> jobs)

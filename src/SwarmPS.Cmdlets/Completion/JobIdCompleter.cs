@@ -5,13 +5,14 @@ using SwarmPS.Engine.Scheduler;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Tab completion of the job ids recorded in the repository (or directory) Get-SwarmJob would read.</summary>
+/// <summary>Tab completion of the job ids recorded in the repository (or directory) Get-SwarmJob would read, -Repository included.</summary>
 public sealed class JobIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var here = CompletionSession.Current();
+        // -Repository when typed (the job cmdlets take it, JobCmdlet), else the PowerShell location.
+        var here = CompletionSession.Resolve(fakeBoundParameters, "Repository") ?? CompletionSession.Current();
         var store = JobRecordStore.ForRepository(LedgerRunRecorder.FindRepositoryRoot(here) ?? here);
         if (!Directory.Exists(store.Directory))
         {

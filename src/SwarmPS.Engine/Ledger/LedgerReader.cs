@@ -38,7 +38,13 @@ public static class LedgerReader
 
         var entries = read.OfType<LedgerEntry>().OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         var problems = read.OfType<LedgerFinding>().OrderBy(p => p.File, StringComparer.Ordinal).ToList();
-        return new LedgerReadResult(entries, problems);
+        // An unreadable file is already reported as a problem; an id with neither is simply not in the ledger.
+        var notFound = query.Ids
+            .Except(entries.Select(e => e.Id), StringComparer.Ordinal)
+            .Except(problems.Select(p => p.CitedId ?? ""), StringComparer.Ordinal)
+            .Select(EntryNotFound)
+            .ToList();
+        return new LedgerReadResult(entries, problems) { NotFound = notFound };
     }
 
     private static bool ContainsAny(ReadOnlySpan<byte> bytes, byte[][] markers)
@@ -68,11 +74,13 @@ public static class LedgerReader
             throw new SwarmException(LedgerEntryParser.InvalidCode, result.Problems[0].Message, "See the message for the fix.", SwarmErrorCategory.InvalidData, id);
         }
 
-        throw new SwarmException(
-            "LedgerEntryNotFound",
-            $"The ledger has no entry for run {id}.",
-            "Pull the repository (git pull) to get entries from other machines, or run Sync-SwarmLedger on the machine that ran it and commit .swarm/ledger/.",
-            SwarmErrorCategory.ObjectNotFound,
-            id);
+        throw EntryNotFound(id);
     }
+
+    private static SwarmException EntryNotFound(string id) => new(
+        "LedgerEntryNotFound",
+        $"The ledger has no entry for run {id}.",
+        "Pull the repository (git pull) to get entries from other machines, or run Sync-SwarmLedger on the machine that ran it and commit .swarm/ledger/.",
+        SwarmErrorCategory.ObjectNotFound,
+        id);
 }

@@ -13,6 +13,14 @@ public sealed record PromotionOutcome(string RunId, bool Promoted, string EntryP
 
     public static PromotionOutcome Success(string runId, string entryPath) => new(runId, true, entryPath, null);
 
+    /// <summary>This outcome when the entry was written; otherwise its failure as the error to report, with its own id.</summary>
+    public PromotionOutcome EnsurePromoted() => Promoted ? this : throw new SwarmException(
+        ErrorId ?? FailedId,
+        Error ?? $"The ledger entry of run {RunId} was not written.",
+        "Fix the cause named in the message, then run Publish-SwarmLedgerEntry or Sync-SwarmLedger again.",
+        SwarmErrorCategory.ResourceUnavailable,
+        RunId);
+
     public static PromotionOutcome Failure(string runId, string entryPath, string error, string errorId = FailedId) =>
         new(runId, false, entryPath, error) { ErrorId = errorId };
 }

@@ -3,20 +3,19 @@ using System.Text.RegularExpressions;
 namespace SwarmPS.Cmdlets.Tests.Hosting;
 
 /// <summary>
-/// The error ids docs/ names. There is no single error-id table: each pillar's page documents its own ids
-/// (a table in launch.md and remote-shell.md, "## Error ids" lists in ledger.md and scheduler.md, an
-/// "Error ids." paragraph in exchange.md, "## Errors" in sites.md, prose lists in campaigns.md), so an id
-/// counts as documented when some page of docs/ names it as a whole word.
+/// The error ids docs/errors.md lists, the one table of them (one row per id: | `Id` | pillar | meaning | fix |).
+/// tests/SwarmPS.Surface.Tests/ErrorCatalogTests.cs keeps that table equal to what the source can raise;
+/// here an error a cmdlet really raised is checked against it.
 /// </summary>
 public static partial class DocumentedErrorIds
 {
-    private static readonly Lazy<HashSet<string>> Words = new(() => Directory
-        .EnumerateFiles(RepositoryLayout.Docs, "*.md", SearchOption.AllDirectories)
-        .SelectMany(file => PascalWord().Matches(File.ReadAllText(file)).Select(match => match.Value))
+    private static readonly Lazy<HashSet<string>> Ids = new(() => CatalogRow()
+        .Matches(File.ReadAllText(Path.Combine(RepositoryLayout.Docs, "errors.md")))
+        .Select(match => match.Groups["id"].Value)
         .ToHashSet(StringComparer.Ordinal));
 
-    public static bool Contains(string errorId) => Words.Value.Contains(errorId);
+    public static bool Contains(string errorId) => Ids.Value.Contains(errorId);
 
-    [GeneratedRegex(@"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b")]
-    private static partial Regex PascalWord();
+    [GeneratedRegex(@"^\|\s*`(?<id>[A-Za-z0-9]+)`\s*\|", RegexOptions.Multiline)]
+    private static partial Regex CatalogRow();
 }

@@ -16,6 +16,6 @@ public static class SwarmErrorAssert
         Assert.Contains(record.ErrorDetails!.RecommendedAction, record.ErrorDetails.Message);
         Assert.Equal(category, record.CategoryInfo.Category);
         Assert.Equal(target, record.TargetObject);
-        Assert.True(DocumentedErrorIds.Contains(errorId), $"error id {errorId} is not named anywhere in docs/");
+        Assert.True(DocumentedErrorIds.Contains(errorId), $"error id {errorId} is not in docs/errors.md");
     }
 }

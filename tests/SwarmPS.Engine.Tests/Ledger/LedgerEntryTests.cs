@@ -126,6 +126,16 @@ public sealed class LedgerEntryTests
             Assert.Equal("LedgerEntryNotFound", Assert.Throws<SwarmException>(() => LedgerReader.ReadOne(repo.Repository, ids[3])).ErrorId);
             Assert.Equal("LedgerEntryInvalid", Assert.Throws<SwarmException>(() => LedgerReader.ReadOne(repo.Repository, "0000000000000000000000000000000a")).ErrorId);
             Assert.Equal("RunIdMalformed", Assert.Throws<SwarmException>(() => LedgerReader.ReadOne(repo.Repository, "../../etc/passwd")).ErrorId);
+
+            // Asked-for ids with neither an entry nor an unreadable file are reported, each with its id as target.
+            var byId = LedgerReader.Read(repo.Repository, new LedgerQuery { Ids = [ids[0], ids[3], "0000000000000000000000000000000a"] });
+            Assert.Equal(ids[0], Assert.Single(byId.Entries).Id);
+            Assert.Single(byId.Problems);
+            var missing = Assert.Single(byId.NotFound);
+            Assert.Equal("LedgerEntryNotFound", missing.ErrorId);
+            Assert.Equal(ids[3], missing.Target);
+            Assert.Contains("Sync-SwarmLedger", missing.Remediation);
+            Assert.Empty(all.NotFound);
         }
     }
 }
