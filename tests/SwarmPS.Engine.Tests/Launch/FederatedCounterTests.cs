@@ -36,8 +36,8 @@ public sealed class FederatedCounterTests : IDisposable
 
         Assert.Equal("ping", receipt.Recipient);
         Assert.False(receipt.Duplicate);
-        Assert.Equal(SiteState.Finished, alpha.State);
-        Assert.Equal(SiteState.Finished, beta.State);
+        Assert.True(alpha.State == SiteState.Finished, _bed.Describe(alpha) + "\n" + _bed.Describe(beta));
+        Assert.True(beta.State == SiteState.Finished, _bed.Describe(beta) + "\n" + _bed.Describe(alpha));
 
         var timeline = _bed.Timeline(runId);
         var sent = timeline.Where(e => e.Kind == "message_sent").ToList();

@@ -184,6 +184,15 @@ public sealed class LaunchTestBed : IDisposable
         throw new TimeoutException($"Site {site} of {runId} did not finish within {timeout}. Launcher log: {Read(layout.LauncherLog)}");
     }
 
+    /// <summary>What a test prints when a site did not end as expected: its problem, its agents and their stderr, its launcher log.</summary>
+    public string Describe(SiteStatus status)
+    {
+        var layout = Layout(status.RunId, status.Site);
+        var agents = status.Agents.Select(agent =>
+            $"  {agent.Name}: {agent.State}, exit {agent.LastExitCode?.ToString() ?? "-"}, {agent.Restarts} restarts; stderr: {Read(layout.StderrLog(agent.Name))}");
+        return $"Site {status.Site} is {status.State}: {status.Problem ?? "(no problem recorded)"}\n{string.Join("\n", agents)}\nLauncher log: {Read(layout.LauncherLog)}";
+    }
+
     public IReadOnlyList<SwarmEvent> Timeline(string runId) =>
         new EventTimeline(new[] { Layout(runId, "alpha").RunDirectory, Layout(runId, "beta").RunDirectory }.Where(Directory.Exists)).Read(EventFilter.All);
 

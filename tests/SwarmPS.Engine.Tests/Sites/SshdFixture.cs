@@ -27,8 +27,15 @@ public sealed class SshdFixture : IAsyncLifetime
 
     public string KnownHosts => Path.Combine(StateDirectory, "known_hosts");
 
-    /// <summary>Control sockets of these tests live here, so tests can see them and stop-sshd.sh closes them.</summary>
-    public string ControlDirectory => Path.Combine(StateDirectory, "mux");
+    private static int _instances;
+
+    /// <summary>
+    /// Control sockets of this fixture's tests live here, so tests can see them and stop-sshd.sh closes them.
+    /// One folder per fixture: the sshd collection and the slurm-over-ssh collection each hold one and run in
+    /// parallel, and disposing one must close only its own masters, not the one the other's test is using.
+    /// (A short name: a control socket's path, with ssh's temporary suffix, must fit in 108 bytes.)
+    /// </summary>
+    public string ControlDirectory { get; } = Path.Combine(StateDirectory, "mux", $"f{Interlocked.Increment(ref _instances)}");
 
     public string User => Environment.GetEnvironmentVariable("SSHD_USER") ?? Environment.UserName;
 
