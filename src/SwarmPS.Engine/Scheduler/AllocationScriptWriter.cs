@@ -49,7 +49,8 @@ public static partial class AllocationScriptWriter
         text.Append("# SwarmPS rank wrapper: the rank comes from the launcher (fork, srun, mpiexec, pbsdsh, Grid Engine task id).\n");
         text.Append("rank=\"${SWARM_FORK_RANK:-${SLURM_PROCID:-${PMI_RANK:-${OMPI_COMM_WORLD_RANK:-${PBS_VNODENUM:-}}}}}\"\n");
         text.Append("if [ -z \"$rank\" ] && [ -n \"${SGE_TASK_ID:-}\" ] && [ \"$SGE_TASK_ID\" != undefined ]; then rank=$((SGE_TASK_ID - 1)); fi\n");
-        text.Append("unset SWARM_FORK_RANK\n");
+        // Kept beside SWARM_ALLOCATION_RANK (the plan's number for the agent) so a rank's agent can show both agree.
+        text.Append("unset SWARM_FORK_RANK\nexport SWARM_LAUNCHER_RANK=\"$rank\"\n");
         foreach (var name in plan.Unset)
         {
             text.Append("unset ").Append(ValidName(name, plan.Name)).Append('\n');
