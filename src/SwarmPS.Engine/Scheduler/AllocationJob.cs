@@ -70,6 +70,50 @@ public sealed partial class AllocationJob
         };
     }
 
+    /// <summary>
+    /// Waits out the queue: reports each state it sees (Queued, then Running) and returns once the job runs,
+    /// which is when the launch's startup clock (the rendezvous timeout) starts. Cancelling the wait cancels
+    /// the job, queued or running, so a Ctrl+C'd launch leaves nothing in the queue.
+    /// </summary>
+    public async Task WaitForStartAsync(IProgress<AllocationJobState>? progress, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        AllocationJobState? last = null;
+        try
+        {
+            while (true)
+            {
+                var state = await QueryStateAsync(cancellationToken).ConfigureAwait(false);
+                if (state != last)
+                {
+                    progress?.Report(state);
+                    last = state;
+                }
+
+                if (state == AllocationJobState.Running)
+                {
+                    return;
+                }
+
+                if (state == AllocationJobState.Ended)
+                {
+                    throw new SwarmException(
+                        "AllocationEndedBeforeStart",
+                        $"Allocation {JobId} ({Plan.Name}) left the queue without being seen running.",
+                        $"Read {Directory}/{AllocationScriptWriter.OutputName} and the scheduler's record of job {JobId} for why it ended.",
+                        SwarmErrorCategory.InvalidOperation,
+                        JobId);
+                }
+
+                await Task.Delay(pollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Cancels the job (queued or running); the scheduler ends every rank.</summary>
     public async Task CancelAsync(CancellationToken cancellationToken)
     {

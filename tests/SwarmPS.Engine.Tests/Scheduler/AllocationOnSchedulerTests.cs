@@ -122,6 +122,79 @@ public abstract class AllocationOnSchedulerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_held_job_shows_Queued_and_cancelling_the_wait_cancels_the_job()
+    {
+        var agents = new[] { "a", "b" }.Select(n => Agent(n, _directory, "exec sleep 300")).ToList();
+        var plan = AllocationPlanner.Plan(Site, new AllocationRequest { Name = "swarm-test-held" }, agents);
+        var job = new AllocationJob(LocalShell.Instance, plan, Path.Combine(_directory, "job"));
+        var seen = new List<AllocationJobState>();
+        try
+        {
+            await RunAsync(BeforeSubmitToKeepQueued);
+            await job.SubmitAsync(CancellationToken.None);
+            await RunAsync(HoldAfterSubmit(job.JobId!));
+            using var stop = new CancellationTokenSource();
+            var progress = new SynchronousProgress(state =>
+            {
+                seen.Add(state);
+                stop.CancelAfter(TimeSpan.FromSeconds(2));
+            });
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitForStartAsync(progress, TimeSpan.FromMilliseconds(200), stop.Token));
+        }
+        finally
+        {
+            await RunAsync(AfterTestToReleaseTheQueue);
+        }
+
+        Assert.Equal(new[] { AllocationJobState.Queued }, seen);
+        await WaitUntilAsync(job, AllocationJobState.Ended, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Waiting_for_start_reports_Running_once_the_job_runs()
+    {
+        var agents = new[] { "a", "b" }.Select(n => Agent(n, _directory, "exec sleep 300")).ToList();
+        var plan = AllocationPlanner.Plan(Site, new AllocationRequest { Name = "swarm-test-start" }, agents);
+        var job = new AllocationJob(LocalShell.Instance, plan, Path.Combine(_directory, "job"));
+        await job.SubmitAsync(CancellationToken.None);
+        var seen = new List<AllocationJobState>();
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await job.WaitForStartAsync(new SynchronousProgress(seen.Add), TimeSpan.FromMilliseconds(200), limit.Token);
+        }
+        finally
+        {
+            await job.CancelAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(AllocationJobState.Running, seen[^1]);
+        await WaitUntilAsync(job, AllocationJobState.Ended, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Keeps the next job in the queue: SGE dispatches within a second, so its queue is disabled before submitting.</summary>
+    protected virtual ShellCommand? BeforeSubmitToKeepQueued => null;
+
+    protected virtual ShellCommand? HoldAfterSubmit(string jobId) => null;
+
+    protected virtual ShellCommand? AfterTestToReleaseTheQueue => null;
+
+    private static async Task RunAsync(ShellCommand? command)
+    {
+        if (command is not null)
+        {
+            var result = await LocalShell.Instance.RunAsync(command with { Timeout = TimeSpan.FromSeconds(30) });
+            Assert.True(result.Succeeded, $"{command}: {result.StandardError}");
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<AllocationJobState> report) : IProgress<AllocationJobState>
+    {
+        public void Report(AllocationJobState value) => report(value);
+    }
+
     private static async Task WaitUntilAsync(AllocationJob job, AllocationJobState wanted, TimeSpan limit)
     {
         var deadline = DateTime.UtcNow + limit;
@@ -143,6 +216,8 @@ public sealed class AllocationOnSlurmTests : AllocationOnSchedulerTests
     protected override SchedulerKind Scheduler => SchedulerKind.Slurm;
 
     protected override string? LauncherRankVariable => "SLURM_PROCID";
+
+    protected override ShellCommand? HoldAfterSubmit(string jobId) => new("scontrol", "hold", jobId);
 }
 
 [Collection("sge")]
@@ -153,4 +228,8 @@ public sealed class AllocationOnSgeTests : AllocationOnSchedulerTests
     // Grid Engine without a parallel environment: the batch script forks the ranks and numbers them itself
     // (SWARM_FORK_RANK, which the wrapper reports as SWARM_LAUNCHER_RANK); Grid Engine sets no rank of its own.
     protected override string? LauncherRankVariable => null;
+
+    protected override ShellCommand? BeforeSubmitToKeepQueued => new("qmod", "-d", "all.q@localhost");
+
+    protected override ShellCommand? AfterTestToReleaseTheQueue => new("qmod", "-e", "all.q@localhost");
 }
