@@ -146,6 +146,10 @@ public abstract class AllocationOnSchedulerTests : IDisposable
         finally
         {
             await RunAsync(AfterTestToReleaseTheQueue);
+            if (job.JobId is not null)
+            {
+                await job.CancelAsync(CancellationToken.None);
+            }
         }
 
         Assert.Equal(new[] { AllocationJobState.Queued }, seen);
