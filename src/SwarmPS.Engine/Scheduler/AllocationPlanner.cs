@@ -79,6 +79,17 @@ public static class AllocationPlanner
                 profile.Name);
         }
 
+        var walltime = ParseWalltime(request.Walltime, profile) ?? profile.Allocation?.Walltime;
+        if (walltime is { } asked && profile.Limits.MaxWalltime is { } most && asked > most)
+        {
+            throw new SwarmException(
+                "AllocationWalltimeOverLimit",
+                $"The allocation asks for {SchedulerTime.Format(asked)}, more than site '{profile.Name}' allows ({SchedulerTime.Format(most)}, limits.max_walltime).",
+                $"Ask for at most {SchedulerTime.Format(most)} (-Walltime or allocation.walltime).",
+                SwarmErrorCategory.InvalidArgument,
+                profile.Name);
+        }
+
         var notices = new List<string>();
         var rankList = agents.Select((agent, index) => WithSiteEnvironment(profile, agent, index)).ToList();
         var kept = profile.UnsetEnvironment.Where(v => ProxyVariables.Contains(v, StringComparer.Ordinal) && rankList.Any(r => r.Environment.ContainsKey(v))).ToList();
@@ -94,7 +105,7 @@ public static class AllocationPlanner
             Name = request.Name,
             Ranks = rankList,
             Nodes = nodes,
-            Walltime = ParseWalltime(request.Walltime, profile) ?? profile.Allocation?.Walltime,
+            Walltime = walltime,
             Queue = request.Queue ?? profile.Allocation?.Queue ?? profile.Queue,
             Account = profile.Account,
             Modules = profile.Modules,

@@ -91,6 +91,22 @@ public sealed class AllocationPlannerTests
         Assert.Equal("hpc", error.Target);
     }
 
+    [Theory]
+    [InlineData("3h", null)]
+    [InlineData(null, "03:00:00")]
+    public void A_walltime_over_the_sites_limit_is_refused_whether_asked_or_from_the_profile(string? asked, string? fromProfile)
+    {
+        var site = Site() with
+        {
+            Limits = new SiteLimits { MaxWalltime = TimeSpan.FromHours(2) },
+            Allocation = new SiteProfileAllocation { Walltime = fromProfile is null ? null : TimeSpan.Parse(fromProfile, System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        var error = Assert.Throws<SwarmException>(() => Plan(new AllocationRequest { Name = "n", Walltime = asked }, site));
+        Assert.Equal("AllocationWalltimeOverLimit", error.ErrorId);
+        Assert.Contains("02:00:00", error.Remediation, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromHours(2), Plan(new AllocationRequest { Name = "n", Walltime = "2h" }, site).Walltime);
+    }
+
     [Fact]
     public void A_slice_without_agents_is_refused()
     {
