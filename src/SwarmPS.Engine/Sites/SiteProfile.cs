@@ -42,6 +42,16 @@ public sealed record SiteProfile
 
     public SiteLimits Limits { get; init; } = new();
 
+    /// <summary>
+    /// How a batch script starts one process per rank inside an allocation: srun, mpiexec, pbsdsh or fork
+    /// (the script itself starts every rank on the first node). Null takes the scheduler's usual one
+    /// (see AllocationLauncher.DefaultFor).
+    /// </summary>
+    public string? Launcher { get; init; }
+
+    /// <summary>Defaults for Start-SwarmSite -Allocation; null when the profile has no allocation block.</summary>
+    public SiteProfileAllocation? Allocation { get; init; }
+
     /// <summary>The file it came from, or "built-in"; shown in errors and Get-SwarmSite.</summary>
     public string Source { get; init; } = "built-in";
 

@@ -11,8 +11,11 @@ public static class SiteProfileLoader
     private static readonly string[] ProfileKeys =
     {
         "name", "description", "scheduler", "ssh", "run_root", "scratch", "queue", "account",
-        "environment", "unset_environment", "modules", "proxy", "limits",
+        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation",
     };
+
+    /// <summary>The launchers a profile may name; AllocationLauncher (Scheduler) turns them into commands.</summary>
+    public static readonly IReadOnlyList<string> Launchers = new[] { "srun", "mpiexec", "pbsdsh", "fork" };
 
     private static readonly string[] SshKeys =
     {
@@ -44,8 +47,22 @@ public static class SiteProfileLoader
         var ssh = sshSection is null ? null : ReadSsh(sshSection);
         var proxy = profile.OptionalMapping("proxy", "proxy section", "http", "no_proxy");
         var limits = profile.OptionalMapping("limits", "limits section", "max_array_size", "max_concurrent_jobs", "max_walltime");
+        var launcher = profile.OptionalString("launcher");
+        if (launcher is not null && !Launchers.Contains(launcher, StringComparer.Ordinal))
+        {
+            throw profile.Invalid("launcher", $"'{launcher}' is not a launcher SwarmPS knows.", "Use one of: " + string.Join(", ", Launchers) + ".");
+        }
+
+        var allocation = profile.OptionalMapping("allocation", "allocation section", "nodes", "walltime", "queue");
         return new SiteProfile
         {
+            Launcher = launcher,
+            Allocation = allocation is null ? null : new SiteProfileAllocation
+            {
+                Nodes = allocation.OptionalInt("nodes", minimum: 1),
+                Walltime = allocation.OptionalDuration("walltime"),
+                Queue = allocation.OptionalString("queue"),
+            },
             Name = name,
             Scheduler = scheduler,
             Ssh = ssh,

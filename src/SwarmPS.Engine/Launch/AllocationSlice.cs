@@ -1,0 +1,27 @@
+using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Scheduler;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Launch;
+
+/// <summary>
+/// A site's slice as the ranks of one allocation: the campaign's agents for the site in declaration order
+/// (rank i is the i-th), each with the environment a local launch gives it (AgentEnvironment: site
+/// variables, proxy, the agent's own, the SWARM_* contract). Only what is set is carried; the profile's
+/// unset_environment is applied by the rank wrapper itself (AllocationPlan.Unset).
+/// </summary>
+public static class AllocationSlice
+{
+    public static IReadOnlyList<AllocationRank> Ranks(
+        Campaign campaign, SiteProfile site, string runId, Uri exchangeUrl, string exchangeToken, string siteDirectory, string? workingDirectory)
+    {
+        var agents = SiteLauncher.LocalAgents(campaign, site.Name);
+        return agents.Select(agent => new AllocationRank(
+            agent.Name,
+            agent.Command,
+            AgentEnvironment.For(agent, runId, site, exchangeUrl, exchangeToken, siteDirectory, campaign.AgentNames)
+                .Where(variable => variable.Value is not null)
+                .ToDictionary(variable => variable.Key, variable => variable.Value!, StringComparer.Ordinal),
+            workingDirectory)).ToList();
+    }
+}
