@@ -36,7 +36,7 @@ public static class RemoteSiteLaunch
         await RunFiles(options, arguments, layout, login, dotnet, hostDirectory).UnpackAsync(shell, layout.SiteDirectory, cancellationToken).ConfigureAwait(false);
 
         var started = await shell.RunAsync(new ShellCommand("sh", "-c",
-            "cd / && if command -v setsid >/dev/null 2>&1; then setsid sh \"$1\" </dev/null >>\"$2\" 2>&1 & else nohup sh \"$1\" </dev/null >>\"$2\" 2>&1 & fi; echo $!",
+            "umask 077; cd / && if command -v setsid >/dev/null 2>&1; then setsid sh \"$1\" </dev/null >>\"$2\" 2>&1 & else nohup sh \"$1\" </dev/null >>\"$2\" 2>&1 & fi; echo $!",
             "sh", Remote(layout, "launch.sh"), layout.LauncherLog) { Timeout = TimeSpan.FromSeconds(30) }, cancellationToken).ConfigureAwait(false);
         if (!started.Succeeded || !int.TryParse(started.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
