@@ -11,7 +11,10 @@ public static class RemoteSiteHost
 {
     public const string Assembly = "SwarmPS.SiteHost.dll";
 
-    /// <summary>The host's files: its assemblies and their runtime config, and Linux/macOS native libraries; never symbols or docs.</summary>
+    /// <summary>The platforms a remote login host may be (the module's own, less Windows): their native libraries go along.</summary>
+    private static readonly string[] RemoteRuntimes = { "linux-x64", "linux-arm64", "osx-arm64" };
+
+    /// <summary>The host's files: its assemblies, their runtime config and the native libraries of <see cref="RemoteRuntimes"/>; never symbols or docs.</summary>
     public static RemoteBundle Bundle(string localDirectory)
     {
         if (!File.Exists(Path.Combine(localDirectory, Assembly)))
@@ -29,7 +32,7 @@ public static class RemoteSiteHost
         {
             var relative = Path.GetRelativePath(localDirectory, file).Replace('\\', '/');
             var wanted = relative.StartsWith("runtimes/", StringComparison.Ordinal)
-                ? relative.StartsWith("runtimes/linux-", StringComparison.Ordinal) || relative.StartsWith("runtimes/osx-", StringComparison.Ordinal) || relative.StartsWith("runtimes/unix/", StringComparison.Ordinal)
+                ? RemoteRuntimes.Any(rid => relative.StartsWith($"runtimes/{rid}/", StringComparison.Ordinal))
                 : !relative.Contains('/') && (relative.EndsWith(".dll", StringComparison.Ordinal) || relative.EndsWith(".json", StringComparison.Ordinal));
             if (wanted)
             {

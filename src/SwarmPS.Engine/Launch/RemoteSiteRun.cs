@@ -55,7 +55,11 @@ public static class RemoteSiteRun
         var login = await RemoteLogin.ProbeAsync(shell, cancellationToken).ConfigureAwait(false);
         var layout = Layout(site, login, runId);
         var status = (await ProbeAsync(shell, layout, null, cancellationToken).ConfigureAwait(false)).Status ?? throw NotFound(shell, layout);
-        return new RemoteSiteStatus(runId, site.Name, shell.Target, status.Launcher?.Host ?? login.HostName, status.Launcher?.Pid ?? 0, layout.SiteDirectory, status);
+        var alive = status.Launcher is { } launcher && (await ProbeAsync(shell, layout, launcher.Pid, cancellationToken).ConfigureAwait(false)).LauncherAlive;
+        return new RemoteSiteStatus(runId, site.Name, shell.Target, status.Launcher?.Host ?? login.HostName, status.Launcher?.Pid ?? 0, layout.SiteDirectory, status)
+        {
+            LauncherAlive = alive,
+        };
     }
 
     /// <summary>The site's events.jsonl lines as they are on the remote host (empty when it has none yet).</summary>
@@ -79,6 +83,17 @@ public static class RemoteSiteRun
         }
 
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>The events of a remote site's launch that pass <paramref name="filter"/>, in time order (unparsable lines are skipped).</summary>
+    public static async Task<IReadOnlyList<Events.SwarmEvent>> ReadEventsAsync(SiteProfile site, string runId, Events.EventFilter filter, CancellationToken cancellationToken)
+    {
+        var lines = await ReadEventLinesAsync(site, runId, cancellationToken).ConfigureAwait(false);
+        return lines.Select(line => Events.SwarmEvent.TryParse(line, site.Name, out var parsed) ? parsed : null)
+            .OfType<Events.SwarmEvent>()
+            .Where(filter.Matches)
+            .OrderBy(e => e.Timestamp)
+            .ToList();
     }
 
     /// <summary>

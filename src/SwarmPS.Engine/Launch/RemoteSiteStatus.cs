@@ -9,5 +9,8 @@ public sealed record RemoteSiteStatus(string RunId, string Site, string Target, 
 {
     public SiteState State => Status.State;
 
+    /// <summary>Whether the launcher's pid was alive on its host when this was read.</summary>
+    public bool LauncherAlive { get; init; } = true;
+
     public IReadOnlyList<AgentRecord> Agents => Status.Agents;
 }
