@@ -30,6 +30,9 @@ public static class RemoteSiteLaunch
         var arguments = DetachedSiteArguments.Of(options);
         var layout = RemoteSiteRun.Layout(site, login, options.RunId);
 
+        // Before anything is staged: the run's files there are the only record of a launch that used it.
+        await EnsureNotUsedThereAsync(shell, layout, cancellationToken).ConfigureAwait(false);
+
         waiting?.Report($"staging the site host on {shell.Target}");
         var hostDirectory = await RemoteSiteHost.EnsureAsync(shell, login, siteHostDirectory, cancellationToken).ConfigureAwait(false);
         waiting?.Report($"staging the run's files in {layout.SiteDirectory}");
@@ -50,9 +53,41 @@ public static class RemoteSiteLaunch
         }
         catch
         {
-            // Not ready, timed out or cancelled: nothing it started may outlive the failed launch.
-            await StopQuietlyAsync(site, options.RunId, options.StopGrace).ConfigureAwait(false);
+            // Not ready, timed out or cancelled: nothing it started may outlive the failed launch. Only what it
+            // started: a status.json another launcher wrote (one that raced this launch) is not this launch's.
+            await StopQuietlyAsync(shell, site, layout, pid, options.StopGrace).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static async Task EnsureNotUsedThereAsync(ISiteShell shell, SiteRunLayout layout, CancellationToken cancellationToken)
+    {
+        var previous = (await RemoteSiteRun.ProbeAsync(shell, layout, null, cancellationToken).ConfigureAwait(false)).Status;
+        if (previous is null)
+        {
+            return;
+        }
+
+        var ended = previous.State is SiteState.Finished or SiteState.Failed or SiteState.Stopped;
+        if (ended)
+        {
+            throw new SwarmException(
+                "RunIdAlreadyUsed",
+                $"Run id '{layout.RunId}' was already used: site '{layout.Site}' ran under it on {shell.Target} and ended {previous.State.ToString().ToLowerInvariant()} at {previous.UpdatedAt:u}. Nothing was started.",
+                $"Choose a new run id for this launch (every site of it takes the same one); the old run's files stay in '{layout.RunDirectory}' on {shell.Target}.",
+                SwarmErrorCategory.ResourceExists,
+                layout.RunId);
+        }
+
+        // A launcher that died without ending its site may be started again (the remote launcher resumes it).
+        if (previous.Launcher is { } launcher && (await RemoteSiteRun.ProbeAsync(shell, layout, launcher.Pid, cancellationToken).ConfigureAwait(false)).LauncherAlive)
+        {
+            throw new SwarmException(
+                "SiteAlreadyRunning",
+                $"Site '{layout.Site}' of run '{layout.RunId}' is already running on {shell.Target} (launcher pid {launcher.Pid} on {launcher.Host ?? "its host"}).",
+                $"Watch it with Get-SwarmAgent -RunId {layout.RunId} -Site {layout.Site}, or stop it first with Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site}.",
+                SwarmErrorCategory.ResourceExists,
+                layout.SiteDirectory);
         }
     }
 
@@ -222,12 +257,21 @@ public static class RemoteSiteLaunch
             SwarmErrorCategory.ResourceUnavailable,
             layout.SiteDirectory);
 
-    private static async Task StopQuietlyAsync(SiteProfile site, string runId, TimeSpan grace)
+    private static async Task StopQuietlyAsync(ISiteShell shell, SiteProfile site, SiteRunLayout layout, int pid, TimeSpan grace)
     {
         try
         {
             using var timeout = new CancellationTokenSource(grace + TimeSpan.FromSeconds(30));
-            await RemoteSiteRun.StopAsync(site, runId, null, grace, timeout.Token).ConfigureAwait(false);
+            var probe = await RemoteSiteRun.ProbeAsync(shell, layout, pid, timeout.Token).ConfigureAwait(false);
+            if (probe.Status?.Launcher?.Pid == pid)
+            {
+                await RemoteSiteRun.StopAsync(site, layout.RunId, null, grace, timeout.Token).ConfigureAwait(false);
+            }
+            else if (probe.LauncherAlive)
+            {
+                // It never wrote a status of its own (still loading, or refused by its preflight): just it.
+                await shell.RunAsync(new ShellCommand("kill", pid.ToString(CultureInfo.InvariantCulture)) { Timeout = TimeSpan.FromSeconds(30) }, timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception error) when (error is SwarmException or OperationCanceledException)
         {

@@ -70,15 +70,7 @@ public sealed class RemoteSiteLaunchTests : IDisposable
     public async Task Stop_over_ssh_ends_the_remote_launcher_and_agents_and_a_second_stop_finds_nothing()
     {
         var runId = $"remote-stop-{Guid.NewGuid():N}"[..24];
-        var campaignFile = _bed.WriteCampaign("""
-            name: remote-stop
-            initial_agent: sleeper
-            user_task: wait
-            agents:
-              - name: sleeper
-                site: beta
-                command: ["sleep", "300"]
-            """);
+        var campaignFile = _bed.WriteCampaign(SleeperCampaign);
 
         var started = await RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None);
         var sleeper = await AgentProcessAsync(runId, "sleeper");
@@ -98,6 +90,40 @@ public sealed class RemoteSiteLaunchTests : IDisposable
         Assert.False(again.LauncherWasRunning);
         Assert.Empty(again.StoppedPids);
     }
+
+    [Fact]
+    public async Task A_second_start_of_a_running_remote_site_is_refused_and_leaves_the_first_running()
+    {
+        var runId = $"remote-twice-{Guid.NewGuid():N}"[..24];
+        var campaignFile = _bed.WriteCampaign(SleeperCampaign);
+        var first = await RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None);
+        var sleeper = await AgentProcessAsync(runId, "sleeper");
+
+        var error = await Assert.ThrowsAsync<SwarmException>(() =>
+            RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None));
+
+        Assert.Equal("SiteAlreadyRunning", error.ErrorId);
+        Assert.True(Directory.Exists($"/proc/{first.Pid}") && Directory.Exists($"/proc/{sleeper}"), "the first launch's launcher and agent still run");
+        var status = await RemoteSiteRun.ReadStatusAsync(RemoteBeta, runId, CancellationToken.None);
+        Assert.Equal(first.Pid, status.Pid);
+        Assert.True(status.LauncherAlive);
+
+        await RemoteSiteRun.StopAsync(RemoteBeta, runId, _bed.Client, TimeSpan.FromSeconds(2), CancellationToken.None);
+        var again = await Assert.ThrowsAsync<SwarmException>(() =>
+            RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None));
+        Assert.Equal("RunIdAlreadyUsed", again.ErrorId);
+        Assert.Empty(LaunchTestBed.ProcessesOfRun(runId));
+    }
+
+    private const string SleeperCampaign = """
+        name: remote-stop
+        initial_agent: sleeper
+        user_task: wait
+        agents:
+          - name: sleeper
+            site: beta
+            command: ["sleep", "300"]
+        """;
 
     [Fact]
     public async Task The_site_host_is_staged_once_owner_only_and_reused_while_unchanged()
