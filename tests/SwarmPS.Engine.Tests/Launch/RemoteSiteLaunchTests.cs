@@ -142,6 +142,33 @@ public sealed class RemoteSiteLaunchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_remote_login_without_dotnet_is_RemoteDotnetNotFound_before_anything_is_staged()
+    {
+        // A PATH on the remote with sh and hostname but no dotnet (the profile's environment reaches every command).
+        var bin = Directory.CreateTempSubdirectory("swarmps-nodotnet-").FullName;
+        try
+        {
+            File.SetUnixFileMode(bin, (UnixFileMode)0b111_101_101);
+            File.CreateSymbolicLink(Path.Combine(bin, "sh"), "/bin/sh");
+            File.CreateSymbolicLink(Path.Combine(bin, "hostname"), "/bin/hostname");
+            var runId = $"remote-nodotnet-{Guid.NewGuid():N}"[..24];
+            var options = RemoteOptions(_bed.WriteCampaign(SleeperCampaign), runId);
+            options = options with { Site = options.Site with { Environment = new Dictionary<string, string> { ["PATH"] = bin } } };
+
+            var error = await Assert.ThrowsAsync<SwarmException>(() =>
+                RemoteSiteLaunch.StartAsync(options, LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(30), null, CancellationToken.None));
+
+            Assert.Equal("RemoteDotnetNotFound", error.ErrorId);
+            Assert.Contains("swarmps-remote@127.0.0.1", error.Message);
+            Assert.False(Directory.Exists(Path.Combine(_remote.Home, "swarm-runs", runId)), "nothing was staged");
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_site_without_ssh_settings_is_refused_as_not_remote()
     {
         var error = await Assert.ThrowsAsync<SwarmException>(() => RemoteSiteRun.StopAsync(_bed.Site("beta"), "some-run", null, TimeSpan.FromSeconds(1), CancellationToken.None));
