@@ -373,6 +373,8 @@ function Assert-ModuleLayout {
         'bin/dependencies/runtimes/linux-arm64/native/libe_sqlite3.so'
         'bin/dependencies/runtimes/osx-arm64/native/libe_sqlite3.dylib'
         'bin/dependencies/runtimes/win-x64/native/e_sqlite3.dll'
+        'bin/site-host/SwarmPS.SiteHost.dll'
+        'bin/site-host/SwarmPS.SiteHost.runtimeconfig.json'
     )
     $expected += (Import-PowerShellDataFile -Path $Manifest).FormatsToProcess
     $missing = $expected | Where-Object { -not (Test-Path (Join-Path $Root $_)) }

@@ -1,20 +1,30 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using SwarmPS.Engine.Events;
+using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Get-SwarmEvent: one timeline merged from every site of a run, optionally followed live.</summary>
-[Cmdlet(VerbsCommon.Get, "SwarmEvent")]
+/// <summary>Get-SwarmEvent: one timeline merged from every site of a run (run directories here, or remote sites over SSH), optionally followed live.</summary>
+[Cmdlet(VerbsCommon.Get, "SwarmEvent", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(SwarmEvent))]
 public sealed class GetSwarmEventCommand : SwarmCmdlet
 {
     private const int ActivityId = 0x51E4;
     private static readonly TimeSpan FollowPollInterval = TimeSpan.FromMilliseconds(500);
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string PathSet = "Path";
+    private const string RemoteSet = "Remote";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [Alias("RunDirectory", "FullName")]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>With -Site naming remote sites: their events of this run, read over SSH from their login hosts.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RemoteSet)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
+    public string RunId { get; set; } = "";
 
     [Parameter]
     [SupportsWildcards]
@@ -38,18 +48,18 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
+        if (ParameterSetName == RemoteSet)
+        {
+            WriteObject(Await(_ => RemoteEvents.ReadAsync(SiteCatalog.Default, RunId, Site, Filter(), Follow.IsPresent, StopToken)), enumerateCollection: true);
+            return;
+        }
+
         var paths = Path.Select(path => GetUnresolvedProviderPathFromPSPath(path)).ToList();
         var timeline = new EventTimeline(paths);
         // Unreadable lines may be found on a worker thread while following; warn from the pipeline thread.
         var unreadable = new ConcurrentQueue<string>();
         timeline.UnreadableLine += unreadable.Enqueue;
-        var filter = new EventFilter
-        {
-            Sites = Site,
-            Agents = Agent,
-            Kinds = Kind,
-            Since = Since is null ? null : new DateTimeOffset(Since.Value.ToUniversalTime()),
-        };
+        var filter = Filter();
 
         if (!Follow)
         {
@@ -81,6 +91,14 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
             }
         }
     });
+
+    private EventFilter Filter() => new()
+    {
+        Sites = Site,
+        Agents = Agent,
+        Kinds = Kind,
+        Since = Since is null ? null : new DateTimeOffset(Since.Value.ToUniversalTime()),
+    };
 
     private void WriteWarnings(ConcurrentQueue<string> unreadable)
     {

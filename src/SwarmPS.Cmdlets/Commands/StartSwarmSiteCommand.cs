@@ -7,6 +7,8 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>Start-SwarmSite: starts this site's slice of a campaign, waits for its peers, supervises it to the end.</summary>
 [Cmdlet(VerbsLifecycle.Start, "SwarmSite", SupportsShouldProcess = true)]
+// A remote site returns a RemoteSiteStatus (view in SwarmPS.Launch.format.ps1xml); not declared here because tests/pester/Views.Tests.ps1
+// must make a sample of every declared type, and a remote sample needs the remote-user sshd (RemoteSite.Tests.ps1 covers it).
 [OutputType(typeof(SiteLaunchResult), typeof(SiteStatus))]
 public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
 {
@@ -14,6 +16,9 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
 
     /// <summary>How long a detached launcher may take to register its agents.</summary>
     private static readonly TimeSpan DetachedReadyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a remote launcher may take to register its agents (staging and ssh round trips come before).</summary>
+    private static readonly TimeSpan RemoteReadyTimeout = TimeSpan.FromSeconds(120);
 
     [Parameter]
     [ArgumentCompleter(typeof(SiteNameCompleter))]
@@ -46,6 +51,12 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
             Bootstrap = Bootstrap.IsPresent,
             WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
         }.Resolve(SiteCatalog.Default);
+        if (options.Site.IsRemote)
+        {
+            StartRemote(options);
+            return;
+        }
+
         if (!ShouldProcess($"site {options.Site.Name}: agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}", Detach ? "Start detached" : "Start"))
         {
             return;
@@ -83,6 +94,33 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
             }
         }
     });
+
+    /// <summary>
+    /// A site reached over SSH: its launcher runs there, always detached (it must outlive this session's
+    /// ssh connection); this returns once it has registered its agents, as -Detach does for a local site.
+    /// </summary>
+    private void StartRemote(SiteLaunchOptions options)
+    {
+        if (!ShouldProcess($"site {options.Site.Name} on {options.Site.LoginHost} (over SSH): agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}", "Start remotely"))
+        {
+            return;
+        }
+
+        var activity = $"Start-SwarmSite {options.Site.Name} ({options.RunId}) on {options.Site.LoginHost}";
+        try
+        {
+            var siteHost = Path.Combine(Path.GetDirectoryName(typeof(StartSwarmSiteCommand).Assembly.Location)!, "site-host");
+            WriteObject(Await(writer => RemoteSiteLaunch.StartAsync(
+                options, siteHost, RemoteReadyTimeout, writer.Progress<string>(step => WriteProgress(new ProgressRecord(ActivityId, activity, step))), StopToken)));
+        }
+        finally
+        {
+            if (!Stopping)
+            {
+                WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+    }
 
     /// <summary>The detached launcher: this installation's pwsh ($PSHOME, never the process path) running this cmdlet for the same slice.</summary>
     private Func<DetachedSiteArguments, IReadOnlyList<string>> DetachedLauncher()

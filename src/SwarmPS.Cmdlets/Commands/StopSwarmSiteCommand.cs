@@ -1,9 +1,10 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Launch;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Stop-SwarmSite: stops what a launch started here (launcher and agents, orphans included), and only that.</summary>
+/// <summary>Stop-SwarmSite: stops what a launch started here or on a remote site (-Site, over SSH to the host that started it), and only that.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SwarmSite", SupportsShouldProcess = true)]
 [OutputType(typeof(SiteStopResult))]
 public sealed class StopSwarmSiteCommand : LaunchedRunCmdlet
@@ -17,7 +18,21 @@ public sealed class StopSwarmSiteCommand : LaunchedRunCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        foreach (var layout in SiteLayouts())
+        foreach (var site in RunLocator.RemoteSites(SiteCatalog.Default, Site))
+        {
+            if (ShouldProcess($"site {site.Name} of run {RunId} (on {site.LoginHost}, over SSH)", "Stop"))
+            {
+                RunForItem(() => WriteObject(Await(async _ =>
+                {
+                    // The exchange the remote launch used, unless -ExchangeUrl names another: its mailboxes are terminated from here.
+                    var url = ExchangeUrl ?? (await RemoteSiteRun.ReadStatusAsync(site, RunId, StopToken).ConfigureAwait(false)).Status.ExchangeUrl;
+                    using var exchange = LaunchExchange.TryConnect(url);
+                    return await RemoteSiteRun.StopAsync(site, RunId, exchange, TimeSpan.FromSeconds(GraceSeconds), StopToken).ConfigureAwait(false);
+                })));
+            }
+        }
+
+        foreach (var layout in RunLocator.FindHere(SiteCatalog.Default, RunId, Site))
         {
             if (!ShouldProcess($"site {layout.Site} of run {RunId} ({layout.SiteDirectory})", "Stop"))
             {

@@ -42,6 +42,28 @@ public sealed record AgentReport
             return Array.Empty<AgentReport>();
         }
 
+        var launcherActive = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running
+            && status.Launcher?.Identity.IsAlive == true;
+        var events = File.Exists(layout.EventsFile) ? new EventTimeline(new[] { layout.EventsFile }).Read(EventFilter.All) : Array.Empty<SwarmEvent>();
+        return await ReportsAsync(status, events, launcherActive, agent => agent.Process?.Identity.IsAlive == true, exchange, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The agents of a REMOTE site, read over SSH (status.json, events.jsonl, whether its launcher lives
+    /// there). Without a live launcher, an agent recorded as running is reported Stale: its pid is checked by
+    /// the launcher's host, not from here.
+    /// </summary>
+    public static async Task<IReadOnlyList<AgentReport>> ReadRemoteAsync(Sites.SiteProfile site, string runId, IExchange? exchange, CancellationToken cancellationToken = default)
+    {
+        var remote = await RemoteSiteRun.ReadStatusAsync(site, runId, cancellationToken).ConfigureAwait(false);
+        var events = await RemoteSiteRun.ReadEventsAsync(site, runId, EventFilter.All, cancellationToken).ConfigureAwait(false);
+        var launcherActive = remote.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running && remote.LauncherAlive;
+        return await ReportsAsync(remote.Status, events, launcherActive, _ => false, exchange, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<AgentReport>> ReportsAsync(
+        SiteStatus status, IReadOnlyList<SwarmEvent> events, bool launcherActive, Func<AgentRecord, bool> processAlive, IExchange? exchange, CancellationToken cancellationToken)
+    {
         var heartbeats = new Dictionary<Guid, DateTimeOffset>();
         if (exchange is not null)
         {
@@ -58,9 +80,6 @@ public sealed record AgentReport
             }
         }
 
-        var launcherActive = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running
-            && status.Launcher?.Identity.IsAlive == true;
-        var events = File.Exists(layout.EventsFile) ? new EventTimeline(new[] { layout.EventsFile }).Read(EventFilter.All) : Array.Empty<SwarmEvent>();
         return status.Agents.Select(agent => new AgentReport
         {
             Name = agent.Name,
@@ -68,7 +87,7 @@ public sealed record AgentReport
             RunId = status.RunId,
             Id = agent.Id,
             Pid = agent.Process?.Pid,
-            State = Reported(agent, launcherActive),
+            State = Reported(agent, launcherActive, processAlive(agent)),
             Restarts = agent.Restarts,
             LastExitCode = agent.LastExitCode,
             LastHeartbeat = heartbeats.TryGetValue(agent.Id, out var heartbeat) ? heartbeat : null,
@@ -83,7 +102,10 @@ public sealed record AgentReport
     /// too is Stale (nobody will record how it ended). While the launcher runs, its record stands: a
     /// restarting agent has no process between attempts, and an exit is recorded moments after it happens.
     /// </summary>
-    public static AgentState Reported(AgentRecord agent, bool launcherActive)
+    public static AgentState Reported(AgentRecord agent, bool launcherActive) =>
+        Reported(agent, launcherActive, agent.Process?.Identity.IsAlive == true);
+
+    private static AgentState Reported(AgentRecord agent, bool launcherActive, bool processAlive)
     {
         if (launcherActive || agent.State is not (AgentState.NotStarted or AgentState.Starting or AgentState.Running or AgentState.Restarting))
         {
@@ -95,6 +117,6 @@ public sealed record AgentReport
             return AgentState.NotStarted;
         }
 
-        return agent.Process.Identity.IsAlive ? agent.State : AgentState.Stale;
+        return processAlive ? agent.State : AgentState.Stale;
     }
 }

@@ -22,12 +22,33 @@ public static class RunLocator
         .Distinct(StringComparer.Ordinal)
         .ToList();
 
+    /// <summary>The sites of <paramref name="sites"/> whose profiles reach them over SSH: their runs are read and stopped there.</summary>
+    public static IReadOnlyList<SiteProfile> RemoteSites(SiteCatalog catalog, IReadOnlyCollection<string>? sites) =>
+        sites is { Count: > 0 } ? sites.Select(catalog.Get).Where(profile => profile.IsRemote).ToList() : Array.Empty<SiteProfile>();
+
+    /// <summary>
+    /// <see cref="Find"/> for the sites on this machine: those of <paramref name="sites"/> that are not remote
+    /// (none when every named site is), or every local site when none is named.
+    /// </summary>
+    public static IReadOnlyList<SiteRunLayout> FindHere(SiteCatalog catalog, string runId, IReadOnlyCollection<string>? sites)
+    {
+        if (sites is not { Count: > 0 })
+        {
+            return Find(catalog, runId, null);
+        }
+
+        var here = sites.Where(name => !catalog.Get(name).IsRemote).ToList();
+        return here.Count == 0 ? Array.Empty<SiteRunLayout>() : Find(catalog, runId, here);
+    }
+
     public static IReadOnlyList<SiteRunLayout> Find(SiteCatalog catalog, string runId, IReadOnlyCollection<string>? sites)
     {
         CampaignRunId.Validate(runId);
         var profiles = sites is { Count: > 0 }
             ? sites.Select(catalog.Get).ToList()
-            : catalog.List().Where(entry => entry.Ready).Select(entry => entry.Profile!).ToList();
+            // Without -Site, only sites on this machine: a remote site's run root is a path on its login host
+            // (RemoteSiteRun reads it over SSH when the site is named).
+            : catalog.List().Where(entry => entry.Ready && !entry.Profile!.IsRemote).Select(entry => entry.Profile!).ToList();
         var found = profiles
             .Select(profile => new SiteRunLayout(profile.RunRoot, runId, profile.Name))
             .Where(layout => File.Exists(layout.StatusFile))

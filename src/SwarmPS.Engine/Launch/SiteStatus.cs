@@ -31,12 +31,25 @@ public sealed record SiteStatus
     public IReadOnlyList<AgentRecord> Agents { get; init; } = Array.Empty<AgentRecord>();
 }
 
-/// <summary>A process as recorded on disk: pid, start time and whether it leads its own process group.</summary>
+/// <summary>
+/// A process as recorded on disk: pid, start time, whether it leads its own process group, and the host
+/// that started it. Login nodes behind one round-robin alias share a run root (a shared file system) but
+/// not their pids, so a pid means something only on its <see cref="Host"/>: a stop elsewhere goes there.
+/// </summary>
 public sealed record RecordedProcess(int Pid, long StartTicks, bool LeadsGroup)
 {
+    /// <summary>The host name of the machine that started it (this machine's when recorded); null in records written before hosts were recorded.</summary>
+    public string? Host { get; init; }
+
     public ProcessIdentity Identity => new(Pid, StartTicks);
 
-    public static RecordedProcess Of(ProcessIdentity identity, bool leadsGroup) => new(identity.Pid, identity.StartTicks, leadsGroup);
+    /// <summary>True when this record is of a process on this very machine (or from before hosts were recorded).</summary>
+    public bool IsOnThisHost => Host is null || string.Equals(Host, ThisHost, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>This machine's host name, as recorded in <see cref="Host"/>.</summary>
+    public static string ThisHost => Environment.MachineName;
+
+    public static RecordedProcess Of(ProcessIdentity identity, bool leadsGroup) => new(identity.Pid, identity.StartTicks, leadsGroup) { Host = ThisHost };
 }
 
 /// <summary>One agent of the site: its mailbox id, its current process, restarts and last exit.</summary>

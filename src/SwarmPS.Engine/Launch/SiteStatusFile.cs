@@ -31,9 +31,17 @@ public static class SiteStatusFile
             return null;
         }
 
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>A status.json's text, read here or fetched from a remote site (<paramref name="source"/> names it in errors).</summary>
+    public static SiteStatus Parse(string json, string source)
+    {
+        var path = source;
         try
         {
-            return JsonSerializer.Deserialize<SiteStatus>(File.ReadAllText(path), Options);
+            return JsonSerializer.Deserialize<SiteStatus>(json, Options)
+                ?? throw new JsonException("the file holds null");
         }
         catch (JsonException error)
         {

@@ -20,6 +20,10 @@ public static class SiteStopper
             return null;
         }
 
+        // Pids mean something only on the host that started them: a stop from another login node of the same
+        // alias (a shared run root) must go to that host, never signal whatever holds those pids here.
+        EnsureOnThisHost(status, layout);
+
         // A launcher counts only while its site is active: a foreground launcher is the operator's own pwsh,
         // which lives on after the site ended (or was stopped with Ctrl+C) and must never be signalled then.
         // Nor is this very process, which may run a foreground site in another runspace.
@@ -67,6 +71,23 @@ public static class SiteStopper
         }
 
         return new SiteStopResult(layout.RunId, layout.Site, latest.State, launcherAlive, stoppedAgents, stoppedPids, layout.SiteDirectory);
+    }
+
+    private static void EnsureOnThisHost(SiteStatus status, SiteRunLayout layout)
+    {
+        var elsewhere = new[] { status.Launcher }.Concat(status.Agents.Select(agent => agent.Process))
+            .FirstOrDefault(process => process is { IsOnThisHost: false });
+        if (elsewhere is null)
+        {
+            return;
+        }
+
+        throw new SwarmException(
+            "SiteOnOtherHost",
+            $"Site '{layout.Site}' of run '{layout.RunId}' was started on host '{elsewhere.Host}', not on this one ('{RecordedProcess.ThisHost}'); its pids mean nothing here, so nothing was stopped.",
+            $"Stop it from a machine whose site profile reaches '{elsewhere.Host}' over SSH (Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site} connects there), or run Stop-SwarmSite on '{elsewhere.Host}' itself.",
+            SwarmErrorCategory.InvalidOperation,
+            layout.SiteDirectory);
     }
 
     private static async Task TerminateMailboxesAsync(IExchange exchange, SiteStatus status, CancellationToken cancellationToken)

@@ -135,7 +135,7 @@ public sealed class LaunchTestBed : IDisposable
         """;
 
     /// <summary>
-    /// Starts a site as its own detached process (tests/SwarmPS.Site.Host), as Start-SwarmSite -Detach does:
+    /// Starts a site as its own detached process (src/SwarmPS.SiteHost), as Start-SwarmSite -Detach does:
     /// the same preflight here first, then the host, returning once it has registered its agents.
     /// </summary>
     public Task<SiteStatus> StartDetachedSiteAsync(string campaignFile, string runId, string site, params string[] extra) =>
@@ -254,11 +254,18 @@ public sealed class LaunchTestBed : IDisposable
     {
         get
         {
-            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-            var configuration = output.Parent!.Name;
-            var testsDirectory = output.Parent!.Parent!.Parent!.Parent!.FullName;
-            var path = Path.Combine(testsDirectory, "SwarmPS.Site.Host", "bin", configuration, output.Name, "SwarmPS.Site.Host.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build tests/SwarmPS.Site.Host first.", path);
+            var path = Path.Combine(SiteHostDirectory, "SwarmPS.SiteHost.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build src/SwarmPS.SiteHost first.", path);
+        }
+    }
+
+    /// <summary>The build output of src/SwarmPS.SiteHost (net8.0, the configuration these tests were built in).</summary>
+    public static string SiteHostDirectory
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
+            return Path.Combine(RepositoryPath, "src", "SwarmPS.SiteHost", "bin", configuration, "net8.0");
         }
     }
 

@@ -7,11 +7,19 @@ using SwarmPS.Engine.Launch;
 using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
-// Usage: SwarmPS.Site.Host --campaign FILE --run-id ID [--site NAME] [--agents a,b] [--bootstrap]
+// Usage: SwarmPS.SiteHost --campaign FILE --run-id ID [--site NAME] [--agents a,b] [--bootstrap]
 //        [--startup-timeout-ms N] [--restart-delay-ms N] [--exchange-url URL] [--working-directory DIR]
+//        SwarmPS.SiteHost stop --run-id ID --site NAME [--grace-ms N]
 // Sites come from the catalog (SWARMPS_SITE_PATH, XDG); the exchange token from the campaign's token
 // variable. Prints landmarks on stdout; SIGTERM or Ctrl+C stops the site (agents included).
-// Exit codes: 0 every local agent finished, 1 the launch failed (error on stderr), 130 stopped.
+// `stop` stops what a launch started on THIS host (SiteStopper: pid + start time + host) and prints the
+// result as one JSON line; mailboxes are left to the caller, who holds the exchange token.
+// Exit codes: 0 every local agent finished (or stopped), 1 the launch failed (error on stderr), 130 stopped.
+if (args.Length > 0 && args[0] == "stop")
+{
+    return await StopCommand.RunAsync(args[1..]);
+}
+
 string? campaignPath = null, runId = null, site = null, exchangeUrl = null, agents = null;
 var bootstrap = false;
 TimeSpan? startupTimeout = null;
@@ -81,6 +89,46 @@ catch (SwarmException error)
     Console.Error.WriteLine(error.ToString());
     Console.Error.WriteLine(LaunchFailureLine.Format(error)); // read by DetachedSiteLaunch in the parent
     return 1;
+}
+
+/// <summary>`stop`: SiteStopper on this host, for a remote operator (RemoteSiteRun.StopAsync reads the JSON line).</summary>
+internal static class StopCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? runId = null, site = null;
+        var grace = ProcessStopper.DefaultGrace;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--run-id": runId = Next(); break;
+                case "--site": site = Next(); break;
+                case "--grace-ms": grace = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+            }
+        }
+
+        if (runId is null || site is null)
+        {
+            Console.Error.WriteLine("stop needs --run-id and --site");
+            return 2;
+        }
+
+        try
+        {
+            var layout = RunLocator.Find(SiteCatalog.Default, runId, new[] { site }).Single();
+            var result = await SiteStopper.StopAsync(layout, null, grace);
+            Console.WriteLine(RemoteStopReport.Serialize(result!));
+            return 0;
+        }
+        catch (SwarmException error)
+        {
+            Console.Error.WriteLine(LaunchFailureLine.Format(error));
+            return 1;
+        }
+    }
 }
 
 /// <summary>Landmarks straight to stdout, in order, flushed (the log is read while the site runs).</summary>

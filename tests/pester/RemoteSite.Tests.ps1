@@ -1,0 +1,162 @@
+# Acceptance tests of a site started "from anywhere": site beta's profile reaches it over SSH, as another
+# user (swarmps-remote, its own home, no SwarmPS or pwsh) behind a real sshd on 127.0.0.1:2223 made by
+# tests/infra/start-remote-user.sh. Start-SwarmSite stages and starts the slice there; Get-SwarmAgent,
+# Get-SwarmEvent -RunId and Stop-SwarmSite act on it over SSH. A launch that ran locally would run as this
+# user under this machine's run root: the tests check the processes' uid and the remote run directory.
+# Needs root (the infra script creates the user) and python3. Run after building:
+#   Invoke-Pester ./tests/pester/RemoteSite.Tests.ps1
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+
+    $script:Saved = @{}
+    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
+        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+
+    $script:RemoteState = '/tmp/swarmps-test/sshd-remote'
+    $info = bash (Join-Path $RepoRoot 'tests/infra/start-remote-user.sh') $script:RemoteState 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-remote-user.sh failed: $info" }
+    $fields = @{}
+    foreach ($word in (-split ($info -join ' '))) { if ($word -match '^(\w+)=(.*)$') { $fields[$Matches[1]] = $Matches[2] } }
+    $script:RemoteUid = [int] $fields.uid
+    $script:RemoteHome = $fields.home
+
+    $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
+    Set-Content -Path (Join-Path $sites 'alpha.yaml') -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive 'alpha-host/runs')`n"
+    Set-Content -Path (Join-Path $sites 'beta.yaml') -Value @"
+scheduler: local
+run_root: ~/swarm-runs-pester
+ssh:
+  host: 127.0.0.1
+  user: $($fields.user)
+  port: $($fields.port)
+  identity_file: $script:RemoteState/id_ed25519
+  config_file: /dev/null
+  control_path: $script:RemoteState/mux/pester-%C
+  control_persist: "30"
+  options:
+    UserKnownHostsFile: $script:RemoteState/known_hosts
+    StrictHostKeyChecking: "yes"
+"@
+    $env:SWARMPS_SITE_PATH = $sites.FullName
+
+    $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    $script:ExchangeState = Join-Path $TestDrive 'exchange'
+    $script:Exchange = Start-SwarmExchange -StateDirectory $script:ExchangeState -PassThru -Confirm:$false
+    $env:SWARM_EXCHANGE_URL = $script:Exchange.Url.ToString()
+
+    # Relative program paths: the agents' programs live in the experiment tree (this repository), so the
+    # remote launch stages examples/ to the remote site's work folder.
+    $script:Counter = Join-Path $TestDrive 'counter.yaml'
+    Set-Content -Path $script:Counter -Value @'
+name: pester-remote-counter
+initial_agent: ping
+user_task: Count from 1 to 10, one number per turn.
+startup_timeout: 60
+exchange:
+  heartbeat_interval: 1s
+agents:
+  - name: ping
+    site: alpha
+    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
+    peers: [pong]
+  - name: pong
+    site: beta
+    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
+    peers: [ping]
+'@
+    $script:Sleeper = Join-Path $TestDrive 'sleeper.yaml'
+    Set-Content -Path $script:Sleeper -Value @'
+name: pester-remote-sleeper
+initial_agent: sleeper
+user_task: wait
+startup_timeout: 60
+agents:
+  - name: sleeper
+    site: beta
+    command: ["sleep", "300"]
+'@
+
+    function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
+
+    function Get-Uid([int] $ProcessId) {
+        [int] ((Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like 'Uid:*' }) -split '\s+')[1]
+    }
+
+    # Pids of live processes carrying this run's SWARM_RUN_ID (as root, every user's are readable).
+    function Get-RunProcess([string] $RunId) {
+        foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
+            try { $environ = [IO.File]::ReadAllText("$($directory.FullName)/environ") } catch { continue }
+            if ($environ.Contains("SWARM_RUN_ID=$RunId`0") -and [int] $directory.Name -ne $PID) { [int] $directory.Name }
+        }
+    }
+
+    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {
+        $deadline = (Get-Date).AddSeconds($Seconds)
+        while (-not (& $Condition)) {
+            if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+
+    Push-Location $RepoRoot
+}
+
+AfterAll {
+    Pop-Location
+    Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
+    $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $script:RemoteState 2>&1
+    foreach ($name in $script:Saved.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
+    }
+}
+
+Describe 'Start-SwarmSite -Site <remote>' {
+    It 'starts the slice on the remote host as its user, counts with a local site, and is watched and stopped from here' {
+        $runId = New-RunId 'pester-remote'
+        $campaign = Import-SwarmCampaign $script:Counter
+
+        $beta = $campaign | Start-SwarmSite -RunId $runId -Site beta -Confirm:$false
+
+        $beta.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Launch.RemoteSiteStatus'
+        $beta.Target | Should -Be 'swarmps-remote@127.0.0.1'
+        $beta.SiteDirectory | Should -Be "$script:RemoteHome/swarm-runs-pester/$runId/beta"
+        Get-Uid $beta.Pid | Should -Be $script:RemoteUid
+        $pong = Get-SwarmAgent -RunId $runId -Site beta
+        $pong.Name | Should -Be 'pong'
+        Get-Uid $pong.Pid | Should -Be $script:RemoteUid
+
+        $alpha = $campaign | Start-SwarmSite -RunId $runId -Site alpha -Detach -Bootstrap -Confirm:$false
+        Wait-Until { (Get-SwarmAgent -RunId $runId -Site beta).State -eq 'Exited' }
+        Wait-Until { (Get-SwarmAgent -RunId $runId -Site alpha).State -eq 'Exited' }
+
+        $sent = Get-SwarmEvent -RunId $runId -Site beta -Kind message_sent
+        $sent.Count | Should -Be 5
+        ($sent | ForEach-Object Site | Sort-Object -Unique) | Should -Be 'beta'
+
+        $stopped = Stop-SwarmSite -RunId $runId -Site alpha, beta -GraceSeconds 2 -Confirm:$false
+        $stopped.Count | Should -Be 2
+        Get-RunProcess $runId | Should -BeNullOrEmpty
+        $alpha.Launcher.Pid | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Stop-SwarmSite ends a running remote site (launcher and agents, on the host that started them) and leaves nothing' {
+        $runId = New-RunId 'pester-remote-stop'
+        $started = Import-SwarmCampaign $script:Sleeper | Start-SwarmSite -RunId $runId -Site beta -Confirm:$false
+        Wait-Until { (Get-SwarmAgent -RunId $runId -Site beta).Pid }
+        Get-Uid (Get-SwarmAgent -RunId $runId -Site beta).Pid | Should -Be $script:RemoteUid
+
+        $result = $started | Stop-SwarmSite -GraceSeconds 2 -Confirm:$false
+
+        $result.LauncherWasRunning | Should -BeTrue
+        $result.StoppedPids | Should -Contain $started.Pid
+        Get-RunProcess $runId | Should -BeNullOrEmpty
+        (Get-SwarmAgent -RunId $runId -Site beta).State | Should -Be 'Stopped'
+    }
+
+    It 'Get-SwarmEvent -RunId with no remote site among -Site is RemoteSiteRequired' {
+        { Get-SwarmEvent -RunId 'any-run' -Site alpha -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RemoteSiteRequired,SwarmPS.Cmdlets.GetSwarmEventCommand'
+    }
+}
