@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Authentication;
 using System.Text.Json;
 
 namespace SwarmPS.Engine.Exchange;
@@ -190,7 +191,7 @@ public sealed class HttpExchangeClient : IExchange
                 SwarmErrorCategory.OperationTimeout,
                 _baseUrl);
         }
-        catch (HttpRequestException error) when (_certificateCheck?.Refusal is { } refusal)
+        catch (HttpRequestException error) when (error.InnerException is AuthenticationException && _certificateCheck?.Refusal is { } refusal)
         {
             throw new SwarmException(refusal.ErrorId, refusal.Message, refusal.Remediation, refusal.Category, _baseUrl, error);
         }
