@@ -52,6 +52,17 @@ Describe 'Start-SwarmExchange -SelfSigned' {
         }
     }
 
+    It 'refuses a SWARM_EXCHANGE_PIN that is not a fingerprint with ExchangePinInvalid' {
+        $env:SWARM_EXCHANGE_PIN = 'not-a-fingerprint'
+        try {
+            { Get-SwarmMailbox -RunId $script:RunId -Name pinned -ExchangeUrl $script:Url -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ExchangePinInvalid,*'
+        }
+        finally {
+            Remove-Item Env:SWARM_EXCHANGE_PIN
+        }
+    }
+
     It 'refuses the self-signed certificate with ExchangeCertificateUntrusted when nothing is pinned or trusted' {
         { Get-SwarmMailbox -RunId $script:RunId -Name pinned -ExchangeUrl $script:Url -ErrorAction Stop } |
             Should -Throw -ErrorId 'ExchangeCertificateUntrusted,*'

@@ -233,6 +233,28 @@ public sealed class ExchangeTlsTests : IAsyncLifetime
         Assert.Contains(_certificate.Fingerprint, wrong.StandardError);
     }
 
+    [Fact]
+    public async Task The_python_client_trusting_the_certificate_file_talks_to_the_https_gateway_and_without_trust_refuses_it()
+    {
+        var gateway = StartSelfSigned();
+        ShellCommand Demo(string runId, Dictionary<string, string> trust) => new("/usr/bin/python3", PythonAgentClientTests.ClientScript, "demo", runId)
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+            Environment = new Dictionary<string, string>(trust)
+            {
+                ["SWARM_EXCHANGE_URL"] = gateway.Url.ToString(),
+                ["SWARM_EXCHANGE_TOKEN"] = Token,
+            },
+        };
+
+        var trusted = await ProcessRunner.RunAsync(Demo("py-ca-run", new() { ["SWARM_EXCHANGE_CA"] = _certificate!.CertificateFile }));
+        var untrusted = await ProcessRunner.RunAsync(Demo("py-untrusted-run", new()));
+
+        Assert.True(trusted.ExitCode == 0, $"python3 exited {trusted.ExitCode}: {trusted.StandardError}");
+        Assert.NotEqual(0, untrusted.ExitCode);
+        Assert.Contains("ExchangeCertificateUntrusted", untrusted.StandardError);
+    }
+
     private async Task<(string Certificate, string Key)> OpenSslPairAsync(string name)
     {
         var certificate = Path.Combine(_directory, name + ".crt");
