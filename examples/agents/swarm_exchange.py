@@ -5,6 +5,11 @@ An agent started by SwarmPS finds everything it needs in its environment:
 SWARM_RUN_ID, SWARM_AGENT, SWARM_PEERS (name=uid,...), SWARM_EXCHANGE_URL and
 SWARM_EXCHANGE_TOKEN. The wire protocol is docs/exchange-protocol.md.
 
+Over https:// the exchange's certificate must be trusted: by the system's roots, by the PEM file
+SWARM_EXCHANGE_CA names (a CA, or the exchange's own self-signed certificate), or by its SHA-256
+fingerprint in SWARM_EXCHANGE_PIN (what Get-SwarmExchange shows; the pin alone decides, as an SSH
+host key does). The token is sent only after the certificate passed.
+
     from swarm_exchange import Exchange, mailbox_id
     ex = Exchange.from_environment()
     me = ex.register(run_id, "agent-a")
@@ -16,8 +21,11 @@ SWARM_EXCHANGE_TOKEN. The wire protocol is docs/exchange-protocol.md.
 Run `python3 swarm_exchange.py demo RUN_ID` to register two agents and pass a message between them.
 """
 
+import hashlib
+import http.client
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.error
@@ -52,11 +60,76 @@ class ExchangeError(Exception):
         self.remediation = remediation
 
 
+def normalize_pin(text):
+    """A fingerprint as AB:CD:... (Get-SwarmExchange), 'sha256 Fingerprint=AB:..' (openssl) or bare hex."""
+    value = text.strip().rsplit("=", 1)[-1]
+    if value.lower().startswith("sha256:"):
+        value = value[7:]
+    digits = value.replace(":", "").strip().upper()
+    if len(digits) != 64 or any(c not in "0123456789ABCDEF" for c in digits):
+        raise ExchangeError(0, "ExchangePinInvalid", f"SWARM_EXCHANGE_PIN is not a SHA-256 fingerprint: {text[:120]!r}",
+                            "Copy the Fingerprint that Get-SwarmExchange shows.")
+    return ":".join(digits[i:i + 2] for i in range(0, 64, 2))
+
+
+def fingerprint(der):
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, 64, 2))
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Checks the certificate's fingerprint right after the handshake, before a byte of the request (the token) is sent."""
+
+    def __init__(self, *args, pin=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pin = pin
+
+    def connect(self):
+        super().connect()
+        seen = fingerprint(self.sock.getpeercert(binary_form=True))
+        if seen != self._pin:
+            self.close()
+            raise ExchangeError(0, "ExchangePinMismatch",
+                                f"The exchange at {self.host}:{self.port} presented a certificate with SHA-256 fingerprint {seen}, not the pinned {self._pin}.",
+                                f"If this is the exchange you started (Get-SwarmExchange on its host shows its Fingerprint), set SWARM_EXCHANGE_PIN={seen}; "
+                                "otherwise something else answers at that address: do not send the token there.")
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, pin):
+        context = ssl.create_default_context()
+        # The pin replaces chain and name checks; it is checked in connect(), before anything is sent.
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        super().__init__(context=context)
+        self._pin_context = context
+        self._pin = pin
+
+    def https_open(self, req):
+        return self.do_open(_PinnedHTTPSConnection, req, context=self._pin_context, pin=self._pin)
+
+
+def _opener(ca_file=None, pin=None):
+    """urllib opener (proxies honoured as usual) that believes the exchange's certificate as configured."""
+    if pin:
+        return urllib.request.build_opener(_PinnedHTTPSHandler(normalize_pin(pin)))
+    if ca_file:
+        try:
+            context = ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise ExchangeError(0, "ExchangeCaFileInvalid", f"SWARM_EXCHANGE_CA names {ca_file!r}, which could not be loaded: {error}",
+                                "Point SWARM_EXCHANGE_CA at the PEM certificate of the exchange or its CA, or pin with SWARM_EXCHANGE_PIN.") from None
+        # The exchange's own self-signed certificate in the CA file is trusted for its names as issued.
+        return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener()
+
+
 class Exchange:
-    def __init__(self, url, token, timeout=30.0):
+    def __init__(self, url, token, timeout=30.0, ca_file=None, pin=None):
         self.url = url if url.endswith("/") else url + "/"
         self._token = token  # never printed, never logged
         self.timeout = timeout
+        self._open = _opener(ca_file, pin).open
 
     @classmethod
     def from_environment(cls):
@@ -64,7 +137,7 @@ class Exchange:
         token = os.environ.get("SWARM_EXCHANGE_TOKEN")
         if not url or not token:
             raise ExchangeError(0, "ExchangeUrlMissing", "SWARM_EXCHANGE_URL and SWARM_EXCHANGE_TOKEN must be set.")
-        return cls(url, token)
+        return cls(url, token, ca_file=os.environ.get("SWARM_EXCHANGE_CA") or None, pin=os.environ.get("SWARM_EXCHANGE_PIN") or None)
 
     def __repr__(self):
         return f"Exchange({self.url!r})"
@@ -77,7 +150,7 @@ class Exchange:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
+            with self._open(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             payload = error.read().decode("utf-8", "replace")
@@ -86,6 +159,11 @@ class Exchange:
                 raise ExchangeError(error.code, parsed.get("error", "HttpError"), parsed.get("message", ""), parsed.get("remediation")) from None
             except ValueError:
                 raise ExchangeError(error.code, "ExchangeProtocolError", f"HTTP {error.code} without a SwarmPS error body") from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, ssl.SSLCertVerificationError):
+                raise ExchangeError(0, "ExchangeCertificateUntrusted", f"The exchange at {self.url} presented a certificate this host does not trust: {error.reason.verify_message}",
+                                    "Set SWARM_EXCHANGE_PIN to the Fingerprint Get-SwarmExchange shows, or SWARM_EXCHANGE_CA to the exchange's certificate file.") from None
+            raise
 
     def register(self, run_id, agent_name):
         return self._call("POST", "v1/mailboxes", {"runId": run_id, "name": agent_name})

@@ -10,7 +10,8 @@
 
     Everything comes from the environment SwarmPS gives every agent (docs/agent-contract.md):
     SWARM_RUN_ID, SWARM_SITE, SWARM_AGENT, SWARM_AGENT_UID, SWARM_PEERS, SWARM_EXCHANGE_URL,
-    SWARM_EXCHANGE_TOKEN, SWARM_RUN_DIR.
+    SWARM_EXCHANGE_TOKEN, SWARM_RUN_DIR; over https:// also SWARM_EXCHANGE_CA (a PEM file of the
+    certificate or CA to trust) or SWARM_EXCHANGE_PIN (the exchange's SHA-256 fingerprint), see docs/exchange.md.
 
     - The initial agent waits for the kickoff ({"kind": "bootstrap"}), then sends 1 to its peer.
     - On {"kind": "count", "n": n}: if n reached -StopAt it is done; else it sends n + 1, and is done if
@@ -54,6 +55,9 @@ $ErrorActionPreference = 'Stop'
 
 # DESIGN.md: ids are UUID v5 in this namespace (mailbox ids over "<run>/<agent>", message ids below).
 $SwarmNamespace = '6809ee13-7b98-4004-8bfa-97c58e99a2be'
+
+# The HttpClient that believes SWARM_EXCHANGE_CA / SWARM_EXCHANGE_PIN over https (New-ExchangeClient); null: Invoke-RestMethod.
+$script:Http = $null
 
 # An error answer from the exchange (Status > 0, ErrorId from its body) or no answer at all (Status 0).
 class ExchangeError : System.Exception {
@@ -111,9 +115,106 @@ function Write-SwarmEvent([string] $Kind, [System.Collections.IDictionary] $Fiel
     }
 }
 
+function Get-PinnedCertificate([uri] $Url, [string] $Pin) {
+    # One TLS handshake to fetch the exchange's certificate, compared with the pin before anything is sent.
+    # The probe accepts any certificate (the callback runs inline in this synchronous handshake); the
+    # fingerprint decides.
+    $digits = ($Pin.Trim() -split '=')[-1] -replace '^sha256:', '' -replace ':', ''
+    if ($digits -notmatch '^[0-9A-Fa-f]{64}$') {
+        throw [ExchangeError]::new(0, 'ExchangePinInvalid', "SWARM_EXCHANGE_PIN is not a SHA-256 fingerprint: '$Pin'")
+    }
+    $wanted = ($digits.ToUpperInvariant() -split '(..)' -ne '') -join ':'
+    $tcp = [Net.Sockets.TcpClient]::new()
+    try {
+        $tcp.Connect($Url.Host, $Url.Port)
+        $tls = [Net.Security.SslStream]::new($tcp.GetStream(), $false, [Net.Security.RemoteCertificateValidationCallback] { $true })
+        $tls.AuthenticateAsClient($Url.Host)
+        $certificate = [Security.Cryptography.X509Certificates.X509Certificate2]::new($tls.RemoteCertificate)
+        $tls.Dispose()
+    }
+    catch {
+        throw [ExchangeError]::new(0, 'ExchangeUnreachable', "Could not reach the exchange at ${Url}: $($_.Exception.GetBaseException().Message)")
+    }
+    finally {
+        $tcp.Dispose()
+    }
+    $seen = ([Security.Cryptography.SHA256]::HashData($certificate.RawData) | ForEach-Object { $_.ToString('X2') }) -join ':'
+    if ($seen -ne $wanted) {
+        throw [ExchangeError]::new(0, 'ExchangePinMismatch', "The exchange at $Url presented a certificate with SHA-256 fingerprint $seen, not the pinned $wanted. If this is the exchange you started (Get-SwarmExchange shows its Fingerprint), set SWARM_EXCHANGE_PIN=$seen; otherwise do not send the token there.")
+    }
+    $certificate
+}
+
+function New-ExchangeClient([string] $Url) {
+    # Invoke-RestMethod cannot be told which certificate to believe, so over https with SWARM_EXCHANGE_CA or
+    # SWARM_EXCHANGE_PIN the agent uses an HttpClient whose chain policy trusts exactly that certificate
+    # (a policy, not a callback: a script callback would run on a thread with no runspace). A pin is
+    # turned into such a trust once it matched; a certificate that chains to the pinned one needs its key.
+    $ca = [Environment]::GetEnvironmentVariable('SWARM_EXCHANGE_CA')
+    $pin = [Environment]::GetEnvironmentVariable('SWARM_EXCHANGE_PIN')
+    if (-not $Url.StartsWith('https://', [StringComparison]::OrdinalIgnoreCase) -or (-not $ca -and -not $pin)) {
+        return $null
+    }
+    $trusted = [Security.Cryptography.X509Certificates.X509Certificate2Collection]::new()
+    if ($pin) {
+        $null = $trusted.Add((Get-PinnedCertificate $Url $pin))
+    }
+    else {
+        try {
+            $trusted.ImportFromPemFile($ca)
+        }
+        catch {
+            throw [ExchangeError]::new(0, 'ExchangeCaFileInvalid', "SWARM_EXCHANGE_CA names '$ca', which could not be read as PEM certificates: $($_.Exception.GetBaseException().Message)")
+        }
+    }
+    $policy = [Security.Cryptography.X509Certificates.X509ChainPolicy]::new()
+    $policy.TrustMode = [Security.Cryptography.X509Certificates.X509ChainTrustMode]::CustomRootTrust
+    $policy.RevocationMode = [Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+    $policy.CustomTrustStore.AddRange($trusted)
+    $handler = [Net.Http.SocketsHttpHandler]::new()
+    $handler.SslOptions.CertificateChainPolicy = $policy
+    [Net.Http.HttpClient]::new($handler)
+}
+
+function Invoke-TrustedExchange([string] $Uri, [string] $Json, [int] $TimeoutSec) {
+    # Invoke-Exchange through the HttpClient of New-ExchangeClient: the parsed answer, or an ExchangeError.
+    $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::Post, $Uri)
+    $request.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $script:Token)
+    $request.Content = [Net.Http.StringContent]::new($Json, [Text.Encoding]::UTF8, 'application/json')
+    $timeout = [Threading.CancellationTokenSource]::new([TimeSpan]::FromSeconds($TimeoutSec))
+    try {
+        $response = $script:Http.SendAsync($request, $timeout.Token).GetAwaiter().GetResult()
+        $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+    }
+    catch {
+        throw [ExchangeError]::new(0, 'ExchangeUnreachable', $_.Exception.GetBaseException().Message)
+    }
+    finally {
+        $timeout.Dispose()
+        $request.Dispose()
+    }
+    if ($response.IsSuccessStatusCode) {
+        return $text | ConvertFrom-Json
+    }
+    $errorId = 'ExchangeProtocolError'
+    $message = "HTTP $([int] $response.StatusCode) without a SwarmPS error body"
+    try {
+        $parsed = $text | ConvertFrom-Json
+        $errorId = $parsed.error
+        $message = $parsed.message
+    }
+    catch {
+        # Not JSON (a proxy's page): keep ExchangeProtocolError.
+    }
+    throw [ExchangeError]::new([int] $response.StatusCode, $errorId, $message)
+}
+
 function Invoke-Exchange([string] $Path, [object] $Body = @{}, [int] $TimeoutSec = 30) {
     # POST to a v1 route; the parsed answer, or an ExchangeError. The token goes in a header only
     # (Invoke-RestMethod -Token would refuse plain http without -AllowUnencryptedAuthentication).
+    if ($script:Http) {
+        return Invoke-TrustedExchange ($script:ExchangeUrl + $Path) ($Body | ConvertTo-Json -Compress -Depth 5) $TimeoutSec
+    }
     $request = @{
         Method      = 'Post'
         Uri         = $script:ExchangeUrl + $Path
@@ -212,6 +313,7 @@ function Invoke-CounterAgent {
     $url = Get-RequiredVariable 'SWARM_EXCHANGE_URL'
     $script:ExchangeUrl = if ($url.EndsWith('/')) { $url } else { "$url/" }
     $script:Token = Get-RequiredVariable 'SWARM_EXCHANGE_TOKEN'   # never printed, never logged
+    $script:Http = New-ExchangeClient $script:ExchangeUrl
     $script:EventsFile = Join-Path (Get-RequiredVariable 'SWARM_RUN_DIR') 'events.jsonl'
     $script:NextHeartbeat = [datetime]::MinValue
 

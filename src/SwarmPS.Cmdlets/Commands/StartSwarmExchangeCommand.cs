@@ -27,6 +27,18 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
     [Parameter]
     public string TokenVariable { get; set; } = ExchangeToken.DefaultVariable;
 
+    /// <summary>PEM certificate to serve HTTPS with; needs -KeyFile.</summary>
+    [Parameter]
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key of -CertificateFile (mode 600).</summary>
+    [Parameter]
+    public string? KeyFile { get; set; }
+
+    /// <summary>Serve HTTPS with a certificate the exchange creates in its state directory and reuses; agents pin its fingerprint.</summary>
+    [Parameter]
+    public SwitchParameter SelfSigned { get; set; }
+
     [Parameter]
     public SwitchParameter Foreground { get; set; }
 
@@ -41,6 +53,9 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             BindAddress = BindAddress,
             TokenVariable = TokenVariable,
             StateDirectory = StateDirectory is null ? ExchangeServerOptions.DefaultStateDirectory() : GetUnresolvedProviderPathFromPSPath(StateDirectory),
+            CertificateFile = CertificateFile is null ? null : GetUnresolvedProviderPathFromPSPath(CertificateFile),
+            KeyFile = KeyFile is null ? null : GetUnresolvedProviderPathFromPSPath(KeyFile),
+            SelfSigned = SelfSigned,
         };
         if (!ShouldProcess($"{options.BindAddress}:{options.Port} ({options.StateDirectory})", "Start exchange"))
         {
@@ -56,13 +71,14 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
                 options,
                 url => writer.Post(() =>
                 {
+                    var state = ExchangeStateFile.Read(options.StateDirectory);
                     if (PassThru)
                     {
-                        WriteObject(new ExchangeInfo(url, Environment.ProcessId, TimeSpan.Zero, 0, 0, 0, 0, options.StateDirectory));
+                        WriteObject(new ExchangeInfo(url, Environment.ProcessId, TimeSpan.Zero, 0, 0, 0, 0, options.StateDirectory, state?.Fingerprint, state?.CertificateFile));
                     }
 
                     WriteInformation(
-                        new HostInformationMessage { Message = $"[exchange] serving {url} (pid {Environment.ProcessId}) from {options.StateDirectory}; Ctrl+C stops it" },
+                        new HostInformationMessage { Message = $"[exchange] serving {url} (pid {Environment.ProcessId}) from {options.StateDirectory}{Pin(state)}; Ctrl+C stops it" },
                         new[] { "PSHOST", "SwarmPS", "Landmark" });
                 }),
                 StopToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
@@ -92,18 +108,23 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             }
         }
 
-        WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}); log {state.LogFile}");
+        WriteLandmark($"[exchange] serving {state.Url} (pid {state.Pid}){Pin(state)}; log {state.LogFile}");
         if (PassThru)
         {
             WriteObject(Await(_ => ExchangeInfo.ReadAsync(options.StateDirectory, null, TokenVariable, StopToken)));
         }
     });
 
+    /// <summary>What agents pin, said where the operator sees it.</summary>
+    private static string Pin(ExchangeStateFile? state) =>
+        state?.Fingerprint is { } fingerprint ? $"; agents pin SWARM_EXCHANGE_PIN={fingerprint} or trust SWARM_EXCHANGE_CA={state.CertificateFile}" : "";
+
     /// <summary>The detached exchange: this installation's pwsh ($PSHOME, never the process path) running this cmdlet in the foreground.</summary>
     private Func<ExchangeServerOptions, IReadOnlyList<string>> DetachedChild()
     {
         var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
         var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
-        return exchange => DetachedPwsh.StartExchange(pwsh, manifest, exchange.Port, exchange.BindAddress, exchange.StateDirectory, exchange.TokenVariable);
+        return exchange => DetachedPwsh.StartExchange(
+            pwsh, manifest, exchange.Port, exchange.BindAddress, exchange.StateDirectory, exchange.TokenVariable, exchange.CertificateFile, exchange.KeyFile, exchange.SelfSigned);
     }
 }

@@ -40,16 +40,35 @@ public static class DetachedPwsh
         return Command(pwshPath, manifestPath, string.Join(' ', start));
     }
 
-    /// <summary>pwsh running Start-SwarmExchange -Foreground with the same settings.</summary>
-    public static IReadOnlyList<string> StartExchange(string pwshPath, string manifestPath, int port, string bindAddress, string stateDirectory, string tokenVariable) =>
-        Command(pwshPath, manifestPath, string.Join(' ', new[]
+    /// <summary>pwsh running Start-SwarmExchange -Foreground with the same settings (TLS ones included).</summary>
+    public static IReadOnlyList<string> StartExchange(
+        string pwshPath, string manifestPath, int port, string bindAddress, string stateDirectory, string tokenVariable, string? certificateFile = null, string? keyFile = null, bool selfSigned = false)
+    {
+        var start = new List<string>
         {
             $"{NameOf<StartSwarmExchangeCommand>()} -{nameof(StartSwarmExchangeCommand.Foreground)} -Confirm:$false",
             $"-{nameof(StartSwarmExchangeCommand.Port)} {port.ToString(CultureInfo.InvariantCulture)}",
             $"-{nameof(StartSwarmExchangeCommand.BindAddress)} {PowerShellLiteral.Quote(bindAddress)}",
             $"-{nameof(StartSwarmExchangeCommand.StateDirectory)} {PowerShellLiteral.Quote(stateDirectory)}",
             $"-{nameof(StartSwarmExchangeCommand.TokenVariable)} {PowerShellLiteral.Quote(tokenVariable)}",
-        }));
+        };
+        if (certificateFile is { } certificate)
+        {
+            start.Add($"-{nameof(StartSwarmExchangeCommand.CertificateFile)} {PowerShellLiteral.Quote(certificate)}");
+        }
+
+        if (keyFile is { } key)
+        {
+            start.Add($"-{nameof(StartSwarmExchangeCommand.KeyFile)} {PowerShellLiteral.Quote(key)}");
+        }
+
+        if (selfSigned)
+        {
+            start.Add($"-{nameof(StartSwarmExchangeCommand.SelfSigned)}");
+        }
+
+        return Command(pwshPath, manifestPath, string.Join(' ', start));
+    }
 
     /// <summary>
     /// pwsh -Command running <paramref name="invocation"/> after importing the module. Any error stops it,

@@ -68,6 +68,12 @@ public static partial class CampaignLoader
                 $"{(nearest is null ? "" : $"Did you mean '{nearest}'? ")}Use one of: {string.Join(", ", ExchangeSettings.KnownBackends)}.");
         }
 
+        if (!ExchangeSettings.ImplementedBackends.Contains(backend))
+        {
+            var (problem, remediation) = ExchangeSettings.NotImplemented(backend);
+            throw new ConfigException("ExchangeBackendNotImplemented", exchange.Node("backend")!.Location, problem, remediation);
+        }
+
         var url = exchange.OptionalString("url");
         Uri? uri = null;
         if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https" or "amqp" or "amqps"))

@@ -10,6 +10,13 @@ public sealed record ExchangeSettings
     /// <summary>Backends a campaign may name; "embedded" is the exchange SwarmPS hosts itself.</summary>
     public static readonly IReadOnlyList<string> KnownBackends = new[] { "embedded", "http", "rabbitmq" };
 
+    /// <summary>
+    /// Backends this SwarmPS can run: "embedded" and "http" both reach the exchange over its HTTP(S)
+    /// protocol. A known backend missing here (the "rabbitmq" broker) is refused when the campaign is
+    /// loaded, never quietly replaced by another (<see cref="NotImplemented"/>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> ImplementedBackends = new[] { "embedded", "http" };
+
     public const string DefaultBackend = "embedded";
 
     public const string DefaultTokenVariable = "SWARM_EXCHANGE_TOKEN";
@@ -24,4 +31,9 @@ public sealed record ExchangeSettings
     public string TokenVariable { get; init; } = DefaultTokenVariable;
 
     public TimeSpan HeartbeatInterval { get; init; } = DefaultHeartbeatInterval;
+
+    /// <summary>The problem and fix for a campaign naming a known backend that nothing here implements.</summary>
+    public static (string Problem, string Remediation) NotImplemented(string backend) => (
+        $"The exchange backend '{backend}' is not implemented by this SwarmPS: its agents would be pointed at an exchange that does not exist.",
+        $"Use backend: embedded (Start-SwarmExchange, over TLS or an SSH tunnel for remote sites) or backend: http with the url of a running SwarmPS exchange; implemented: {string.Join(", ", ImplementedBackends)}.");
 }

@@ -9,11 +9,15 @@ public sealed class ExchangeConnection
 {
     public const string UrlVariable = "SWARM_EXCHANGE_URL";
 
-    public ExchangeConnection(Uri url, string token)
+    /// <param name="trust">Which HTTPS certificate to believe; null reads SWARM_EXCHANGE_CA / SWARM_EXCHANGE_PIN when the client is made.</param>
+    public ExchangeConnection(Uri url, string token, ExchangeTrust? trust = null)
     {
         Url = url;
         Token = token;
+        Trust = trust;
     }
+
+    public ExchangeTrust? Trust { get; }
 
     public Uri Url { get; }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 
 namespace SwarmPS.Engine.Exchange;
@@ -32,6 +33,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly ReceiveWaits _waits = new();
     private readonly LongPollBudget _longPolls;
     private readonly RequestBodyBudget _bodies;
+    private TlsFront? _front;
 
     private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
     {
@@ -50,13 +52,17 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// <summary>Long polls in progress now (bounded by MaxLongPolls).</summary>
     public int LongPolls => _longPolls.Count;
 
-    /// <summary>Where clients reach this gateway, e.g. http://127.0.0.1:8471/.</summary>
-    public Uri Url { get; }
+    /// <summary>The HttpListener's own port; under TLS the private one the front relays to (tests prove it refuses plain callers).</summary>
+    internal int ListenerPort { get; private set; }
+
+    /// <summary>Where clients reach this gateway, e.g. http://127.0.0.1:8471/ (https:// under TLS).</summary>
+    public Uri Url { get; private set; }
 
     /// <summary>
-    /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one).
+    /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one),
+    /// over HTTPS with <paramref name="certificate"/> when one is given (<see cref="TlsFront"/>).
     /// </summary>
-    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null)
+    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null, X509Certificate2? certificate = null)
     {
         var address = ExchangeStartCheck.ParseBindAddress(bindAddress);
         if (port is < 0 or > 65535)
@@ -64,9 +70,11 @@ public sealed class ExchangeGateway : IAsyncDisposable
             throw new SwarmException("PortInvalid", $"Port {port} is outside 0 to 65535.", "Choose a free port above 1024, or 0 to pick one.", SwarmErrorCategory.InvalidArgument, port);
         }
 
-        var chosen = port == 0 ? FreePort(address) : port;
+        // Under TLS the listener takes a private port of its own and the front takes the one asked for.
+        var chosen = port == 0 || certificate is not null ? FreePort(address) : port;
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"));
+        gateway.ListenerPort = chosen;
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
         // The listener matches the Host header's name (not its port) against its prefixes: clients through
         // an SSH tunnel send "Host: localhost:<tunnel port>", clients through a proxy send the host name.
@@ -86,6 +94,22 @@ public sealed class ExchangeGateway : IAsyncDisposable
         catch (HttpListenerException error)
         {
             throw ExchangeStartCheck.PortUnavailable(bindAddress, chosen, error.Message, error);
+        }
+
+        if (certificate is not null)
+        {
+            var upstream = new IPEndPoint(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : address, chosen);
+            try
+            {
+                gateway._front = TlsFront.Start(address, bindAddress, port, upstream, certificate);
+            }
+            catch
+            {
+                gateway._listener.Close();
+                throw;
+            }
+
+            gateway.Url = new Uri($"https://{(host == "*" ? "127.0.0.1" : host)}:{gateway._front.Port}/");
         }
 
         // Several pending accepts keep the listener busy while handlers run.
@@ -132,6 +156,14 @@ public sealed class ExchangeGateway : IAsyncDisposable
     {
         var response = context.Response;
         var route = ExchangeRoute.Parse(context.Request.HttpMethod, context.Request.RawUrl);
+        if (_front is not null && !_front.IsRelayed(context.Request.RemoteEndPoint))
+        {
+            // The private port of a TLS exchange: plain HTTP there would carry the token in the clear.
+            _log.WriteRefused($"403 {context.Request.HttpMethod} {route.LogPath} TlsRequired from {context.Request.RemoteEndPoint}");
+            await WriteAsync(context, HttpStatusCode.Forbidden, new ExchangeWire.ErrorResponse("TlsRequired", "This exchange is served over HTTPS only.", $"Use {Url}.")).ConfigureAwait(false);
+            return;
+        }
+
         if (route.Kind == ExchangeRouteKind.Health)
         {
             // Health takes no request slot: it answers however many long polls or slow uploads are in flight.
@@ -621,6 +653,11 @@ public sealed class ExchangeGateway : IAsyncDisposable
         }
 
         _stopping.Cancel();
+        if (_front is not null)
+        {
+            await _front.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             // Close alone: on Unix, Stop() and then Close() each remove the prefixes, and the second removal

@@ -1,6 +1,9 @@
 namespace SwarmPS.Engine.Exchange;
 
-/// <summary>What Get-SwarmExchange shows: where the exchange is, which process, for how long, and how loaded.</summary>
+/// <summary>
+/// What Get-SwarmExchange shows: where the exchange is, which process, for how long, and how loaded; under
+/// TLS the certificate's SHA-256 fingerprint (what agents pin) and its file (what agents may trust instead).
+/// </summary>
 public sealed record ExchangeInfo(
     Uri Url,
     int Pid,
@@ -9,7 +12,9 @@ public sealed record ExchangeInfo(
     long ActiveMailboxes,
     long PendingMessages,
     long StoreBytes,
-    string? StateDirectory)
+    string? StateDirectory,
+    string? Fingerprint = null,
+    string? CertificateFile = null)
 {
     /// <summary>
     /// Asks a running exchange for its figures. With <paramref name="url"/> it asks that exchange; without,
@@ -19,6 +24,8 @@ public sealed record ExchangeInfo(
     public static async Task<ExchangeInfo> ReadAsync(string? stateDirectory, string? url, string? tokenVariable, CancellationToken cancellationToken)
     {
         string? directory = null;
+        ExchangeTrust? trust = null;
+        string? certificateFile = null;
         if (string.IsNullOrEmpty(url))
         {
             directory = stateDirectory ?? ExchangeServerOptions.DefaultStateDirectory();
@@ -29,9 +36,12 @@ public sealed record ExchangeInfo(
             }
 
             url = state.Url.ToString();
+            // Our own exchange (its state file is owner-only): its recorded fingerprint is the pin.
+            trust = state.Fingerprint is { } fingerprint ? new ExchangeTrust(null, fingerprint) : null;
+            certificateFile = state.CertificateFile;
         }
 
-        var connection = new ExchangeConnection(ExchangeConnection.ParseUrl(url), ExchangeToken.Resolve(tokenVariable, null));
+        var connection = new ExchangeConnection(ExchangeConnection.ParseUrl(url), ExchangeToken.Resolve(tokenVariable, null), trust);
         using var client = new HttpExchangeClient(connection);
         var summary = await client.GetGatewaySummaryAsync(cancellationToken).ConfigureAwait(false);
         return new ExchangeInfo(
@@ -42,7 +52,9 @@ public sealed record ExchangeInfo(
             summary.ActiveMailboxes,
             summary.PendingMessages,
             summary.StoreBytes,
-            directory);
+            directory,
+            trust?.Pin,
+            certificateFile);
     }
 
     public static SwarmException NotRunning(string stateDirectory) => new(

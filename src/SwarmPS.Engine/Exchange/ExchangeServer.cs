@@ -16,6 +16,7 @@ public static class ExchangeServer
     public static async Task RunAsync(ExchangeServerOptions options, Action<Uri>? onReady, CancellationToken cancellationToken)
     {
         var token = ExchangeStartCheck.Run(options);
+        using var certificate = ExchangeCertificate.For(options);
         // The store holds every agent's messages: the directory is born 0700 (never briefly 0755), and
         // one left loose by an older SwarmPS is tightened.
         OwnerOnly.CreateDirectory(options.StateDirectory);
@@ -23,10 +24,10 @@ public static class ExchangeServer
 
         using var log = new ExchangeLog(options.LogPath, options.Limits);
         await using var store = SqliteMailboxStore.Open(options.DatabasePath, options.Limits);
-        await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log);
-        var state = ExchangeStateFile.ForThisProcess(gateway.Url, options);
+        await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log, certificate?.Certificate);
+        var state = ExchangeStateFile.ForThisProcess(gateway.Url, options, certificate);
         state.Write();
-        log.Write($"started url={gateway.Url} pid={state.Pid} bind={options.BindAddress} store={options.DatabasePath}");
+        log.Write($"started url={gateway.Url} pid={state.Pid} bind={options.BindAddress} store={options.DatabasePath}{(certificate is null ? "" : $" tls={certificate.CertificateFile} sha256={certificate.Fingerprint}")}");
         try
         {
             onReady?.Invoke(gateway.Url);

@@ -17,6 +17,15 @@ public sealed record ExchangeServerOptions
     /// <summary>A file (mode 600) holding the token; wins over <see cref="TokenVariable"/> when set.</summary>
     public string? TokenFile { get; init; }
 
+    /// <summary>PEM certificate to serve HTTPS with (with <see cref="KeyFile"/>); null with no <see cref="SelfSigned"/> serves plain HTTP.</summary>
+    public string? CertificateFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="CertificateFile"/>; must be readable by its owner only.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>Serve HTTPS with a certificate the exchange creates once in &lt;stateDir&gt;/tls and reuses (agents pin its fingerprint).</summary>
+    public bool SelfSigned { get; init; }
+
     public ExchangeLimits Limits { get; init; } = new();
 
     public string DatabasePath => Path.Combine(StateDirectory, "exchange.db");

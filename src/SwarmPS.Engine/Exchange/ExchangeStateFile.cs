@@ -9,16 +9,17 @@ namespace SwarmPS.Engine.Exchange;
 /// with the process start time, so a pid recycled by another process is never taken for the exchange
 /// (and never signalled).
 /// </summary>
-public sealed record ExchangeStateFile(Uri Url, int Pid, DateTimeOffset ProcessStartTime, DateTimeOffset StartedAt, string StateDirectory, string LogFile)
+/// <remarks>Under TLS it also records the certificate's SHA-256 fingerprint and file, which agents pin or trust.</remarks>
+public sealed record ExchangeStateFile(Uri Url, int Pid, DateTimeOffset ProcessStartTime, DateTimeOffset StartedAt, string StateDirectory, string LogFile, string? Fingerprint = null, string? CertificateFile = null)
 {
     public const string FileName = "exchange.json";
 
     public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, FileName);
 
-    public static ExchangeStateFile ForThisProcess(Uri url, ExchangeServerOptions options)
+    public static ExchangeStateFile ForThisProcess(Uri url, ExchangeServerOptions options, ExchangeCertificate? certificate = null)
     {
         using var self = Process.GetCurrentProcess();
-        return new ExchangeStateFile(url, self.Id, StartTimeOf(self), DateTimeOffset.UtcNow, Path.GetFullPath(options.StateDirectory), Path.GetFullPath(options.LogPath));
+        return new ExchangeStateFile(url, self.Id, StartTimeOf(self), DateTimeOffset.UtcNow, Path.GetFullPath(options.StateDirectory), Path.GetFullPath(options.LogPath), certificate?.Fingerprint, certificate?.CertificateFile);
     }
 
     /// <summary>The recorded exchange, or null when the state directory has none.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Authentication;
 using System.Text.Json;
 
 namespace SwarmPS.Engine.Exchange;
@@ -8,7 +9,8 @@ namespace SwarmPS.Engine.Exchange;
 /// <summary>
 /// <see cref="IExchange"/> over the HTTP protocol of docs/exchange-protocol.md. Error bodies come
 /// back as the same <see cref="SwarmException"/> the store would throw in-process. It honours the usual
-/// proxy variables (HTTP_PROXY, NO_PROXY), which is how compute nodes reach a login-node exchange.
+/// proxy variables (HTTP_PROXY, NO_PROXY), which is how compute nodes reach a login-node exchange, and
+/// over HTTPS believes the certificate <see cref="ExchangeTrust"/> says (SWARM_EXCHANGE_CA / SWARM_EXCHANGE_PIN).
 /// </summary>
 public sealed class HttpExchangeClient : IExchange
 {
@@ -22,11 +24,25 @@ public sealed class HttpExchangeClient : IExchange
 
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;
+    private readonly ServerCertificateCheck? _certificateCheck;
 
     public HttpExchangeClient(ExchangeConnection connection, HttpMessageHandler? handler = null)
     {
         _baseUrl = connection.Url;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
+        if (handler is null)
+        {
+            var sockets = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
+            if (connection.Url.Scheme == Uri.UriSchemeHttps)
+            {
+                // Always our own check, so a refused certificate is explained (fingerprint and fix), not just "SSL failed".
+                _certificateCheck = (connection.Trust ?? ExchangeTrust.FromEnvironment()).CreateCheck(connection.Url);
+                sockets.SslOptions.RemoteCertificateValidationCallback = _certificateCheck.Validate;
+            }
+
+            handler = sockets;
+        }
+
+        _http = new HttpClient(handler)
         {
             BaseAddress = connection.Url,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -174,6 +190,10 @@ public sealed class HttpExchangeClient : IExchange
                 "Check that the exchange is running (Get-SwarmExchange) and reachable from here (proxy, SSH tunnel).",
                 SwarmErrorCategory.OperationTimeout,
                 _baseUrl);
+        }
+        catch (HttpRequestException error) when (error.InnerException is AuthenticationException && _certificateCheck?.Refusal is { } refusal)
+        {
+            throw new SwarmException(refusal.ErrorId, refusal.Message, refusal.Remediation, refusal.Category, _baseUrl, error);
         }
         catch (HttpRequestException error)
         {

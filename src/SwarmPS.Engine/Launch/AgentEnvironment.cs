@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
@@ -11,7 +12,8 @@ namespace SwarmPS.Engine.Launch;
 public static class AgentEnvironment
 {
     public static IReadOnlyDictionary<string, string?> For(
-        CampaignAgent agent, string runId, SiteProfile site, Uri exchangeUrl, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames)
+        CampaignAgent agent, string runId, SiteProfile site, Uri exchangeUrl, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames,
+        Func<string, string?>? launcherVariable = null)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var name in site.UnsetEnvironment)
@@ -47,6 +49,15 @@ public static class AgentEnvironment
         environment["SWARM_PEERS"] = string.Join(',', agent.AllowedPeers.Select(peer => $"{peer}={AgentMailboxId.For(runId, peer)}"));
         environment["SWARM_EXCHANGE_URL"] = exchangeUrl.ToString();
         environment["SWARM_EXCHANGE_TOKEN"] = exchangeToken;
+        // Which HTTPS exchange certificate to believe travels with the URL, even past a site's unset_env.
+        foreach (var name in new[] { ExchangeTrust.CaVariable, ExchangeTrust.PinVariable })
+        {
+            if ((launcherVariable ?? Environment.GetEnvironmentVariable)(name) is { Length: > 0 } value)
+            {
+                environment[name] = value;
+            }
+        }
+
         environment["SWARM_RUN_DIR"] = siteDirectory;
         return environment;
     }

@@ -8,7 +8,7 @@ namespace SwarmPS.Engine.Tests.Exchange;
 /// <summary>examples/agents/swarm_exchange.py, standard library only, against a real gateway process.</summary>
 public sealed class PythonAgentClientTests(ExchangeHostFixture exchange) : IClassFixture<ExchangeHostFixture>
 {
-    private static string ClientScript
+    internal static string ClientScript
     {
         get
         {
