@@ -26,6 +26,9 @@ public sealed record Campaign
     /// <summary>How long a launch waits for every agent to register before giving up.</summary>
     public TimeSpan StartupTimeout { get; init; } = DefaultStartupTimeout;
 
+    /// <summary>Whether a peer lost mid-run stops this site's agents (<c>on_peer_lost</c>); default continue.</summary>
+    public PeerLossPolicy OnPeerLost { get; init; } = PeerLossPolicy.Continue;
+
     /// <summary>In declaration order; that order is kept by slicing and used when starting them.</summary>
     public required IReadOnlyList<CampaignAgent> Agents { get; init; }
 

@@ -24,4 +24,16 @@ public sealed record ExchangeSettings
     public string TokenVariable { get; init; } = DefaultTokenVariable;
 
     public TimeSpan HeartbeatInterval { get; init; } = DefaultHeartbeatInterval;
+
+    /// <summary>
+    /// How long a peer's heartbeat may stay still before its sites call it lost (<c>stale_after</c>);
+    /// null means <see cref="StaleAfterHeartbeats"/> heartbeat intervals.
+    /// </summary>
+    public TimeSpan? StaleAfter { get; init; }
+
+    /// <summary>Three missed heartbeats: one late heartbeat is noise, three in a row is a peer gone (30 s at the default interval).</summary>
+    public const int StaleAfterHeartbeats = 3;
+
+    /// <summary>The threshold launches and the peer watcher judge staleness by.</summary>
+    public TimeSpan EffectiveStaleAfter => StaleAfter ?? HeartbeatInterval * StaleAfterHeartbeats;
 }
