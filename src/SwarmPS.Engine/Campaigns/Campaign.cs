@@ -44,6 +44,16 @@ public sealed record Campaign
 
     public bool IsSlice => SliceOf is not null;
 
+    /// <summary>
+    /// For a slice, the site of every agent of the campaign it was selected from; null for a whole
+    /// campaign. A site's launcher runs a slice, and its warnings about a lost peer name the peer's site.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? SliceSites { get; init; }
+
+    /// <summary>The site an agent of this campaign (or of the campaign this slice came from) runs on; null if unknown.</summary>
+    public string? SiteOf(string agent) =>
+        Agents.FirstOrDefault(candidate => candidate.Name == agent)?.Site ?? SliceSites?.GetValueOrDefault(agent);
+
     public IReadOnlyList<string> AgentNames => Agents.Select(agent => agent.Name).ToList();
 
     /// <summary>The distinct sites its agents run on, in order of first appearance.</summary>

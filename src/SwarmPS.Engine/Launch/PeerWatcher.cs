@@ -92,7 +92,7 @@ public sealed class PeerWatcher
                     {
                         var stop = _campaign.OnPeerLost == PeerLossPolicy.Stop;
                         _journal.Record(null, "peer_lost",
-                            $"WARNING: peer {name}{SiteOf(name)} lost: no heartbeat for {silent.TotalSeconds:0.#} s (stale_after {StaleAfter.TotalSeconds:0.#} s); on_peer_lost: {(stop ? "stop, stopping this site's agents" : "continue")}",
+                            $"WARNING: peer {name}{SiteNote(name)} lost: no heartbeat for {silent.TotalSeconds:0.#} s (stale_after {StaleAfter.TotalSeconds:0.#} s); on_peer_lost: {(stop ? "stop, stopping this site's agents" : "continue")}",
                             SiteJournal.Fields(
                                 ("peer", name), ("peer_id", id.ToString()), ("peer_site", PeerSite(name)),
                                 ("silent_ms", (long)silent.TotalMilliseconds), ("stale_after_ms", (long)StaleAfter.TotalMilliseconds),
@@ -111,13 +111,13 @@ public sealed class PeerWatcher
         }
     }
 
-    private string? PeerSite(string name) => _campaign.Agents.FirstOrDefault(agent => agent.Name == name)?.Site;
+    private string? PeerSite(string name) => _campaign.SiteOf(name);
 
-    private string SiteOf(string name) => PeerSite(name) is { } site ? $" (site {site})" : "";
+    private string SiteNote(string name) => PeerSite(name) is { } site ? $" (site {site})" : "";
 
     private SwarmException Lost(string runId, string name, TimeSpan silent) => new(
         PeerLostErrorId,
-        $"Peer '{name}'{SiteOf(name)} of run '{runId}' stopped heartbeating ({silent.TotalSeconds:0.#} s without a heartbeat, stale_after {StaleAfter.TotalSeconds:0.#} s); the campaign says on_peer_lost: stop, so this site stopped its agents.",
+        $"Peer '{name}'{SiteNote(name)} of run '{runId}' stopped heartbeating ({silent.TotalSeconds:0.#} s without a heartbeat, stale_after {StaleAfter.TotalSeconds:0.#} s); the campaign says on_peer_lost: stop, so this site stopped its agents.",
         $"Find out why the peer's site went away (Get-SwarmAgent -RunId {runId} and its launcher log on that site), then start the run again; set on_peer_lost: continue to keep running without it, or raise exchange.stale_after if the peer is only slow.",
         SwarmErrorCategory.OperationStopped,
         name);
