@@ -26,6 +26,9 @@ public sealed record Campaign
     /// <summary>How long a launch waits for every agent to register before giving up.</summary>
     public TimeSpan StartupTimeout { get; init; } = DefaultStartupTimeout;
 
+    /// <summary>Whether a peer lost mid-run stops this site's agents (<c>on_peer_lost</c>); default continue.</summary>
+    public PeerLossPolicy OnPeerLost { get; init; } = PeerLossPolicy.Continue;
+
     /// <summary>In declaration order; that order is kept by slicing and used when starting them.</summary>
     public required IReadOnlyList<CampaignAgent> Agents { get; init; }
 
@@ -40,6 +43,16 @@ public sealed record Campaign
     public IReadOnlyList<string>? SliceOf { get; init; }
 
     public bool IsSlice => SliceOf is not null;
+
+    /// <summary>
+    /// For a slice, the site of every agent of the campaign it was selected from; null for a whole
+    /// campaign. A site's launcher runs a slice, and its warnings about a lost peer name the peer's site.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? SliceSites { get; init; }
+
+    /// <summary>The site an agent of this campaign (or of the campaign this slice came from) runs on; null if unknown.</summary>
+    public string? SiteOf(string agent) =>
+        Agents.FirstOrDefault(candidate => candidate.Name == agent)?.Site ?? SliceSites?.GetValueOrDefault(agent);
 
     public IReadOnlyList<string> AgentNames => Agents.Select(agent => agent.Name).ToList();
 

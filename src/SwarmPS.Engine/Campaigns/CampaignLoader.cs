@@ -13,9 +13,9 @@ namespace SwarmPS.Engine.Campaigns;
 public static partial class CampaignLoader
 {
     private static readonly string[] CampaignKeys =
-        { "name", "description", "initial_agent", "user_task", "startup_timeout", "exchange", "agents" };
+        { "name", "description", "initial_agent", "user_task", "startup_timeout", "on_peer_lost", "exchange", "agents" };
 
-    private static readonly string[] ExchangeKeys = { "backend", "url", "token_variable", "heartbeat_interval", "token" };
+    private static readonly string[] ExchangeKeys = { "backend", "url", "token_variable", "heartbeat_interval", "stale_after", "token" };
 
     private static readonly string[] AgentKeys = { "name", "site", "command", "environment", "peers", "restart_limit" };
 
@@ -37,6 +37,7 @@ public static partial class CampaignLoader
             UserTask = root.RequiredString("user_task"),
             UserTaskLocation = root.Node("user_task")?.Location,
             StartupTimeout = root.OptionalDuration("startup_timeout") ?? Campaign.DefaultStartupTimeout,
+            OnPeerLost = ReadPeerLossPolicy(root),
             Exchange = ReadExchange(root),
             Agents = root.MappingList("agents", index => $"agent {index + 1} of 'agents'", AgentKeys).Select(ReadAgent).ToList(),
             Source = Path.GetFullPath(path),
@@ -97,7 +98,27 @@ public static partial class CampaignLoader
             Url = uri,
             TokenVariable = tokenVariable,
             HeartbeatInterval = exchange.OptionalDuration("heartbeat_interval") ?? ExchangeSettings.DefaultHeartbeatInterval,
+            StaleAfter = exchange.OptionalDuration("stale_after"),
         };
+    }
+
+    private static readonly IReadOnlyList<string> PeerLossPolicies = new[] { "continue", "stop" };
+
+    private static PeerLossPolicy ReadPeerLossPolicy(MappingReader root)
+    {
+        var text = root.OptionalString("on_peer_lost");
+        switch (text)
+        {
+            case null or "continue":
+                return PeerLossPolicy.Continue;
+            case "stop":
+                return PeerLossPolicy.Stop;
+            default:
+                var nearest = NearestKey.Suggest(text, PeerLossPolicies);
+                throw root.Invalid(
+                    "on_peer_lost", $"'{text}' is not a peer-loss policy.",
+                    $"{(nearest is null ? "" : $"Did you mean '{nearest}'? ")}Use one of: {string.Join(", ", PeerLossPolicies)} (continue keeps this site's agents running when a peer on another site is lost; stop stops them).");
+        }
     }
 
     private static CampaignAgent ReadAgent(MappingReader agent) => new()

@@ -61,6 +61,7 @@ public static class CampaignSlice
         {
             Agents = campaign.Agents.Where(agent => wanted.Contains(agent.Name)).ToList(),
             SliceOf = campaign.SliceOf ?? available,
+            SliceSites = campaign.SliceSites ?? campaign.Agents.GroupBy(agent => agent.Name, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.First().Site, StringComparer.Ordinal),
         };
     }
 

@@ -95,6 +95,19 @@ public static class CampaignValidator
             findings.Add(Error("HeartbeatIntervalInvalid", null, $"The exchange heartbeat interval is {campaign.Exchange.HeartbeatInterval}; it must be positive.",
                 "Set 'heartbeat_interval:' under 'exchange:' to a positive duration such as 10s, or leave it out for the default."));
         }
+
+        if (campaign.Exchange.StaleAfter is { } staleAfter && staleAfter <= TimeSpan.Zero)
+        {
+            findings.Add(Error("StaleAfterInvalid", null, $"The exchange stale_after is {staleAfter}; it must be positive.",
+                $"Set 'stale_after:' under 'exchange:' to a positive duration longer than heartbeat_interval, such as 30s, or leave it out for {ExchangeSettings.StaleAfterHeartbeats} heartbeat intervals."));
+        }
+        else if (campaign.Exchange.StaleAfter is { } shortStale && campaign.Exchange.HeartbeatInterval > TimeSpan.Zero && shortStale <= campaign.Exchange.HeartbeatInterval)
+        {
+            // A threshold no longer than the interval calls every healthy peer lost between two heartbeats.
+            findings.Add(Error("StaleAfterTooShort", null,
+                $"The exchange stale_after ({shortStale.TotalSeconds:0.###} s) is not longer than heartbeat_interval ({campaign.Exchange.HeartbeatInterval.TotalSeconds:0.###} s), so every peer would be called lost between two heartbeats.",
+                $"Set 'stale_after:' to several heartbeat intervals (the default is {ExchangeSettings.StaleAfterHeartbeats}), or shorten 'heartbeat_interval:'."));
+        }
     }
 
     private static void CheckName(CampaignAgent agent, Dictionary<string, CampaignAgent> firstByName, List<CampaignFinding> findings)

@@ -36,4 +36,16 @@ public sealed record ExchangeSettings
     public static (string Problem, string Remediation) NotImplemented(string backend) => (
         $"The exchange backend '{backend}' is not implemented by this SwarmPS: its agents would be pointed at an exchange that does not exist.",
         $"Use backend: embedded (Start-SwarmExchange, over TLS or an SSH tunnel for remote sites) or backend: http with the url of a running SwarmPS exchange; implemented: {string.Join(", ", ImplementedBackends)}.");
+
+    /// <summary>
+    /// How long a peer's heartbeat may stay still before its sites call it lost (<c>stale_after</c>);
+    /// null means <see cref="StaleAfterHeartbeats"/> heartbeat intervals.
+    /// </summary>
+    public TimeSpan? StaleAfter { get; init; }
+
+    /// <summary>Three missed heartbeats: one late heartbeat is noise, three in a row is a peer gone (30 s at the default interval).</summary>
+    public const int StaleAfterHeartbeats = 3;
+
+    /// <summary>The threshold launches and the peer watcher judge staleness by.</summary>
+    public TimeSpan EffectiveStaleAfter => StaleAfter ?? HeartbeatInterval * StaleAfterHeartbeats;
 }

@@ -10,7 +10,7 @@ public static class EventKinds
     public static readonly IReadOnlyList<string> Documented = new[]
     {
         "site_starting", "mailboxes_registered", "agent_started", "waiting_for_peers", "peers_live",
-        "bootstrap_sent", "bootstrap_skipped", "agent_exited", "agent_restarting", "agent_failed",
+        "bootstrap_sent", "bootstrap_skipped", "peer_lost", "peer_returned", "agent_exited", "agent_restarting", "agent_failed",
         "exchange_unreachable", "exchange_reachable", "agents_stopped", "site_finished", "site_failed",
         "site_stopped", "message_sent", "message_received",
     };

@@ -7,7 +7,9 @@ namespace SwarmPS.Engine.Launch;
 /// Waits until every peer's mailbox is live on the exchange, looked up by the ids every site derives
 /// (no registry, no lookup by name). Reports who is still missing at each change; an exchange that is
 /// briefly unreachable is retried until the deadline, because sites start in any order and exchanges
-/// restart.
+/// restart. A peer is live when the exchange calls its mailbox ACTIVE, or when its heartbeat stamp
+/// moves while we wait: the exchange's own threshold is fixed per server (30 s), and a campaign whose
+/// heartbeat_interval is longer than that leaves a healthy mailbox INACTIVE between heartbeats.
 /// </summary>
 public sealed class PeerRendezvous
 {
@@ -28,13 +30,17 @@ public sealed class PeerRendezvous
         var deadline = DateTimeOffset.UtcNow + timeout;
         IReadOnlyList<string>? lastReported = null;
         string? lastProblem = null;
+        var silence = new PeerSilence(ids.Keys);
         while (true)
         {
             var stillMissing = ids.Keys.ToHashSet();
             try
             {
                 var live = await _exchange.GetStatusAsync(ids.Keys.ToList(), cancellationToken).ConfigureAwait(false);
-                stillMissing.ExceptWith(live.Where(status => status.State == MailboxState.Active).Select(status => status.Id));
+                silence.Observe(live);
+                stillMissing.ExceptWith(live
+                    .Where(status => status.State == MailboxState.Active || (status.State == MailboxState.Inactive && silence.HasMoved(status.Id)))
+                    .Select(status => status.Id));
                 lastProblem = null;
             }
             catch (SwarmException error) when (error.Category is SwarmErrorCategory.ConnectionError or SwarmErrorCategory.ResourceUnavailable or SwarmErrorCategory.OperationTimeout)

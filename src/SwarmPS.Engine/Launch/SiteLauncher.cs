@@ -57,7 +57,15 @@ public sealed class SiteLauncher
             await KickOffAsync(runId, agents, journal, stopping.Token).ConfigureAwait(false);
             journal.SiteState(SiteState.Running);
 
-            if (await FirstFailureAsync(running).ConfigureAwait(false) is { } failed)
+            // Peer watch (PeerWatcher): under on_peer_lost: stop, a lost peer ends the run like a failed agent.
+            var failure = FirstFailureAsync(running);
+            var peerLost = new PeerWatcher(_exchange, _options.Campaign, journal).UntilStopAsync(runId, RemotePeers(agents), stopping.Token);
+            if (await Task.WhenAny(failure, peerLost).ConfigureAwait(false) == peerLost && await peerLost.ConfigureAwait(false) is { } lost)
+            {
+                throw lost;
+            }
+
+            if (await failure.ConfigureAwait(false) is { } failed)
             {
                 throw RestartLimitExceeded(failed, layout);
             }
@@ -71,13 +79,15 @@ public sealed class SiteLauncher
         catch (Exception error)
         {
             var stoppedByUser = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            var stoppedForPeer = error is SwarmException { ErrorId: PeerWatcher.PeerLostErrorId };
             await stopping.CancelAsync().ConfigureAwait(false);
             await StopAgentsAsync(supervisors, journal).ConfigureAwait(false);
             await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
             var problem = error is SwarmException swarm ? $"{swarm.ErrorId}: {swarm.Message}" : error.Message;
-            journal.SiteState(stoppedByUser ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
-            journal.Record(null, stoppedByUser ? "site_stopped" : "site_failed",
-                stoppedByUser ? "stopped" : $"failed: {problem}", SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : problem)));
+            journal.SiteState(stoppedByUser || stoppedForPeer ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
+            journal.Record(null, stoppedByUser || stoppedForPeer ? "site_stopped" : "site_failed",
+                stoppedByUser ? "stopped" : stoppedForPeer ? $"stopped: {problem}" : $"failed: {problem}",
+                SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : stoppedForPeer ? "peer_lost" : problem)));
             throw;
         }
         finally
@@ -164,8 +174,7 @@ public sealed class SiteLauncher
 
     private async Task WaitForPeersAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, IReadOnlyList<Task<AgentOutcome>> running, CancellationToken cancellationToken)
     {
-        var local = agents.Select(agent => agent.Name).ToHashSet(StringComparer.Ordinal);
-        var peers = agents.SelectMany(agent => agent.AllowedPeers).Where(peer => !local.Contains(peer)).Distinct(StringComparer.Ordinal).ToList();
+        var peers = RemotePeers(agents);
         if (peers.Count == 0)
         {
             journal.Record(null, "peers_live", "all peers live (none on other sites)", SiteJournal.Fields(("peers", Array.Empty<string>())));
@@ -188,6 +197,13 @@ public sealed class SiteLauncher
 
         await rendezvous.ConfigureAwait(false);
         journal.Record(null, "peers_live", "all peers live", SiteJournal.Fields(("peers", peers.ToArray())));
+    }
+
+    /// <summary>The peers of the local agents that run on other sites: whom the rendezvous waits for and the peer watch watches.</summary>
+    private static IReadOnlyList<string> RemotePeers(IReadOnlyList<CampaignAgent> agents)
+    {
+        var local = agents.Select(agent => agent.Name).ToHashSet(StringComparer.Ordinal);
+        return agents.SelectMany(agent => agent.AllowedPeers).Where(peer => !local.Contains(peer)).Distinct(StringComparer.Ordinal).ToList();
     }
 
     private async Task KickOffAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, CancellationToken cancellationToken)

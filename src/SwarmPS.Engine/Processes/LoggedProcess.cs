@@ -8,7 +8,7 @@ namespace SwarmPS.Engine.Processes;
 /// (<see cref="DetachedProcess"/>). Its output
 /// goes straight to log files, not through a pipe to its parent, so it outlives a parent killed with -9
 /// without dying of SIGPIPE (a later Stop-SwarmSite ends it). On Linux it leads its own process group
-/// (setsid), so stopping it also stops whatever it spawned, and a closing terminal does not reach it.
+/// (setsid, <see cref="IProcessPlatform.SessionLeaderProgram"/>), so stopping it also stops whatever it spawned, and a closing terminal does not reach it.
 /// </summary>
 public sealed class LoggedProcess : IDisposable
 {
@@ -43,7 +43,7 @@ public sealed class LoggedProcess : IDisposable
             OwnerOnly.CreateFile(log);
         }
 
-        var setsid = FindSetsid();
+        var setsid = ProcessPlatform.Current.SessionLeaderProgram;
         var start = new ProcessStartInfo(setsid ?? "/bin/sh")
         {
             UseShellExecute = false,
@@ -89,7 +89,4 @@ public sealed class LoggedProcess : IDisposable
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public void Dispose() => _process.Dispose();
-
-    private static string? FindSetsid() =>
-        new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 }

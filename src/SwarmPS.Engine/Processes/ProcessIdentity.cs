@@ -1,13 +1,10 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-
 namespace SwarmPS.Engine.Processes;
 
 /// <summary>
 /// A process as SwarmPS records it: pid plus the kernel's start time of that pid. A pid alone is reused
 /// after the process exits; the pair is not, so <see cref="IsAlive"/> and <see cref="Signal"/> never
-/// touch an unrelated process that happens to hold a recycled pid.
+/// touch an unrelated process that happens to hold a recycled pid. How the start time is read and a
+/// signal sent is the platform's (<see cref="ProcessPlatform.Current"/>: /proc on Linux).
 /// </summary>
 public sealed record ProcessIdentity(int Pid, long StartTicks)
 {
@@ -38,73 +35,16 @@ public sealed record ProcessIdentity(int Pid, long StartTicks)
             return false;
         }
 
-        return NativeMethods.kill(Pid, signal) == 0;
+        return ProcessPlatform.Current.Kill(Pid, signal);
     }
 
     /// <summary>
     /// Signals the process group this process leads (kill(-pid)), if it is still the same process:
     /// its children go too. Returns whether it was sent.
     /// </summary>
-    public bool SignalGroup(int signal) => IsAlive && NativeMethods.kill(-Pid, signal) == 0;
+    public bool SignalGroup(int signal) => IsAlive && ProcessPlatform.Current.Kill(-Pid, signal);
 
-    /// <summary>
-    /// The start time in clock ticks since boot, field 22 of /proc/&lt;pid&gt;/stat on Linux. On other
-    /// systems (macOS) the process start time from the runtime stands in.
-    /// </summary>
-    private static long? ReadStartTicks(int pid)
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            var stat = ReadStat(pid);
-            if (stat is null)
-            {
-                return null;
-            }
+    private static long? ReadStartTicks(int pid) => ProcessPlatform.Current.ReadStartTicks(pid);
 
-            // The command name (field 2) is in parentheses and may hold spaces; count fields after it.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], CultureInfo.InvariantCulture);
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.StartTime.ToUniversalTime().Ticks;
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
-
-        var stat = ReadStat(pid);
-        return stat is not null && stat[stat.LastIndexOf(')') + 2] is 'Z' or 'X';
-    }
-
-    private static string? ReadStat(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", SetLastError = true)]
-#pragma warning disable SA1300, IDE1006 // the C name
-        public static extern int kill(int pid, int sig);
-#pragma warning restore SA1300, IDE1006
-    }
+    private static bool IsZombie(int pid) => ProcessPlatform.Current.IsZombie(pid);
 }
