@@ -35,7 +35,7 @@ public sealed partial class ReverseTunnel
 
     public int LocalPort => Record.LocalPort;
 
-    /// <summary>The exchange URL for agents on the far side: http://127.0.0.1:&lt;port&gt;, or the gateway host's.</summary>
+    /// <summary>The exchange URL for agents on the far side: http://127.0.0.1:&lt;port&gt;/..., or the gateway host's.</summary>
     public Uri Url => new(Record.Url);
 
     public ProcessIdentity Ssh => Record.Ssh;
@@ -43,14 +43,30 @@ public sealed partial class ReverseTunnel
     public string RecordFile => ReverseTunnelRecord.PathFor(RecordDirectory, Record.Id);
 
     /// <summary>
-    /// Opens the tunnel and returns once the login host listens. <paramref name="gatewayHost"/> null binds
-    /// the far side's loopback only (agents on the login node itself, or nodes that reach it through their
-    /// own forward); a name binds all its interfaces, which the site's sshd allows only with
-    /// GatewayPorts clientspecified (or yes), and the URL then names that host, as compute nodes see it.
+    /// Opens the site's tunnel for <paramref name="exchangeUrl"/>: the site's ssh settings and its
+    /// exchange_tunnel_gateway (docs/sites.md). The call a launch makes when the profile says exchange_tunnel: true.
+    /// </summary>
+    public static Task<ReverseTunnel> OpenForSiteAsync(
+        SiteProfile site, Uri exchangeUrl, string recordDirectory, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (site.Ssh is null)
+        {
+            throw NeedsSsh($"site '{site.Name}' ({site.Source}) has no ssh section");
+        }
+
+        return OpenAsync(site.Ssh, exchangeUrl, recordDirectory, site.ExchangeTunnelGateway, timeout, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a tunnel to <paramref name="localEndpoint"/> (the exchange's URL here, e.g. http://127.0.0.1:8765/)
+    /// and returns once the login host listens. <see cref="Url"/> is that URL with the far side's host and
+    /// port. <paramref name="gatewayHost"/> null binds the far side's loopback only (agents on the login node
+    /// itself); a name binds all its interfaces, which the site's sshd allows only with GatewayPorts
+    /// clientspecified (or yes), and the URL then names that host, as compute nodes see it.
     /// </summary>
     public static async Task<ReverseTunnel> OpenAsync(
         SshSettings? ssh,
-        int localPort,
+        Uri localEndpoint,
         string recordDirectory,
         string? gatewayHost = null,
         TimeSpan? timeout = null,
@@ -59,29 +75,27 @@ public sealed partial class ReverseTunnel
     {
         if (ssh is null)
         {
-            throw new SwarmException(
-                "ReverseTunnelNeedsSsh",
-                "A reverse tunnel goes through the site's login host, but this site is reached without SSH.",
-                "Add an ssh section (host, user, identity_file) to the site profile, or set exchange_tunnel: false "
-                + "for a site whose agents reach the exchange directly.",
-                SwarmErrorCategory.InvalidArgument);
+            throw NeedsSsh("this site is reached without SSH");
         }
 
-        if (localPort is < 1 or > 65535)
+        if (!localEndpoint.IsAbsoluteUri || localEndpoint.Scheme is not ("http" or "https") || localEndpoint.Port is < 1 or > 65535)
         {
             throw new SwarmException(
-                "ReverseTunnelPortInvalid",
-                $"{localPort} is not a TCP port for the local end of a reverse tunnel.",
-                "Pass the port the exchange listens on here (1-65535), e.g. the port of Get-SwarmExchange's Url.",
+                "ReverseTunnelEndpointInvalid",
+                $"'{localEndpoint}' is not an http(s) URL with a port for the local end of a reverse tunnel.",
+                "Pass the exchange's URL on this machine, e.g. http://127.0.0.1:8765/ (the Url of Get-SwarmExchange).",
                 SwarmErrorCategory.InvalidArgument,
-                localPort);
+                localEndpoint);
         }
 
+        var localPort = localEndpoint.Port;
+        // A wildcard listen address is not somewhere to connect to; the exchange is then on loopback too.
+        var localHost = localEndpoint.Host is "0.0.0.0" or "[::]" or "*" or "+" ? "127.0.0.1" : localEndpoint.Host;
         OwnerOnly.CreateDirectory(recordDirectory);
         var id = Guid.NewGuid().ToString("N")[..12];
         var log = ReverseTunnelRecord.LogPathFor(recordDirectory, id);
         var command = new List<string> { sshProgram };
-        command.AddRange(BuildArguments(ssh, localPort, gatewayHost));
+        command.AddRange(BuildArguments(ssh, localHost, localPort, gatewayHost));
         var limit = timeout ?? DefaultOpenTimeout;
         var process = LoggedProcess.Start(command, new Dictionary<string, string?>(), recordDirectory, log, log);
         try
@@ -99,7 +113,7 @@ public sealed partial class ReverseTunnel
                 SshPort = ssh.Port,
                 LocalPort = localPort,
                 RemotePort = remotePort,
-                Url = $"http://{gatewayHost ?? "127.0.0.1"}:{remotePort.ToString(CultureInfo.InvariantCulture)}",
+                Url = new UriBuilder(localEndpoint) { Host = gatewayHost ?? "127.0.0.1", Port = remotePort }.Uri.ToString(),
                 OpenedAt = DateTimeOffset.UtcNow,
             };
             record.Write(recordDirectory);
@@ -128,13 +142,13 @@ public sealed partial class ReverseTunnel
     /// else, and a multiplexing master shared with commands is never the thing recorded or killed.
     /// These options come before the site's, because ssh keeps the first value it sees for each.
     /// </summary>
-    public static IReadOnlyList<string> BuildArguments(SshSettings ssh, int localPort, string? gatewayHost)
+    public static IReadOnlyList<string> BuildArguments(SshSettings ssh, string localHost, int localPort, string? gatewayHost)
     {
         var bind = gatewayHost is null ? "" : "*:";
         var arguments = new List<string>
         {
             "-N",
-            "-R", $"{bind}0:127.0.0.1:{localPort.ToString(CultureInfo.InvariantCulture)}",
+            "-R", $"{bind}0:{localHost}:{localPort.ToString(CultureInfo.InvariantCulture)}",
             // A forward the server refuses must fail the open, not leave a connected ssh forwarding nothing.
             "-o", "ExitOnForwardFailure=yes",
             // The allocated port is reported at INFO; a quieter LogLevel in the operator's config would hide it.
@@ -181,6 +195,13 @@ public sealed partial class ReverseTunnel
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static SwarmException NeedsSsh(string why) => new(
+        "ReverseTunnelNeedsSsh",
+        $"A reverse tunnel goes through the site's login host, but {why}.",
+        "Add an ssh section (host, user, identity_file) to the site profile, or set exchange_tunnel: false "
+        + "for a site whose agents reach the exchange directly.",
+        SwarmErrorCategory.InvalidArgument);
 
     private static SwarmException Failure(string log, SshSettings ssh, int? exitCode)
     {
