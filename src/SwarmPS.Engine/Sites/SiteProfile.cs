@@ -52,6 +52,18 @@ public sealed record SiteProfile
     /// <summary>Defaults for Start-SwarmSite -Allocation; null when the profile has no allocation block.</summary>
     public SiteProfileAllocation? Allocation { get; init; }
 
+    /// <summary>
+    /// Agents reach the exchange through an SSH reverse tunnel via the login host (ReverseTunnel), for
+    /// centres whose compute nodes cannot reach the operator's machine. Needs <see cref="Ssh"/>.
+    /// </summary>
+    public bool ExchangeTunnel { get; init; }
+
+    /// <summary>
+    /// The login node's address as compute nodes see it, when the tunnel should listen on all its
+    /// interfaces (the site's sshd must allow GatewayPorts); null: the login node's loopback only.
+    /// </summary>
+    public string? ExchangeTunnelGateway { get; init; }
+
     /// <summary>The file it came from, or "built-in"; shown in errors and Get-SwarmSite.</summary>
     public string Source { get; init; } = "built-in";
 

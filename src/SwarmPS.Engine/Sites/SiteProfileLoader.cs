@@ -11,7 +11,7 @@ public static class SiteProfileLoader
     private static readonly string[] ProfileKeys =
     {
         "name", "description", "scheduler", "ssh", "run_root", "scratch", "queue", "account",
-        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation",
+        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation", "exchange_tunnel", "exchange_tunnel_gateway",
     };
 
     /// <summary>The launchers a profile may name; AllocationLauncher (Scheduler) turns them into commands.</summary>
@@ -54,6 +54,7 @@ public static class SiteProfileLoader
         }
 
         var allocation = profile.OptionalMapping("allocation", "allocation section", "nodes", "walltime", "queue");
+        var (tunnel, gateway) = ReadExchangeTunnel(profile, ssh);
         return new SiteProfile
         {
             Launcher = launcher,
@@ -81,6 +82,8 @@ public static class SiteProfileLoader
                 MaxConcurrentJobs = limits?.OptionalInt("max_concurrent_jobs", minimum: 1),
                 MaxWalltime = limits?.OptionalDuration("max_walltime"),
             },
+            ExchangeTunnel = tunnel,
+            ExchangeTunnelGateway = gateway,
             Description = profile.OptionalString("description"),
             Source = source,
         };
@@ -151,6 +154,35 @@ public static class SiteProfileLoader
                 "scheduler", $"'{text}' is not a scheduler SwarmPS drives.",
                 "Use one of: slurm, pbs, sge, local."),
         };
+    }
+
+    /// <summary>The tunnel runs through the login host, so it needs the ssh section; a gateway needs the tunnel.</summary>
+    private static (bool Tunnel, string? Gateway) ReadExchangeTunnel(MappingReader profile, SshSettings? ssh)
+    {
+        var tunnel = profile.OptionalBool("exchange_tunnel") ?? false;
+        var gateway = profile.OptionalString("exchange_tunnel_gateway");
+        if (tunnel && ssh is null)
+        {
+            throw profile.Invalid(
+                "exchange_tunnel", "exchange_tunnel: true needs an ssh section: the tunnel runs through the site's login host.",
+                "Add ssh.host (and user, identity_file) for the login host, or remove exchange_tunnel.");
+        }
+
+        if (gateway is not null && !tunnel)
+        {
+            throw profile.Invalid(
+                "exchange_tunnel_gateway", "exchange_tunnel_gateway is set but exchange_tunnel is not true.",
+                "Set exchange_tunnel: true to use the tunnel, or remove exchange_tunnel_gateway.");
+        }
+
+        if (gateway is not null && Uri.CheckHostName(gateway) == UriHostNameType.Unknown)
+        {
+            throw profile.Invalid(
+                "exchange_tunnel_gateway", $"'{gateway}' is not a host name or address.",
+                "Give the login node's name or address as compute nodes reach it (e.g. polaris-login-01.hsn.cm.polaris.alcf.anl.gov).");
+        }
+
+        return (tunnel, gateway);
     }
 
     private static SshSettings ReadSsh(MappingReader ssh)

@@ -79,6 +79,10 @@ public sealed class SiteProfileLoaderTests : IDisposable
     [InlineData("run_root: /home/<your-user>/runs\n", "ConfigPlaceholder", "<your-user>")]
     [InlineData("run_root: /x\nmodules: gcc\n", "ConfigTypeMismatch", "modules")]
     [InlineData("run_root: ${NOT_SET_ANYWHERE}\n", "ConfigVariableUnset", "NOT_SET_ANYWHERE")]
+    [InlineData("run_root: /x\nexchange_tunnel: true\n", "ConfigValueInvalid", "ssh section")]
+    [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel: maybe\n", "ConfigTypeMismatch", "true or false")]
+    [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel_gateway: login1\n", "ConfigValueInvalid", "exchange_tunnel: true")]
+    [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel: true\nexchange_tunnel_gateway: \"not a host\"\n", "ConfigValueInvalid", "not a host name")]
     public void Bad_profiles_fail_with_a_located_error_naming_the_problem(string yaml, string errorId, string mentioned)
     {
         var error = Assert.Throws<ConfigException>(() => Load("lab.yaml", yaml));
@@ -93,5 +97,15 @@ public sealed class SiteProfileLoaderTests : IDisposable
         var home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
         Assert.Equal(Path.Combine(home, "runs"), Load("a.yaml", "run_root: ~/runs\n").RunRoot);
         Assert.Equal("runs", Load("b.yaml", "run_root: ~/runs\nssh:\n  host: h\n").RunRoot);
+    }
+
+    [Fact]
+    public void The_exchange_tunnel_is_off_unless_asked_for_and_reads_its_gateway()
+    {
+        Assert.False(Load("a.yaml", "run_root: /x\nssh:\n  host: h\n").ExchangeTunnel);
+        var tunnelled = Load("b.yaml", "run_root: /x\nssh:\n  host: h\nexchange_tunnel: true\nexchange_tunnel_gateway: login1.hsn.example\n");
+        Assert.True(tunnelled.ExchangeTunnel);
+        Assert.Equal("login1.hsn.example", tunnelled.ExchangeTunnelGateway);
+        Assert.Null(Load("c.yaml", "run_root: /x\nssh:\n  host: h\nexchange_tunnel: yes\n").ExchangeTunnelGateway);
     }
 }
