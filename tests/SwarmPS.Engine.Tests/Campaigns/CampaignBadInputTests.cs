@@ -8,23 +8,10 @@ namespace SwarmPS.Engine.Tests.Campaigns;
 /// <summary>Every bad campaign file gives a ConfigException naming file, line and column, and the fix.</summary>
 public sealed class CampaignBadInputTests : IDisposable
 {
-    private const string Valid = """
-        name: demo
-        initial_agent: a
-        user_task: go
-        agents:
-          - name: a
-            site: local
-            command: [run-a]
-            peers: [b]
-          - name: b
-            site: local
-            command: [run-b]
-            peers: [a]
-        """;
+    private const string Valid = CampaignTexts.TwoPeers;
 
     private readonly TempConfigFiles _files = new();
-    private static readonly VariableExpander NoVariables = new(_ => null);
+    private static readonly VariableExpander NoVariables = CampaignTexts.NoVariables;
 
     public void Dispose() => _files.Dispose();
 

@@ -7,18 +7,10 @@ namespace SwarmPS.Engine.Tests.Campaigns;
 /// <summary>exchange.backend is honoured or refused when the campaign is loaded, never silently ignored.</summary>
 public sealed class ExchangeBackendTests : IDisposable
 {
-    private const string Valid = """
-        name: demo
-        initial_agent: a
-        user_task: go
-        agents:
-          - name: a
-            site: local
-            command: [run-a]
-        """;
+    private const string Valid = CampaignTexts.OneAgent;
 
     private readonly TempConfigFiles _files = new();
-    private static readonly VariableExpander NoVariables = new(_ => null);
+    private static readonly VariableExpander NoVariables = CampaignTexts.NoVariables;
 
     public void Dispose() => _files.Dispose();
 

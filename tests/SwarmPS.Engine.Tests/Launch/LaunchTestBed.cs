@@ -116,6 +116,29 @@ public sealed class LaunchTestBed : IDisposable
             command: ["sleep", "300"]
         """);
 
+    /// <summary>
+    /// Two idle agents on alpha and beta that are each other's peers, heartbeating every second and lost
+    /// after 3 s of silence: the peer-watch tests kill one side and watch the other.
+    /// </summary>
+    public static string PeerWatchCampaignYaml(string onPeerLost) => $"""
+        name: watch
+        initial_agent: a
+        user_task: wait
+        on_peer_lost: {onPeerLost}
+        exchange:
+          heartbeat_interval: 1s
+          stale_after: 3s
+        agents:
+          - name: a
+            site: alpha
+            command: ["sleep", "300"]
+            peers: [b]
+          - name: b
+            site: beta
+            command: ["sleep", "300"]
+            peers: [a]
+        """;
+
     public static string CounterCampaignYaml(int stopAt = 10, double pace = 0) => $$"""
         name: counter
         initial_agent: ping

@@ -23,24 +23,7 @@ public sealed class PeerLostTests : IDisposable
 
     public void Dispose() => _bed.Dispose();
 
-    private string Campaign(string policy) => _bed.WriteCampaign($"""
-        name: watch
-        initial_agent: a
-        user_task: wait
-        on_peer_lost: {policy}
-        exchange:
-          heartbeat_interval: 1s
-          stale_after: 3s
-        agents:
-          - name: a
-            site: alpha
-            command: ["sleep", "300"]
-            peers: [b]
-          - name: b
-            site: beta
-            command: ["sleep", "300"]
-            peers: [a]
-        """);
+    private string Campaign(string policy) => _bed.WriteCampaign(LaunchTestBed.PeerWatchCampaignYaml(policy));
 
     /// <summary>Starts both sites, waits until both run, then kills beta's launcher and agent with SIGKILL; returns when they are dead.</summary>
     private async Task<Stopwatch> StartBothAndKillBetaAsync(string campaign, string runId)

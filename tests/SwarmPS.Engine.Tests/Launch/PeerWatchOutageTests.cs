@@ -16,24 +16,7 @@ public sealed class PeerWatchOutageTests : IDisposable
     public async Task An_exchange_down_for_longer_than_stale_after_loses_no_peer()
     {
         const string runId = "watch-outage";
-        var file = _bed.WriteCampaign("""
-            name: watch
-            initial_agent: a
-            user_task: wait
-            on_peer_lost: stop
-            exchange:
-              heartbeat_interval: 1s
-              stale_after: 3s
-            agents:
-              - name: a
-                site: alpha
-                command: ["sleep", "300"]
-                peers: [b]
-              - name: b
-                site: beta
-                command: ["sleep", "300"]
-                peers: [a]
-            """);
+        var file = _bed.WriteCampaign(LaunchTestBed.PeerWatchCampaignYaml("stop"));
         await _bed.StartDetachedSiteAsync(file, runId, "alpha");
         await _bed.StartDetachedSiteAsync(file, runId, "beta");
         var layouts = new[] { _bed.Layout(runId, "alpha"), _bed.Layout(runId, "beta") };
