@@ -63,14 +63,6 @@ Describe 'Get-SwarmEvent -Follow' {
             $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
             [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
         }
-
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 20) {
-            $deadline = (Get-Date).AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
-                Start-Sleep -Milliseconds 50
-            }
-        }
     }
 
     It 'shows new events as they are appended, with progress under one activity id, and Ctrl+C stops it within 2 s holding no file open' {

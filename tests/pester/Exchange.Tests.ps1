@@ -50,14 +50,6 @@ BeforeAll {
         [pscustomobject]@{ PowerShell = $ps; Output = $output; Handle = $ps.BeginInvoke($inputs, $output) }
     }
 
-    function Wait-Until([scriptblock] $Condition, [int] $TimeoutSeconds = 30) {
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        while (-not (& $Condition)) {
-            if ($clock.Elapsed.TotalSeconds -gt $TimeoutSeconds) { throw "Timed out after $TimeoutSeconds s waiting for: $Condition" }
-            Start-Sleep -Milliseconds 50
-        }
-    }
-
     function Test-PortOpen([int] $Port) {
         $client = [Net.Sockets.TcpClient]::new()
         try { $client.Connect('127.0.0.1', $Port); $true } catch { $false } finally { $client.Dispose() }

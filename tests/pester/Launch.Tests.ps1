@@ -72,22 +72,6 @@ agents:
         $path
     }
 
-    # Pids of live processes carrying this run's SWARM_RUN_ID (agents, launchers' children), this one excepted.
-    function Get-RunProcess([string] $RunId) {
-        foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
-            try { $environ = [IO.File]::ReadAllText("$($directory.FullName)/environ") } catch { continue }
-            if ($environ.Contains("SWARM_RUN_ID=$RunId`0") -and [int] $directory.Name -ne $PID) { [int] $directory.Name }
-        }
-    }
-
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-        $deadline = (Get-Date).AddSeconds($Seconds)
-        while (-not (& $Condition)) {
-            if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
-            Start-Sleep -Milliseconds 50
-        }
-    }
-
     # A command in a runspace of its own (this process, the module imported), as an operator's session
     # runs it; .Stop() is what Ctrl+C does. Returns the PowerShell object and its output collection.
     function Start-InRunspace([string] $Script, [hashtable] $Parameters = @{}) {

@@ -21,14 +21,6 @@ BeforeAll {
     $script:Exchange = Start-SwarmExchange -StateDirectory $script:ExchangeState -PassThru -Confirm:$false
     $env:SWARM_EXCHANGE_URL = $script:Exchange.Url.ToString()
 
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-        $deadline = (Get-Date).AddSeconds($Seconds)
-        while (-not (& $Condition)) {
-            if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
-            Start-Sleep -Milliseconds 100
-        }
-    }
-
     function Read-Status([string] $RunId, [string] $Site) {
         $file = Join-Path $TestDrive "$Site-host/runs/$RunId/$Site/status.json"
         if (Test-Path $file) { Get-Content -Raw $file | ConvertFrom-Json }

@@ -84,22 +84,6 @@ agents:
         [int] ((Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like 'Uid:*' }) -split '\s+')[1]
     }
 
-    # Pids of live processes carrying this run's SWARM_RUN_ID (as root, every user's are readable).
-    function Get-RunProcess([string] $RunId) {
-        foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
-            try { $environ = [IO.File]::ReadAllText("$($directory.FullName)/environ") } catch { continue }
-            if ($environ.Contains("SWARM_RUN_ID=$RunId`0") -and [int] $directory.Name -ne $PID) { [int] $directory.Name }
-        }
-    }
-
-    function Wait-Until([scriptblock] $Condition, [int] $Seconds = 60) {
-        $deadline = (Get-Date).AddSeconds($Seconds)
-        while (-not (& $Condition)) {
-            if ((Get-Date) -gt $deadline) { throw "not reached within $Seconds s: $Condition" }
-            Start-Sleep -Milliseconds 200
-        }
-    }
-
     Push-Location $RepoRoot
 }
 
