@@ -9,7 +9,7 @@
 #   $PwshPath        $PSHOME/pwsh, for tests that need a fresh session (the module's assemblies never unload);
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
-# and two helpers the launch files share: Wait-Until and Get-RunProcess (below).
+# and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -39,5 +39,34 @@ function Get-RunProcess([string] $RunId) {
     foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
         try { $environ = [IO.File]::ReadAllText("$($directory.FullName)/environ") } catch { continue }
         if ($environ.Contains("SWARM_RUN_ID=$RunId`0") -and [int] $directory.Name -ne $PID) { [int] $directory.Name }
+    }
+}
+
+# Two local sites, alpha and beta, standing in for two centres, each with its own run root under
+# $TestDrive/<site>-host/runs, and a real exchange on 127.0.0.1 with a fresh token; the environment it
+# changes is saved so Stop-TwoSiteBed (in AfterAll) gives it back. Returns what AfterAll needs.
+function Start-TwoSiteBed {
+    $saved = @{}
+    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+
+    $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
+    foreach ($site in 'alpha', 'beta') {
+        Set-Content -Path (Join-Path $sites "$site.yaml") -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive "$site-host/runs")`n"
+    }
+    $env:SWARMPS_SITE_PATH = $sites.FullName
+    $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    $state = Join-Path $TestDrive 'exchange'
+    $exchange = Start-SwarmExchange -StateDirectory $state -PassThru -Confirm:$false
+    $env:SWARM_EXCHANGE_URL = $exchange.Url.ToString()
+    [pscustomobject]@{ Saved = $saved; ExchangeState = $state; Exchange = $exchange }
+}
+
+function Stop-TwoSiteBed($Bed) {
+    if ($null -eq $Bed) { return }
+    Stop-SwarmExchange -StateDirectory $Bed.ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
+    foreach ($name in $Bed.Saved.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $Bed.Saved[$name])
     }
 }

@@ -7,22 +7,9 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
-
-    # Two local sites standing in for two centres, each with its own run root on TestDrive.
-    $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
-    foreach ($site in 'alpha', 'beta') {
-        Set-Content -Path (Join-Path $sites "$site.yaml") -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive "$site-host/runs")`n"
-    }
-    $env:SWARMPS_SITE_PATH = $sites.FullName
-
-    $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
-    $script:ExchangeState = Join-Path $TestDrive 'exchange'
-    $script:Exchange = Start-SwarmExchange -StateDirectory $script:ExchangeState -PassThru -Confirm:$false
-    $env:SWARM_EXCHANGE_URL = $script:Exchange.Url.ToString()
+    $script:Bed = Start-TwoSiteBed
+    $script:Exchange = $script:Bed.Exchange
+    $script:ExchangeState = $script:Bed.ExchangeState
 
     # The counter campaign with the agent's absolute path, so it runs from any location; no pace.
     $agent = ConvertTo-Json (Join-Path $RepoRoot 'examples/federated-chat/agent.py')
@@ -98,10 +85,7 @@ agents:
 }
 
 AfterAll {
-    Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Stop-TwoSiteBed $script:Bed
 }
 
 Describe 'A federated counter on two detached sites' {

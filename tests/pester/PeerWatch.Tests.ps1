@@ -6,20 +6,9 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
-
-    $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
-    foreach ($site in 'alpha', 'beta') {
-        Set-Content -Path (Join-Path $sites "$site.yaml") -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive "$site-host/runs")`n"
-    }
-    $env:SWARMPS_SITE_PATH = $sites.FullName
-    $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
-    $script:ExchangeState = Join-Path $TestDrive 'exchange'
-    $script:Exchange = Start-SwarmExchange -StateDirectory $script:ExchangeState -PassThru -Confirm:$false
-    $env:SWARM_EXCHANGE_URL = $script:Exchange.Url.ToString()
+    $script:Bed = Start-TwoSiteBed
+    $script:Exchange = $script:Bed.Exchange
+    $script:ExchangeState = $script:Bed.ExchangeState
 
     function Read-Status([string] $RunId, [string] $Site) {
         $file = Join-Path $TestDrive "$Site-host/runs/$RunId/$Site/status.json"
@@ -32,10 +21,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Stop-TwoSiteBed $script:Bed
 }
 
 Describe 'A peer lost mid-run, with on_peer_lost: <Policy>' -ForEach @(
