@@ -9,6 +9,7 @@ using SwarmPS.Engine.Sites;
 
 // Usage: SwarmPS.SiteHost --campaign FILE --run-id ID [--site NAME] [--agents a,b] [--bootstrap]
 //        [--startup-timeout-ms N] [--restart-delay-ms N] [--exchange-url URL] [--working-directory DIR]
+//        [--allocation [--nodes N] [--walltime W] [--queue Q]]
 //        SwarmPS.SiteHost stop --run-id ID --site NAME [--grace-ms N]
 // Sites come from the catalog (SWARMPS_SITE_PATH, XDG); the exchange token from the campaign's token
 // variable. Prints landmarks on stdout; SIGTERM or Ctrl+C stops the site (agents included).
@@ -22,6 +23,9 @@ if (args.Length > 0 && args[0] == "stop")
 
 string? campaignPath = null, runId = null, site = null, exchangeUrl = null, agents = null;
 var bootstrap = false;
+var allocation = false;
+int? nodes = null;
+string? walltime = null, queue = null;
 TimeSpan? startupTimeout = null;
 var restartDelay = TimeSpan.FromSeconds(1);
 var workingDirectory = Environment.CurrentDirectory;
@@ -39,6 +43,10 @@ for (var i = 0; i < args.Length; i++)
         case "--restart-delay-ms": restartDelay = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
         case "--exchange-url": exchangeUrl = Next(); break;
         case "--working-directory": workingDirectory = Next(); break;
+        case "--allocation": allocation = true; break;
+        case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--walltime": walltime = Next(); break;
+        case "--queue": queue = Next(); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -73,6 +81,10 @@ try
         StartupTimeout = startupTimeout,
         Bootstrap = bootstrap,
         WorkingDirectory = workingDirectory,
+        Allocation = allocation,
+        Nodes = nodes,
+        Walltime = walltime,
+        Queue = queue,
     }.Resolve(SiteCatalog.Default) with { RestartDelay = restartDelay };
     using var exchange = new HttpExchangeClient(options.Exchange);
     var landmarks = new SynchronousLines();

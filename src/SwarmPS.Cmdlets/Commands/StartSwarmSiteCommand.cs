@@ -38,6 +38,25 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
     [Parameter]
     public SwitchParameter Detach { get; set; }
 
+    /// <summary>Run the slice's agents as the ranks of one batch job on the site's scheduler (rank i runs agent i).</summary>
+    [Parameter]
+    public SwitchParameter Allocation { get; set; }
+
+    /// <summary>Nodes for the allocation; default the profile's allocation.nodes, else 1.</summary>
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int? Nodes { get; set; }
+
+    /// <summary>The allocation's walltime: seconds (3600), with a unit (90m, 2h) or HH:MM:SS.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Walltime { get; set; }
+
+    /// <summary>Queue or partition for the allocation; default the profile's allocation.queue, then its queue.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Queue { get; set; }
+
     protected override void ProcessRecord() => Run(() =>
     {
         var options = new SiteLaunchRequest
@@ -50,6 +69,10 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
             StartupTimeout = StartupTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Bootstrap = Bootstrap.IsPresent,
             WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.Path,
+            Allocation = Allocation.IsPresent,
+            Nodes = Nodes,
+            Walltime = Walltime,
+            Queue = Queue,
         }.Resolve(SiteCatalog.Default);
         if (options.Site.IsRemote)
         {
@@ -57,7 +80,7 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
             return;
         }
 
-        if (!ShouldProcess($"site {options.Site.Name}: agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}", Detach ? "Start detached" : "Start"))
+        if (!ShouldProcess($"site {options.Site.Name}: agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}{InAllocation(options)}", Detach ? "Start detached" : "Start"))
         {
             return;
         }
@@ -101,7 +124,7 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
     /// </summary>
     private void StartRemote(SiteLaunchOptions options)
     {
-        if (!ShouldProcess($"site {options.Site.Name} on {options.Site.LoginHost} (over SSH): agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}", "Start remotely"))
+        if (!ShouldProcess($"site {options.Site.Name} on {options.Site.LoginHost} (over SSH): agents {string.Join(", ", options.LocalAgentNames)} of run {options.RunId}{InAllocation(options)}", "Start remotely"))
         {
             return;
         }
@@ -122,12 +145,16 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
         }
     }
 
+    private static string InAllocation(SiteLaunchOptions options) =>
+        options.Allocation is null ? "" : $", as the ranks of one {options.Site.Scheduler.ToString().ToLowerInvariant()} allocation";
+
     /// <summary>The detached launcher: this installation's pwsh ($PSHOME, never the process path) running this cmdlet for the same slice.</summary>
     private Func<DetachedSiteArguments, IReadOnlyList<string>> DetachedLauncher()
     {
         var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
         var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
         return slice => DetachedPwsh.StartSite(
-            pwsh, manifest, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout);
+            pwsh, manifest, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout,
+            slice.Allocation is not null, slice.Allocation?.Nodes, slice.Allocation?.Walltime, slice.Allocation?.Queue);
     }
 }

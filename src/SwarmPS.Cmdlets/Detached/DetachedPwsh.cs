@@ -18,7 +18,7 @@ public static class DetachedPwsh
     /// <summary>pwsh running Import-SwarmCampaign | Select-SwarmAgent | Start-SwarmSite for the same slice in the foreground.</summary>
     public static IReadOnlyList<string> StartSite(
         string pwshPath, string manifestPath, string campaignPath, IReadOnlyList<string> agents, string runId, string site,
-        string exchangeUrl, bool bootstrap, TimeSpan? startupTimeout)
+        string exchangeUrl, bool bootstrap, TimeSpan? startupTimeout, bool allocation = false, int? nodes = null, string? walltime = null, string? queue = null)
     {
         var start = new List<string>
         {
@@ -35,6 +35,25 @@ public static class DetachedPwsh
         if (startupTimeout is { } timeout)
         {
             start.Add($"-{nameof(StartSwarmSiteCommand.StartupTimeout)} {(int)Math.Ceiling(timeout.TotalSeconds)}");
+        }
+
+        if (allocation)
+        {
+            start.Add($"-{nameof(StartSwarmSiteCommand.Allocation)}");
+            if (nodes is { } count)
+            {
+                start.Add($"-{nameof(StartSwarmSiteCommand.Nodes)} {count.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (walltime is not null)
+            {
+                start.Add($"-{nameof(StartSwarmSiteCommand.Walltime)} {PowerShellLiteral.Quote(walltime)}");
+            }
+
+            if (queue is not null)
+            {
+                start.Add($"-{nameof(StartSwarmSiteCommand.Queue)} {PowerShellLiteral.Quote(queue)}");
+            }
         }
 
         return Command(pwshPath, manifestPath, string.Join(' ', start));

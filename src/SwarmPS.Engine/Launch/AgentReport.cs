@@ -16,6 +16,9 @@ public sealed record AgentReport
 
     public int? Pid { get; init; }
 
+    /// <summary>The scheduler's id of the batch job the agent runs in (Start-SwarmSite -Allocation); null for an agent process of the launcher's host.</summary>
+    public string? JobId { get; init; }
+
     public AgentState State { get; init; }
 
     public int Restarts { get; init; }
@@ -42,7 +45,7 @@ public sealed record AgentReport
             return Array.Empty<AgentReport>();
         }
 
-        var launcherActive = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running
+        var launcherActive = status.State.IsActive()
             && status.Launcher?.Identity.IsAlive == true;
         var events = File.Exists(layout.EventsFile) ? new EventTimeline(new[] { layout.EventsFile }).Read(EventFilter.All) : Array.Empty<SwarmEvent>();
         return await ReportsAsync(status, events, launcherActive, agent => agent.Process?.Identity.IsAlive == true, exchange, cancellationToken).ConfigureAwait(false);
@@ -57,7 +60,7 @@ public sealed record AgentReport
     {
         var remote = await RemoteSiteRun.ReadStatusAsync(site, runId, cancellationToken).ConfigureAwait(false);
         var events = await RemoteSiteRun.ReadEventsAsync(site, runId, EventFilter.All, cancellationToken).ConfigureAwait(false);
-        var launcherActive = remote.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running && remote.LauncherAlive;
+        var launcherActive = remote.State.IsActive() && remote.LauncherAlive;
         return await ReportsAsync(remote.Status, events, launcherActive, _ => false, exchange, cancellationToken).ConfigureAwait(false);
     }
 
@@ -87,7 +90,8 @@ public sealed record AgentReport
             RunId = status.RunId,
             Id = agent.Id,
             Pid = agent.Process?.Pid,
-            State = Reported(agent, launcherActive, processAlive(agent)),
+            JobId = status.Allocation?.JobId,
+            State = Reported(agent, launcherActive, processAlive(agent), allocated: status.Allocation is not null),
             Restarts = agent.Restarts,
             LastExitCode = agent.LastExitCode,
             LastHeartbeat = heartbeats.TryGetValue(agent.Id, out var heartbeat) ? heartbeat : null,
@@ -99,17 +103,20 @@ public sealed record AgentReport
     /// <summary>
     /// The recorded state, unless the launcher that keeps it is gone: then an agent that never got a
     /// process did not start, and one recorded as starting, running or restarting whose process is gone
-    /// too is Stale (nobody will record how it ended). While the launcher runs, its record stands: a
+    /// too is Stale (nobody will record how it ended); so is a rank of an allocation recorded as queued or
+    /// running, as only the launcher watched its job. While the launcher runs, its record stands: a
     /// restarting agent has no process between attempts, and an exit is recorded moments after it happens.
     /// </summary>
-    public static AgentState Reported(AgentRecord agent, bool launcherActive) =>
-        Reported(agent, launcherActive, agent.Process?.Identity.IsAlive == true);
-
-    private static AgentState Reported(AgentRecord agent, bool launcherActive, bool processAlive)
+    private static AgentState Reported(AgentRecord agent, bool launcherActive, bool processAlive, bool allocated)
     {
-        if (launcherActive || agent.State is not (AgentState.NotStarted or AgentState.Starting or AgentState.Running or AgentState.Restarting))
+        if (launcherActive || agent.State is not (AgentState.NotStarted or AgentState.Queued or AgentState.Starting or AgentState.Running or AgentState.Restarting))
         {
             return agent.State;
+        }
+
+        if (allocated)
+        {
+            return agent.State == AgentState.NotStarted ? AgentState.NotStarted : AgentState.Stale;
         }
 
         if (agent.Process is null)

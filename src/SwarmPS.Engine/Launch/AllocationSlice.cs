@@ -8,20 +8,25 @@ namespace SwarmPS.Engine.Launch;
 /// A site's slice as the ranks of one allocation: the campaign's agents for the site in declaration order
 /// (rank i is the i-th), each with the environment a local launch gives it (AgentEnvironment: site
 /// variables, proxy, the agent's own, the SWARM_* contract). Only what is set is carried; the profile's
-/// unset_environment is applied by the rank wrapper itself (AllocationPlan.Unset).
+/// unset_environment is applied by the rank wrapper itself (AllocationPlan.Unset). Each rank appends to
+/// its agent's usual stdout.log and stderr.log, so Get-SwarmAgent and the docs' log paths hold for both.
 /// </summary>
 public static class AllocationSlice
 {
     public static IReadOnlyList<AllocationRank> Ranks(
-        Campaign campaign, SiteProfile site, string runId, Uri exchangeUrl, string exchangeToken, string siteDirectory, string? workingDirectory)
+        Campaign campaign, SiteProfile site, string runId, Uri exchangeUrl, string exchangeToken, SiteRunLayout layout, string? workingDirectory)
     {
         var agents = SiteLauncher.LocalAgents(campaign, site.Name);
         return agents.Select(agent => new AllocationRank(
             agent.Name,
             agent.Command,
-            AgentEnvironment.For(agent, runId, site, exchangeUrl, exchangeToken, siteDirectory, campaign.AgentNames)
+            AgentEnvironment.For(agent, runId, site, exchangeUrl, exchangeToken, layout.SiteDirectory, campaign.AgentNames)
                 .Where(variable => variable.Value is not null)
                 .ToDictionary(variable => variable.Key, variable => variable.Value!, StringComparer.Ordinal),
-            workingDirectory)).ToList();
+            workingDirectory)
+        {
+            StandardOutput = layout.StdoutLog(agent.Name),
+            StandardError = layout.StderrLog(agent.Name),
+        }).ToList();
     }
 }

@@ -9,7 +9,7 @@ namespace SwarmPS.Engine.Launch;
 /// way every detached child starts (<see cref="DetachedProcess"/>, output in launcher.log). Everything that
 /// can be checked from here is checked first (<see cref="LaunchPreflight"/>), so those failures come back at
 /// once with their own ids; then it returns once the launcher has registered its agents (the site waits
-/// for peers or runs), or fails with the launcher's own error id. What the launcher runs is given by
+/// for peers or runs) or, for an allocation, once its job is in the queue (hours, maybe), or fails with the launcher's own error id. What the launcher runs is given by
 /// <c>childCommand</c>: pwsh re-launched with the module, or any program running <see cref="SiteLauncher"/>.
 /// </summary>
 public static class DetachedSiteLaunch
@@ -39,7 +39,7 @@ public static class DetachedSiteLaunch
         return await DetachedProcess.StartAsync(launcher, readyTimeout, waiting, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The launcher is ready once status.json, written by this very process, says its agents are registered.</summary>
+    /// <summary>The launcher is ready once status.json, written by this very process, says its agents are registered or its allocation is queued.</summary>
     private sealed class Launcher(SiteRunLayout layout, IExchange exchange) : DetachedChild<SiteStatus>
     {
         private SiteStatus? _recorded;
@@ -50,7 +50,7 @@ public static class DetachedSiteLaunch
             _recorded = status?.Launcher?.Pid == child.Pid ? status : null;
             return _recorded switch
             {
-                { State: SiteState.WaitingForPeers or SiteState.Running or SiteState.Finished } => DetachedReadiness<SiteStatus>.Of(_recorded),
+                { State: SiteState.Queued or SiteState.WaitingForPeers or SiteState.Running or SiteState.Finished } => DetachedReadiness<SiteStatus>.Of(_recorded),
                 { State: SiteState.Failed or SiteState.Stopped } => DetachedReadiness<SiteStatus>.RecordedFailure,
                 _ => DetachedReadiness<SiteStatus>.Starting,
             };

@@ -120,6 +120,14 @@ public static class RemoteSiteLaunch
             launch.AddRange(new[] { "--startup-timeout-ms", ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) });
         }
 
+        if (arguments.Allocation is { } allocation)
+        {
+            launch.Add("--allocation");
+            launch.AddRange(allocation.Nodes is { } nodes ? new[] { "--nodes", nodes.ToString(CultureInfo.InvariantCulture) } : Array.Empty<string>());
+            launch.AddRange(allocation.Walltime is { } walltime ? new[] { "--walltime", walltime } : Array.Empty<string>());
+            launch.AddRange(allocation.Queue is { } queue ? new[] { "--queue", queue } : Array.Empty<string>());
+        }
+
         // The token reaches the launcher through a file only its owner can read, removed once read: never on
         // a command line (ps shows those to every user of a login node).
         var env = PosixQuoting.Quote(Remote(layout, "launcher.env"));
@@ -185,23 +193,54 @@ public static class RemoteSiteLaunch
         }
     }
 
-    /// <summary>The remote's own view of the site: runs locally there, under the absolute run root, with the profile's environment.</summary>
+    /// <summary>
+    /// The remote's own view of the site: the same profile without its ssh block (there, the site is where the
+    /// launcher runs), under the absolute run root: its environment, proxy and modules for the agents, and its
+    /// scheduler, launcher, queue, account and limits for an allocation the remote launcher submits.
+    /// </summary>
     private static string SiteProfileYaml(SiteProfile site, RemoteLogin login)
     {
-        var yaml = new StringBuilder("# written by Start-SwarmSite: this site as its launcher sees it\nscheduler: local\n");
-        yaml.Append("run_root: ").Append(JsonSerializer.Serialize(login.Absolute(site.RunRoot))).Append('\n');
+        static string Json(object value) => JsonSerializer.Serialize(value);
+        static string Seconds(TimeSpan time) => Json(((long)time.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+        var yaml = new StringBuilder("# written by Start-SwarmSite: this site as its launcher sees it\n");
+        yaml.Append("scheduler: ").Append(site.Scheduler.ToString().ToLowerInvariant()).Append('\n');
+        yaml.Append("run_root: ").Append(Json(login.Absolute(site.RunRoot))).Append('\n');
         if (site.Environment.Count > 0)
         {
             yaml.Append("environment:\n");
             foreach (var (name, value) in site.Environment)
             {
-                yaml.Append("  ").Append(JsonSerializer.Serialize(name)).Append(": ").Append(JsonSerializer.Serialize(value)).Append('\n');
+                yaml.Append("  ").Append(Json(name)).Append(": ").Append(Json(value)).Append('\n');
             }
         }
 
         if (site.UnsetEnvironment.Count > 0)
         {
-            yaml.Append("unset_environment: ").Append(JsonSerializer.Serialize(site.UnsetEnvironment)).Append('\n');
+            yaml.Append("unset_environment: ").Append(Json(site.UnsetEnvironment)).Append('\n');
+        }
+
+        if (site.Modules.Count > 0)
+        {
+            yaml.Append("modules: ").Append(Json(site.Modules)).Append('\n');
+        }
+
+        if (site.HttpProxy is not null || site.NoProxy is not null)
+        {
+            yaml.Append("proxy:\n");
+            if (site.HttpProxy is { } http) yaml.Append("  http: ").Append(Json(http)).Append('\n');
+            if (site.NoProxy is { } noProxy) yaml.Append("  no_proxy: ").Append(Json(noProxy)).Append('\n');
+        }
+
+        if (site.Queue is { } queue) yaml.Append("queue: ").Append(Json(queue)).Append('\n');
+        if (site.Account is { } account) yaml.Append("account: ").Append(Json(account)).Append('\n');
+        if (site.Launcher is { } launcher) yaml.Append("launcher: ").Append(Json(launcher)).Append('\n');
+        if (site.Limits.MaxWalltime is { } most) yaml.Append("limits:\n  max_walltime: ").Append(Seconds(most)).Append('\n');
+        if (site.Allocation is { } allocation && (allocation.Nodes ?? (object?)allocation.Walltime ?? allocation.Queue) is not null)
+        {
+            yaml.Append("allocation:\n");
+            if (allocation.Nodes is { } nodes) yaml.Append("  nodes: ").Append(nodes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            if (allocation.Walltime is { } walltime) yaml.Append("  walltime: ").Append(Seconds(walltime)).Append('\n');
+            if (allocation.Queue is { } allocationQueue) yaml.Append("  queue: ").Append(Json(allocationQueue)).Append('\n');
         }
 
         return yaml.ToString();
@@ -222,7 +261,7 @@ public static class RemoteSiteLaunch
             var mine = probe.Status?.Launcher?.Pid == pid ? probe.Status : null;
             switch (mine?.State)
             {
-                case SiteState.WaitingForPeers or SiteState.Running or SiteState.Finished:
+                case SiteState.Queued or SiteState.WaitingForPeers or SiteState.Running or SiteState.Finished:
                     return mine;
                 case SiteState.Failed or SiteState.Stopped:
                     throw StartFailed(layout, shell, mine.Problem, probe.LogTail);

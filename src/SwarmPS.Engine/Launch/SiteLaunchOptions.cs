@@ -1,6 +1,7 @@
 using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
+using SwarmPS.Engine.Scheduler;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
@@ -35,6 +36,12 @@ public sealed record SiteLaunchOptions
 
     /// <summary>How often peers are looked up while waiting.</summary>
     public TimeSpan RendezvousPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Run the agents as the ranks of one batch job (Start-SwarmSite -Allocation); null runs them as processes here.</summary>
+    public AllocationRequest? Allocation { get; init; }
+
+    /// <summary>How often an allocation's job state and its ranks' exit files are read.</summary>
+    public TimeSpan AllocationPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan EffectiveStartupTimeout => StartupTimeout ?? Campaign.StartupTimeout;
 

@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Scheduler;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
@@ -27,6 +28,16 @@ public sealed record SiteLaunchRequest
 
     public required string WorkingDirectory { get; init; }
 
+    /// <summary>Run the agents as the ranks of one batch job; <see cref="Nodes"/>, <see cref="Walltime"/> and <see cref="Queue"/> shape it.</summary>
+    public bool Allocation { get; init; }
+
+    public int? Nodes { get; init; }
+
+    /// <summary>As typed (3600, 90m, 01:30:00); AllocationPlanner parses it.</summary>
+    public string? Walltime { get; init; }
+
+    public string? Queue { get; init; }
+
     public SiteLaunchOptions Resolve(SiteCatalog catalog)
     {
         CampaignRunId.Validate(RunId);
@@ -45,7 +56,33 @@ public sealed record SiteLaunchRequest
             WorkingDirectory = WorkingDirectory,
             StartupTimeout = StartupTimeout,
             Bootstrap = Bootstrap,
+            Allocation = AllocationFor(site, campaign),
         };
+    }
+
+    /// <summary>The allocation asked for, checked before anything starts; settings without -Allocation are refused, not ignored.</summary>
+    private AllocationRequest? AllocationFor(SiteProfile site, Campaign campaign)
+    {
+        if (!Allocation)
+        {
+            if (Nodes is null && Walltime is null && Queue is null)
+            {
+                return null;
+            }
+
+            throw new SwarmException(
+                "AllocationOptionsWithoutAllocation",
+                "-Nodes, -Walltime and -Queue shape a batch allocation, but the launch did not ask for one, so they would be ignored.",
+                "Add -Allocation to run the site's agents inside one batch job, or drop -Nodes, -Walltime and -Queue.",
+                SwarmErrorCategory.InvalidArgument,
+                site.Name);
+        }
+
+        var request = new AllocationRequest { Name = $"swarm-{RunId}-{site.Name}", Nodes = Nodes, Walltime = Walltime, Queue = Queue };
+        // The plan is made again by the launcher with the real environment; planning here refuses a bad request in the operator's session.
+        AllocationPlanner.Plan(site, request, SiteLauncher.LocalAgents(campaign, site.Name)
+            .Select(agent => new AllocationRank(agent.Name, agent.Command, new Dictionary<string, string>())).ToList());
+        return request;
     }
 
     private static string InferSite(Campaign campaign)

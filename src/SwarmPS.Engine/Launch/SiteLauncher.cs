@@ -8,11 +8,12 @@ namespace SwarmPS.Engine.Launch;
 
 /// <summary>
 /// Runs one site's slice of a federated campaign from start to finish: checks the agents' programs,
-/// registers their mailboxes (a run id already live fails fast), starts and supervises the agents,
-/// waits for every peer on other sites to be live, sends or defers the kickoff, and ends when every
-/// local agent has finished. The launcher heartbeats its agents' mailboxes while their processes live,
-/// so liveness means "the process is running" even for agents that never heartbeat themselves.
-/// Cancellation stops every agent (SIGTERM, grace, SIGKILL) and terminates their mailboxes.
+/// registers their mailboxes (a run id already live fails fast), starts the agents (as supervised
+/// processes of this host, or as the ranks of one allocation: <see cref="ISiteAgents"/>), waits for every
+/// peer on other sites to be live, sends or defers the kickoff, and ends when every local agent has
+/// finished. The launcher heartbeats its agents' mailboxes while they run, so liveness means "the agent
+/// is running" even for agents that never heartbeat themselves. Cancellation stops every agent (SIGTERM,
+/// grace, SIGKILL; or the allocation's cancel) and terminates their mailboxes.
 /// </summary>
 public sealed class SiteLauncher
 {
@@ -34,26 +35,28 @@ public sealed class SiteLauncher
         var site = _options.Site;
         var layout = new SiteRunLayout(site.RunRoot, runId, site.Name);
         var agents = LocalAgents(_options.Campaign, site.Name);
-        var environments = agents.ToDictionary(
-            agent => agent.Name,
-            agent => AgentEnvironment.For(agent, runId, site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
         // Before any file is written: a refused launch must leave the previous one's records as they are.
         await LaunchPreflight.CheckAsync(_options, _exchange, cancellationToken).ConfigureAwait(false);
         var journal = OpenJournal(layout, runId, agents);
         journal.Record(null, "site_starting", fields: SiteJournal.Fields(
             ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.Url.ToString()), ("pid", Environment.ProcessId)));
 
-        var deadline = DateTimeOffset.UtcNow + _options.EffectiveStartupTimeout;
-        await RegisterAsync(runId, agents, journal, deadline, cancellationToken).ConfigureAwait(false);
-
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var supervisors = agents.Select(agent => Supervisor(agent, layout, environments[agent.Name], journal)).ToList();
-        var running = supervisors.Select(supervisor => supervisor.RunAsync(stopping.Token)).ToList();
-        var heartbeats = HeartbeatAsync(runId, supervisors, journal, stopping.Token);
+        var slice = Agents(runId, agents, layout, journal);
+        var registered = false;
+        var heartbeats = Task.CompletedTask;
         try
         {
+            // An allocation waits here in the queue: the startup clock (registration, rendezvous) starts when its job does.
+            await slice.PrepareAsync(stopping.Token).ConfigureAwait(false);
+            var deadline = DateTimeOffset.UtcNow + _options.EffectiveStartupTimeout;
+            await RegisterAsync(runId, agents, journal, deadline, stopping.Token).ConfigureAwait(false);
+            registered = true;
+
+            var running = slice.Start(stopping.Token);
+            heartbeats = HeartbeatAsync(runId, slice, journal, stopping.Token);
             journal.SiteState(SiteState.WaitingForPeers);
-            await WaitForPeersAsync(runId, agents, journal, running, stopping.Token).ConfigureAwait(false);
+            await WaitForPeersAsync(runId, agents, journal, slice, running, stopping.Token).ConfigureAwait(false);
             await KickOffAsync(runId, agents, journal, stopping.Token).ConfigureAwait(false);
             journal.SiteState(SiteState.Running);
 
@@ -67,7 +70,7 @@ public sealed class SiteLauncher
 
             if (await failure.ConfigureAwait(false) is { } failed)
             {
-                throw RestartLimitExceeded(failed, layout);
+                throw slice.Failure(failed);
             }
 
             journal.SiteState(SiteState.Finished);
@@ -81,13 +84,17 @@ public sealed class SiteLauncher
             var stoppedByUser = error is OperationCanceledException && cancellationToken.IsCancellationRequested;
             var stoppedForPeer = error is SwarmException { ErrorId: PeerWatcher.PeerLostErrorId };
             await stopping.CancelAsync().ConfigureAwait(false);
-            await StopAgentsAsync(supervisors, journal).ConfigureAwait(false);
-            await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
+            await slice.StopAsync().ConfigureAwait(false);
+            if (registered)
+            {
+                await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
+            }
+
             var problem = error is SwarmException swarm ? $"{swarm.ErrorId}: {swarm.Message}" : error.Message;
             journal.SiteState(stoppedByUser || stoppedForPeer ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
             journal.Record(null, stoppedByUser || stoppedForPeer ? "site_stopped" : "site_failed",
                 stoppedByUser ? "stopped" : stoppedForPeer ? $"stopped: {problem}" : $"failed: {problem}",
-                SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : stoppedForPeer ? "peer_lost" : problem)));
+                SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : stoppedForPeer ? "peer_lost" : error is SwarmException known ? known.ErrorId : problem)));
             throw;
         }
         finally
@@ -95,6 +102,20 @@ public sealed class SiteLauncher
             await stopping.CancelAsync().ConfigureAwait(false);
             await heartbeats.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Processes of this host, or the ranks of one batch job when the launch asks for an allocation.</summary>
+    private ISiteAgents Agents(string runId, IReadOnlyList<CampaignAgent> agents, SiteRunLayout layout, SiteJournal journal)
+    {
+        if (_options.Allocation is { } allocation)
+        {
+            return new AllocatedAgents(_options, allocation, agents, layout, journal);
+        }
+
+        var environments = agents.ToDictionary(
+            agent => agent.Name,
+            agent => AgentEnvironment.For(agent, runId, _options.Site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
+        return new SupervisedAgents(_options, agents, layout, environments, journal);
     }
 
     /// <summary>The campaign's agents that run on <paramref name="site"/>; none is an error (NoAgentsForSite).</summary>
@@ -144,15 +165,13 @@ public sealed class SiteLauncher
                 registered.Add(agent);
             }
         }
-        catch (SwarmException error)
+        catch (Exception error) when (error is SwarmException or OperationCanceledException)
         {
             await TerminateMailboxesAsync(runId, registered).ConfigureAwait(false);
-            journal.SiteState(SiteState.Failed, $"{error.ErrorId}: {error.Message}");
-            journal.Record(null, "site_failed", $"failed: {error.Message}", SiteJournal.Fields(("reason", error.ErrorId)));
-            if (error.ErrorId == "MailboxExists")
+            if (error is SwarmException { ErrorId: "MailboxExists" } exists)
             {
                 // Registered since the preflight looked: another launch with this run id started meanwhile.
-                throw LaunchPreflight.MailboxExists(runId, agents[registered.Count].Name, _options.Site.Name, error);
+                throw LaunchPreflight.MailboxExists(runId, agents[registered.Count].Name, _options.Site.Name, exists);
             }
 
             throw;
@@ -162,17 +181,7 @@ public sealed class SiteLauncher
             SiteJournal.Fields(("agents", agents.Select(agent => agent.Name).ToArray())));
     }
 
-    private AgentSupervisor Supervisor(CampaignAgent agent, SiteRunLayout layout, IReadOnlyDictionary<string, string?> environment, SiteJournal journal)
-    {
-        var policy = new RestartPolicy(agent.RestartLimit, _options.RestartDelay, TimeSpan.FromSeconds(30));
-        return new AgentSupervisor(
-            agent,
-            () => LoggedProcess.Start(agent.Command, environment, _options.WorkingDirectory, layout.StdoutLog(agent.Name), layout.StderrLog(agent.Name)),
-            policy,
-            journal);
-    }
-
-    private async Task WaitForPeersAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, IReadOnlyList<Task<AgentOutcome>> running, CancellationToken cancellationToken)
+    private async Task WaitForPeersAsync(string runId, IReadOnlyList<CampaignAgent> agents, SiteJournal journal, ISiteAgents slice, IReadOnlyList<Task<AgentOutcome>> running, CancellationToken cancellationToken)
     {
         var peers = RemotePeers(agents);
         if (peers.Count == 0)
@@ -192,7 +201,7 @@ public sealed class SiteLauncher
         if (await Task.WhenAny(rendezvous, failure).ConfigureAwait(false) == failure && await failure.ConfigureAwait(false) is { } failed)
         {
             await stopWaiting.CancelAsync().ConfigureAwait(false);
-            throw RestartLimitExceeded(failed, new SiteRunLayout(_options.Site.RunRoot, runId, _options.Site.Name));
+            throw slice.Failure(failed);
         }
 
         await rendezvous.ConfigureAwait(false);
@@ -242,7 +251,7 @@ public sealed class SiteLauncher
         return null;
     }
 
-    private async Task HeartbeatAsync(string runId, IReadOnlyList<AgentSupervisor> supervisors, SiteJournal journal, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(string runId, ISiteAgents slice, SiteJournal journal, CancellationToken cancellationToken)
     {
         var interval = _options.Campaign.Exchange.HeartbeatInterval;
         var reachable = true;
@@ -250,9 +259,9 @@ public sealed class SiteLauncher
         {
             try
             {
-                foreach (var supervisor in supervisors.Where(s => !s.Finished))
+                foreach (var agent in slice.Running)
                 {
-                    await _exchange.HeartbeatAsync(AgentMailboxId.For(runId, supervisor.Name), cancellationToken).ConfigureAwait(false);
+                    await _exchange.HeartbeatAsync(AgentMailboxId.For(runId, agent), cancellationToken).ConfigureAwait(false);
                 }
 
                 if (!reachable)
@@ -285,21 +294,6 @@ public sealed class SiteLauncher
         }
     }
 
-    private async Task StopAgentsAsync(IReadOnlyList<AgentSupervisor> supervisors, SiteJournal journal)
-    {
-        var current = supervisors.Select(s => s.Current).OfType<LoggedProcess>().ToList();
-        var stopped = await ProcessStopper.StopAsync(current.Select(p => (p.Identity, p.LeadsProcessGroup)).ToList(), _options.StopGrace).ConfigureAwait(false);
-        foreach (var supervisor in supervisors.Where(s => !s.Finished))
-        {
-            journal.Status.UpdateAgent(supervisor.Name, record => record with { State = AgentState.Stopped });
-        }
-
-        if (stopped.Count > 0)
-        {
-            journal.Record(null, "agents_stopped", $"stopped {stopped.Count} agent process(es)", SiteJournal.Fields(("pids", stopped.Select(p => p.Pid).ToArray())));
-        }
-    }
-
     /// <summary>Best effort: an unreachable exchange must not hide why the site ended.</summary>
     private async Task TerminateMailboxesAsync(string runId, IEnumerable<CampaignAgent> agents)
     {
@@ -315,18 +309,5 @@ public sealed class SiteLauncher
                 // Stop-SwarmSite terminates them later when the exchange is back.
             }
         }
-    }
-
-    private static SwarmException RestartLimitExceeded(AgentOutcome outcome, SiteRunLayout layout) => new(
-        "AgentRestartLimitExceeded",
-        $"Agent '{outcome.Agent}' on site '{layout.Site}' exited with code {outcome.ExitCode} after {outcome.Restarts} restart(s), its restart limit; the site's other agents were stopped.",
-        $"Read {layout.StderrLog(outcome.Agent)} for the cause; raise restart_limit in the campaign if the failure is transient.",
-        SwarmErrorCategory.OperationStopped,
-        outcome.Agent);
-
-    /// <summary>Reports on the caller's thread (System.Progress would post to the thread pool and reorder events).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Processes;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -29,6 +30,18 @@ public sealed record SiteStatus
     public DateTimeOffset UpdatedAt { get; init; }
 
     public IReadOnlyList<AgentRecord> Agents { get; init; } = Array.Empty<AgentRecord>();
+
+    /// <summary>The batch job the agents run in (Start-SwarmSite -Allocation); null when they run as processes of the launcher.</summary>
+    public AllocationRecord? Allocation { get; init; }
+}
+
+/// <summary>
+/// A site's allocation as recorded on disk, so Stop-SwarmSite can cancel the job even after its launcher
+/// was killed. The job id is the scheduler's, meaningful on the cluster of <see cref="Host"/> (the login node that submitted it).
+/// </summary>
+public sealed record AllocationRecord(SchedulerKind Scheduler, string JobId, string Directory)
+{
+    public string? Host { get; init; }
 }
 
 /// <summary>

@@ -1,6 +1,8 @@
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
+using SwarmPS.Engine.Scheduler;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
 
@@ -8,7 +10,7 @@ namespace SwarmPS.Engine.Launch;
 /// Stops what one launch started at one site, and only that, from its status.json: the launcher first
 /// (so it cannot restart anyone), then every recorded agent process still alive, each identified by
 /// pid and start time so a recycled pid is never touched. Works when the launcher is long dead (kill -9)
-/// and its agents are orphans. Idempotent: a second call finds nothing alive and changes nothing.
+/// and its agents are orphans, and cancels the site's allocation job when the scheduler still lists it. Idempotent: a second call finds nothing alive and changes nothing.
 /// </summary>
 public static class SiteStopper
 {
@@ -27,7 +29,7 @@ public static class SiteStopper
         // A launcher counts only while its site is active: a foreground launcher is the operator's own pwsh,
         // which lives on after the site ended (or was stopped with Ctrl+C) and must never be signalled then.
         // Nor is this very process, which may run a foreground site in another runspace.
-        var active = status.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
+        var active = status.State.IsActive();
         var launcherAlive = active && status.Launcher?.Identity.IsAlive == true && status.Launcher.Pid != Environment.ProcessId;
         var stoppedPids = new List<int>();
         if (launcherAlive)
@@ -42,6 +44,9 @@ public static class SiteStopper
         stoppedPids.AddRange(stopped.Select(p => p.Pid));
         var stoppedAgents = orphans.Where(agent => stopped.Contains(agent.Process!.Identity)).Select(agent => agent.Name).ToList();
 
+        // A launcher that stopped cleanly cancelled its allocation; one killed (or whose cancel failed) left the job queued or running.
+        var cancelledJob = status.Allocation is { } allocation && await CancelAllocationAsync(allocation, cancellationToken).ConfigureAwait(false);
+
         if (exchange is not null)
         {
             await TerminateMailboxesAsync(exchange, status, cancellationToken).ConfigureAwait(false);
@@ -49,14 +54,14 @@ public static class SiteStopper
 
         // Re-read: a launcher that stopped cleanly has just written its own final status.
         var latest = SiteStatusFile.TryRead(layout.StatusFile) ?? status;
-        active = latest.State is SiteState.Starting or SiteState.WaitingForPeers or SiteState.Running;
-        if (active || stoppedPids.Count > 0)
+        active = latest.State.IsActive();
+        if (active || stoppedPids.Count > 0 || cancelledJob)
         {
             var final = latest with
             {
                 State = active ? SiteState.Stopped : latest.State,
                 UpdatedAt = DateTimeOffset.UtcNow,
-                Agents = latest.Agents.Select(agent => agent.State is AgentState.Running or AgentState.Starting or AgentState.Restarting
+                Agents = latest.Agents.Select(agent => agent.State is AgentState.Running or AgentState.Starting or AgentState.Restarting or AgentState.Queued
                     ? agent with { State = AgentState.Stopped }
                     : agent).ToList(),
             };
@@ -66,6 +71,7 @@ public static class SiteStopper
                 ["by"] = "Stop-SwarmSite",
                 ["launcher_was_running"] = launcherAlive,
                 ["stopped_agents"] = stoppedAgents.ToArray(),
+                ["cancelled_allocation"] = cancelledJob ? status.Allocation!.JobId : null,
             }));
             latest = final;
         }
@@ -73,10 +79,29 @@ public static class SiteStopper
         return new SiteStopResult(layout.RunId, layout.Site, latest.State, launcherAlive, stoppedAgents, stoppedPids, layout.SiteDirectory);
     }
 
+    /// <summary>Cancels the recorded job when the scheduler still lists it; true when it did.</summary>
+    private static async Task<bool> CancelAllocationAsync(AllocationRecord allocation, CancellationToken cancellationToken)
+    {
+        var job = AllocationJob.Recorded(LocalShell.Instance, allocation.Scheduler, allocation.JobId, allocation.Directory);
+        if (await job.QueryStateAsync(cancellationToken).ConfigureAwait(false) == AllocationJobState.Ended)
+        {
+            return false;
+        }
+
+        await job.CancelAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private static void EnsureOnThisHost(SiteStatus status, SiteRunLayout layout)
     {
         var elsewhere = new[] { status.Launcher }.Concat(status.Agents.Select(agent => agent.Process))
-            .FirstOrDefault(process => process is { IsOnThisHost: false });
+            .FirstOrDefault(process => process is { IsOnThisHost: false })?.Host;
+        // A job id names a job of the cluster its login node submitted to; scancel elsewhere may name another.
+        if (elsewhere is null && status.Allocation is { Host: { } host } && !string.Equals(host, RecordedProcess.ThisHost, StringComparison.OrdinalIgnoreCase))
+        {
+            elsewhere = host;
+        }
+
         if (elsewhere is null)
         {
             return;
@@ -84,8 +109,8 @@ public static class SiteStopper
 
         throw new SwarmException(
             "SiteOnOtherHost",
-            $"Site '{layout.Site}' of run '{layout.RunId}' was started on host '{elsewhere.Host}', not on this one ('{RecordedProcess.ThisHost}'); its pids mean nothing here, so nothing was stopped.",
-            $"Stop it from a machine whose site profile reaches '{elsewhere.Host}' over SSH (Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site} connects there), or run Stop-SwarmSite on '{elsewhere.Host}' itself.",
+            $"Site '{layout.Site}' of run '{layout.RunId}' was started on host '{elsewhere}', not on this one ('{RecordedProcess.ThisHost}'); its pids mean nothing here, so nothing was stopped.",
+            $"Stop it from a machine whose site profile reaches '{elsewhere}' over SSH (Stop-SwarmSite -RunId {layout.RunId} -Site {layout.Site} connects there), or run Stop-SwarmSite on '{elsewhere}' itself.",
             SwarmErrorCategory.InvalidOperation,
             layout.SiteDirectory);
     }

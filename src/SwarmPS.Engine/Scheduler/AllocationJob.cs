@@ -20,6 +20,20 @@ public sealed partial class AllocationJob
         Directory = directory;
     }
 
+    /// <summary>
+    /// A job submitted earlier, known only by what its site recorded (Stop-SwarmSite after its launcher was
+    /// killed): enough to ask for its state and cancel it, not to submit anything.
+    /// </summary>
+    public static AllocationJob Recorded(ISiteShell shell, SchedulerKind scheduler, string jobId, string directory) =>
+        new(shell, new AllocationPlan
+        {
+            Scheduler = scheduler,
+            Launcher = AllocationLaunchers.DefaultFor(scheduler),
+            Name = jobId,
+            Ranks = Array.Empty<AllocationRank>(),
+            Nodes = 1,
+        }, directory) { JobId = jobId };
+
     public AllocationPlan Plan { get; }
 
     /// <summary>Absolute directory on the site holding allocation.sh, rank.sh and allocation.out.</summary>

@@ -34,6 +34,16 @@ public sealed record AllocationPlan
     /// <summary>What the launch must tell the operator (a proxy kept despite unset_environment).</summary>
     public IReadOnlyList<string> Notices { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// A file every rank waits for before it starts its agent; null starts at once. The site launcher writes
+    /// it once the job runs and the agents' mailboxes are registered, so no agent talks to an exchange that
+    /// does not know it yet, and a queued slice never looks live to its peers.
+    /// </summary>
+    public string? StartGate { get; init; }
+
+    /// <summary>How long a rank waits for <see cref="StartGate"/> before it gives up (exit 75).</summary>
+    public TimeSpan StartGateTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Ranks per node, rounded up: what mpiexec --ppn and PBS mpiprocs ask for.</summary>
     public int RanksPerNode => (Ranks.Count + Nodes - 1) / Nodes;
 }

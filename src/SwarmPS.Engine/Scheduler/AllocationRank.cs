@@ -9,4 +9,11 @@ public sealed record AllocationRank(
     string Agent,
     IReadOnlyList<string> Argv,
     IReadOnlyDictionary<string, string> Environment,
-    string? WorkingDirectory = null);
+    string? WorkingDirectory = null)
+{
+    /// <summary>Where the rank appends its agent's stdout; null leaves it to the scheduler's job output.</summary>
+    public string? StandardOutput { get; init; }
+
+    /// <summary>Where the rank appends its agent's stderr; null leaves it to the scheduler's job output.</summary>
+    public string? StandardError { get; init; }
+}

@@ -17,6 +17,9 @@ public static partial class AllocationScriptWriter
     public const string RankWrapperName = "rank.sh";
     public const string OutputName = "allocation.out";
 
+    /// <summary>The file in the job's directory where rank <paramref name="rank"/> writes its agent's exit code.</summary>
+    public static string ExitCodeFile(int rank) => $"rank-{rank.ToString(CultureInfo.InvariantCulture)}.exit";
+
     /// <summary>The batch script, for a job whose files live in <paramref name="directory"/> (absolute, on the site).</summary>
     public static string BatchScript(AllocationPlan plan, string directory)
     {
@@ -63,6 +66,21 @@ public static partial class AllocationScriptWriter
             text.Append("module load ").Append(PosixQuoting.Join(plan.Modules)).Append(" || exit 65\n");
         }
 
+        // The agent runs as a child, not exec'd, so its exit code lands in rank-<i>.exit beside this script,
+        // where the site launcher reads how each agent ended; a TERM from the scheduler is passed on to it.
+        text.Append("run() {\n  \"$@\" &\n  agent=$!\n  trap 'signalled=1; kill -TERM \"$agent\" 2>/dev/null' TERM INT HUP\n");
+        text.Append("  wait \"$agent\"; code=$?\n  if [ -n \"${signalled:-}\" ]; then wait \"$agent\"; late=$?; [ \"$late\" -ne 127 ] && code=$late; fi\n");
+        text.Append("  echo \"$code\" > \"${0%/*}/rank-$rank.exit\"\n  exit \"$code\"\n}\n");
+        if (plan.StartGate is { } gate)
+        {
+            var tries = ((int)Math.Ceiling(plan.StartGateTimeout.TotalSeconds * 5)).ToString(CultureInfo.InvariantCulture);
+            text.Append("gate=").Append(PosixQuoting.Quote(gate)).Append("; tries=0\n");
+            text.Append("while [ ! -e \"$gate\" ]; do\n");
+            text.Append("  tries=$((tries + 1)); [ \"$tries\" -gt ").Append(tries)
+                .Append(" ] && { echo \"swarm rank $rank: the site launcher never opened $gate; not starting the agent\" >&2; exit 75; }\n");
+            text.Append("  sleep 0.2\ndone\n");
+        }
+
         text.Append("case \"$rank\" in\n");
         for (var i = 0; i < plan.Ranks.Count; i++)
         {
@@ -78,7 +96,17 @@ public static partial class AllocationScriptWriter
                 text.Append("  cd ").Append(PosixQuoting.Quote(cwd)).Append(" || exit 66\n");
             }
 
-            text.Append("  exec ").Append(PosixQuoting.Join(rank.Argv)).Append("\n  ;;\n");
+            if (rank.StandardOutput is { } stdout)
+            {
+                text.Append("  exec >>").Append(PosixQuoting.Quote(stdout)).Append('\n');
+            }
+
+            if (rank.StandardError is { } stderr)
+            {
+                text.Append("  exec 2>>").Append(PosixQuoting.Quote(stderr)).Append('\n');
+            }
+
+            text.Append("  run ").Append(PosixQuoting.Join(rank.Argv)).Append("\n  ;;\n");
         }
 
         text.Append("*)\n  echo \"swarm rank wrapper: no agent for rank '$rank' (")

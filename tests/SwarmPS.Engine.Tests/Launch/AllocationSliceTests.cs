@@ -37,12 +37,13 @@ public sealed class AllocationSliceTests
     [Fact]
     public void The_sites_agents_in_declaration_order_carry_the_contract_and_the_plan_keeps_the_proxy()
     {
-        var ranks = AllocationSlice.Ranks(Campaign, Site, "r1", new Uri("http://exchange:8080"), "tok", "/runs/r1/hpc", "/work");
+        var ranks = AllocationSlice.Ranks(Campaign, Site, "r1", new Uri("http://exchange:8080"), "tok", new SiteRunLayout("/runs", "r1", "hpc"), "/work");
 
         Assert.Equal(new[] { "c", "a", "d" }, ranks.Select(r => r.Agent));
         var a = ranks[1];
         Assert.Equal(new[] { "python3", "a.py" }, a.Argv);
         Assert.Equal("/work", a.WorkingDirectory);
+        Assert.Equal(("/runs/r1/hpc/agents/a/stdout.log", "/runs/r1/hpc/agents/a/stderr.log"), (a.StandardOutput, a.StandardError));
         Assert.Equal(("a", "hpc", "r1", "http://exchange:8080/", "tok", "a-model"), (a.Environment["SWARM_AGENT"], a.Environment["SWARM_SITE"], a.Environment["SWARM_RUN_ID"], a.Environment["SWARM_EXCHANGE_URL"], a.Environment["SWARM_EXCHANGE_TOKEN"], a.Environment["MODEL"]));
         Assert.StartsWith("b=", a.Environment["SWARM_PEERS"], StringComparison.Ordinal);
         Assert.False(a.Environment.ContainsKey("PYTHONPATH"), "an unset variable is the wrapper's unset, not an empty export");
@@ -57,7 +58,7 @@ public sealed class AllocationSliceTests
     [Fact]
     public void A_site_without_agents_is_NoAgentsForSite()
     {
-        var error = Assert.Throws<SwarmException>(() => AllocationSlice.Ranks(Campaign, Site with { Name = "elsewhere" }, "r1", new Uri("http://x"), "t", "/d", null));
+        var error = Assert.Throws<SwarmException>(() => AllocationSlice.Ranks(Campaign, Site with { Name = "elsewhere" }, "r1", new Uri("http://x"), "t", new SiteRunLayout("/d", "r1", "elsewhere"), null));
         Assert.Equal("NoAgentsForSite", error.ErrorId);
     }
 }
