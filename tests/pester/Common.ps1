@@ -9,7 +9,8 @@
 #   $PwshPath        $PSHOME/pwsh, for tests that need a fresh session (the module's assemblies never unload);
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
-# and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed.
+# and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
+# Start-RemoteUser/Stop-RemoteUser and Get-RemoteSshBlock.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -69,4 +70,36 @@ function Stop-TwoSiteBed($Bed) {
     foreach ($name in $Bed.Saved.Keys) {
         [Environment]::SetEnvironmentVariable($name, $Bed.Saved[$name])
     }
+}
+
+# "Another machine" for remote-site files: tests/infra/start-remote-user.sh makes the user swarmps-remote
+# (its own home, no SwarmPS, no pwsh) behind a real sshd on 127.0.0.1. Returns its user, uid, home, port
+# and the sshd state directory; Stop-RemoteUser (in AfterAll) ends every process of that user and its sshd.
+function Start-RemoteUser([string] $State = '/tmp/swarmps-test/sshd-remote') {
+    $info = bash (Join-Path $RepoRoot 'tests/infra/start-remote-user.sh') $State 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-remote-user.sh failed: $info" }
+    $fields = @{ state = $State }
+    foreach ($word in (-split ($info -join ' '))) { if ($word -match '^(\w+)=(.*)$') { $fields[$Matches[1]] = $Matches[2] } }
+    [pscustomobject]@{ User = $fields.user; Uid = [int] $fields.uid; Home = $fields.home; Port = [int] $fields.port; State = $State }
+}
+
+function Stop-RemoteUser($Remote) {
+    if ($null -ne $Remote) { $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $Remote.State 2>&1 }
+}
+
+# The ssh: block of a site profile that reaches $Remote (from Start-RemoteUser) with its own key and known hosts.
+function Get-RemoteSshBlock($Remote) {
+    @"
+ssh:
+  host: 127.0.0.1
+  user: $($Remote.User)
+  port: $($Remote.Port)
+  identity_file: $($Remote.State)/id_ed25519
+  config_file: /dev/null
+  control_path: $($Remote.State)/mux/pester-%C
+  control_persist: "30"
+  options:
+    UserKnownHostsFile: $($Remote.State)/known_hosts
+    StrictHostKeyChecking: "yes"
+"@
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
 
@@ -101,8 +102,8 @@ public static class RemoteSiteLaunch
         AddProgramTrees(bundle, options);
 
         var work = Remote(layout, "work");
-        var tokenVariable = options.Campaign.Exchange.TokenVariable;
-        bundle.Add("launcher.env", Exports(("SWARMPS_SITE_PATH", Remote(layout, "site")), (tokenVariable, options.Exchange.Token)));
+        var variables = LauncherVariables(options, layout, bundle).ToArray();
+        bundle.Add("launcher.env", Exports(variables));
         var host = $"{hostDirectory}/{RemoteSiteHost.Assembly}";
         var launch = new List<string>
         {
@@ -151,6 +152,29 @@ public static class RemoteSiteLaunch
 
             """, executable: true);
         return bundle;
+    }
+
+    /// <summary>
+    /// What the remote launcher's environment needs: where its site profile is, the exchange token, and which
+    /// HTTPS certificate to believe, as this session believes it: the pin as is, a CA file copied along (its
+    /// path here means nothing there).
+    /// </summary>
+    private static IEnumerable<(string Name, string Value)> LauncherVariables(SiteLaunchOptions options, SiteRunLayout layout, RemoteBundle bundle)
+    {
+        yield return ("SWARMPS_SITE_PATH", Remote(layout, "site"));
+        yield return (options.Campaign.Exchange.TokenVariable, options.Exchange.Token);
+        var trust = ExchangeTrust.FromEnvironment(); // a malformed pin is refused here, with its own id
+        if (trust.Pin is { } pin)
+        {
+            yield return (ExchangeTrust.PinVariable, pin);
+        }
+
+        if (trust.CaFile is { } ca)
+        {
+            trust.CreateCheck(options.Exchange.Url); // a missing or unreadable CA file is refused here, not on the far side
+            bundle.Add("exchange-ca.pem", File.ReadAllBytes(ca));
+            yield return (ExchangeTrust.CaVariable, Remote(layout, "exchange-ca.pem"));
+        }
     }
 
     /// <summary>
