@@ -7,27 +7,37 @@ using SwarmPS.Engine.Sites;
 namespace SwarmPS.Engine.Tests.Launch;
 
 /// <summary>
-/// A site whose agents run as the ranks of one allocation on the real SLURM on loopback: the federated
-/// counter between a local site and an allocated one, the queue wait shown as Queued (the partition is
-/// set DOWN so the job stays pending) and cancelled with the launch, a failed rank that cancels the job,
-/// and Stop-SwarmSite's engine cancelling the job of a launcher killed with SIGKILL.
+/// A site whose agents run as the ranks of one allocation on a real scheduler on loopback (SLURM, Grid
+/// Engine): the federated counter between a local site and an allocated one, the queue wait shown as
+/// Queued (the queue is closed so the job stays pending) and cancelled with the launch, a failed rank that
+/// cancels the job, and Stop-SwarmSite's engine cancelling the job of a launcher killed with SIGKILL.
 /// </summary>
-[Collection("slurm")]
-public sealed class AllocatedSiteTests : IDisposable
+public abstract class AllocatedSiteTests : IDisposable
 {
     private readonly LaunchTestBed _bed = new();
 
-    public AllocatedSiteTests()
+    protected AllocatedSiteTests()
     {
-        File.WriteAllText(Path.Combine(_bed.SitesDirectory, "beta.yaml"), $"scheduler: slurm\nrun_root: {Path.Combine(_bed.Root, "beta-host", "runs")}\n");
+        File.WriteAllText(Path.Combine(_bed.SitesDirectory, "beta.yaml"), $"scheduler: {SchedulerName}\nrun_root: {Path.Combine(_bed.Root, "beta-host", "runs")}\n");
     }
 
-    public void Dispose() => _bed.Dispose();
+    protected abstract string SchedulerName { get; }
+
+    /// <summary>Keeps new jobs pending (SLURM: partition DOWN; Grid Engine: queue disabled).</summary>
+    protected abstract ShellCommand CloseQueue { get; }
+
+    protected abstract ShellCommand OpenQueue { get; }
+
+    public void Dispose()
+    {
+        _bed.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static AllocationRequest Request(string runId) => new() { Name = $"swarm-{runId}-beta" };
 
     [Fact]
-    public async Task A_local_site_and_a_site_inside_a_slurm_allocation_count_to_ten()
+    public async Task A_local_site_and_a_site_inside_an_allocation_count_to_ten()
     {
         const string runId = "alloc-counter";
         var campaign = CampaignLoader.Load(_bed.WriteCampaign(LaunchTestBed.CounterCampaignYaml()));
@@ -43,10 +53,10 @@ public sealed class AllocatedSiteTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 10).Select(n => n.ToString()), sent.Select(e => e.Field("n")));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i % 2 == 0 ? "alpha" : "beta"), sent.Select(e => e.Site));
 
-        // The beta agent ran as rank 0 of a SLURM job: the rank wrapper (only srun runs it) wrote its exit code.
+        // The beta agent ran as rank 0 of the job: the rank wrapper (only the batch script runs it) wrote its exit code.
         var layout = _bed.Layout(runId, "beta");
         var submitted = Assert.Single(timeline, e => e.Kind == "allocation_submitted");
-        Assert.Equal("slurm", submitted.Field("scheduler"));
+        Assert.Equal(SchedulerName, submitted.Field("scheduler"));
         Assert.Equal("0", File.ReadAllText(Path.Combine(layout.SiteDirectory, "allocation", AllocationScriptWriter.ExitCodeFile(0))).Trim());
         Assert.Contains(timeline, e => e.Kind == "allocation_running" && e.Site == "beta");
         var status = SiteStatusFile.TryRead(layout.StatusFile)!;
@@ -62,7 +72,7 @@ public sealed class AllocatedSiteTests : IDisposable
         var campaign = LaunchTestBed.Campaign("a", LaunchTestBed.Agent("a", "beta", new[] { "sleep", "300" }));
         // A startup timeout of 1 s would fail the launch if the queue wait counted against it.
         var options = _bed.Options(campaign, runId, "beta", startupTimeout: TimeSpan.FromSeconds(1)) with { Allocation = Request(runId), AllocationPollInterval = TimeSpan.FromMilliseconds(200) };
-        await Scontrol("update", "PartitionName=debug", "State=DOWN");
+        await RunAsync(CloseQueue);
         try
         {
             using var stop = new CancellationTokenSource();
@@ -83,7 +93,7 @@ public sealed class AllocatedSiteTests : IDisposable
         }
         finally
         {
-            await Scontrol("update", "PartitionName=debug", "State=UP");
+            await RunAsync(OpenQueue);
         }
     }
 
@@ -143,10 +153,10 @@ public sealed class AllocatedSiteTests : IDisposable
     private static Task<AllocationJobState> StateOf(AllocationRecord allocation) =>
         AllocationJob.Recorded(LocalShell.Instance, allocation.Scheduler, allocation.JobId, allocation.Directory).QueryStateAsync(CancellationToken.None);
 
-    private static async Task Scontrol(params string[] arguments)
+    private static async Task RunAsync(ShellCommand command)
     {
-        var result = await LocalShell.Instance.RunAsync(new ShellCommand("scontrol", arguments) { Timeout = TimeSpan.FromSeconds(30) });
-        Assert.True(result.Succeeded, $"scontrol {string.Join(' ', arguments)}: {result.StandardError}");
+        var result = await LocalShell.Instance.RunAsync(command with { Timeout = TimeSpan.FromSeconds(30) });
+        Assert.True(result.Succeeded, $"{command}: {result.StandardError}");
     }
 
     private static Task<T> WaitForAsync<T>(Func<T?> probe, TimeSpan limit) where T : class =>
@@ -166,4 +176,24 @@ public sealed class AllocatedSiteTests : IDisposable
             await Task.Delay(200);
         }
     }
+}
+
+[Collection("slurm")]
+public sealed class AllocatedSiteOnSlurmTests : AllocatedSiteTests
+{
+    protected override string SchedulerName => "slurm";
+
+    protected override ShellCommand CloseQueue => new("scontrol", "update", "PartitionName=debug", "State=DOWN");
+
+    protected override ShellCommand OpenQueue => new("scontrol", "update", "PartitionName=debug", "State=UP");
+}
+
+[Collection("sge")]
+public sealed class AllocatedSiteOnSgeTests : AllocatedSiteTests
+{
+    protected override string SchedulerName => "sge";
+
+    protected override ShellCommand CloseQueue => new("qmod", "-d", "all.q@localhost");
+
+    protected override ShellCommand OpenQueue => new("qmod", "-e", "all.q@localhost");
 }
