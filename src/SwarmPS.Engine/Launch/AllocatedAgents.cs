@@ -213,6 +213,14 @@ internal sealed class AllocatedAgents : ISiteAgents
                 _outcomes[agent].TrySetCanceled(stopping);
             }
         }
+        catch (Exception error)
+        {
+            // Nobody awaits this loop: its failure must reach the launcher through the agents' outcomes, not hang it.
+            foreach (var agent in Pending())
+            {
+                _outcomes[agent].TrySetException(error);
+            }
+        }
     }
 
     private List<string> Pending() => _agents.Select(agent => agent.Name).Where(name => !_outcomes[name].Task.IsCompleted).ToList();
