@@ -121,6 +121,35 @@ Describe 'Start-SwarmSite -Allocation on a SLURM site' {
         (Get-SwarmAgent -RunId $runId -Site cluster).State | Sort-Object -Unique | Should -Be 'Stopped'
     }
 
+    It 'waits out the queue in the foreground (Queued, the startup clock not running) and Ctrl+C cancels the queued job' {
+        $runId = New-RunId 'pester-alloc-ctrlc'
+        scontrol update PartitionName=debug State=DOWN
+        try {
+            # The launch in a runspace of its own (this process, the module imported); .Stop() is what Ctrl+C does.
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'; Import-SwarmCampaign '$script:Sleeper' | Start-SwarmSite -RunId $runId -Site cluster -Allocation -StartupTimeout 1 -Confirm:`$false")
+            $handle = $ps.BeginInvoke()
+            Wait-Until {
+                if ($handle.IsCompleted) { throw "the launch ended: $($ps.Streams.Error)" }
+                try { (Get-SwarmAgent -RunId $runId -Site cluster -ErrorAction Stop).State -contains 'Queued' } catch { $false }
+            } -Seconds 30
+            $jobId = (Get-SwarmAgent -RunId $runId -Site cluster)[0].JobId
+            Get-SlurmJob "swarm-$runId-cluster" | Should -Match "^$jobId root PENDING$"
+            Start-Sleep -Seconds 2
+            $handle.IsCompleted | Should -BeFalse -Because 'the queue wait must not count against the 1 s startup timeout'
+
+            $ps.Stop()
+
+            $handle.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue
+            Get-SlurmJob "swarm-$runId-cluster" | Should -BeNullOrEmpty
+            (Get-SwarmAgent -RunId $runId -Site cluster).State | Sort-Object -Unique | Should -Be 'Stopped'
+        }
+        finally {
+            scontrol update PartitionName=debug State=UP
+            if ($ps) { $ps.Dispose() }
+        }
+    }
+
     It 'names the allocation it would submit under -WhatIf, and submits nothing' {
         $runId = New-RunId 'pester-alloc-whatif'
         # -WhatIf writes to the host, so a child pwsh shows it on its output.
