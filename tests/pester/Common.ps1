@@ -9,7 +9,8 @@
 #   $PwshPath        $PSHOME/pwsh, for tests that need a fresh session (the module's assemblies never unload);
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
-# and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed.
+# and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
+# Start-RemoteUser/Stop-RemoteUser.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -69,4 +70,35 @@ function Stop-TwoSiteBed($Bed) {
     foreach ($name in $Bed.Saved.Keys) {
         [Environment]::SetEnvironmentVariable($name, $Bed.Saved[$name])
     }
+}
+
+# "Another machine" for remote-site files: the user swarmps-remote behind a real sshd on 127.0.0.1:2223
+# (tests/infra/start-remote-user.sh; needs root). Returns its user, uid, home and port, and SshYaml: the
+# ssh: block of a site profile that reaches it (host keys checked, no ~/.ssh/config). Stop-RemoteUser ends
+# every process of that user, then its sshd.
+function Start-RemoteUser([string] $State = '/tmp/swarmps-test/sshd-remote') {
+    $info = bash (Join-Path $RepoRoot 'tests/infra/start-remote-user.sh') $State 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-remote-user.sh failed: $info" }
+    $fields = @{}
+    foreach ($word in (-split ($info -join ' '))) { if ($word -match '^(\w+)=(.*)$') { $fields[$Matches[1]] = $Matches[2] } }
+    [pscustomobject]@{
+        State = $State; User = $fields.user; Uid = [int] $fields.uid; Home = $fields.home; Port = [int] $fields.port
+        SshYaml = @"
+ssh:
+  host: 127.0.0.1
+  user: $($fields.user)
+  port: $($fields.port)
+  identity_file: $State/id_ed25519
+  config_file: /dev/null
+  control_path: $State/mux/pester-%C
+  control_persist: "30"
+  options:
+    UserKnownHostsFile: $State/known_hosts
+    StrictHostKeyChecking: "yes"
+"@
+    }
+}
+
+function Stop-RemoteUser($Remote) {
+    if ($null -ne $Remote) { $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $Remote.State 2>&1 }
 }
