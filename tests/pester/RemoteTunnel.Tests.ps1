@@ -179,6 +179,7 @@ Describe 'exchange_tunnel: true on a remote site' {
         $started.Status.ExchangeUrl | Should -Be $own[0].Url
 
         $null = $started | Stop-SwarmSite -GraceSeconds 2 -Confirm:$false
+        (Get-SwarmMailbox -RunId $runId -Name sleeper).State | Should -Be 'Terminated'
         Get-TunnelSsh | Should -BeNullOrEmpty
         Test-Path (Get-TunnelDirectory $runId) | Should -BeFalse
     }
