@@ -13,8 +13,8 @@ namespace SwarmPS.Engine.Exchange;
 /// HTTPS (HttpListener cannot serve TLS on Linux or macOS, dotnet/runtime: the managed listener never loads
 /// a certificate), so the front completes the handshake with <see cref="SslStream"/> and relays the
 /// decrypted bytes; and any Host name on a loopback or one-address bind, where the listener knows only its
-/// own names (<see cref="HostHeaderRewrite"/>). The gateway answers only connections this front opened
-/// (<see cref="IsRelayed"/>), so the private port is no way around TLS.
+/// own names (<see cref="HostHeaderRewrite"/>). Under TLS the gateway answers only connections this front
+/// opened (<see cref="IsRelayed"/>), so the private port is no way around TLS.
 /// </summary>
 internal sealed class GatewayFront : IAsyncDisposable
 {
