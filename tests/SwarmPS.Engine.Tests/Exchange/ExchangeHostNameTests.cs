@@ -79,6 +79,31 @@ public sealed class ExchangeHostNameTests : IAsyncLifetime
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task A_head_too_large_to_rewrite_passes_unchanged_for_the_listener_to_refuse()
+    {
+        // Over HostHeaderRewrite.MaxHeadBytes: the front gives up rewriting and relays the bytes as they are,
+        // and the listener answers them as it would without a front (400: its own header limit), not a hang.
+        var padding = new string('x', HostHeaderRewrite.MaxHeadBytes + 1024);
+        var (status, _) = await RawAsync(_exchange.Gateway.Url, "GET /v1/exchange HTTP/1.1", $"127.0.0.1\r\nX-Padding: {padding}", authorized: true);
+
+        Assert.Equal(400, status);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_that_does_not_parse_ends_the_connection_instead_of_holding_it()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(_exchange.Gateway.Url.Host, _exchange.Gateway.Url.Port);
+        var request = $"POST /v1/mailboxes HTTP/1.1\r\nHost: {Elsewhere}\r\nAuthorization: Bearer {LimitedExchange.Token}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+        await tcp.GetStream().WriteAsync(Encoding.Latin1.GetBytes(request));
+
+        using var reader = new StreamReader(tcp.GetStream(), Encoding.Latin1);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain("200 OK", answer);
+    }
+
     /// <summary>One request by hand (the Host header exactly as given) on a connection of its own; the status and body.</summary>
     private static async Task<(int Status, string Body)> RawAsync(Uri gateway, string requestLine, string host, bool authorized)
     {
