@@ -22,7 +22,7 @@ BeforeAll {
     $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
     Set-Content -Path (Join-Path $sites 'alpha.yaml') -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive 'alpha-host/runs')`n"
     Set-Content -Path (Join-Path $sites 'cluster.yaml') -Value "scheduler: slurm`nrun_root: $(Join-Path $TestDrive 'cluster/runs')`nlimits:`n  max_walltime: 2h`n"
-    Set-Content -Path (Join-Path $sites 'beta.yaml') -Value "scheduler: slurm`nrun_root: ~/swarm-runs-allocation`n$(Get-RemoteSshBlock $script:Remote)"
+    Set-Content -Path (Join-Path $sites 'beta.yaml') -Value "scheduler: slurm`nrun_root: ~/swarm-runs-allocation`n$($script:Remote.SshYaml)"
     $env:SWARMPS_SITE_PATH = $sites.FullName
 
     # The exchange over HTTPS with a certificate it makes itself; every agent and launcher pins it.

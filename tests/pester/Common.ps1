@@ -10,7 +10,7 @@
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
 # and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
-# Start-RemoteUser/Stop-RemoteUser and Get-RemoteSshBlock.
+# Start-RemoteUser/Stop-RemoteUser.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -72,34 +72,33 @@ function Stop-TwoSiteBed($Bed) {
     }
 }
 
-# "Another machine" for remote-site files: tests/infra/start-remote-user.sh makes the user swarmps-remote
-# (its own home, no SwarmPS, no pwsh) behind a real sshd on 127.0.0.1. Returns its user, uid, home, port
-# and the sshd state directory; Stop-RemoteUser (in AfterAll) ends every process of that user and its sshd.
+# "Another machine" for remote-site files: the user swarmps-remote behind a real sshd on 127.0.0.1:2223
+# (tests/infra/start-remote-user.sh; needs root). Returns its user, uid, home and port, and SshYaml: the
+# ssh: block of a site profile that reaches it (host keys checked, no ~/.ssh/config). Stop-RemoteUser ends
+# every process of that user, then its sshd.
 function Start-RemoteUser([string] $State = '/tmp/swarmps-test/sshd-remote') {
     $info = bash (Join-Path $RepoRoot 'tests/infra/start-remote-user.sh') $State 2>&1
     if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-remote-user.sh failed: $info" }
-    $fields = @{ state = $State }
+    $fields = @{}
     foreach ($word in (-split ($info -join ' '))) { if ($word -match '^(\w+)=(.*)$') { $fields[$Matches[1]] = $Matches[2] } }
-    [pscustomobject]@{ User = $fields.user; Uid = [int] $fields.uid; Home = $fields.home; Port = [int] $fields.port; State = $State }
+    [pscustomobject]@{
+        State = $State; User = $fields.user; Uid = [int] $fields.uid; Home = $fields.home; Port = [int] $fields.port
+        SshYaml = @"
+ssh:
+  host: 127.0.0.1
+  user: $($fields.user)
+  port: $($fields.port)
+  identity_file: $State/id_ed25519
+  config_file: /dev/null
+  control_path: $State/mux/pester-%C
+  control_persist: "30"
+  options:
+    UserKnownHostsFile: $State/known_hosts
+    StrictHostKeyChecking: "yes"
+"@
+    }
 }
 
 function Stop-RemoteUser($Remote) {
     if ($null -ne $Remote) { $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $Remote.State 2>&1 }
-}
-
-# The ssh: block of a site profile that reaches $Remote (from Start-RemoteUser) with its own key and known hosts.
-function Get-RemoteSshBlock($Remote) {
-    @"
-ssh:
-  host: 127.0.0.1
-  user: $($Remote.User)
-  port: $($Remote.Port)
-  identity_file: $($Remote.State)/id_ed25519
-  config_file: /dev/null
-  control_path: $($Remote.State)/mux/pester-%C
-  control_persist: "30"
-  options:
-    UserKnownHostsFile: $($Remote.State)/known_hosts
-    StrictHostKeyChecking: "yes"
-"@
 }

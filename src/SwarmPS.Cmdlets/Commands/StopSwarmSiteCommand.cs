@@ -24,8 +24,8 @@ public sealed class StopSwarmSiteCommand : LaunchedRunCmdlet
             {
                 RunForItem(() => WriteObject(Await(async _ =>
                 {
-                    // The exchange the remote launch used, unless -ExchangeUrl names another: its mailboxes are terminated from here.
-                    var url = ExchangeUrl ?? (await RemoteSiteRun.ReadStatusAsync(site, RunId, StopToken).ConfigureAwait(false)).Status.ExchangeUrl;
+                    // The exchange the remote launch used (through a tunnel: its local end), unless -ExchangeUrl names another: its mailboxes are terminated from here.
+                    var url = ExchangeUrl ?? await RemoteSiteRun.OperatorExchangeUrlAsync(site, RunId, StopToken).ConfigureAwait(false);
                     using var exchange = LaunchExchange.TryConnect(url);
                     return await RemoteSiteRun.StopAsync(site, RunId, exchange, TimeSpan.FromSeconds(GraceSeconds), StopToken).ConfigureAwait(false);
                 })));

@@ -33,7 +33,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly ReceiveWaits _waits = new();
     private readonly LongPollBudget _longPolls;
     private readonly RequestBodyBudget _bodies;
-    private TlsFront? _front;
+    private GatewayFront? _front;
 
     private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
     {
@@ -52,7 +52,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// <summary>Long polls in progress now (bounded by MaxLongPolls).</summary>
     public int LongPolls => _longPolls.Count;
 
-    /// <summary>The HttpListener's own port; under TLS the private one the front relays to (tests prove it refuses plain callers).</summary>
+    /// <summary>The HttpListener's own port; behind a front the private one it relays to (under TLS, tests prove it refuses plain callers).</summary>
     internal int ListenerPort { get; private set; }
 
     /// <summary>Where clients reach this gateway, e.g. http://127.0.0.1:8471/ (https:// under TLS).</summary>
@@ -70,22 +70,18 @@ public sealed class ExchangeGateway : IAsyncDisposable
             throw new SwarmException("PortInvalid", $"Port {port} is outside 0 to 65535.", "Choose a free port above 1024, or 0 to pick one.", SwarmErrorCategory.InvalidArgument, port);
         }
 
-        // Under TLS the listener takes a private port of its own and the front takes the one asked for.
-        var chosen = port == 0 || certificate is not null ? FreePort(address) : port;
+        // Any Host name is answered on the gateway's port (docs/exchange.md, "Host names"): the name is no access
+        // control (every route but health needs the token), and a client may rightly use another one: through an
+        // SSH gateway tunnel (the login node's name), a proxy, or an IP alias. A wildcard listener takes any name
+        // itself. On a loopback or one-address bind it knows only its own names (a wildcard name would bind every
+        // interface), so the front takes the port and gives each request a Host the listener knows, and the
+        // listener takes a private port of its own, as it does under TLS.
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        var fronted = certificate is not null || host != "*";
+        var chosen = port == 0 || fronted ? FreePort(address) : port;
         var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"));
         gateway.ListenerPort = chosen;
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
-        // The listener matches the Host header's name (not its port) against its prefixes: clients through
-        // an SSH tunnel send "Host: localhost:<tunnel port>", clients through a proxy send the host name.
-        if (address.Equals(IPAddress.Loopback))
-        {
-            gateway._listener.Prefixes.Add($"http://localhost:{chosen}/");
-        }
-        else if (host != "*")
-        {
-            gateway._listener.Prefixes.Add($"http://{Dns.GetHostName()}:{chosen}/");
-        }
 
         try
         {
@@ -96,12 +92,12 @@ public sealed class ExchangeGateway : IAsyncDisposable
             throw ExchangeStartCheck.PortUnavailable(bindAddress, chosen, error.Message, error);
         }
 
-        if (certificate is not null)
+        if (fronted)
         {
             var upstream = new IPEndPoint(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : address, chosen);
             try
             {
-                gateway._front = TlsFront.Start(address, bindAddress, port, upstream, certificate);
+                gateway._front = GatewayFront.Start(address, bindAddress, port, upstream, certificate, host == "*" ? null : $"{host}:{chosen}");
             }
             catch
             {
@@ -109,7 +105,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 throw;
             }
 
-            gateway.Url = new Uri($"https://{(host == "*" ? "127.0.0.1" : host)}:{gateway._front.Port}/");
+            gateway.Url = new Uri($"{(certificate is null ? "http" : "https")}://{(host == "*" ? "127.0.0.1" : host)}:{gateway._front.Port}/");
         }
 
         // Several pending accepts keep the listener busy while handlers run.
@@ -156,7 +152,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     {
         var response = context.Response;
         var route = ExchangeRoute.Parse(context.Request.HttpMethod, context.Request.RawUrl);
-        if (_front is not null && !_front.IsRelayed(context.Request.RemoteEndPoint))
+        if (_front is { IsTls: true } && !_front.IsRelayed(context.Request.RemoteEndPoint))
         {
             // The private port of a TLS exchange: plain HTTP there would carry the token in the clear.
             _log.WriteRefused($"403 {context.Request.HttpMethod} {route.LogPath} TlsRequired from {context.Request.RemoteEndPoint}");

@@ -34,6 +34,11 @@ public static class RemoteSiteLaunch
         // Before anything is staged: the run's files there are the only record of a launch that used it.
         await EnsureNotUsedThereAsync(shell, layout, cancellationToken).ConfigureAwait(false);
 
+        // exchange_tunnel: the far side reaches the exchange through the login host; closed unless the launch succeeds.
+        var tunnel = await RemoteExchangeTunnel.OpenAsync(site, options.RunId, options.Exchange.Url, waiting, cancellationToken).ConfigureAwait(false);
+        await using var closeOnFailure = tunnel.ConfigureAwait(false);
+        arguments = arguments with { ExchangeUrl = tunnel.ExchangeUrlFor(arguments.ExchangeUrl) };
+
         waiting?.Report($"staging the site host on {shell.Target}");
         var hostDirectory = await RemoteSiteHost.EnsureAsync(shell, login, siteHostDirectory, cancellationToken).ConfigureAwait(false);
         waiting?.Report($"staging the run's files in {layout.SiteDirectory}");
@@ -50,7 +55,7 @@ public static class RemoteSiteLaunch
         try
         {
             var status = await WaitUntilReadyAsync(shell, layout, pid, readyTimeout, waiting, cancellationToken).ConfigureAwait(false);
-            return new RemoteSiteStatus(options.RunId, site.Name, shell.Target, login.HostName, pid, layout.SiteDirectory, status);
+            return tunnel.Keep(new RemoteSiteStatus(options.RunId, site.Name, shell.Target, login.HostName, pid, layout.SiteDirectory, status));
         }
         catch
         {

@@ -62,6 +62,16 @@ public static class RemoteSiteRun
         };
     }
 
+    /// <summary>
+    /// The exchange URL the site's launch used, as this machine reaches it: the local end of its tunnel for
+    /// a tunnelled site (its status names the login host's loopback, which here is some other port, so a
+    /// token is never sent there; null when no tunnel is recorded any more), else the URL in its status.
+    /// </summary>
+    public static async Task<string?> OperatorExchangeUrlAsync(SiteProfile site, string runId, CancellationToken cancellationToken) =>
+        site.ExchangeTunnel
+            ? RemoteExchangeTunnel.OperatorExchangeUrl(runId, site.Name)
+            : (await ReadStatusAsync(site, runId, cancellationToken).ConfigureAwait(false)).Status.ExchangeUrl;
+
     /// <summary>The site's events.jsonl lines as they are on the remote host (empty when it has none yet).</summary>
     public static async Task<IReadOnlyList<string>> ReadEventLinesAsync(SiteProfile site, string runId, CancellationToken cancellationToken)
     {
@@ -98,9 +108,26 @@ public static class RemoteSiteRun
 
     /// <summary>
     /// Stops what the launch started on the site's remote host, and only that. Goes to the host recorded in
-    /// status.json when the login that answered is another one. Idempotent, like a local stop.
+    /// status.json when the login that answered is another one. Idempotent, like a local stop. Then, also
+    /// when the remote stop failed or found no run there (an opener killed before the launcher started),
+    /// ends the run and site's exchange tunnels on this machine (<see cref="RemoteExchangeTunnel"/>): a
+    /// tunnel never outlives Stop-SwarmSite.
     /// </summary>
     public static async Task<SiteStopResult> StopAsync(SiteProfile site, string runId, IExchange? exchange, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        CampaignRunIdOf(runId);
+        try
+        {
+            return await StopThereAsync(site, runId, exchange, grace, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the remote stop, so agents that still run until then can still reach the exchange.
+            await RemoteExchangeTunnel.CloseAllAsync(runId, site.Name, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<SiteStopResult> StopThereAsync(SiteProfile site, string runId, IExchange? exchange, TimeSpan grace, CancellationToken cancellationToken)
     {
         var shell = ShellFor(site);
         var login = await RemoteLogin.ProbeAsync(shell, cancellationToken).ConfigureAwait(false);

@@ -114,6 +114,7 @@ public sealed partial class ReverseTunnel
                 LocalPort = localPort,
                 RemotePort = remotePort,
                 Url = new UriBuilder(localEndpoint) { Host = gatewayHost ?? "127.0.0.1", Port = remotePort }.Uri.ToString(),
+                LocalUrl = localEndpoint.ToString(),
                 OpenedAt = DateTimeOffset.UtcNow,
             };
             record.Write(recordDirectory);

@@ -40,6 +40,9 @@ public sealed record ReverseTunnelRecord
 
     public required string Url { get; init; }
 
+    /// <summary>The local end the tunnel leads to (the exchange's URL on this machine); null in records written before it was kept.</summary>
+    public string? LocalUrl { get; init; }
+
     public required DateTimeOffset OpenedAt { get; init; }
 
     public ProcessIdentity Ssh => new(SshPid, SshStartTicks);

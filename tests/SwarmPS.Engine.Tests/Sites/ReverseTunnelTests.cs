@@ -256,6 +256,30 @@ public sealed class ReverseTunnelTests(SshdFixture sshd) : IAsyncLifetime
         Assert.False(Accepts(tunnel.RemotePort, "127.0.0.2"));
     }
 
+    [Fact]
+    public async Task A_loopback_exchange_answers_agents_that_reach_it_through_a_gateway_tunnel()
+    {
+        var gatewaying = await StartOwnSshd("GatewayPorts clientspecified");
+        await using var exchange = LimitedExchange.Start(new ExchangeLimits());
+        var site = new SiteProfile
+        {
+            Name = "lab", RunRoot = "runs", Ssh = gatewaying, ExchangeTunnel = true, ExchangeTunnelGateway = "127.0.0.2",
+        };
+        var tunnel = await ReverseTunnel.OpenForSiteAsync(site, exchange.Gateway.Url, _records);
+
+        // The agents' requests name the gateway (Host: 127.0.0.2:<port>), not a name of the exchange's listener.
+        var fetched = await new OpenSshShell(gatewaying).RunAsync(new ShellCommand("curl", new[]
+        {
+            "-sS", "--fail-with-body", "--max-time", "10", "-H", $"Authorization: Bearer {LimitedExchange.Token}",
+            new Uri(tunnel.Url, "v1/exchange").ToString(),
+        }));
+
+        Assert.Equal(new Uri($"http://127.0.0.2:{tunnel.RemotePort}/"), tunnel.Url);
+        Assert.True(fetched.ExitCode == 0, fetched.StandardOutput + fetched.StandardError);
+        Assert.StartsWith("{", fetched.StandardOutput.TrimStart());
+        await tunnel.CloseAsync();
+    }
+
     private static Uri Local(int port) => new($"http://127.0.0.1:{port}/");
 
     /// <summary>The fixture's settings without multiplexing: a tunnel always has its own connection.</summary>

@@ -8,13 +8,15 @@ using System.Security.Cryptography.X509Certificates;
 namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
-/// HTTPS for the gateway. HttpListener cannot serve TLS on Linux or macOS (dotnet/runtime: the managed
-/// listener never loads a certificate), so the exchange terminates TLS itself: this front accepts on
-/// the public address and port, completes the handshake with <see cref="SslStream"/>, and relays the
-/// decrypted bytes to the gateway's listener on a private port. The gateway answers only connections
-/// this front opened (<see cref="IsRelayed"/>), so the private port is no way around TLS.
+/// What accepts the gateway's clients on its public address and port when the HttpListener cannot do it
+/// alone, and relays each connection to the listener on a private port:
+/// HTTPS (HttpListener cannot serve TLS on Linux or macOS, dotnet/runtime: the managed listener never loads
+/// a certificate), so the front completes the handshake with <see cref="SslStream"/> and relays the
+/// decrypted bytes; and any Host name on a loopback or one-address bind, where the listener knows only its
+/// own names (<see cref="HostHeaderRewrite"/>). Under TLS the gateway answers only connections this front
+/// opened (<see cref="IsRelayed"/>), so the private port is no way around TLS.
 /// </summary>
-internal sealed class TlsFront : IAsyncDisposable
+internal sealed class GatewayFront : IAsyncDisposable
 {
     /// <summary>A client that has not finished its handshake by then is dropped: it holds a connection slot.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(15);
@@ -24,23 +26,32 @@ internal sealed class TlsFront : IAsyncDisposable
 
     private readonly TcpListener _listener;
     private readonly IPEndPoint _upstream;
-    private readonly X509Certificate2 _certificate;
+    private readonly X509Certificate2? _certificate;
+    private readonly string _listenerHost;
     private readonly ConcurrentDictionary<IPEndPoint, byte> _relayed = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _slots = new(MaxConnections);
     private Task _accepting = Task.CompletedTask;
 
-    private TlsFront(TcpListener listener, IPEndPoint upstream, X509Certificate2 certificate)
+    private GatewayFront(TcpListener listener, IPEndPoint upstream, X509Certificate2? certificate, string listenerHost)
     {
         _listener = listener;
         _upstream = upstream;
         _certificate = certificate;
+        _listenerHost = listenerHost;
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> and relays to <paramref name="upstream"/>.</summary>
-    public static TlsFront Start(IPAddress address, string bindAddress, int port, IPEndPoint upstream, X509Certificate2 certificate)
+    /// <summary>Whether clients speak TLS to this front (then the listener's private port must refuse them).</summary>
+    public bool IsTls => _certificate is not null;
+
+    /// <summary>
+    /// Listens on <paramref name="address"/>:<paramref name="port"/> and relays to <paramref name="upstream"/>,
+    /// over TLS when <paramref name="certificate"/> is given; every request's Host becomes <paramref name="listenerHost"/>
+    /// (a name the listener has a prefix for), null: passed on as sent (a wildcard listener takes any).
+    /// </summary>
+    public static GatewayFront Start(IPAddress address, string bindAddress, int port, IPEndPoint upstream, X509Certificate2? certificate, string? listenerHost)
     {
         var listener = new TcpListener(address, port);
         if (!OperatingSystem.IsWindows())
@@ -58,7 +69,7 @@ internal sealed class TlsFront : IAsyncDisposable
             throw ExchangeStartCheck.PortUnavailable(bindAddress, port, error.Message, error);
         }
 
-        var front = new TlsFront(listener, upstream, certificate);
+        var front = new GatewayFront(listener, upstream, certificate, listenerHost ?? "");
         front._accepting = Task.Run(front.AcceptAsync);
         return front;
     }
@@ -101,25 +112,17 @@ internal sealed class TlsFront : IAsyncDisposable
         try
         {
             client.NoDelay = true;
-            await using var tls = new SslStream(new NetworkStream(client, ownsSocket: true));
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
-            {
-                handshake.CancelAfter(HandshakeTimeout);
-                await tls.AuthenticateAsServerAsync(
-                    new SslServerAuthenticationOptions { ServerCertificate = _certificate, ClientCertificateRequired = false },
-                    handshake.Token).ConfigureAwait(false);
-            }
-
+            await using var clientStream = await OpenClientAsync(client).ConfigureAwait(false);
             upstream.NoDelay = true;
             await upstream.ConnectAsync(_upstream, _stopping.Token).ConfigureAwait(false);
             // Known before the first byte goes up, so the gateway never sees a relayed request it does not recognise.
             relayed = Normal((IPEndPoint)upstream.LocalEndPoint!);
             _relayed[relayed] = 0;
             await using var plain = new NetworkStream(upstream, ownsSocket: false);
-            var up = RequestsAsync(tls, plain, upstream);
-            var down = plain.CopyToAsync(tls, _stopping.Token);
+            var up = RequestsAsync(clientStream, plain, upstream);
+            var down = plain.CopyToAsync(clientStream, _stopping.Token);
             await Task.WhenAny(up, down).ConfigureAwait(false);
-            if (up.IsCompleted && !down.IsCompleted)
+            if (up.IsCompletedSuccessfully && !down.IsCompleted)
             {
                 // The client finished sending: let the gateway finish answering, for as long as a long poll may.
                 await down.WaitAsync(TimeSpan.FromMinutes(10), _stopping.Token).ConfigureAwait(false);
@@ -141,10 +144,45 @@ internal sealed class TlsFront : IAsyncDisposable
         }
     }
 
-    /// <summary>Client to gateway; at the client's end of stream the gateway is told no more requests come.</summary>
-    private async Task RequestsAsync(Stream tls, Stream plain, Socket upstream)
+    /// <summary>The client's bytes as the gateway reads them: after the TLS handshake, or the socket itself.</summary>
+    private async Task<Stream> OpenClientAsync(Socket client)
     {
-        await tls.CopyToAsync(plain, _stopping.Token).ConfigureAwait(false);
+        var network = new NetworkStream(client, ownsSocket: true);
+        if (_certificate is null)
+        {
+            return network;
+        }
+
+        var tls = new SslStream(network);
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        handshake.CancelAfter(HandshakeTimeout);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions { ServerCertificate = _certificate, ClientCertificateRequired = false },
+                handshake.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return tls;
+    }
+
+    /// <summary>Client to gateway; at the client's end of stream the gateway is told no more requests come.</summary>
+    private async Task RequestsAsync(Stream client, Stream plain, Socket upstream)
+    {
+        if (_listenerHost.Length == 0)
+        {
+            await client.CopyToAsync(plain, _stopping.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await HostHeaderRewrite.CopyRequestsAsync(client, plain, _listenerHost, _stopping.Token).ConfigureAwait(false);
+        }
+
         upstream.Shutdown(SocketShutdown.Send);
     }
 
