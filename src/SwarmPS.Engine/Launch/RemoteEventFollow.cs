@@ -46,8 +46,19 @@ public static class RemoteEventFollow
     /// Every event of the remote sites' launches so far, then new ones as they are written, until every site
     /// has ended or <paramref name="cancellationToken"/> is cancelled (which ends the enumeration quietly).
     /// </summary>
-    public static async IAsyncEnumerable<SwarmEvent> FollowAsync(
+    public static IAsyncEnumerable<SwarmEvent> FollowAsync(
         IReadOnlyList<SiteProfile> sites,
+        string runId,
+        EventFilter filter,
+        TimeSpan pollInterval,
+        Action<string>? unreadableLine,
+        CancellationToken cancellationToken = default) =>
+        FollowAsync(sites, RemoteSiteRun.ShellFor, runId, filter, pollInterval, unreadableLine, cancellationToken);
+
+    /// <summary>As above, each site's commands run through <paramref name="shellFor"/> (tests put a link that drops polls in between).</summary>
+    internal static async IAsyncEnumerable<SwarmEvent> FollowAsync(
+        IReadOnlyList<SiteProfile> sites,
+        Func<SiteProfile, ISiteShell> shellFor,
         string runId,
         EventFilter filter,
         TimeSpan pollInterval,
@@ -57,7 +68,7 @@ public static class RemoteEventFollow
         var cursors = new List<SiteCursor>();
         foreach (var site in sites)
         {
-            var shell = RemoteSiteRun.ShellFor(site);
+            var shell = shellFor(site);
             var login = await RemoteLogin.ProbeAsync(shell, cancellationToken).ConfigureAwait(false);
             cursors.Add(new SiteCursor(site.Name, shell, login, RemoteSiteRun.Layout(site, login, runId)));
         }

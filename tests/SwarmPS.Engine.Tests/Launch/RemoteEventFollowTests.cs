@@ -3,6 +3,7 @@ using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Launch;
 using SwarmPS.Engine.Sites;
+using SwarmPS.Engine.Tests.Scheduler;
 
 namespace SwarmPS.Engine.Tests.Launch;
 
@@ -127,6 +128,61 @@ public sealed class RemoteEventFollowTests : IDisposable
         Assert.Empty(FollowProcessesOfRemoteUser());
         var status = await RemoteSiteRun.ReadStatusAsync(RemoteBeta, runId, CancellationToken.None);
         Assert.True(status.LauncherAlive, "cancelling a follow leaves the site running");
+        await RemoteSiteRun.StopAsync(RemoteBeta, runId, _bed.Client, TimeSpan.FromSeconds(2), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Polls_lost_on_a_flaky_link_are_retried_from_the_same_offset_so_no_event_is_lost_or_repeated()
+    {
+        var runId = $"remote-flaky-{Guid.NewGuid():N}"[..24];
+        await StartBetaAsync(runId, "[\"sleep\", \"3\"]");
+        // The real ssh shell, with every other poll answered as ssh answers a dropped connection (exit 255).
+        var link = new CountingShell(new OpenSshShell(_remote.Settings()))
+        {
+            Fault = (command, number) => command.Arguments.Any(a => a.Contains("@@swarmps-bytes@@", StringComparison.Ordinal)) && number % 2 == 0
+                ? new ShellResult(255, "", "Connection to 127.0.0.1 closed by remote host.", TimeSpan.Zero)
+                : null,
+        };
+        var seen = new List<SwarmEvent>();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        await foreach (var swarmEvent in RemoteEventFollow.FollowAsync([RemoteBeta], _ => link, runId, new EventFilter(), Poll, null, guard.Token))
+        {
+            seen.Add(swarmEvent);
+        }
+
+        Assert.False(guard.IsCancellationRequested);
+        var lines = await RemoteSiteRun.ReadEventLinesAsync(RemoteBeta, runId, CancellationToken.None);
+        // The same events as the file holds, each once: compared as sorted lists, so a lost or a repeated one shows.
+        var inFile = lines.Select(line => SwarmEvent.TryParse(line, "beta", out var parsed) ? parsed! : throw new InvalidDataException(line))
+            .Select(e => $"{e.Timestamp:O} {e.Kind} {e.Agent}").Order(StringComparer.Ordinal);
+        Assert.Equal(inFile, seen.Select(e => $"{e.Timestamp:O} {e.Kind} {e.Agent}").Order(StringComparer.Ordinal));
+        Assert.Contains(seen, e => e.Kind == "site_finished");
+        Assert.True(link.Commands.Count(c => c.Program == "sh") > 4, "some polls were dropped and retried");
+    }
+
+    [Fact]
+    public async Task A_link_that_stays_down_ends_the_follow_with_RemoteCommandFailed_after_ten_polls_in_a_row()
+    {
+        var runId = $"remote-down-{Guid.NewGuid():N}"[..24];
+        await StartBetaAsync(runId, "[\"sleep\", \"300\"]");
+        var link = new CountingShell(new OpenSshShell(_remote.Settings()))
+        {
+            Fault = (command, _) => command.Arguments.Any(a => a.Contains("@@swarmps-bytes@@", StringComparison.Ordinal))
+                ? new ShellResult(255, "", "ssh: connect to host 127.0.0.1 port 2223: Connection refused", TimeSpan.Zero)
+                : null,
+        };
+
+        var error = await Assert.ThrowsAsync<SwarmException>(async () =>
+        {
+            await foreach (var _ in RemoteEventFollow.FollowAsync([RemoteBeta], _ => link, runId, new EventFilter(), Poll, null, CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Equal("RemoteCommandFailed", error.ErrorId);
+        Assert.Contains("Connection refused", error.Message);
+        Assert.Equal(RemoteEventFollow.MaxConsecutiveFailures, link.Commands.Count(c => c.Arguments.Any(a => a.Contains("@@swarmps-bytes@@", StringComparison.Ordinal))));
         await RemoteSiteRun.StopAsync(RemoteBeta, runId, _bed.Client, TimeSpan.FromSeconds(2), CancellationToken.None);
     }
 
