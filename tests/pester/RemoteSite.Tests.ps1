@@ -169,7 +169,7 @@ agents:
             [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
         }
 
-        # What a follow could leave on the far side: a reader (tail, head, base64, cat) or a poll's shell, as the remote user.
+        # What a follow could leave on the far side: a reader (tail, dd, od, cat) or a poll's shell, as the remote user.
         function Get-RemoteReader {
             foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
                 try {
@@ -178,7 +178,7 @@ agents:
                     $cmdline = [IO.File]::ReadAllText("$($directory.FullName)/cmdline").Replace([char] 0, ' ')
                 }
                 catch { continue }
-                if ($comm -in 'tail', 'head', 'base64', 'cat' -or $cmdline.Contains('@@swarmps-')) { "$($directory.Name) $cmdline" }
+                if ($comm -in 'tail', 'head', 'dd', 'od', 'cat' -or $cmdline.Contains('@@swarmps-')) { "$($directory.Name) $cmdline" }
             }
         }
     }

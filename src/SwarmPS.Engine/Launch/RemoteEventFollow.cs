@@ -14,11 +14,12 @@ namespace SwarmPS.Engine.Launch;
 /// Why a poll of new bytes from an offset and not <c>tail -f</c> over one long ssh session: a <c>tail -f</c>
 /// whose connection drops (or whose ssh client is killed by Ctrl+C) is left running on the login node until
 /// it next writes into the dead pipe, which for a quiet site may be never; and a dropped connection would end
-/// the follow. Each poll here is one short, bounded command (<c>tail -c +N | head -c CAP | base64</c>) that
+/// the follow. Each poll here is one short, bounded command (<c>tail -c +N | dd count=.. | od -An -v -tx1</c>) that
 /// ends by itself whatever happens to the connection, so nothing of ours outlives a poll on the far side; a
 /// failed poll is retried from the same offset (a flaky link delays events, it neither loses nor repeats
 /// them), and only <see cref="MaxConsecutiveFailures"/> failures in a row end the follow with an error.
-/// The bytes travel base64-encoded so a multi-byte character cut at the end of a poll is never decoded half:
+/// The bytes travel as od's hex (POSIX, unlike base64 or head -c, so any login node has it) so a multi-byte
+/// character cut at the end of a poll is never decoded half:
 /// lines are split on bytes, as the local reader does (EventTimeline), and each complete line is parsed by
 /// the same <see cref="SwarmEvent.TryParse"/>; an unparsable line is reported, not shown.
 /// </remarks>
@@ -27,8 +28,10 @@ public static class RemoteEventFollow
     /// <summary>Polls that fail in a row (ssh down, timeout) before the follow gives up.</summary>
     public const int MaxConsecutiveFailures = 10;
 
-    /// <summary>At most this many new bytes per site per poll; a site with more is polled again at once.</summary>
+    /// <summary>At most this many new bytes per site per poll (dd blocks of 4 KiB); a site with more is polled again at once.</summary>
     public const int MaxBytesPerPoll = 1 << 20;
+
+    private const int BlockBytes = 4096;
 
     private const string StatusMark = "@@swarmps-status@@";
     private const string AliveMark = "@@swarmps-alive@@";
@@ -40,7 +43,7 @@ public static class RemoteEventFollow
     private const string PollScript = "[ -f \"$1\" ] || exit 3; echo " + StatusMark + "; cat \"$1\"; echo; echo " + AliveMark + "; "
         + "if [ -n \"$3\" ] && kill -0 \"$3\" 2>/dev/null; then echo yes; else echo no; fi; echo " + SizeMark + "; "
         + "if [ -f \"$2\" ]; then wc -c < \"$2\"; else echo 0; fi; echo " + BytesMark + "; "
-        + "if [ -f \"$2\" ]; then tail -c +$(($4 + 1)) \"$2\" | head -c \"$5\" | base64; fi; true";
+        + "if [ -f \"$2\" ]; then tail -c +$(($4 + 1)) \"$2\" | dd bs=\"$6\" count=\"$5\" 2>/dev/null | od -An -v -tx1; fi; true";
 
     /// <summary>
     /// Every event of the remote sites' launches so far, then new ones as they are written, until every site
@@ -154,7 +157,8 @@ public static class RemoteEventFollow
         {
             var result = await shell.RunAsync(new ShellCommand(
                 "sh", "-c", PollScript, "sh", layout.StatusFile, layout.EventsFile, _launcherPid?.ToString(CultureInfo.InvariantCulture) ?? "",
-                _offset.ToString(CultureInfo.InvariantCulture), MaxBytesPerPoll.ToString(CultureInfo.InvariantCulture))
+                _offset.ToString(CultureInfo.InvariantCulture), (MaxBytesPerPoll / BlockBytes).ToString(CultureInfo.InvariantCulture),
+                BlockBytes.ToString(CultureInfo.InvariantCulture))
             {
                 Timeout = TimeSpan.FromSeconds(30),
             }, cancellationToken).ConfigureAwait(false);
@@ -221,12 +225,13 @@ public static class RemoteEventFollow
             }
 
             var statusJson = output[(status + StatusMark.Length + 1)..alive].Trim();
-            var base64 = output[(bytes + BytesMark.Length + 2)..].Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal).Trim();
+            // od -An -v -tx1: two hex digits per byte, separated by blanks and newlines.
+            var hex = string.Concat(output[(bytes + BytesMark.Length + 2)..].Split((char[])[' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
             try
             {
                 return statusJson.Length == 0
                     ? null // the launcher is rewriting status.json at this instant: read again
-                    : (statusJson, output[alive..size].Contains("yes", StringComparison.Ordinal), length, Convert.FromBase64String(base64));
+                    : (statusJson, output[alive..size].Contains("yes", StringComparison.Ordinal), length, Convert.FromHexString(hex));
             }
             catch (FormatException)
             {

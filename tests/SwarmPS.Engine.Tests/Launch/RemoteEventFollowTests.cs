@@ -95,11 +95,17 @@ public sealed class RemoteEventFollowTests : IDisposable
         await AppendAsync(eventsFile, line[cut..]);
         await WaitUntilAsync(() => { lock (seen) { return seen.Any(e => e.Kind == "probe"); } });
 
+        // More than one poll's worth (1 MiB) at once: read over several polls, every line once.
+        var padding = new string('x', 500);
+        await AppendAsync(eventsFile, Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 2500).Select(i => $"{{\"ts\":\"2030-01-01T00:00:01Z\",\"kind\":\"bulk\",\"i\":{i},\"pad\":\"{padding}\"}}\n"))));
+        await WaitUntilAsync(() => { lock (seen) { return seen.Count(e => e.Kind == "bulk") >= 2500; } });
+
         await RemoteSiteRun.StopAsync(RemoteBeta, runId, _bed.Client, TimeSpan.FromSeconds(2), CancellationToken.None);
         await follow.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.False(guard.IsCancellationRequested, "the stop (state Stopped) ended the follow");
         Assert.Equal("caf\u00e9", seen.Single(e => e.Kind == "probe").Fields["note"]);
+        Assert.Equal(Enumerable.Range(0, 2500).Select(i => (long)i), seen.Where(e => e.Kind == "bulk").Select(e => Convert.ToInt64(e.Fields["i"], System.Globalization.CultureInfo.InvariantCulture)).Order());
         Assert.Equal(2, unreadable.Count);
         Assert.Contains(unreadable, problem => problem.Contains("not json at all", StringComparison.Ordinal) && problem.Contains("swarmps-remote@127.0.0.1:", StringComparison.Ordinal));
         Assert.Equal(SiteState.Stopped, (await RemoteSiteRun.ReadStatusAsync(RemoteBeta, runId, CancellationToken.None)).State);
@@ -200,7 +206,7 @@ public sealed class RemoteEventFollowTests : IDisposable
         Assert.Contains(_remote.Home + "/swarm-runs/never-started/beta", error.Message);
     }
 
-    /// <summary>Processes of the remote user that a follow could have left: a reader (tail, head, base64, cat) or a poll's shell.</summary>
+    /// <summary>Processes of the remote user that a follow could have left: a reader (tail, dd, od, cat) or a poll's shell.</summary>
     private List<string> FollowProcessesOfRemoteUser()
     {
         var found = new List<string>();
@@ -215,7 +221,7 @@ public sealed class RemoteEventFollowTests : IDisposable
 
                 var comm = File.ReadAllText(Path.Combine(directory, "comm")).Trim();
                 var cmdline = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (comm is "tail" or "head" or "base64" or "cat" || cmdline.Contains("@@swarmps-", StringComparison.Ordinal))
+                if (comm is "tail" or "head" or "dd" or "od" or "cat" || cmdline.Contains("@@swarmps-", StringComparison.Ordinal))
                 {
                     found.Add($"{pid} {cmdline}");
                 }
