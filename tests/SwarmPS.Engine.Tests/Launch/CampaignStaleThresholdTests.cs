@@ -74,6 +74,27 @@ public sealed class CampaignStaleThresholdTests : IDisposable
         Assert.Equal("MailboxExists", error.ErrorId);
     }
 
+    [Fact]
+    public async Task An_exchange_that_still_holds_a_dead_mailbox_past_its_own_threshold_is_MailboxHeldByExchange()
+    {
+        // The exchange's clock stands still, so by its own 3 s threshold the mailbox never lets go.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var store = SqliteMailboxStore.Open(Path.Combine(_bed.Root, "held.db"), new ExchangeLimits { HeartbeatThreshold = TimeSpan.FromSeconds(3) }, clock);
+        var runId = $"held-{Guid.NewGuid():N}"[..20];
+        await store.RegisterAsync(runId, "solo");
+        clock.Advance(TimeSpan.FromSeconds(2)); // dead by the campaign's 1 s, live by the exchange's 3 s
+        var waited = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<SwarmException>(() =>
+            LaunchPreflight.CheckAsync(_bed.Options(Solo(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)), runId, "alpha"), store, CancellationToken.None));
+
+        Assert.Equal("MailboxHeldByExchange", error.ErrorId);
+        Assert.Contains("its own threshold (3 s)", error.Message);
+        Assert.Contains($"Get-SwarmMailbox -RunId {runId} -Name solo", error.Remediation);
+        // It waited the exchange's remaining second and the margin, no longer.
+        Assert.InRange(waited.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+    }
+
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         private long _ticks = start.UtcTicks;
