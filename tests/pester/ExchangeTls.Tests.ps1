@@ -43,10 +43,14 @@ Describe 'Start-SwarmExchange -SelfSigned' {
             $row.Length -gt $column ? $row.Substring($column).Trim() : ''
         }
 
-        $short = $fingerprint.Substring(0, 11) + [char] 0x2026 + $fingerprint.Substring($fingerprint.Length - 11)
+        $short = $fingerprint.Substring(0, 11) + '..' + $fingerprint.Substring($fingerprint.Length - 11)
         Get-FingerprintCell $info | Should -BeExactly $short -Because 'the 95-character pin is shortened to its first and last four bytes in the table'
         $info.Fingerprint | Should -BeExactly $fingerprint
         $info.Fingerprint.Length | Should -Be 95
+        # At 120 columns the row, https URL and shortened pin included, is whole.
+        $narrow = @(($info | Format-Table | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })
+        $narrow[2] | Should -Match ([regex]::Escape($short) + '$')
+        $narrow | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
 
         $plainState = Join-Path $TestDrive 'plain-exchange'
         $null = Start-SwarmExchange -StateDirectory $plainState -Confirm:$false
