@@ -29,6 +29,42 @@ Describe 'Start-SwarmExchange -SelfSigned' {
         $info.Url | Should -Be $script:Exchange.Url
     }
 
+    It 'shows the fingerprint in Get-SwarmExchange''s table, shortened to its first and last four bytes, full in the object; empty for plain HTTP' {
+        $fingerprint = $script:Exchange.Fingerprint
+        $info = Get-SwarmExchange -StateDirectory $script:StateDirectory
+
+        # The Fingerprint cell of the first data row: the text under the header, from its column on.
+        function Get-FingerprintCell($Object) {
+            $lines = ($Object | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+            $header = $lines | Where-Object { $_ -match '^Url\s' } | Select-Object -First 1
+            $header | Should -Match '\bFingerprint\b'
+            $row = $lines | Where-Object { $_ -match '^https?://' } | Select-Object -First 1
+            $column = $header.IndexOf('Fingerprint')
+            $row.Length -gt $column ? $row.Substring($column).Trim() : ''
+        }
+
+        $short = $fingerprint.Substring(0, 11) + '..' + $fingerprint.Substring($fingerprint.Length - 11)
+        Get-FingerprintCell $info | Should -BeExactly $short -Because 'the 95-character pin is shortened to its first and last four bytes in the table'
+        $info.Fingerprint | Should -BeExactly $fingerprint
+        $info.Fingerprint.Length | Should -Be 95
+        # At 120 columns the row, https URL and shortened pin included, is whole.
+        $narrow = @(($info | Format-Table | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })
+        $narrow[2] | Should -Match ([regex]::Escape($short) + '$')
+        $narrow | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+
+        $plainState = Join-Path $TestDrive 'plain-exchange'
+        $null = Start-SwarmExchange -StateDirectory $plainState -Confirm:$false
+        try {
+            $plain = Get-SwarmExchange -StateDirectory $plainState
+            $plain.Url.Scheme | Should -Be 'http'
+            $plain.Fingerprint | Should -BeNullOrEmpty
+            Get-FingerprintCell $plain | Should -BeExactly ''
+        }
+        finally {
+            Stop-SwarmExchange -StateDirectory $plainState -Confirm:$false
+        }
+    }
+
     It 'lets a client pinning the fingerprint register, send and receive' {
         $env:SWARM_EXCHANGE_PIN = $script:Exchange.Fingerprint
         try {

@@ -144,3 +144,90 @@ Describe 'Start-SwarmSite -Site <remote>' {
             Should -Throw -ErrorId 'RemoteSiteRequired,SwarmPS.Cmdlets.GetSwarmEventCommand'
     }
 }
+
+Describe 'Get-SwarmEvent -Follow on a remote site' {
+    BeforeAll {
+        $script:Brief = Join-Path $TestDrive 'brief.yaml'
+        Set-Content -Path $script:Brief -Value @'
+name: pester-remote-brief
+initial_agent: brief
+user_task: wait a little
+startup_timeout: 60
+agents:
+  - name: brief
+    site: beta
+    command: ["sleep", "4"]
+'@
+
+        # Runs -Follow in a runspace of its own (this process, the module imported); .Stop() is Ctrl+C.
+        function Start-RemoteFollow([string] $RunId) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module '$ModuleManifest'").AddStatement()
+            $null = $ps.AddCommand('Get-SwarmEvent').AddParameter('RunId', $RunId).AddParameter('Site', 'beta').AddParameter('Follow')
+            $output = [Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
+        }
+
+        # What a follow could leave on the far side: a reader (tail, dd, od, cat) or a poll's shell, as the remote user.
+        function Get-RemoteReader {
+            foreach ($directory in Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$') {
+                try {
+                    if ((Get-Uid ([int] $directory.Name)) -ne $script:RemoteUid) { continue }
+                    $comm = [IO.File]::ReadAllText("$($directory.FullName)/comm").Trim()
+                    $cmdline = [IO.File]::ReadAllText("$($directory.FullName)/cmdline").Replace([char] 0, ' ')
+                }
+                catch { continue }
+                if ($comm -in 'tail', 'head', 'dd', 'od', 'cat' -or $cmdline.Contains('@@swarmps-')) { "$($directory.Name) $cmdline" }
+            }
+        }
+    }
+
+    It 'streams the remote events and ends by itself when the site finishes, leaving no reader as the remote user' {
+        $runId = New-RunId 'pester-follow'
+        $null = Import-SwarmCampaign $script:Brief | Start-SwarmSite -RunId $runId -Site beta -Confirm:$false
+        $follow = Start-RemoteFollow $runId
+        try {
+            Wait-Until { $follow.Output.Count -ge 1 }
+            $follow.Handle.IsCompleted | Should -BeFalse -Because 'the site still runs, so the follow waits for more'
+
+            Wait-Until { $follow.Handle.IsCompleted } -Seconds 90
+            $null = $follow.PowerShell.EndInvoke($follow.Handle)
+
+            "$($follow.PowerShell.InvocationStateInfo.State)" | Should -Be 'Completed'
+            (Get-SwarmAgent -RunId $runId -Site beta).State | Should -Be 'Exited'
+            @($follow.Output.Kind) | Should -Contain 'agent_started'
+            $follow.Output[-1].Kind | Should -Be 'site_finished'
+            ($follow.Output | ForEach-Object Site | Sort-Object -Unique) | Should -Be 'beta'
+            @($follow.Output).Count | Should -Be @(Get-SwarmEvent -RunId $runId -Site beta).Count
+            Get-RemoteReader | Should -BeNullOrEmpty
+            Get-RunProcess $runId | Should -BeNullOrEmpty
+        }
+        finally {
+            $follow.PowerShell.Dispose()
+        }
+    }
+
+    It 'Ctrl+C ends a follow of a running remote site promptly, leaves the site running and no reader behind' {
+        $runId = New-RunId 'pester-follow-stop'
+        $started = Import-SwarmCampaign $script:Sleeper | Start-SwarmSite -RunId $runId -Site beta -Confirm:$false
+        $follow = Start-RemoteFollow $runId
+        try {
+            Wait-Until { $follow.Output.Count -ge 1 }
+
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $follow.PowerShell.Stop()
+            $null = $follow.Handle.AsyncWaitHandle.WaitOne(10000)
+
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 3
+            "$($follow.PowerShell.InvocationStateInfo.State)" | Should -Be 'Stopped'
+            Get-RemoteReader | Should -BeNullOrEmpty
+            (Get-SwarmAgent -RunId $runId -Site beta).State | Should -Be 'Running'
+        }
+        finally {
+            $follow.PowerShell.Dispose()
+            $null = $started | Stop-SwarmSite -GraceSeconds 2 -Confirm:$false
+        }
+        Get-RunProcess $runId | Should -BeNullOrEmpty
+    }
+}

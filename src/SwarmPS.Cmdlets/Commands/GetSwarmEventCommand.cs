@@ -14,6 +14,9 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
     private const int ActivityId = 0x51E4;
     private static readonly TimeSpan FollowPollInterval = TimeSpan.FromMilliseconds(500);
 
+    // One ssh round trip per remote site per poll (over the connection master when the profile has one).
+    private static readonly TimeSpan RemoteFollowPollInterval = TimeSpan.FromSeconds(1);
+
     private const string PathSet = "Path";
     private const string RemoteSet = "Remote";
 
@@ -48,18 +51,28 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
+        // Unreadable lines may be found on a worker thread while following; warn from the pipeline thread.
+        var unreadable = new ConcurrentQueue<string>();
+        var filter = Filter();
         if (ParameterSetName == RemoteSet)
         {
-            WriteObject(Await(_ => RemoteEvents.ReadAsync(SiteCatalog.Default, RunId, Site, Filter(), Follow.IsPresent, StopToken)), enumerateCollection: true);
+            if (!Follow)
+            {
+                WriteObject(Await(_ => RemoteEvents.ReadAsync(SiteCatalog.Default, RunId, Site, filter, StopToken)), enumerateCollection: true);
+                return;
+            }
+
+            // Ends by itself once every remote site has ended; Ctrl+C ends it sooner.
+            WriteFollowed(
+                RemoteEvents.Follow(SiteCatalog.Default, RunId, Site, filter, RemoteFollowPollInterval, unreadable.Enqueue, StopToken),
+                $"Get-SwarmEvent -Follow (run {RunId} over SSH)",
+                unreadable);
             return;
         }
 
         var paths = Path.Select(path => GetUnresolvedProviderPathFromPSPath(path)).ToList();
         var timeline = new EventTimeline(paths);
-        // Unreadable lines may be found on a worker thread while following; warn from the pipeline thread.
-        var unreadable = new ConcurrentQueue<string>();
         timeline.UnreadableLine += unreadable.Enqueue;
-        var filter = Filter();
 
         if (!Follow)
         {
@@ -68,9 +81,14 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
             return;
         }
 
-        var activity = $"Get-SwarmEvent -Follow ({timeline.Sources().Count} events file(s))";
+        WriteFollowed(timeline.FollowAsync(filter, FollowPollInterval, StopToken), $"Get-SwarmEvent -Follow ({timeline.Sources().Count} events file(s))", unreadable);
+    });
+
+    /// <summary>Writes followed events as they come, with a progress bar, until the engine ends the stream or Ctrl+C does.</summary>
+    private void WriteFollowed(IAsyncEnumerable<SwarmEvent> followed, string activity, ConcurrentQueue<string> unreadable)
+    {
         var shown = 0;
-        var events = timeline.FollowAsync(filter, FollowPollInterval, StopToken).GetAsyncEnumerator(StopToken);
+        var events = followed.GetAsyncEnumerator(StopToken);
         try
         {
             WriteProgress(new ProgressRecord(ActivityId, activity, "waiting for new events (Ctrl+C to stop)"));
@@ -80,6 +98,8 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
                 WriteWarnings(unreadable);
                 WriteProgress(new ProgressRecord(ActivityId, activity, $"{++shown} event(s) so far; waiting for more (Ctrl+C to stop)"));
             }
+
+            WriteWarnings(unreadable);
         }
         finally
         {
@@ -90,7 +110,7 @@ public sealed class GetSwarmEventCommand : SwarmCmdlet
                 WriteProgress(new ProgressRecord(ActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
-    });
+    }
 
     private EventFilter Filter() => new()
     {

@@ -52,13 +52,22 @@ public static class ExchangeWire
 
     public sealed record SummaryResponse(long Mailboxes, long ActiveMailboxes, long PendingMessages, long StoreBytes, int Pid, DateTimeOffset StartedAt, string Version);
 
-    public sealed record MailboxView(Guid Id, string RunId, string Name, string State, DateTimeOffset RegisteredAt, DateTimeOffset LastHeartbeat, long Pending)
+    /// <summary>A mailbox on the wire; silentMs and staleAfterMs are the exchange's own measure of its silence and its threshold (absent from older exchanges).</summary>
+    public sealed record MailboxView(
+        Guid Id, string RunId, string Name, string State, DateTimeOffset RegisteredAt, DateTimeOffset LastHeartbeat, long Pending,
+        long? SilentMs = null, long? StaleAfterMs = null)
     {
         public static MailboxView From(MailboxStatus status) => new(
-            status.Id, status.RunId, status.Name, status.State.ToString().ToUpperInvariant(), status.RegisteredAt, status.LastHeartbeat, status.Pending);
+            status.Id, status.RunId, status.Name, status.State.ToString().ToUpperInvariant(), status.RegisteredAt, status.LastHeartbeat, status.Pending,
+            status.SilentFor is { } silent ? (long)silent.TotalMilliseconds : null,
+            status.ExchangeStaleAfter is { } threshold ? (long)threshold.TotalMilliseconds : null);
 
         public MailboxStatus ToStatus() => new(
-            Id, RunId, Name, Enum.Parse<MailboxState>(State, ignoreCase: true), RegisteredAt, LastHeartbeat, Pending);
+            Id, RunId, Name, Enum.Parse<MailboxState>(State, ignoreCase: true), RegisteredAt, LastHeartbeat, Pending)
+        {
+            SilentFor = SilentMs is long silent && silent >= 0 ? TimeSpan.FromMilliseconds(silent) : null,
+            ExchangeStaleAfter = StaleAfterMs is long threshold && threshold > 0 ? TimeSpan.FromMilliseconds(threshold) : null,
+        };
     }
 
     public sealed record MessageView(Guid Id, Guid To, Guid? From, string Body, DateTimeOffset SentAt, int DeliveryCount, DateTimeOffset LeaseExpiresAt)

@@ -500,7 +500,11 @@ public sealed class SqliteMailboxStore : IExchange, IAsyncDisposable
             state,
             DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
             DateTimeOffset.FromUnixTimeMilliseconds(lastHeartbeat),
-            reader.GetInt64(6));
+            reader.GetInt64(6))
+        {
+            SilentFor = TimeSpan.FromMilliseconds(Math.Max(0, now - lastHeartbeat)),
+            ExchangeStaleAfter = Limits.HeartbeatThreshold,
+        };
     }
 
     private static long CountRunMailboxes(WriterStatements statements, string runId)

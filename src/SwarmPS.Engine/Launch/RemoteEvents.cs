@@ -3,22 +3,36 @@ using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Launch;
 
-/// <summary>Get-SwarmEvent -RunId -Site: the events of remote sites' launches, read over SSH and merged in time order.</summary>
+/// <summary>Get-SwarmEvent -RunId -Site: the events of remote sites' launches, read over SSH and merged in time order, once or followed.</summary>
 public static class RemoteEvents
 {
     public static async Task<IReadOnlyList<SwarmEvent>> ReadAsync(
-        SiteCatalog catalog, string runId, IReadOnlyCollection<string> sites, EventFilter filter, bool follow, CancellationToken cancellationToken)
+        SiteCatalog catalog, string runId, IReadOnlyCollection<string> sites, EventFilter filter, CancellationToken cancellationToken)
     {
-        if (follow)
+        var all = new List<SwarmEvent>();
+        foreach (var site in RemoteSitesAmong(catalog, runId, sites))
         {
-            throw new SwarmException(
-                "RemoteFollowNotSupported",
-                "Get-SwarmEvent -Follow reads run directories on this machine; a remote site's events are read over SSH once per call.",
-                "Call Get-SwarmEvent -RunId <id> -Site <remote> again (with -Since) to see newer events, or run Get-SwarmEvent -Follow on the site's login host.",
-                SwarmErrorCategory.InvalidArgument,
-                runId);
+            all.AddRange(await RemoteSiteRun.ReadEventsAsync(site, runId, SiteBlind(filter), cancellationToken).ConfigureAwait(false));
         }
 
+        return all.OrderBy(e => e.Timestamp).ToList();
+    }
+
+    /// <summary>
+    /// The events so far, then new ones as the remote sites write them, until every site has ended (a final
+    /// state, or its launcher gone) or <paramref name="cancellationToken"/> is cancelled. The sites are checked
+    /// here, before anything is read, so a bad -Site is an error and not an empty follow.
+    /// </summary>
+    public static IAsyncEnumerable<SwarmEvent> Follow(
+        SiteCatalog catalog, string runId, IReadOnlyCollection<string> sites, EventFilter filter, TimeSpan pollInterval,
+        Action<string>? unreadableLine, CancellationToken cancellationToken) =>
+        RemoteEventFollow.FollowAsync(RemoteSitesAmong(catalog, runId, sites), runId, SiteBlind(filter), pollInterval, unreadableLine, cancellationToken);
+
+    // The -Site filter's names are the remote sites themselves: each site's events pass it.
+    private static EventFilter SiteBlind(EventFilter filter) => filter with { Sites = Array.Empty<string>() };
+
+    private static IReadOnlyList<SiteProfile> RemoteSitesAmong(SiteCatalog catalog, string runId, IReadOnlyCollection<string> sites)
+    {
         var remote = RunLocator.RemoteSites(catalog, sites);
         if (remote.Count == 0)
         {
@@ -30,13 +44,6 @@ public static class RemoteEvents
                 runId);
         }
 
-        var all = new List<SwarmEvent>();
-        foreach (var site in remote)
-        {
-            // The -Site filter's names are the remote sites themselves: each site's events pass it.
-            all.AddRange(await RemoteSiteRun.ReadEventsAsync(site, runId, filter with { Sites = Array.Empty<string>() }, cancellationToken).ConfigureAwait(false));
-        }
-
-        return all.OrderBy(e => e.Timestamp).ToList();
+        return remote;
     }
 }

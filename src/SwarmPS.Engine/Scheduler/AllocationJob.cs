@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using SwarmPS.Engine.Sites;
 
@@ -75,12 +76,8 @@ public sealed partial class AllocationJob
         {
             SchedulerKind.Slurm => ParseSlurmState(await RunAsync(new ShellCommand("squeue", "-h", "-j", id, "-o", "%T"), cancellationToken).ConfigureAwait(false)),
             SchedulerKind.Sge => ParseSgeState(await RunAsync(new ShellCommand("qstat", "-u", "*"), cancellationToken).ConfigureAwait(false), id),
-            _ => throw new SwarmException(
-                "AllocationStateUnsupported",
-                $"SwarmPS cannot yet read the state of a {Plan.Scheduler} allocation ({id}).",
-                $"Watch it with the scheduler's own tools (qstat {id}); SLURM and Grid Engine allocations are tracked.",
-                SwarmErrorCategory.InvalidOperation,
-                id),
+            // PBS Pro, as SubmitCommand and CancelAsync read every scheduler that is neither SLURM nor Grid Engine.
+            _ => ParsePbsState(await _shell.RunAsync(PbsStateCommand(id), cancellationToken).ConfigureAwait(false), id),
         };
     }
 
@@ -171,6 +168,84 @@ public sealed partial class AllocationJob
         }
 
         return AllocationJobState.Ended;
+    }
+
+    /// <summary>
+    /// qstat -x -f -F json of one job: -x keeps a finished job listed (state F) where the server keeps job
+    /// history, and JSON is the one long format whose layout PBS documents as stable across versions.
+    /// </summary>
+    public static ShellCommand PbsStateCommand(string jobId) =>
+        new("qstat", "-x", "-f", "-F", "json", jobId) { Timeout = TimeSpan.FromMinutes(1) };
+
+    /// <summary>
+    /// The job_state of one job in qstat -x -f -F json. The letters are PBS Professional's, from the qstat(1B)
+    /// man page (openpbs/openpbs doc/man1/qstat.1B, "23 April 2018", commit 293bce8c3f80d83895965f474ba154b1bfe0cfa0,
+    /// https://github.com/openpbs/openpbs/blob/master/doc/man1/qstat.1B): B array begun, E exiting after having
+    /// run, F finished, H held, M moved to another server, Q queued, R running, S suspended, T being moved, U
+    /// cycle-harvesting suspended, W waiting for its start time, X subjob completed or deleted. The JSON shape
+    /// ({"Jobs": {"&lt;id&gt;": {"job_state": "Q", ...}}}) is the same page's -F json example.
+    /// Read as: Q H W T S U M wait (the agents do not run: a suspended job's processes are stopped, a moved one
+    /// queues elsewhere); R E B run; F X ended. A job qstat no longer knows ("Unknown Job Id", or without job
+    /// history "Job has finished, use -x"), or a listing without it, has ended. A letter outside the documented
+    /// set is read as waiting, not as ended: ending would abandon a job that may still start, while waiting
+    /// keeps polling, and Ctrl+C cancels the job. A qstat that fails otherwise (the server does not answer) is
+    /// SchedulerUnavailable, never "ended", for the same reason.
+    /// </summary>
+    public static AllocationJobState ParsePbsState(ShellResult result, string jobId)
+    {
+        var text = result.StandardOutput + "\n" + result.StandardError;
+        var start = result.StandardOutput.IndexOf('{');
+        var end = result.StandardOutput.LastIndexOf('}');
+        if (start >= 0 && end > start && PbsJobState(result.StandardOutput[start..(end + 1)], jobId) is { } listed)
+        {
+            return listed switch
+            {
+                "R" or "E" or "B" => AllocationJobState.Running,
+                "F" or "X" => AllocationJobState.Ended,
+                _ => AllocationJobState.Queued,
+            };
+        }
+
+        if (result.Succeeded || text.Contains("Unknown Job Id", StringComparison.OrdinalIgnoreCase) || text.Contains("Job has finished", StringComparison.OrdinalIgnoreCase))
+        {
+            return AllocationJobState.Ended;
+        }
+
+        throw new SwarmException(
+            "SchedulerUnavailable",
+            $"PBS did not answer the state query of allocation {jobId} (exit {result.ExitCode}{(result.TimedOut ? ", timed out" : "")}): {SubmitErrors.Message(result)}",
+            $"Check that the PBS server is up (qstat -B) from the login node; the job may still be queued (qstat {jobId}), and Stop-SwarmSite or qdel {jobId} removes it.",
+            SwarmErrorCategory.ResourceUnavailable,
+            jobId);
+    }
+
+    /// <summary>The job_state of the job in a qstat JSON document, matched on the sequence number (the server suffix may differ); null when it is not listed.</summary>
+    private static string? PbsJobState(string json, string jobId)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true });
+            if (!document.RootElement.TryGetProperty("Jobs", out var jobs) || jobs.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var key = PbsAdapter.SplitId(jobId).Key;
+            foreach (var job in jobs.EnumerateObject())
+            {
+                if (PbsAdapter.SplitId(job.Name).Key == key && job.Value.ValueKind == JsonValueKind.Object
+                    && job.Value.TryGetProperty("job_state", out var state) && state.ValueKind == JsonValueKind.String)
+                {
+                    return state.GetString()!.Trim();
+                }
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private async Task<ShellResult> RunAsync(ShellCommand command, CancellationToken cancellationToken)
