@@ -14,31 +14,13 @@ BeforeAll {
         $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
     }
 
-    $script:RemoteState = '/tmp/swarmps-test/sshd-remote'
-    $info = bash (Join-Path $RepoRoot 'tests/infra/start-remote-user.sh') $script:RemoteState 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-remote-user.sh failed: $info" }
-    $fields = @{}
-    foreach ($word in (-split ($info -join ' '))) { if ($word -match '^(\w+)=(.*)$') { $fields[$Matches[1]] = $Matches[2] } }
-    $script:RemoteUid = [int] $fields.uid
-    $script:RemoteHome = $fields.home
+    $script:Remote = Start-RemoteUser
+    $script:RemoteUid = $script:Remote.Uid
+    $script:RemoteHome = $script:Remote.Home
 
     $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
     Set-Content -Path (Join-Path $sites 'alpha.yaml') -Value "scheduler: local`nrun_root: $(Join-Path $TestDrive 'alpha-host/runs')`n"
-    Set-Content -Path (Join-Path $sites 'beta.yaml') -Value @"
-scheduler: local
-run_root: ~/swarm-runs-pester
-ssh:
-  host: 127.0.0.1
-  user: $($fields.user)
-  port: $($fields.port)
-  identity_file: $script:RemoteState/id_ed25519
-  config_file: /dev/null
-  control_path: $script:RemoteState/mux/pester-%C
-  control_persist: "30"
-  options:
-    UserKnownHostsFile: $script:RemoteState/known_hosts
-    StrictHostKeyChecking: "yes"
-"@
+    Set-Content -Path (Join-Path $sites 'beta.yaml') -Value "scheduler: local`nrun_root: ~/swarm-runs-pester`n$($script:Remote.SshYaml)"
     $env:SWARMPS_SITE_PATH = $sites.FullName
 
     $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
@@ -90,7 +72,7 @@ agents:
 AfterAll {
     Pop-Location
     Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
-    $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $script:RemoteState 2>&1
+    Stop-RemoteUser $script:Remote
     foreach ($name in $script:Saved.Keys) {
         [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
     }
