@@ -20,6 +20,7 @@
         'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Scheduler.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
+        'module/SwarmPS.Training.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
@@ -27,6 +28,7 @@
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
         'Get-SwarmAgent'
+        'Get-SwarmAdapter'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmExchange'
