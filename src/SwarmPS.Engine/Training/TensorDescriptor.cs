@@ -29,5 +29,13 @@ public sealed record TensorDescriptor(string Name, TensorDType DType, IReadOnlyL
     /// </summary>
     public bool IsAligned => FileOffset % DType.ElementSize() == 0;
 
+    // Equal by value, shape included: a record compares a list by reference, so the descriptor the writer
+    // returns would not equal the one read back from the same file.
+    public bool Equals(TensorDescriptor? other) =>
+        other is not null && Name == other.Name && DType == other.DType && DataBegin == other.DataBegin
+        && ByteCount == other.ByteCount && FileOffset == other.FileOffset && Shape.SequenceEqual(other.Shape);
+
+    public override int GetHashCode() => HashCode.Combine(Name, DType, DataBegin, ByteCount, FileOffset, Shape.Count);
+
     public override string ToString() => $"{Name} {DType} {ShapeText}";
 }
