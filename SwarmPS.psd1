@@ -27,8 +27,8 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
-        'Get-SwarmAgent'
         'Get-SwarmAdapter'
+        'Get-SwarmAgent'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'
         'Get-SwarmExchange'
