@@ -10,6 +10,7 @@ public sealed class GetSwarmAdapterCommand : SwarmCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [SupportsWildcards]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord() => Run(() =>
