@@ -125,6 +125,29 @@ Describe 'Get-SwarmAdapter' {
         $record[0].TargetObject | Should -Be $path
     }
 
+    It 'refuses a FIFO and a link to /dev/zero in a fresh pwsh, without opening either (no hang, no endless read)' -Skip:$IsWindows {
+        $fifo = Join-Path $TestDrive 'fifo.safetensors'
+        & mkfifo $fifo
+        $zero = Join-Path $TestDrive 'zero.safetensors'
+        New-Item -ItemType SymbolicLink -Path $zero -Target /dev/zero | Out-Null
+        $script = Join-Path $TestDrive 'attack.ps1'
+        $out = Join-Path $TestDrive 'attack.out'
+        Set-Content $script @"
+Import-Module '$ModuleManifest'
+Get-SwarmAdapter '$fifo', '$zero' -ErrorVariable failures -ErrorAction SilentlyContinue | Out-Null
+`$failures.FullyQualifiedErrorId
+"@
+        $child = Start-Process -FilePath $PwshPath -ArgumentList '-NoProfile', '-NonInteractive', '-File', $script -RedirectStandardOutput $out -PassThru
+        if (-not $child.WaitForExit(60000)) {
+            $child.Kill($true)
+            throw 'Get-SwarmAdapter did not return within 60 s on a FIFO or /dev/zero'
+        }
+
+        Get-Content $out | Should -Be @(
+            'SafetensorsFileNotRegular,SwarmPS.Cmdlets.GetSwarmAdapterCommand'
+            'SafetensorsFileNotRegular,SwarmPS.Cmdlets.GetSwarmAdapterCommand')
+    }
+
     It 'writes one error for a bad file and still reads the good ones' {
         $bad = New-SafetensorsFile -Name 'short.safetensors' -Header '' -DeclaredLength 0
         [IO.File]::WriteAllBytes($bad, [byte[]](1, 2, 3))
