@@ -89,6 +89,26 @@ public sealed class SafetensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void A_tensor_past_2_GiB_is_listed_but_refused_as_one_span()
+    {
+        // A sparse file: 2 GiB of data take no disk, and the map only reserves address space.
+        const long Size = (1L << 31) + 8;
+        var header = System.Text.Encoding.UTF8.GetBytes($"{{\"huge\":{{\"dtype\":\"U8\",\"shape\":[{Size}],\"data_offsets\":[0,{Size}]}}}}");
+        var path = Path.Combine(_scratch.FullName, "huge.safetensors");
+        using (var stream = File.Create(path))
+        {
+            stream.Write(BitConverter.GetBytes((ulong)header.Length));
+            stream.Write(header);
+            stream.SetLength(8 + header.Length + Size);
+        }
+
+        using var file = SafetensorsFile.Open(path);
+        Assert.Equal(Size, file.GetTensor("huge").ByteCount);
+        var error = Assert.Throws<SwarmException>(() => file.GetBytes(file.GetTensor("huge")).Length);
+        Assert.Equal("SafetensorsTensorTooLarge", error.ErrorId);
+    }
+
+    [Fact]
     public void The_header_is_the_reference_layout_compact_json_padded_with_spaces_to_8_bytes()
     {
         var path = Path.Combine(_scratch.FullName, "layout.safetensors");
