@@ -138,6 +138,40 @@ with open(sys.argv[1], "wb") as f:
     }
 
     [Fact]
+    public void Every_dtype_of_a_python_file_widens_to_the_float32_numpy_gives()
+    {
+        var path = Path.Combine(_scratch.FullName, "python-widen.safetensors");
+        PythonScript.Run(WriteScript, path);
+        const string Widen = """
+import json, struct, sys
+import numpy as np
+raw = open(sys.argv[1], "rb").read()
+(n,) = struct.unpack("<Q", raw[:8])
+header = json.loads(raw[8:8 + n])
+header.pop("__metadata__", None)
+kinds = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "I64": "<i8", "I32": "<i4", "I8": "i1", "U8": "u1", "BOOL": "?", "BF16": "<u2"}
+out = {}
+for name, info in header.items():
+    b, e = info["data_offsets"]
+    v = np.frombuffer(raw[8 + n + b:8 + n + e], dtype=kinds[info["dtype"]])
+    if info["dtype"] == "BF16":
+        v = (v.astype(np.uint32) << 16).view(np.float32)
+    out[name] = [int(x) for x in v.astype(np.float32).view(np.uint32)]
+print(json.dumps(out))
+""";
+        using var expected = JsonDocument.Parse(PythonScript.Run(Widen, path));
+        using var file = SafetensorsFile.Open(path);
+        foreach (var tensor in file.Tensors)
+        {
+            var widened = new float[tensor.ElementCount];
+            TensorConversion.ToSingle(file, tensor, widened);
+            // Compared bit for bit: the same float32 numpy's astype(float32) gives.
+            Assert.Equal(expected.RootElement.GetProperty(tensor.Name).EnumerateArray().Select(e => e.GetUInt32()),
+                widened.Select(BitConverter.SingleToUInt32Bits));
+        }
+    }
+
+    [Fact]
     public void A_file_swarmps_wrote_reads_in_python_with_the_right_values()
     {
         var path = Path.Combine(_scratch.FullName, "swarmps.safetensors");
