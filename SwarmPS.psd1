@@ -20,12 +20,14 @@
         'module/SwarmPS.Ledger.format.ps1xml'
         'module/SwarmPS.Scheduler.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
+        'module/SwarmPS.Training.format.ps1xml'
     )
 
     # Listed explicitly (never '*') so discovery is fast and the surface test can compare this list
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
+        'Get-SwarmAdapter'
         'Get-SwarmAgent'
         'Get-SwarmAgentId'
         'Get-SwarmEvent'

@@ -130,6 +130,12 @@ agents:
         Pop-Location
     }
 
+    # --- Training: a two-tensor LoRA adapter written byte by byte (8-byte length, header, data).
+    $header = [Text.Encoding]::UTF8.GetBytes('{"m.lora_A.weight":{"dtype":"F32","shape":[2,4],"data_offsets":[0,32]},"m.lora_B.weight":{"dtype":"F32","shape":[4,2],"data_offsets":[32,64]}}')
+    $adapterFile = Join-Path $TestDrive 'views.safetensors'
+    [IO.File]::WriteAllBytes($adapterFile, [byte[]]([BitConverter]::GetBytes([uint64]$header.Length) + $header + [byte[]]::new(64)))
+    Get-SwarmAdapter -Path $adapterFile | Add-Sample
+
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
         ForEach-Object { $_.OutputType.Name } |
@@ -173,7 +179,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerEntry', 'SwarmPS.Engine.Ledger.LedgerFinding', 'SwarmPS.Engine.Ledger.LedgerRun',
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
-        'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry' |
+        'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
+        'SwarmPS.Engine.Training.Adapter' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)

@@ -25,13 +25,21 @@ internal static class AtomicFile
     /// it. For records that are the only account of something outside (a submitted job, a ledger entry);
     /// files rewritten often and cheap to lose (status, caches) leave it off, it costs two disk flushes.
     /// </param>
-    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false)
+    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)), mode, durable);
+
+    /// <summary>
+    /// Like <see cref="WriteAllText"/>, for content written as a stream (a safetensors adapter of hundreds
+    /// of megabytes): <paramref name="write"/> fills the temporary file, and only when it returns is the
+    /// file renamed into place. If it throws, the temporary file is deleted and the target is untouched.
+    /// </summary>
+    public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 4096 };
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = bufferSize };
             if (!OperatingSystem.IsWindows())
             {
                 options.UnixCreateMode = mode;
@@ -44,8 +52,7 @@ internal static class AtomicFile
                     File.SetUnixFileMode(stream.SafeFileHandle, mode);
                 }
 
-                var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text);
-                stream.Write(bytes);
+                write(stream);
                 stream.Flush(flushToDisk: durable);
             }
 
