@@ -181,9 +181,17 @@ internal sealed class BlobRoutes(BlobStore store, ExchangeLimits limits, Request
             var read = BodyReader(request.InputStream, stopping);
             if (store.SizeOf(digest) is { } existing)
             {
-                // Already here: the body is not written anywhere, only read to its end, so the sender gets its answer.
-                while (await read(buffer).ConfigureAwait(false) > 0)
+                // Already here: the body is not written anywhere, only read to its end (at most a blob's
+                // limit), so the sender gets its answer.
+                long drained = 0;
+                int count;
+                while ((count = await read(buffer).ConfigureAwait(false)) > 0)
                 {
+                    drained += count;
+                    if (drained > store.MaxBlobBytes)
+                    {
+                        throw store.TooLarge(digest, drained);
+                    }
                 }
 
                 await WriteJsonAsync(context, HttpStatusCode.OK, new BlobWire.Receipt(digest.ToString(), existing, false)).ConfigureAwait(false);

@@ -110,6 +110,7 @@ public sealed class ExchangeBlobClient : IDisposable
         var start = content.Position;
         var length = content.Length - start;
         var digest = await BlobDigest.OfAsync(content, cancellationToken).ConfigureAwait(false);
+        var resumedFrom = 0L;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -136,15 +137,18 @@ public sealed class ExchangeBlobClient : IDisposable
                 // the last byte and the check): a whole upload replaces it.
                 var resumable = length > 0 && status.UploadOffset < length;
                 var offset = resumable ? status.UploadOffset : 0;
+                resumedFrom = offset;
                 var receipt = await UploadAsync(digest, content, start + offset, length, offset, resumable, progress, cancellationToken).ConfigureAwait(false);
                 if (receipt is not null)
                 {
                     return receipt;
                 }
             }
-            catch (SwarmException error) when (attempt < Attempts && IsRetryable(error) && !cancellationToken.IsCancellationRequested)
+            catch (SwarmException error) when (attempt < Attempts && !cancellationToken.IsCancellationRequested
+                && (IsRetryable(error) || (error.ErrorId == "BlobDigestMismatch" && resumedFrom > 0)))
             {
-                // Resumed from the offset the next HEAD reports.
+                // Resumed from the offset the next HEAD reports. A resumed upload that did not check out had
+                // bad bytes in the exchange's partial (which it has now discarded): the next try starts at 0.
             }
 
             if (attempt >= Attempts)

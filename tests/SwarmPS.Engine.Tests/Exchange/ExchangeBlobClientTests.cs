@@ -100,6 +100,29 @@ public sealed class ExchangeBlobClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resumed_upload_onto_a_damaged_partial_is_refused_by_the_exchange_and_sent_again_whole()
+    {
+        var bytes = BlobExchange.RandomBytes(1024 * 1024, seed: 28);
+        var digest = BlobExchange.DigestOf(bytes);
+        // The exchange holds 1000 bytes of an upload of this blob that are not its first 1000 bytes.
+        using (var bad = await _exchange.Http.SendAsync(_exchange.Put(digest, new byte[1000], $"bytes 0-999/{bytes.Length}")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, bad.StatusCode);
+        }
+
+        var recorder = new RecordingHandler();
+        using var client = _exchange.Client(recorder);
+        var receipt = await client.PutBlobAsync(new MemoryStream(bytes));
+
+        Assert.True(receipt.Created);
+        Assert.Equal(
+            [$"bytes 1000-{bytes.Length - 1}/{bytes.Length}", $"bytes 0-{bytes.Length - 1}/{bytes.Length}"],
+            recorder.Requests.Where(r => r.Method == "PUT").Select(r => r.ContentRange));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(_exchange.BlobFile(digest)));
+        Assert.Single(_exchange.FilesUnderBlobs());
+    }
+
+    [Fact]
     public async Task A_download_cancelled_half_way_is_resumed_by_range_and_checked_before_it_is_renamed()
     {
         var bytes = BlobExchange.RandomBytes(24 * 1024 * 1024, seed: 24);
