@@ -97,6 +97,19 @@ internal sealed class BlobRoutes(BlobStore store, ExchangeLimits limits, Request
     private async Task GetAsync(HttpListenerContext context, BlobDigest digest, CancellationToken stopping)
     {
         await using var file = store.OpenRead(digest) ?? throw NotFound(digest);
+        var buffer = TakeBuffer();
+        try
+        {
+            await SendAsync(context, digest, file, buffer, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            bodies.Give(buffer.Length);
+        }
+    }
+
+    private static async Task SendAsync(HttpListenerContext context, BlobDigest digest, FileStream file, byte[] buffer, CancellationToken stopping)
+    {
         var size = file.Length;
         var (first, last) = (0L, size - 1);
         var response = context.Response;
@@ -127,25 +140,17 @@ internal sealed class BlobRoutes(BlobStore store, ExchangeLimits limits, Request
         response.ContentType = BlobWire.MediaType;
         response.ContentLength64 = last - first + 1;
         file.Position = first;
-        var buffer = TakeBuffer();
-        try
+        var remaining = last - first + 1;
+        while (remaining > 0)
         {
-            var remaining = last - first + 1;
-            while (remaining > 0)
+            var count = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), stopping).ConfigureAwait(false);
+            if (count == 0)
             {
-                var count = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining)), stopping).ConfigureAwait(false);
-                if (count == 0)
-                {
-                    break;
-                }
-
-                await response.OutputStream.WriteAsync(buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
-                remaining -= count;
+                break;
             }
-        }
-        finally
-        {
-            bodies.Give(buffer.Length);
+
+            await response.OutputStream.WriteAsync(buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
+            remaining -= count;
         }
 
         response.Close();
@@ -274,6 +279,14 @@ internal sealed class BlobRoutes(BlobStore store, ExchangeLimits limits, Request
         try
         {
             response.StatusCode = (int)status;
+            if (context.Request.HttpMethod == "HEAD")
+            {
+                // An answer to HEAD has no body: the status (and Upload-Offset) say it all.
+                response.ContentLength64 = 0;
+                response.Close();
+                return;
+            }
+
             response.ContentType = "application/json; charset=utf-8";
             response.ContentLength64 = bytes.Length;
             await response.OutputStream.WriteAsync(bytes, stopping).ConfigureAwait(false);

@@ -635,6 +635,14 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private static async Task WriteBytesAsync(HttpListenerContext context, byte[] body)
     {
         var response = context.Response;
+        if (context.Request.HttpMethod == "HEAD")
+        {
+            // HttpListener would send the body; after a HEAD the client reads none, and the next answer on the connection would be garbled.
+            response.ContentLength64 = 0;
+            response.Close();
+            return;
+        }
+
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength64 = body.Length;
         await response.OutputStream.WriteAsync(body).ConfigureAwait(false);

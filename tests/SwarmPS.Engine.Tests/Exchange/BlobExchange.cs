@@ -31,13 +31,14 @@ public sealed class BlobExchange : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
-    public static async Task<BlobExchange> StartAsync(ExchangeLimits? limits = null, string? stateDirectory = null)
+    /// <param name="selfSigned">Serve HTTPS with the exchange's own certificate (<see cref="Connection"/> then pins it).</param>
+    public static async Task<BlobExchange> StartAsync(ExchangeLimits? limits = null, string? stateDirectory = null, bool selfSigned = false)
     {
         var directory = stateDirectory ?? Directory.CreateTempSubdirectory("swarm-blobs-").FullName;
         var tokenFile = Path.Combine(Path.GetDirectoryName(directory)!, $"{Path.GetFileName(directory)}.token");
         File.WriteAllText(tokenFile, Token);
         File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var exchange = new BlobExchange(new ExchangeServerOptions { StateDirectory = directory, TokenFile = tokenFile, Limits = limits ?? new ExchangeLimits() });
+        var exchange = new BlobExchange(new ExchangeServerOptions { StateDirectory = directory, TokenFile = tokenFile, Limits = limits ?? new ExchangeLimits(), SelfSigned = selfSigned });
         await exchange.RunAsync();
         return exchange;
     }
@@ -73,7 +74,7 @@ public sealed class BlobExchange : IAsyncDisposable
         _stop.Dispose();
     }
 
-    public ExchangeConnection Connection => new(Url, Token);
+    public ExchangeConnection Connection => new(Url, Token, Url.Scheme == Uri.UriSchemeHttps ? new ExchangeTrust(null, ExchangeStateFile.Read(StateDirectory)!.Fingerprint) : ExchangeTrust.System);
 
     public ExchangeBlobClient Client(HttpMessageHandler? handler = null) => new(Connection, handler) { RetryDelay = TimeSpan.FromMilliseconds(100) };
 

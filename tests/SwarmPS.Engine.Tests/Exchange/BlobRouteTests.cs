@@ -115,7 +115,11 @@ public sealed class BlobRouteTests : IAsyncLifetime
             using var tcp = await _exchange.OpenRawAsync(method, path, "Content-Length: 0\r\nConnection: close\r\n");
             var (status, text) = await BlobExchange.ReadRawAnswerAsync(tcp, TimeSpan.FromSeconds(10));
             Assert.True(status == 400, $"{method} {path}: {text}");
-            if (method != "HEAD")
+            if (method == "HEAD")
+            {
+                Assert.EndsWith("\r\n\r\n", text);
+            }
+            else
             {
                 Assert.Contains("BlobNameInvalid", text);
             }
@@ -141,6 +145,12 @@ public sealed class BlobRouteTests : IAsyncLifetime
         }
 
         Assert.Empty(_exchange.FilesUnderBlobs());
+
+        // A HEAD refused for its token gets no body either (HttpListener would send one).
+        using var tcp = await _exchange.OpenRawAsync("HEAD", $"/v1/blobs/{digest}", "Connection: close\r\n", authorized: false);
+        var (status, text) = await BlobExchange.ReadRawAnswerAsync(tcp, TimeSpan.FromSeconds(10));
+        Assert.Equal(401, status);
+        Assert.EndsWith("\r\n\r\n", text);
     }
 
     [Fact]

@@ -193,6 +193,23 @@ public sealed class ExchangeBlobClientTests : IAsyncLifetime
         Assert.Single(_exchange.FilesUnderBlobs());
     }
 
+    [Fact]
+    public async Task Blobs_travel_over_https_with_the_pinned_certificate_and_not_to_an_unpinned_one()
+    {
+        await using var tls = await BlobExchange.StartAsync(selfSigned: true);
+        Assert.Equal(Uri.UriSchemeHttps, tls.Url.Scheme);
+        var bytes = BlobExchange.RandomBytes(3 * 1024 * 1024, seed: 29);
+        using var client = tls.Client();
+        var receipt = await client.PutBlobAsync(new MemoryStream(bytes));
+        var destination = Path.Combine(_work, "tls.bin");
+        await client.GetBlobAsync(receipt.Digest, destination);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(destination));
+
+        using var unpinned = new ExchangeBlobClient(new ExchangeConnection(tls.Url, BlobExchange.Token, new ExchangeTrust(null, ExchangeTrust.NormalizePin(new string('a', 64)))));
+        var refused = await Assert.ThrowsAsync<SwarmException>(() => unpinned.GetBlobStatusAsync(receipt.Digest));
+        Assert.Equal("ExchangePinMismatch", refused.ErrorId);
+    }
+
     private static async Task<long> SettledOffsetAsync(ExchangeBlobClient client, BlobDigest digest)
     {
         // The exchange notices the dropped connection a moment later; the offset then stops moving.
