@@ -18,7 +18,14 @@ host key does). The token is sent only after the certificate passed.
         handle(message["body"])
         ex.acknowledge(me["id"], [message["id"]])
 
-Run `python3 swarm_exchange.py demo RUN_ID` to register two agents and pass a message between them.
+Blobs (adapters, contributions) travel through the exchange's content-addressed store, named by
+their SHA-256; both transfers resume where an interrupted one stopped and check the digest:
+
+    receipt = ex.put_blob("adapter.safetensors")      # {"digest": "sha256:...", "size": n, "created": True}
+    ex.get_blob(receipt["digest"], "incoming/adapter.safetensors")
+
+Run `python3 swarm_exchange.py demo RUN_ID` to register two agents and pass a message between them,
+`python3 swarm_exchange.py put-blob PATH` or `get-blob DIGEST PATH` to move a blob (prints JSON).
 """
 
 import hashlib
@@ -31,6 +38,12 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+
+# Tries of one blob transfer; each resumes where the last stopped.
+BLOB_ATTEMPTS = 5
+BLOB_CHUNK = 1 << 20
+# Refusals a later try can get past (another sender of the same blob, an offset that moved, a busy exchange).
+BLOB_RETRYABLE = {"BlobUploadInProgress", "BlobOffsetMismatch", "BlobUploadIncomplete", "ExchangeBusy", "RequestBufferLimitReached", "RequestTimeout"}
 
 # DESIGN.md: mailbox id = UUID v5 over "{run_id}/{agent_name}" in this namespace.
 SWARM_NAMESPACE = uuid.UUID("6809ee13-7b98-4004-8bfa-97c58e99a2be")
@@ -58,6 +71,26 @@ class ExchangeError(Exception):
         self.status = status
         self.error_id = error_id
         self.remediation = remediation
+
+
+def blob_digest(path):
+    """The blob name of a file: "sha256:" and the 64 lowercase hex digits of its SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(BLOB_CHUNK), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def _error_of(error):
+    """An HTTPError from the exchange as the ExchangeError its body names."""
+    payload = error.read().decode("utf-8", "replace")
+    try:
+        parsed = json.loads(payload)
+        return ExchangeError(error.code, parsed.get("error", "HttpError"), parsed.get("message", ""), parsed.get("remediation"))
+    except ValueError:
+        return ExchangeError(error.code, "Unauthorized" if error.code == 401 else "ExchangeProtocolError",
+                             f"HTTP {error.code} without a SwarmPS error body")
 
 
 def normalize_pin(text):
@@ -153,12 +186,7 @@ class Exchange:
             with self._open(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
-            payload = error.read().decode("utf-8", "replace")
-            try:
-                parsed = json.loads(payload)
-                raise ExchangeError(error.code, parsed.get("error", "HttpError"), parsed.get("message", ""), parsed.get("remediation")) from None
-            except ValueError:
-                raise ExchangeError(error.code, "ExchangeProtocolError", f"HTTP {error.code} without a SwarmPS error body") from None
+            raise _error_of(error) from None
         except urllib.error.URLError as error:
             if isinstance(error.reason, ssl.SSLCertVerificationError):
                 raise ExchangeError(0, "ExchangeCertificateUntrusted", f"The exchange at {self.url} presented a certificate this host does not trust: {error.reason.verify_message}",
@@ -200,6 +228,102 @@ class Exchange:
     def terminate(self, mailbox):
         return self._call("POST", f"v1/mailboxes/{mailbox}/terminate")
 
+    def _blob(self, method, digest, data=None, headers=None, timeout=None):
+        request = urllib.request.Request(self.url + "v1/blobs/" + digest, data=data, method=method)
+        request.add_header("Authorization", "Bearer " + self._token)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        return self._open(request, timeout=timeout or self.timeout)
+
+    def blob_status(self, digest):
+        """{"size": n} when the exchange holds the blob; else {"offset": bytes of an unfinished upload, "limit": largest blob taken}."""
+        try:
+            with self._blob("HEAD", digest) as response:
+                return {"size": int(response.headers["Content-Length"])}
+        except urllib.error.HTTPError as error:
+            if error.code == 404 and error.headers.get("Upload-Offset") is not None:
+                limit = error.headers.get("Upload-Limit")
+                return {"offset": int(error.headers["Upload-Offset"]), "limit": int(limit) if limit else None}
+            raise _error_of(error) from None
+
+    def put_blob(self, path):
+        """Uploads a file as the blob named by its SHA-256, resuming from the bytes the exchange already holds."""
+        digest = blob_digest(path)
+        size = os.path.getsize(path)
+        for attempt in range(1, BLOB_ATTEMPTS + 1):
+            status = self.blob_status(digest)
+            if "size" in status:
+                return {"digest": digest, "size": status["size"], "created": False}
+            if status["limit"] is not None and size > status["limit"]:
+                raise ExchangeError(413, "BlobTooLarge", f"{path} is {size} bytes, above the exchange's limit of {status['limit']}.",
+                                    "Split the payload into several blobs, or start the exchange with a larger MaxBlobBytes limit.")
+            # An offset at or past the end is a partial the exchange could not finish: a whole upload replaces it.
+            resumable = 0 < size and status["offset"] < size
+            offset = status["offset"] if resumable else 0
+            headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size - offset)}
+            if resumable:
+                headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
+            try:
+                with open(path, "rb") as file:
+                    file.seek(offset)
+                    with self._blob("PUT", digest, data=file, headers=headers, timeout=max(self.timeout, 600)) as response:
+                        if response.status in (200, 201):
+                            return json.loads(response.read().decode("utf-8"))
+            except urllib.error.HTTPError as error:
+                refused = _error_of(error)
+                if refused.error_id not in BLOB_RETRYABLE or attempt == BLOB_ATTEMPTS:
+                    raise refused from None
+            except (OSError, http.client.HTTPException):
+                # The connection went (urllib.error.URLError is an OSError too): the next HEAD says where to resume.
+                if attempt == BLOB_ATTEMPTS:
+                    raise
+            time.sleep(1)
+        raise ExchangeError(0, "BlobTransferIncomplete", f"The upload of {digest} ended short {BLOB_ATTEMPTS} times.",
+                            "Check the network path to the exchange, then call put_blob again: it resumes.")
+
+    def get_blob(self, digest, destination):
+        """Downloads a blob to destination through a partial file beside it (resumed by Range), renamed only once its SHA-256 is right."""
+        destination = os.path.abspath(destination)
+        partial = os.path.join(os.path.dirname(destination), f".{os.path.basename(destination)}.{digest[7:23]}.partial")
+        for attempt in range(1, BLOB_ATTEMPTS + 1):
+            have = os.path.getsize(partial) if os.path.exists(partial) else 0
+            try:
+                with self._blob("GET", digest, headers={"Range": f"bytes={have}-"} if have else None, timeout=max(self.timeout, 600)) as response:
+                    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT, 0o600)
+                    with os.fdopen(descriptor, "wb") as file:
+                        if response.status == 200:
+                            file.truncate(0)
+                            have = 0
+                        file.seek(have)
+                        expected = have + int(response.headers["Content-Length"])
+                        try:
+                            for block in iter(lambda: response.read(BLOB_CHUNK), b""):
+                                file.write(block)
+                                have += len(block)
+                        finally:
+                            file.flush()
+                            os.fsync(file.fileno())
+                    if have == expected:
+                        break
+            except urllib.error.HTTPError as error:
+                if error.code == 416 and have:
+                    break  # the partial holds every byte already; the digest decides
+                raise _error_of(error) from None
+            except (OSError, http.client.HTTPException):
+                if attempt == BLOB_ATTEMPTS:
+                    raise
+            time.sleep(1)
+        else:
+            raise ExchangeError(0, "BlobTransferIncomplete", f"The download of {digest} ended short {BLOB_ATTEMPTS} times.",
+                                "Check the network path to the exchange, then call get_blob again: it resumes.")
+        actual = blob_digest(partial)
+        if actual != digest:
+            os.remove(partial)
+            raise ExchangeError(0, "BlobDigestMismatch", f"The bytes received for {digest} have the digest {actual}; {destination} was not written.",
+                                "Download it again; if it repeats, the blob on the exchange is damaged and must be uploaded again.")
+        os.replace(partial, destination)
+        return {"digest": digest, "size": os.path.getsize(destination)}
+
 
 def demo(run_id):
     """Two agents in one process: register, heartbeat, send a->b, receive on b, acknowledge. Prints JSON."""
@@ -236,6 +360,10 @@ def demo(run_id):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "demo":
         demo(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "put-blob":
+        print(json.dumps(Exchange.from_environment().put_blob(sys.argv[2])))
+    elif len(sys.argv) == 4 and sys.argv[1] == "get-blob":
+        print(json.dumps(Exchange.from_environment().get_blob(sys.argv[2], sys.argv[3])))
     else:
         print(__doc__)
         sys.exit(2)

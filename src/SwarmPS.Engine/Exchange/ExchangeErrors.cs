@@ -24,6 +24,11 @@ public static class ExchangeErrors
         ["MessageTooLarge"] = HttpStatusCode.RequestEntityTooLarge,
         ["RequestTooLarge"] = HttpStatusCode.RequestEntityTooLarge,
         ["Unauthorized"] = HttpStatusCode.Unauthorized,
+        ["BlobNotFound"] = HttpStatusCode.NotFound,
+        ["BlobTooLarge"] = HttpStatusCode.RequestEntityTooLarge,
+        ["BlobOffsetMismatch"] = HttpStatusCode.Conflict,
+        ["BlobUploadInProgress"] = HttpStatusCode.Conflict,
+        ["BlobRangeNotSatisfiable"] = HttpStatusCode.RequestedRangeNotSatisfiable,
     };
 
     /// <summary>The status for an error id; anything a client caused and not listed is 400.</summary>

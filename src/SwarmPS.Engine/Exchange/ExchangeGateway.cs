@@ -33,9 +33,10 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly ReceiveWaits _waits = new();
     private readonly LongPollBudget _longPolls;
     private readonly RequestBodyBudget _bodies;
+    private readonly BlobRoutes? _blobs;
     private GatewayFront? _front;
 
-    private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url)
+    private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url, BlobStore? blobs)
     {
         _exchange = exchange;
         _limits = limits;
@@ -43,6 +44,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         _log = log;
         _longPolls = new LongPollBudget(limits);
         _bodies = new RequestBodyBudget(limits);
+        _blobs = blobs is null ? null : new BlobRoutes(blobs, limits, _bodies, log);
         Url = url;
     }
 
@@ -60,9 +62,10 @@ public sealed class ExchangeGateway : IAsyncDisposable
 
     /// <summary>
     /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one),
-    /// over HTTPS with <paramref name="certificate"/> when one is given (<see cref="TlsFront"/>).
+    /// over HTTPS with <paramref name="certificate"/> when one is given (<see cref="GatewayFront"/>), serving
+    /// /v1/blobs/ from <paramref name="blobs"/> when one is given (404 RouteNotFound without).
     /// </summary>
-    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null, X509Certificate2? certificate = null)
+    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null, X509Certificate2? certificate = null, BlobStore? blobs = null)
     {
         var address = ExchangeStartCheck.ParseBindAddress(bindAddress);
         if (port is < 0 or > 65535)
@@ -79,7 +82,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var fronted = certificate is not null || host != "*";
         var chosen = port == 0 || fronted ? FreePort(address) : port;
-        var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"));
+        var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"), blobs);
         gateway.ListenerPort = chosen;
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
 
@@ -189,6 +192,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 }
 
                 await WriteBytesAsync(context, UnauthorizedBody).ConfigureAwait(false);
+                return;
+            }
+
+            if (route.Kind == ExchangeRouteKind.Blob && _blobs is not null)
+            {
+                // Blob bodies are streamed, never buffered: the blob routes read and answer them themselves.
+                await _blobs.HandleAsync(context, _stopping.Token).ConfigureAwait(false);
                 return;
             }
 
@@ -556,7 +566,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// Answers and closes the connection at once. Close() would first read the rest of the body, which
     /// a trickling sender can stretch out indefinitely; Abort() closes without reading.
     /// </summary>
-    private static async Task CutOffAsync(HttpListenerContext context, HttpStatusCode status, byte[] bytes)
+    internal static async Task CutOffAsync(HttpListenerContext context, HttpStatusCode status, byte[] bytes)
     {
         var response = context.Response;
         try
@@ -621,6 +631,14 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private static async Task WriteBytesAsync(HttpListenerContext context, byte[] body)
     {
         var response = context.Response;
+        if (context.Request.HttpMethod == "HEAD")
+        {
+            // HttpListener would send the body; after a HEAD the client reads none, and the next answer on the connection would be garbled.
+            response.ContentLength64 = 0;
+            response.Close();
+            return;
+        }
+
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength64 = body.Length;
         await response.OutputStream.WriteAsync(body).ConfigureAwait(false);

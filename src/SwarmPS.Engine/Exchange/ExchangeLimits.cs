@@ -41,7 +41,13 @@ public sealed record ExchangeLimits
     /// <summary>Request-body bytes all requests in flight may hold in memory together (RequestBufferLimitReached).</summary>
     public long MaxBufferedRequestBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>Longest time a request body may take to arrive; a slower sender is cut off (RequestTimeout).</summary>
+    /// <summary>Largest blob (/v1/blobs/), refused by its Content-Length or Content-Range total before any byte is read (BlobTooLarge).</summary>
+    public long MaxBlobBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Longest time a request body may take to arrive; a slower sender is cut off (RequestTimeout). A blob
+    /// body may take as long as it needs, but no read of it may wait longer than this for its next bytes.
+    /// </summary>
     public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Refused requests logged one line each per interval; the rest become one summary line.</summary>

@@ -17,6 +17,9 @@ public enum ExchangeRouteKind
     Acknowledge,
     Release,
     CancelReceive,
+
+    /// <summary>Anything under /v1/blobs/: <see cref="BlobRoutes"/> checks the name and the method.</summary>
+    Blob,
 }
 
 /// <summary>
@@ -56,6 +59,7 @@ public readonly record struct ExchangeRoute(ExchangeRouteKind Kind, Guid Mailbox
                 "release" => Method(method, "POST", ExchangeRouteKind.Release, mailbox, path),
                 _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
             },
+            ["blobs", _, ..] => new(ExchangeRouteKind.Blob, Guid.Empty, path),
             ["mailboxes", var id, "receive", "cancel"] when TryId(id, out var mailbox) => Method(method, "POST", ExchangeRouteKind.CancelReceive, mailbox, path),
             _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
         };

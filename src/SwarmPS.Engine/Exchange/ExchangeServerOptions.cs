@@ -30,6 +30,9 @@ public sealed record ExchangeServerOptions
 
     public string DatabasePath => Path.Combine(StateDirectory, "exchange.db");
 
+    /// <summary>The blob store (/v1/blobs/): blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;, and blobs/partial/ for uploads under way.</summary>
+    public string BlobDirectory => Path.Combine(StateDirectory, "blobs");
+
     public string LogPath => Path.Combine(StateDirectory, "exchange.log");
 
     /// <summary>Everything a detached exchange's pwsh writes (its stdout and stderr), appended across starts.</summary>

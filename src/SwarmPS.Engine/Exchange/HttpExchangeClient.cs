@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Authentication;
 using System.Text.Json;
 
 namespace SwarmPS.Engine.Exchange;
@@ -29,19 +28,7 @@ public sealed class HttpExchangeClient : IExchange
     public HttpExchangeClient(ExchangeConnection connection, HttpMessageHandler? handler = null)
     {
         _baseUrl = connection.Url;
-        if (handler is null)
-        {
-            var sockets = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
-            if (connection.Url.Scheme == Uri.UriSchemeHttps)
-            {
-                // Always our own check, so a refused certificate is explained (fingerprint and fix), not just "SSL failed".
-                _certificateCheck = (connection.Trust ?? ExchangeTrust.FromEnvironment()).CreateCheck(connection.Url);
-                sockets.SslOptions.RemoteCertificateValidationCallback = _certificateCheck.Validate;
-            }
-
-            handler = sockets;
-        }
-
+        handler ??= ExchangeHttp.CreateHandler(connection, out _certificateCheck);
         _http = new HttpClient(handler)
         {
             BaseAddress = connection.Url,
@@ -184,26 +171,11 @@ public sealed class HttpExchangeClient : IExchange
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SwarmException(
-                "ExchangeTimeout",
-                $"The exchange at {_baseUrl} did not answer {request.Method} {request.RequestUri} in time.",
-                "Check that the exchange is running (Get-SwarmExchange) and reachable from here (proxy, SSH tunnel).",
-                SwarmErrorCategory.OperationTimeout,
-                _baseUrl);
-        }
-        catch (HttpRequestException error) when (error.InnerException is AuthenticationException && _certificateCheck?.Refusal is { } refusal)
-        {
-            throw new SwarmException(refusal.ErrorId, refusal.Message, refusal.Remediation, refusal.Category, _baseUrl, error);
+            throw ExchangeHttp.Timeout(_baseUrl, request);
         }
         catch (HttpRequestException error)
         {
-            throw new SwarmException(
-                "ExchangeUnreachable",
-                $"Could not reach the exchange at {_baseUrl}: {error.Message}",
-                "Start it (Start-SwarmExchange) or fix SWARM_EXCHANGE_URL; from a compute node check the HTTP proxy or SSH tunnel.",
-                SwarmErrorCategory.ConnectionError,
-                _baseUrl,
-                error);
+            throw ExchangeHttp.Unreachable(_baseUrl, error, _certificateCheck);
         }
         finally
         {
@@ -215,51 +187,12 @@ public sealed class HttpExchangeClient : IExchange
             if (response.IsSuccessStatusCode)
             {
                 return await response.Content.ReadFromJsonAsync<T>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false)
-                    ?? throw new SwarmException("ExchangeProtocolError", $"The exchange at {_baseUrl} answered with an empty body.", "Check that the URL points at a SwarmPS exchange.", SwarmErrorCategory.InvalidData, _baseUrl);
+                    ?? throw ExchangeHttp.EmptyBody(_baseUrl);
             }
 
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                throw new SwarmException(
-                    "ExchangeUnauthorized",
-                    $"The exchange at {_baseUrl} refused the token.",
-                    "Set SWARM_EXCHANGE_TOKEN to the token the exchange was started with.",
-                    SwarmErrorCategory.PermissionDenied,
-                    _baseUrl);
-            }
-
-            ExchangeWire.ErrorResponse? error = null;
-            try
-            {
-                error = await response.Content.ReadFromJsonAsync<ExchangeWire.ErrorResponse>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false);
-            }
-            catch (Exception parse) when (parse is JsonException or NotSupportedException or InvalidOperationException)
-            {
-                // Not our gateway (a proxy's HTML page, say): fall through to the generic error.
-            }
-
-            if (error is null || string.IsNullOrEmpty(error.Error))
-            {
-                throw new SwarmException(
-                    "ExchangeProtocolError",
-                    $"The exchange at {_baseUrl} answered {(int)response.StatusCode} {response.ReasonPhrase} without a SwarmPS error body.",
-                    "Check that the URL points at a SwarmPS exchange and not at a proxy or another service.",
-                    SwarmErrorCategory.InvalidData,
-                    _baseUrl);
-            }
-
-            throw new SwarmException(error.Error, error.Message, error.Remediation ?? "See docs/exchange-protocol.md.", CategoryFor(response.StatusCode), _baseUrl);
+            throw await ExchangeHttp.ErrorOfAsync(response, _baseUrl, deadline.Token).ConfigureAwait(false);
         }
     }
-
-    private static SwarmErrorCategory CategoryFor(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.NotFound => SwarmErrorCategory.ObjectNotFound,
-        HttpStatusCode.Conflict => SwarmErrorCategory.ResourceExists,
-        HttpStatusCode.ServiceUnavailable => SwarmErrorCategory.ResourceUnavailable,
-        HttpStatusCode.TooManyRequests => SwarmErrorCategory.InvalidOperation,
-        _ => SwarmErrorCategory.InvalidArgument,
-    };
 
     public void Dispose() => _http.Dispose();
 }
