@@ -1,0 +1,196 @@
+using System.Runtime.InteropServices;
+using SwarmPS.Engine.Training;
+
+namespace SwarmPS.Engine.Tests.Training;
+
+/// <summary>
+/// Validation of real adapter files written with the safetensors writer: a good contribution is Accepted
+/// with every check listed; each kind of evidence against it is Rejected naming it; stale heartbeats and a
+/// required replay are ReplayRequired; and the update norm is the Frobenius norm of scale·B·A computed here
+/// directly, product by product.
+/// </summary>
+public sealed class ContributionValidatorTests : IDisposable
+{
+    private const int Rank = 2;
+    private const int In = 5;
+    private const int Out = 3;
+
+    private static readonly AdapterContract Contract = new() { TargetModules = new[] { "q_proj", "lm_head" }, Rank = Rank, Alpha = 4, DType = "F32" };
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("swarmps-validate-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static ValidationRules Rules(double maxNorm = 1000) => new()
+    {
+        BaseSnapshotDigest = "sha256:" + new string('c', 64),
+        Contract = Contract,
+        MaxUpdateNorm = maxNorm,
+        StaleAfter = TimeSpan.FromSeconds(5),
+    };
+
+    [Fact]
+    public void A_contribution_that_meets_every_rule_is_Accepted_with_every_check_listed()
+    {
+        var (path, manifest) = Write(Factors());
+
+        var verdict = ContributionValidator.Validate(manifest, path, manifest.AdapterDigest, Rules());
+
+        Assert.True(verdict.Verdict == VerdictKind.Accepted, string.Join("; ", verdict.Reasons));
+        Assert.Equal(new[] { "adapter_digest", "upload_digest", "base_snapshot", "manifest_contract", "dtype", "lora_layout", "finite", "update_norm", "heartbeats" },
+            verdict.Checks.Select(c => c.Name));
+        Assert.Equal(ContributionManifestJson.Digest(manifest), verdict.ManifestDigest);
+    }
+
+    [Fact]
+    public void The_update_norm_is_the_norm_of_the_scaled_products_and_over_the_bound_is_Rejected()
+    {
+        var factors = Factors();
+        var (path, manifest) = Write(factors);
+        double squares = 0;
+        foreach (var module in new[] { "model.q_proj", "model.lm_head" })
+        {
+            var a = factors[module + ".lora_A.weight"];
+            var b = factors[module + ".lora_B.weight"];
+            for (var o = 0; o < Out; o++)
+            {
+                for (var i = 0; i < In; i++)
+                {
+                    double sum = 0;
+                    for (var r = 0; r < Rank; r++)
+                    {
+                        sum += (double)b[o * Rank + r] * a[r * In + i];
+                    }
+
+                    squares += Math.Pow(Contract.Scale * sum, 2);
+                }
+            }
+        }
+
+        var norm = Math.Sqrt(squares);
+        var within = ContributionValidator.Validate(manifest, path, null, Rules(maxNorm: norm * 1.0001));
+        var over = ContributionValidator.Validate(manifest, path, null, Rules(maxNorm: norm * 0.9999));
+
+        Assert.Equal(VerdictKind.Accepted, within.Verdict);
+        Assert.Equal(VerdictKind.Rejected, over.Verdict);
+        Assert.Equal(FormattableString.Invariant($"update norm {norm:G6} over the bound {norm * 0.9999:G6}"), Assert.Single(over.Reasons));
+    }
+
+    [Fact]
+    public void An_upload_that_arrived_under_another_digest_is_Rejected_as_the_upload_disagreement()
+    {
+        var (path, manifest) = Write(Factors());
+
+        var verdict = ContributionValidator.Validate(manifest, path, "sha256:" + new string('0', 64), Rules());
+
+        Assert.Equal(VerdictKind.Rejected, verdict.Verdict);
+        Assert.StartsWith("the upload arrived as sha256:0000", Assert.Single(verdict.Reasons), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> Evidence => new()
+    {
+        { "manifest digest", "the manifest says" },
+        { "base", "the plan's base is" },
+        { "rank", "has rank 3, the contract says 2" },
+        { "missing module", "no LoRA pair for target module 'lm_head'" },
+        { "stray tensor", "model.extra is not a LoRA factor" },
+        { "dtype", "not F32: " },
+        { "nan", "is NaN" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Evidence))]
+    public void Evidence_against_a_contribution_Rejects_it_naming_what(string what, string reason)
+    {
+        var factors = Factors();
+        var manifestEdit = (Func<ContributionManifest, ContributionManifest>)(m => m);
+        var dtype = TensorDType.F32;
+        switch (what)
+        {
+            case "manifest digest": manifestEdit = m => m with { AdapterDigest = "sha256:" + new string('d', 64) }; break;
+            case "base": manifestEdit = m => m with { BaseSnapshotDigest = "sha256:" + new string('e', 64) }; break;
+            case "rank":
+                factors["model.q_proj.lora_A.weight"] = new float[3 * In];
+                factors["model.q_proj.lora_B.weight"] = new float[Out * 3];
+                break;
+            case "missing module": factors.Remove("model.lm_head.lora_A.weight"); factors.Remove("model.lm_head.lora_B.weight"); break;
+            case "stray tensor": factors["model.extra"] = new float[4]; break;
+            case "dtype": dtype = TensorDType.F64; break;
+            case "nan": factors["model.q_proj.lora_B.weight"][4] = float.NaN; break;
+        }
+
+        var (path, manifest) = Write(factors, dtype);
+        manifest = manifestEdit(manifest);
+
+        var verdict = ContributionValidator.Validate(manifest, path, null, Rules());
+
+        Assert.Equal(VerdictKind.Rejected, verdict.Verdict);
+        Assert.Contains(verdict.Reasons, r => r.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Stale_heartbeats_or_a_required_replay_make_it_ReplayRequired_never_Accepted()
+    {
+        var (path, manifest) = Write(Factors());
+        var stale = manifest with { HeartbeatCount = 2, EndedAt = manifest.StartedAt.AddSeconds(60) };
+
+        var staleVerdict = ContributionValidator.Validate(stale, path, null, Rules());
+        var replayVerdict = ContributionValidator.Validate(manifest, path, null, Rules(), replayRequired: true);
+
+        Assert.Equal(VerdictKind.ReplayRequired, staleVerdict.Verdict);
+        Assert.Contains("one per 30000 ms on average, staler than 5000 ms", Assert.Single(staleVerdict.Reasons), StringComparison.Ordinal);
+        Assert.Equal(VerdictKind.ReplayRequired, replayVerdict.Verdict);
+        Assert.Equal("a replay is required (asked for, or picked by the plan's sample) and none has run yet", Assert.Single(replayVerdict.Reasons));
+    }
+
+    /// <summary>Two LoRA modules (q_proj, lm_head) of rank 2 with small deterministic values.</summary>
+    private static Dictionary<string, float[]> Factors()
+    {
+        var random = new Random(7);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        return new Dictionary<string, float[]>(StringComparer.Ordinal)
+        {
+            ["model.q_proj.lora_A.weight"] = Values(Rank * In),
+            ["model.q_proj.lora_B.weight"] = Values(Out * Rank),
+            ["model.lm_head.lora_A.weight"] = Values(Rank * In),
+            ["model.lm_head.lora_B.weight"] = Values(Out * Rank),
+        };
+    }
+
+    private (string Path, ContributionManifest Manifest) Write(Dictionary<string, float[]> factors, TensorDType dtype = TensorDType.F32)
+    {
+        var path = Path.Combine(_directory, $"adapter-{Guid.NewGuid():N}.safetensors");
+        SafetensorsWriter.Write(path, factors.Select(pair =>
+        {
+            // A is [rank, in] and B is [out, rank]: the rank follows from the values given.
+            var shape = pair.Key.EndsWith("lora_A.weight", StringComparison.Ordinal) ? new long[] { pair.Value.Length / In, In }
+                : pair.Key.EndsWith("lora_B.weight", StringComparison.Ordinal) ? new long[] { Out, pair.Value.Length / Out }
+                : new long[] { pair.Value.Length };
+            var bytes = dtype == TensorDType.F64
+                ? MemoryMarshal.AsBytes(pair.Value.Select(v => (double)v).ToArray().AsSpan()).ToArray()
+                : MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray();
+            return new TensorToWrite(pair.Key, dtype, shape, bytes);
+        }));
+        using var file = SafetensorsFile.Open(path);
+        var manifest = new ContributionManifest
+        {
+            RunId = "ft-007",
+            Contributor = "contrib-a",
+            Site = "polaris",
+            Backend = "dotnet.cpu",
+            BaseSnapshotDigest = "sha256:" + new string('c', 64),
+            Contract = Contract,
+            DataShard = "shard-0",
+            ExampleCount = 100,
+            Steps = 10,
+            Seed = 1,
+            LossBefore = 2,
+            LossAfter = 1.5,
+            StartedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero),
+            EndedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 10, TimeSpan.Zero),
+            HeartbeatCount = 10,
+            AdapterDigest = "sha256:" + file.ComputeSha256(),
+        };
+        return (path, manifest);
+    }
+}
