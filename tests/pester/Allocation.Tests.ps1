@@ -13,10 +13,7 @@ BeforeAll {
     $slurm = bash (Join-Path $RepoRoot 'tests/infra/start-slurm.sh') 2>&1
     if ($LASTEXITCODE -ne 0) { throw "tests/infra/start-slurm.sh failed: $slurm" }
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'SWARM_EXCHANGE_PIN') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'SWARM_EXCHANGE_PIN'
 
     $script:Remote = Start-RemoteUser
     $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
@@ -46,24 +43,7 @@ agents:
     site: cluster
     command: ["sh", "-c", "echo \"rank $SLURM_PROCID job $SLURM_JOB_ID\"; exec sleep 300"]
 '@
-    $script:Counter = Join-Path $TestDrive 'counter.yaml'
-    Set-Content -Path $script:Counter -Value @'
-name: pester-allocation-counter
-initial_agent: ping
-user_task: Count from 1 to 10, one number per turn.
-startup_timeout: 90
-exchange:
-  heartbeat_interval: 1s
-agents:
-  - name: ping
-    site: alpha
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "90"]
-    peers: [pong]
-  - name: pong
-    site: beta
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "90"]
-    peers: [ping]
-'@
+    $script:Counter = New-CounterCampaign 'pester-allocation-counter' -StartupTimeout 90 -IdleTimeout 90
 
     function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
 
@@ -88,9 +68,7 @@ AfterAll {
     Pop-Location
     Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
     Stop-RemoteUser $script:Remote
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Restore-Environment $script:Saved
 }
 
 Describe 'Start-SwarmSite -Allocation on a SLURM site' {
@@ -193,7 +171,9 @@ Describe 'Done when: alpha here, beta on another machine inside a SLURM allocati
         $kickoff = Send-SwarmBootstrap -RunId $runId -Campaign $campaign -Confirm:$false
         $kickoff.Recipient | Should -Be 'ping'
 
-        Wait-Until { (Get-SwarmAgent -RunId $runId -Site beta).State -eq 'Exited' } -Seconds 90
+        # The beta launcher sees the rank's exit code, then the job's end, then records site_finished.
+        Wait-Until { Get-SwarmEvent -RunId $runId -Site beta -Kind site_finished } -Seconds 90 -PollMilliseconds 500
+        (Get-SwarmAgent -RunId $runId -Site beta).State | Should -Be 'Exited'
         Wait-Until { (Get-SwarmAgent -RunId $runId -Site alpha).State -eq 'Exited' } -Seconds 30
         $sent = @(Get-SwarmEvent -RunId $runId -Site beta -Kind message_sent) + @(Get-SwarmEvent -Path (Join-Path $TestDrive "alpha-host/runs/$runId/alpha/events.jsonl") -Kind message_sent) |
             Sort-Object { [int] $_.Fields.n }

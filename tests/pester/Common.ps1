@@ -10,7 +10,7 @@
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
 # and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
-# Start-RemoteUser/Stop-RemoteUser.
+# Start-RemoteUser/Stop-RemoteUser, New-CounterCampaign and Save-Environment/Restore-Environment.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -47,10 +47,7 @@ function Get-RunProcess([string] $RunId) {
 # $TestDrive/<site>-host/runs, and a real exchange on 127.0.0.1 with a fresh token; the environment it
 # changes is saved so Stop-TwoSiteBed (in AfterAll) gives it back. Returns what AfterAll needs.
 function Start-TwoSiteBed {
-    $saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
+    $saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN'
 
     $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
     foreach ($site in 'alpha', 'beta') {
@@ -67,9 +64,7 @@ function Start-TwoSiteBed {
 function Stop-TwoSiteBed($Bed) {
     if ($null -eq $Bed) { return }
     Stop-SwarmExchange -StateDirectory $Bed.ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
-    foreach ($name in $Bed.Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $Bed.Saved[$name])
-    }
+    Restore-Environment $Bed.Saved
 }
 
 # "Another machine" for remote-site files: the user swarmps-remote behind a real sshd on 127.0.0.1:2223
@@ -101,4 +96,42 @@ ssh:
 
 function Stop-RemoteUser($Remote) {
     if ($null -ne $Remote) { $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $Remote.State 2>&1 }
+}
+
+# The federated counter as a campaign file in $TestDrive: ping on alpha and pong on beta count from 1 to 10
+# through the exchange (examples/federated-chat/agent.py). -Agent names the program as the campaign should:
+# relative (the default; a remote launch stages the experiment tree it lives in) or absolute (runs from any
+# location). Returns the file's path.
+function New-CounterCampaign([string] $Name, [int] $StartupTimeout = 60, [int] $IdleTimeout = 60, [string] $Agent = 'examples/federated-chat/agent.py') {
+    $path = Join-Path $TestDrive "$Name.yaml"
+    $program = ConvertTo-Json $Agent
+    Set-Content -Path $path -Value @"
+name: $Name
+initial_agent: ping
+user_task: Count from 1 to 10, one number per turn.
+startup_timeout: $StartupTimeout
+exchange:
+  heartbeat_interval: 1s
+agents:
+  - name: ping
+    site: alpha
+    command: ["python3", $program, "--stop-at", "10", "--idle-timeout", "$IdleTimeout"]
+    peers: [pong]
+  - name: pong
+    site: beta
+    command: ["python3", $program, "--stop-at", "10", "--idle-timeout", "$IdleTimeout"]
+    peers: [ping]
+"@
+    $path
+}
+
+# The current values of the named environment variables, for Restore-Environment (in AfterAll) to give back.
+function Save-Environment([string[]] $Name) {
+    $saved = @{}
+    foreach ($variable in $Name) { $saved[$variable] = [Environment]::GetEnvironmentVariable($variable) }
+    $saved
+}
+
+function Restore-Environment([hashtable] $Saved) {
+    foreach ($variable in $Saved.Keys) { [Environment]::SetEnvironmentVariable($variable, $Saved[$variable]) }
 }

@@ -6,10 +6,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME'
 
     # One site of our own whose run root is on TestDrive; no other site is ready without variables but local.
     $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
@@ -33,9 +30,7 @@ BeforeAll {
 }
 
 AfterAll {
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Restore-Environment $script:Saved
 }
 
 Describe 'Run ids of launches' {

@@ -12,25 +12,7 @@ BeforeAll {
     $script:ExchangeState = $script:Bed.ExchangeState
 
     # The counter campaign with the agent's absolute path, so it runs from any location; no pace.
-    $agent = ConvertTo-Json (Join-Path $RepoRoot 'examples/federated-chat/agent.py')
-    $script:Campaign = Join-Path $TestDrive 'counter.yaml'
-    Set-Content -Path $script:Campaign -Value @"
-name: pester-counter
-initial_agent: ping
-user_task: Count from 1 to 10, one number per turn.
-startup_timeout: 60
-exchange:
-  heartbeat_interval: 1s
-agents:
-  - name: ping
-    site: alpha
-    command: ["python3", $agent, "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [pong]
-  - name: pong
-    site: beta
-    command: ["python3", $agent, "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [ping]
-"@
+    $script:Campaign = New-CounterCampaign 'pester-counter' -Agent (Join-Path $RepoRoot 'examples/federated-chat/agent.py')
 
     function Get-RunDirectory([string] $RunId) {
         'alpha', 'beta' | ForEach-Object { Join-Path $TestDrive "$_-host/runs/$RunId" }

@@ -9,10 +9,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN'
 
     $script:Remote = Start-RemoteUser
     $script:RemoteUid = $script:Remote.Uid
@@ -30,24 +27,7 @@ BeforeAll {
 
     # Relative program paths: the agents' programs live in the experiment tree (this repository), so the
     # remote launch stages examples/ to the remote site's work folder.
-    $script:Counter = Join-Path $TestDrive 'counter.yaml'
-    Set-Content -Path $script:Counter -Value @'
-name: pester-remote-counter
-initial_agent: ping
-user_task: Count from 1 to 10, one number per turn.
-startup_timeout: 60
-exchange:
-  heartbeat_interval: 1s
-agents:
-  - name: ping
-    site: alpha
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [pong]
-  - name: pong
-    site: beta
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [ping]
-'@
+    $script:Counter = New-CounterCampaign 'pester-remote-counter'
     $script:Sleeper = Join-Path $TestDrive 'sleeper.yaml'
     Set-Content -Path $script:Sleeper -Value @'
 name: pester-remote-sleeper
@@ -73,9 +53,7 @@ AfterAll {
     Pop-Location
     Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue
     Stop-RemoteUser $script:Remote
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Restore-Environment $script:Saved
 }
 
 Describe 'Start-SwarmSite -Site <remote>' {

@@ -22,24 +22,7 @@ $($script:Remote.SshYaml)
 "@
     $script:ExchangePort = $script:Bed.Exchange.Url.Port
 
-    $script:Counter = Join-Path $TestDrive 'counter.yaml'
-    Set-Content -Path $script:Counter -Value @'
-name: pester-tunnel-counter
-initial_agent: ping
-user_task: Count from 1 to 10, one number per turn.
-startup_timeout: 60
-exchange:
-  heartbeat_interval: 1s
-agents:
-  - name: ping
-    site: alpha
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [pong]
-  - name: pong
-    site: beta
-    command: ["python3", "examples/federated-chat/agent.py", "--stop-at", "10", "--idle-timeout", "60"]
-    peers: [ping]
-'@
+    $script:Counter = New-CounterCampaign 'pester-tunnel-counter'
     $script:Sleeper = Join-Path $TestDrive 'sleeper.yaml'
     Set-Content -Path $script:Sleeper -Value @'
 name: pester-tunnel-sleeper

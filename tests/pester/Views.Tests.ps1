@@ -8,10 +8,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = @{}
-    foreach ($name in 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME') {
-        $script:Saved[$name] = [Environment]::GetEnvironmentVariable($name)
-    }
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME'
 
     # The built-in local site, its run root and preflight cache on TestDrive; no user site files.
     $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
@@ -158,9 +155,7 @@ AfterAll {
         Stop-SwarmSite -RunId $script:Detached -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
     }
     Stop-SwarmExchange -StateDirectory $script:ExchangeState -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
-    foreach ($name in $script:Saved.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $script:Saved[$name])
-    }
+    Restore-Environment $script:Saved
 }
 
 Describe 'Default views at 120 columns' {
