@@ -9,9 +9,11 @@ public static class EventKinds
 {
     public static readonly IReadOnlyList<string> Documented = new[]
     {
-        "site_starting", "mailboxes_registered", "agent_started", "waiting_for_peers", "peers_live",
+        "site_starting", "allocation_notice", "allocation_submitted", "allocation_queued", "allocation_running",
+        "mailboxes_registered", "agent_started", "waiting_for_peers", "peers_live",
         "bootstrap_sent", "bootstrap_skipped", "peer_lost", "peer_returned", "agent_exited", "agent_restarting", "agent_failed",
-        "exchange_unreachable", "exchange_reachable", "agents_stopped", "site_finished", "site_failed",
+        "exchange_unreachable", "exchange_reachable", "agents_stopped", "allocation_unreachable", "allocation_ended",
+        "allocation_cancelled", "allocation_cancel_failed", "site_finished", "site_failed",
         "site_stopped", "message_sent", "message_received",
     };
 }
