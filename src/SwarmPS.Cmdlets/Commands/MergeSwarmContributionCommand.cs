@@ -36,13 +36,13 @@ public sealed class MergeSwarmContributionCommand : SwarmCmdlet
     public SwitchParameter Force { get; set; }
 
     // The files are gathered from every pipeline input and merged once, at the end.
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var path in Path)
         {
             _files.AddRange(FilePaths.Resolve(this, path));
         }
-    }
+    });
 
     protected override void EndProcessing() => Run(() =>
     {
