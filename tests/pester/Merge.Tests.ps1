@@ -218,6 +218,7 @@ Describe 'Merge-SwarmContribution' {
         @{ Case = 'a zero weight'; ErrorId = 'MergeWeightInvalid'; Arguments = @{ Weight = [double[]](1, 0, 1, 1, 1) } }
         @{ Case = 'a negative weight'; ErrorId = 'MergeWeightInvalid'; Arguments = @{ Weight = [double[]](1, 1, -3, 1, 1) } }
         @{ Case = '-TrimFraction with FedAvg'; ErrorId = 'MergeTrimFractionNotApplicable'; Arguments = @{ TrimFraction = 0.2 } }
+        @{ Case = '-LoraAlpha with Median'; ErrorId = 'MergeLoraAlphaNotApplicable'; Arguments = @{ Method = 'Median'; LoraAlpha = 16 } }
         @{ Case = 'TrimmedMean without -TrimFraction'; ErrorId = 'MergeTrimFractionMissing'; Arguments = @{ Method = 'TrimmedMean' } }
         @{ Case = 'a trim fraction of 0.5'; ErrorId = 'AggregationTrimFractionInvalid'; Arguments = @{ Method = 'TrimmedMean'; TrimFraction = 0.5 } }
         @{ Case = 'a non-positive -LoraAlpha'; ErrorId = 'AggregationLoraAlphaInvalid'; Arguments = @{ Method = 'Exact'; LoraAlpha = 0 } }

@@ -52,7 +52,7 @@ public sealed class MergeSwarmContributionCommand : SwarmCmdlet
         var output = GetUnresolvedProviderPathFromPSPath(OutputPath);
 
         // Refuse bad arguments before asking, so -WhatIf reports the same refusals a real run would.
-        AdapterMerge.CheckArguments(_files, Weight, method, output, trimFraction, Force);
+        AdapterMerge.CheckArguments(_files, Weight, method, output, trimFraction, loraAlpha, Force);
         if (!ShouldProcess(output, $"Merge {_files.Count} adapter(s) by {method}"))
         {
             return;

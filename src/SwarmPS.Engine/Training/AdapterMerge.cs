@@ -19,8 +19,9 @@ public static class AdapterMerge
 
     /// <summary>
     /// Refuses what can be refused before any file is read: no paths, weights that do not pair with the
-    /// paths or are not positive, a trim fraction for a method that has none (or none for TrimmedMean),
-    /// and an existing output without <paramref name="overwrite"/>. Returns the weights, one per path.
+    /// paths or are not positive, a trim fraction for a method that has none (or none for TrimmedMean), a
+    /// LoRA alpha for a method other than Exact, and an existing output without <paramref name="overwrite"/>.
+    /// Returns the weights, one per path.
     /// </summary>
     public static IReadOnlyList<double> CheckArguments(
         IReadOnlyList<string> paths,
@@ -28,6 +29,7 @@ public static class AdapterMerge
         AggregationMethod method,
         string outputPath,
         double? trimFraction,
+        double? loraAlpha,
         bool overwrite)
     {
         if (paths.Count == 0)
@@ -74,6 +76,14 @@ public static class AdapterMerge
                 SwarmErrorCategory.InvalidArgument);
         }
 
+        if (loraAlpha is not null && method != AggregationMethod.Exact)
+        {
+            throw new SwarmException("MergeLoraAlphaNotApplicable",
+                $"-LoraAlpha was given, but only Exact scales the LoRA products; {method} would ignore it.",
+                "Leave out -LoraAlpha, or use -Method Exact.",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
         if (!overwrite && File.Exists(outputPath))
         {
             throw new SwarmException("MergeOutputExists",
@@ -101,7 +111,7 @@ public static class AdapterMerge
         CancellationToken cancellationToken = default)
     {
         var fullOutput = Path.GetFullPath(outputPath);
-        var resolvedWeights = CheckArguments(paths, weights, method, fullOutput, trimFraction, overwrite);
+        var resolvedWeights = CheckArguments(paths, weights, method, fullOutput, trimFraction, loraAlpha, overwrite);
         var contributions = new List<AggregationContribution>(paths.Count);
         var inputs = new List<(string Path, string Sha256, IReadOnlyDictionary<string, string> Metadata)>(paths.Count);
         for (var i = 0; i < paths.Count; i++)

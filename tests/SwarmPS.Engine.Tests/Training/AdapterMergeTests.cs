@@ -115,24 +115,25 @@ public sealed class AdapterMergeTests : IDisposable
         Assert.Equal(without, error.Target);
     }
 
-    public static TheoryData<string, string[], double[]?, AggregationMethod, double?> BadArguments => new()
+    public static TheoryData<string, string[], double[]?, AggregationMethod, double?, double?> BadArguments => new()
     {
-        { "MergeNoPaths", Array.Empty<string>(), null, AggregationMethod.FedAvg, null },
-        { "MergeWeightCountMismatch", new[] { "a", "b" }, new[] { 1.0 }, AggregationMethod.FedAvg, null },
-        { "MergeWeightInvalid", new[] { "a", "b" }, new[] { 1.0, 0.0 }, AggregationMethod.FedAvg, null },
-        { "MergeWeightInvalid", new[] { "a" }, new[] { double.NaN }, AggregationMethod.FedAvg, null },
-        { "MergeWeightInvalid", new[] { "a" }, new[] { double.PositiveInfinity }, AggregationMethod.FedAvg, null },
-        { "MergeTrimFractionNotApplicable", new[] { "a" }, null, AggregationMethod.Median, 0.1 },
-        { "MergeTrimFractionMissing", new[] { "a" }, null, AggregationMethod.TrimmedMean, null },
+        { "MergeNoPaths", Array.Empty<string>(), null, AggregationMethod.FedAvg, null, null },
+        { "MergeWeightCountMismatch", new[] { "a", "b" }, new[] { 1.0 }, AggregationMethod.FedAvg, null, null },
+        { "MergeWeightInvalid", new[] { "a", "b" }, new[] { 1.0, 0.0 }, AggregationMethod.FedAvg, null, null },
+        { "MergeWeightInvalid", new[] { "a" }, new[] { double.NaN }, AggregationMethod.FedAvg, null, null },
+        { "MergeWeightInvalid", new[] { "a" }, new[] { double.PositiveInfinity }, AggregationMethod.FedAvg, null, null },
+        { "MergeTrimFractionNotApplicable", new[] { "a" }, null, AggregationMethod.Median, 0.1, null },
+        { "MergeTrimFractionMissing", new[] { "a" }, null, AggregationMethod.TrimmedMean, null, null },
+        { "MergeLoraAlphaNotApplicable", new[] { "a" }, null, AggregationMethod.FedAvg, null, 16.0 },
     };
 
     [Theory]
     [MemberData(nameof(BadArguments))]
-    public void Bad_arguments_are_refused_before_any_file_is_read(string errorId, string[] paths, double[]? weights, AggregationMethod method, double? trim)
+    public void Bad_arguments_are_refused_before_any_file_is_read(string errorId, string[] paths, double[]? weights, AggregationMethod method, double? trim, double? alpha)
     {
         // The paths do not exist: a refusal from the reader would mean the arguments were checked too late.
         var output = Path.Combine(_scratch.FullName, "m.safetensors");
-        var error = Assert.Throws<SwarmException>(() => AdapterMerge.Merge(paths, weights, method, output, trimFraction: trim));
+        var error = Assert.Throws<SwarmException>(() => AdapterMerge.Merge(paths, weights, method, output, loraAlpha: alpha, trimFraction: trim));
         Assert.Equal(errorId, error.ErrorId);
         Assert.False(File.Exists(output));
     }
