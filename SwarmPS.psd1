@@ -39,6 +39,7 @@
         'Get-SwarmSite'
         'Import-SwarmCampaign'
         'Initialize-SwarmRepository'
+        'Merge-SwarmContribution'
         'New-SwarmJobPlan'
         'New-SwarmRun'
         'New-SwarmTaskSet'

@@ -17,7 +17,7 @@ public sealed class GetSwarmAdapterCommand : SwarmCmdlet
     {
         foreach (var path in Path)
         {
-            foreach (var file in Resolve(path))
+            foreach (var file in FilePaths.Resolve(this, path))
             {
                 RunForItem(() =>
                 {
@@ -32,27 +32,4 @@ public sealed class GetSwarmAdapterCommand : SwarmCmdlet
             }
         }
     });
-
-    // A file that exists is read as named, even with '[' or '*' in its name. Otherwise a pattern
-    // (adapters/*.safetensors) names every file it matches, as Get-Item does; a pattern that matches
-    // nothing, like a plain path to no file, goes to the engine as it is, which refuses it by name
-    // (SafetensorsFileNotFound). Relative paths follow the PowerShell location, not the process directory.
-    private IEnumerable<string> Resolve(string path)
-    {
-        var literal = GetUnresolvedProviderPathFromPSPath(path);
-        if (File.Exists(literal) || !WildcardPattern.ContainsWildcardCharacters(path))
-        {
-            return new[] { literal };
-        }
-
-        try
-        {
-            var matches = GetResolvedProviderPathFromPSPath(path, out _);
-            return matches.Count > 0 ? matches : new[] { literal };
-        }
-        catch (ItemNotFoundException)
-        {
-            return new[] { literal };
-        }
-    }
 }
