@@ -45,8 +45,6 @@ agents:
 '@
     $script:Counter = New-CounterCampaign 'pester-allocation-counter' -StartupTimeout 90 -IdleTimeout 90
 
-    function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
-
     # Jobs SLURM still lists under this job name (queued or running), for any user.
     function Get-SlurmJob([string] $Name) { squeue -h -n $Name -o '%i %u %T' }
 

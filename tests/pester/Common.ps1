@@ -10,7 +10,8 @@
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
 # and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
-# Start-RemoteUser/Stop-RemoteUser, New-CounterCampaign and Save-Environment/Restore-Environment.
+# Start-RemoteUser/Stop-RemoteUser, New-CounterCampaign, New-SleeperCampaign, New-RunId and
+# Save-Environment/Restore-Environment.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -134,4 +135,23 @@ function Save-Environment([string[]] $Name) {
 
 function Restore-Environment([hashtable] $Saved) {
     foreach ($variable in $Saved.Keys) { [Environment]::SetEnvironmentVariable($variable, $Saved[$variable]) }
+}
+
+# A fresh run id with a readable prefix: every launch in a test takes its own.
+function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
+
+# One agent on site beta that sleeps five minutes: a remote site that stays up until it is stopped. Returns the file's path.
+function New-SleeperCampaign([string] $Name) {
+    $path = Join-Path $TestDrive "$Name.yaml"
+    Set-Content -Path $path -Value @"
+name: $Name
+initial_agent: sleeper
+user_task: wait
+startup_timeout: 60
+agents:
+  - name: sleeper
+    site: beta
+    command: ["sleep", "300"]
+"@
+    $path
 }

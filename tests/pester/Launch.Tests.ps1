@@ -18,10 +18,6 @@ BeforeAll {
         'alpha', 'beta' | ForEach-Object { Join-Path $TestDrive "$_-host/runs/$RunId" }
     }
 
-    function New-RunId([string] $Prefix) {
-        "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8)
-    }
-
     # A one-agent campaign on alpha; the agent's command is given as a YAML flow list.
     function New-SoloCampaign([string] $Command, [int] $RestartLimit = 0) {
         $path = Join-Path $TestDrive "solo-$([Guid]::NewGuid().ToString('N').Substring(0, 8)).yaml"

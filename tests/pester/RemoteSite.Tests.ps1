@@ -28,19 +28,7 @@ BeforeAll {
     # Relative program paths: the agents' programs live in the experiment tree (this repository), so the
     # remote launch stages examples/ to the remote site's work folder.
     $script:Counter = New-CounterCampaign 'pester-remote-counter'
-    $script:Sleeper = Join-Path $TestDrive 'sleeper.yaml'
-    Set-Content -Path $script:Sleeper -Value @'
-name: pester-remote-sleeper
-initial_agent: sleeper
-user_task: wait
-startup_timeout: 60
-agents:
-  - name: sleeper
-    site: beta
-    command: ["sleep", "300"]
-'@
-
-    function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
+    $script:Sleeper = New-SleeperCampaign 'pester-remote-sleeper'
 
     function Get-Uid([int] $ProcessId) {
         [int] ((Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like 'Uid:*' }) -split '\s+')[1]

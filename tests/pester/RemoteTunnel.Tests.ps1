@@ -23,19 +23,7 @@ $($script:Remote.SshYaml)
     $script:ExchangePort = $script:Bed.Exchange.Url.Port
 
     $script:Counter = New-CounterCampaign 'pester-tunnel-counter'
-    $script:Sleeper = Join-Path $TestDrive 'sleeper.yaml'
-    Set-Content -Path $script:Sleeper -Value @'
-name: pester-tunnel-sleeper
-initial_agent: sleeper
-user_task: wait
-startup_timeout: 60
-agents:
-  - name: sleeper
-    site: beta
-    command: ["sleep", "300"]
-'@
-
-    function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
+    $script:Sleeper = New-SleeperCampaign 'pester-tunnel-sleeper'
 
     function Get-TunnelDirectory([string] $RunId) { Join-Path $env:XDG_STATE_HOME "swarmps/tunnels/$RunId/beta" }
 

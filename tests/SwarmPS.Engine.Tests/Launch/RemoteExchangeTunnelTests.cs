@@ -63,14 +63,14 @@ public sealed class RemoteExchangeTunnelTests(RemoteUserFixture remote) : IAsync
         Assert.Equal($"http://127.0.0.1:{tunnel.RemotePort}/", tunnel.Url);
         // The launcher and its agent were told the tunnel's URL, not the operator's.
         Assert.Equal(tunnel.Url, started.Status.ExchangeUrl);
-        var pong = await AgentProcessAsync(runId, "pong");
+        var pong = await RemoteSiteWait.AgentProcessAsync(TunnelledBeta, runId, "pong");
         Assert.Equal(remote.Uid, RemoteUserFixture.UidOf(pong));
         Assert.Equal(tunnel.Url, EnvironmentOf(pong, "SWARM_EXCHANGE_URL"));
 
         var alpha = await new SiteLauncher(_bed.Options(CampaignLoader.Load(campaignFile), runId, "alpha", bootstrap: true), _bed.Client)
             .RunAsync(CancellationToken.None);
         Assert.Equal(SiteState.Finished, alpha.State);
-        var beta = await FinalStatusAsync(runId);
+        var beta = await RemoteSiteWait.FinalStatusAsync(TunnelledBeta, runId);
         Assert.True(beta.State == SiteState.Finished, $"beta is {beta.State}: {beta.Status.Problem}");
         Assert.All(beta.Agents, agent => Assert.Equal(0, agent.LastExitCode));
 
@@ -212,38 +212,6 @@ public sealed class RemoteExchangeTunnelTests(RemoteUserFixture remote) : IAsync
 
     private static string? EnvironmentOf(int pid, string name) =>
         File.ReadAllText($"/proc/{pid}/environ").Split('\0').FirstOrDefault(entry => entry.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
-
-    private async Task<int> AgentProcessAsync(string runId, string agent)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var status = await RemoteSiteRun.ReadStatusAsync(TunnelledBeta, runId, CancellationToken.None);
-            if (status.Agents.FirstOrDefault(a => a.Name == agent)?.Process is { } process)
-            {
-                return process.Pid;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"agent {agent} of {runId} never recorded a process");
-    }
-
-    private async Task<RemoteSiteStatus> FinalStatusAsync(string runId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = await RemoteSiteRun.ReadStatusAsync(TunnelledBeta, runId, CancellationToken.None);
-            if (status.State is SiteState.Finished or SiteState.Failed or SiteState.Stopped || DateTime.UtcNow > deadline)
-            {
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
-    }
 
     /// <summary>Reads the run's tunnel records every few milliseconds while a launch runs: what it opened, even if it closed it since.</summary>
     private sealed class TunnelWatch : IDisposable

@@ -45,13 +45,13 @@ public sealed class RemoteSiteLaunchTests : IDisposable
         Assert.StartsWith(_remote.Home + "/swarm-runs/", started.SiteDirectory);
         Assert.Equal(started.Pid, started.Status.Launcher!.Pid);
         Assert.Equal(Environment.MachineName, started.Status.Launcher.Host);
-        var pong = await AgentProcessAsync(runId, "pong");
+        var pong = await RemoteSiteWait.AgentProcessAsync(RemoteBeta, runId, "pong");
         Assert.Equal(_remote.Uid, RemoteUserFixture.UidOf(pong));
 
         var alpha = await new SiteLauncher(_bed.Options(CampaignLoader.Load(campaignFile), runId, "alpha", bootstrap: true), _bed.Client)
             .RunAsync(CancellationToken.None);
         Assert.Equal(SiteState.Finished, alpha.State);
-        var beta = await FinalStatusAsync(runId);
+        var beta = await RemoteSiteWait.FinalStatusAsync(RemoteBeta, runId);
         Assert.True(beta.State == SiteState.Finished, $"beta is {beta.State}: {beta.Status.Problem}");
         Assert.All(beta.Agents, agent => Assert.Equal(0, agent.LastExitCode));
 
@@ -73,7 +73,7 @@ public sealed class RemoteSiteLaunchTests : IDisposable
         var campaignFile = _bed.WriteCampaign(SleeperCampaign);
 
         var started = await RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None);
-        var sleeper = await AgentProcessAsync(runId, "sleeper");
+        var sleeper = await RemoteSiteWait.AgentProcessAsync(RemoteBeta, runId, "sleeper");
         Assert.Equal(_remote.Uid, RemoteUserFixture.UidOf(sleeper));
         Assert.Equal(_remote.Uid, RemoteUserFixture.UidOf(started.Pid));
 
@@ -97,7 +97,7 @@ public sealed class RemoteSiteLaunchTests : IDisposable
         var runId = $"remote-twice-{Guid.NewGuid():N}"[..24];
         var campaignFile = _bed.WriteCampaign(SleeperCampaign);
         var first = await RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None);
-        var sleeper = await AgentProcessAsync(runId, "sleeper");
+        var sleeper = await RemoteSiteWait.AgentProcessAsync(RemoteBeta, runId, "sleeper");
 
         var error = await Assert.ThrowsAsync<SwarmException>(() =>
             RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None));
@@ -181,38 +181,5 @@ public sealed class RemoteSiteLaunchTests : IDisposable
         var error = await Assert.ThrowsAsync<SwarmException>(() => RemoteSiteRun.StopAsync(RemoteBeta, "never-started", null, TimeSpan.FromSeconds(1), CancellationToken.None));
         Assert.Equal("RunNotFound", error.ErrorId);
         Assert.Contains(_remote.Home + "/swarm-runs/never-started/beta", error.Message);
-    }
-
-    /// <summary>The pid of an agent's current process once the remote status records it.</summary>
-    private async Task<int> AgentProcessAsync(string runId, string agent)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            var status = await RemoteSiteRun.ReadStatusAsync(RemoteBeta, runId, CancellationToken.None);
-            if (status.Agents.FirstOrDefault(a => a.Name == agent)?.Process is { } process)
-            {
-                return process.Pid;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"agent {agent} of {runId} never recorded a process");
-    }
-
-    private async Task<RemoteSiteStatus> FinalStatusAsync(string runId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = await RemoteSiteRun.ReadStatusAsync(RemoteBeta, runId, CancellationToken.None);
-            if (status.State is SiteState.Finished or SiteState.Failed or SiteState.Stopped || DateTime.UtcNow > deadline)
-            {
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
     }
 }
