@@ -45,6 +45,9 @@ public sealed record BlobDigest
     public static BlobDigest From(byte[] sha256) => new(Convert.ToHexString(sha256).ToLowerInvariant());
 
     /// <summary>Reads <paramref name="stream"/> from where it stands to its end.</summary>
+    public static BlobDigest Of(Stream stream) => From(SHA256.HashData(stream));
+
+    /// <summary>Reads <paramref name="stream"/> from where it stands to its end.</summary>
     public static async Task<BlobDigest> OfAsync(Stream stream, CancellationToken cancellationToken) =>
         From(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
 

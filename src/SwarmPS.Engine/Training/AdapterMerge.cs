@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
+using SwarmPS.Engine.Exchange;
 
 namespace SwarmPS.Engine.Training;
 
@@ -258,6 +258,6 @@ public static class AdapterMerge
     private static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        return BlobDigest.Of(stream).Hex;
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SwarmPS.Engine.Campaigns;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Engine.Training;
@@ -58,10 +59,10 @@ public static partial class ContributionManifestJson
     /// <summary><c>sha256:&lt;hex&gt;</c> of the canonical bytes: what receipts and verdicts cite.</summary>
     public static string Digest(ContributionManifest manifest) => DigestOf(Serialize(manifest));
 
-    public static string DigestOf(ReadOnlySpan<byte> bytes) => "sha256:" + Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+    public static string DigestOf(ReadOnlySpan<byte> bytes) => BlobDigest.From(SHA256.HashData(bytes)).ToString();
 
-    /// <summary>Checks a value that names content: <c>sha256:</c> and 64 lowercase hex digits.</summary>
-    public static bool IsDigest(string? text) => text is not null && DigestShape().IsMatch(text);
+    /// <summary>Checks a value that names content as the exchange's blobs are named: <c>sha256:</c> and 64 lowercase hex digits.</summary>
+    public static bool IsDigest(string? text) => BlobDigest.TryParse(text, out _);
 
     public static ContributionManifest Parse(ReadOnlySpan<byte> bytes, string source)
     {
@@ -223,9 +224,6 @@ public static partial class ContributionManifestJson
         "Have the contributor write its manifest again (its trainer writes it beside the adapter); a manifest is never edited by hand, as its digest would no longer match what was cited.",
         SwarmErrorCategory.InvalidData,
         source);
-
-    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
-    private static partial Regex DigestShape();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex NameShape();

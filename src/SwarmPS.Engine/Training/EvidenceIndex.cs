@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Files;
 using SwarmPS.Engine.Ledger;
 
@@ -136,7 +136,7 @@ public static class EvidenceIndex
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return new EvidenceFile(name, stream.Length, "sha256:" + Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant());
+        return new EvidenceFile(name, stream.Length, BlobDigest.Of(stream).ToString());
     }
 
     /// <summary>Everything under <paramref name="directory"/> but its directories; a link to a directory is an entry, never walked into.</summary>
