@@ -51,7 +51,13 @@ public static class ContributionValidator
         }
 
         var verdict = rejected ? VerdictKind.Rejected : checks.Any(check => !check.Passed) ? VerdictKind.ReplayRequired : VerdictKind.Accepted;
-        return new ContributionVerdict(manifest.RunId, manifest.Contributor, ContributionManifestJson.Digest(manifest), verdict, checks);
+        return new ContributionVerdict(manifest.RunId, manifest.Contributor, ContributionManifestJson.Digest(manifest), verdict, checks)
+        {
+            Backend = manifest.Backend,
+            AdapterPath = Path.GetFullPath(adapterPath),
+            AdapterDigest = fileDigest,
+            ExampleCount = manifest.ExampleCount,
+        };
     }
 
     /// <summary>The adapter against the contract: the manifest's own contract, the dtype, the rank, and LoRA pairs on exactly the target modules.</summary>

@@ -21,5 +21,20 @@ public sealed record ContributionCheck(string Name, bool Passed, string Detail);
 /// </summary>
 public sealed record ContributionVerdict(string RunId, string Contributor, string ManifestDigest, VerdictKind Verdict, IReadOnlyList<ContributionCheck> Checks)
 {
+    /// <summary>The training backend the contributor reported (<c>dotnet.cpu</c>, <c>pytorch.cpu</c>).</summary>
+    public string Backend { get; init; } = "";
+
+    /// <summary>The adapter file that was checked, for the merge that follows.</summary>
+    public string AdapterPath { get; init; } = "";
+
+    /// <summary><c>sha256:&lt;hex&gt;</c> of the adapter file's bytes as checked.</summary>
+    public string AdapterDigest { get; init; } = "";
+
+    /// <summary>The manifest's example count: FedAvg's weight.</summary>
+    public long ExampleCount { get; init; }
+
+    /// <summary>True when a replay ran and matched within the plan's tolerance.</summary>
+    public bool ReplayChecked { get; init; }
+
     public IReadOnlyList<string> Reasons => Checks.Where(check => !check.Passed).Select(check => check.Detail).ToList();
 }
