@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SwarmPS.Engine.Training;
 
 namespace SwarmPS.Engine.Tests.Training;
@@ -11,11 +10,11 @@ namespace SwarmPS.Engine.Tests.Training;
 /// </summary>
 public sealed class ContributionValidatorTests : IDisposable
 {
-    private const int Rank = 2;
-    private const int In = 5;
-    private const int Out = 3;
+    private const int Rank = LoraSamples.Rank;
+    private const int In = LoraSamples.In;
+    private const int Out = LoraSamples.Out;
 
-    private static readonly AdapterContract Contract = new() { TargetModules = new[] { "q_proj", "lm_head" }, Rank = Rank, Alpha = 4, DType = "F32" };
+    private static readonly AdapterContract Contract = LoraSamples.Contract;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("swarmps-validate-").FullName;
 
@@ -32,7 +31,7 @@ public sealed class ContributionValidatorTests : IDisposable
     [Fact]
     public void A_contribution_that_meets_every_rule_is_Accepted_with_every_check_listed()
     {
-        var (path, manifest) = Write(Factors());
+        var (path, manifest) = Write(LoraSamples.Factors());
 
         var verdict = ContributionValidator.Validate(manifest, path, manifest.AdapterDigest, Rules());
 
@@ -45,7 +44,7 @@ public sealed class ContributionValidatorTests : IDisposable
     [Fact]
     public void The_update_norm_is_the_norm_of_the_scaled_products_and_over_the_bound_is_Rejected()
     {
-        var factors = Factors();
+        var factors = LoraSamples.Factors();
         var (path, manifest) = Write(factors);
         double squares = 0;
         foreach (var module in new[] { "model.q_proj", "model.lm_head" })
@@ -79,7 +78,7 @@ public sealed class ContributionValidatorTests : IDisposable
     [Fact]
     public void An_upload_that_arrived_under_another_digest_is_Rejected_as_the_upload_disagreement()
     {
-        var (path, manifest) = Write(Factors());
+        var (path, manifest) = Write(LoraSamples.Factors());
 
         var verdict = ContributionValidator.Validate(manifest, path, "sha256:" + new string('0', 64), Rules());
 
@@ -102,7 +101,7 @@ public sealed class ContributionValidatorTests : IDisposable
     [MemberData(nameof(Evidence))]
     public void Evidence_against_a_contribution_Rejects_it_naming_what(string what, string reason)
     {
-        var factors = Factors();
+        var factors = LoraSamples.Factors();
         var manifestEdit = (Func<ContributionManifest, ContributionManifest>)(m => m);
         var dtype = TensorDType.F32;
         switch (what)
@@ -131,7 +130,7 @@ public sealed class ContributionValidatorTests : IDisposable
     [Fact]
     public void Stale_heartbeats_or_a_required_replay_make_it_ReplayRequired_never_Accepted()
     {
-        var (path, manifest) = Write(Factors());
+        var (path, manifest) = Write(LoraSamples.Factors());
         var stale = manifest with { HeartbeatCount = 2, EndedAt = manifest.StartedAt.AddSeconds(60) };
 
         var staleVerdict = ContributionValidator.Validate(stale, path, null, Rules());
@@ -143,54 +142,6 @@ public sealed class ContributionValidatorTests : IDisposable
         Assert.Equal("a replay is required (asked for, or picked by the plan's sample) and none has run yet", Assert.Single(replayVerdict.Reasons));
     }
 
-    /// <summary>Two LoRA modules (q_proj, lm_head) of rank 2 with small deterministic values.</summary>
-    private static Dictionary<string, float[]> Factors()
-    {
-        var random = new Random(7);
-        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        return new Dictionary<string, float[]>(StringComparer.Ordinal)
-        {
-            ["model.q_proj.lora_A.weight"] = Values(Rank * In),
-            ["model.q_proj.lora_B.weight"] = Values(Out * Rank),
-            ["model.lm_head.lora_A.weight"] = Values(Rank * In),
-            ["model.lm_head.lora_B.weight"] = Values(Out * Rank),
-        };
-    }
-
-    private (string Path, ContributionManifest Manifest) Write(Dictionary<string, float[]> factors, TensorDType dtype = TensorDType.F32)
-    {
-        var path = Path.Combine(_directory, $"adapter-{Guid.NewGuid():N}.safetensors");
-        SafetensorsWriter.Write(path, factors.Select(pair =>
-        {
-            // A is [rank, in] and B is [out, rank]: the rank follows from the values given.
-            var shape = pair.Key.EndsWith("lora_A.weight", StringComparison.Ordinal) ? new long[] { pair.Value.Length / In, In }
-                : pair.Key.EndsWith("lora_B.weight", StringComparison.Ordinal) ? new long[] { Out, pair.Value.Length / Out }
-                : new long[] { pair.Value.Length };
-            var bytes = dtype == TensorDType.F64
-                ? MemoryMarshal.AsBytes(pair.Value.Select(v => (double)v).ToArray().AsSpan()).ToArray()
-                : MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray();
-            return new TensorToWrite(pair.Key, dtype, shape, bytes);
-        }));
-        using var file = SafetensorsFile.Open(path);
-        var manifest = new ContributionManifest
-        {
-            RunId = "ft-007",
-            Contributor = "contrib-a",
-            Site = "polaris",
-            Backend = "dotnet.cpu",
-            BaseSnapshotDigest = "sha256:" + new string('c', 64),
-            Contract = Contract,
-            DataShard = "shard-0",
-            ExampleCount = 100,
-            Steps = 10,
-            Seed = 1,
-            LossBefore = 2,
-            LossAfter = 1.5,
-            StartedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero),
-            EndedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 10, TimeSpan.Zero),
-            HeartbeatCount = 10,
-            AdapterDigest = "sha256:" + file.ComputeSha256(),
-        };
-        return (path, manifest);
-    }
+    private (string Path, ContributionManifest Manifest) Write(Dictionary<string, float[]> factors, TensorDType dtype = TensorDType.F32) =>
+        LoraSamples.Write(_directory, factors, dtype);
 }
