@@ -13,6 +13,9 @@ public sealed record AdapterMergeReceipt(
     double? LoraAlpha,
     AggregationReceipt Aggregation)
 {
+    /// <summary>The training run whose accepted contributions were merged; null for a merge of files named by path.</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Every merged tensor: name, shape, bytes as float32, sha256 of its little-endian float32 data.</summary>
     public IReadOnlyList<AggregationReceiptOutput> Outputs => Aggregation.Outputs;
 
