@@ -189,14 +189,13 @@ public static partial class TrainingPlanReader
         };
     }
 
-    private static string ReadTokenVariable(PlanSection plan)
-    {
-        // The value is never repeated in the message: someone who writes the token here instead of the
-        // variable's name must not find it again in a log or a transcript.
-        var name = plan.Text("admission_token_env", TokenVariableShape().IsMatch, "must be the NAME of an environment variable ([A-Z_][A-Z0-9_]*, at most 128); the value given is not one and is not shown, in case it is the token itself",
-            "Put the token in an environment variable (export SWARM_TRAINING_TOKEN=...) and write that variable's name here; if a token was written into the plan, take it out and issue a new one.", echo: false);
-        return name;
-    }
+    // The value is never repeated in the message: someone who writes the token here instead of the
+    // variable's name must not find it again in a log or a transcript.
+    private static string ReadTokenVariable(PlanSection plan) => plan.Text(
+        "admission_token_env", TokenVariableShape().IsMatch,
+        "must be the NAME of an environment variable ([A-Z_][A-Z0-9_]*, at most 128); the value given is not one and is not shown, in case it is the token itself",
+        "Put the token in an environment variable (export SWARM_TRAINING_TOKEN=...) and write that variable's name here; if a token was written into the plan, take it out and issue a new one.",
+        echo: false);
 
     private static List<PlanContributor> ReadContributors(PlanSection plan)
     {
