@@ -38,6 +38,7 @@
         'Get-SwarmRun'
         'Get-SwarmSite'
         'Import-SwarmCampaign'
+        'Import-SwarmTrainingPlan'
         'Initialize-SwarmRepository'
         'Merge-SwarmContribution'
         'New-SwarmJobPlan'

@@ -133,6 +133,7 @@ agents:
     [IO.File]::WriteAllBytes($adapterFile, [byte[]]([BitConverter]::GetBytes([uint64]$header.Length) + $header + [byte[]]::new(64)))
     Get-SwarmAdapter -Path $adapterFile | Add-Sample
     Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-merged.safetensors') | Add-Sample
+    Import-SwarmTrainingPlan -Path (Join-Path $ExamplesRoot 'training/plan.yaml') | Add-Sample
 
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
@@ -176,7 +177,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
-        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt' |
+        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)

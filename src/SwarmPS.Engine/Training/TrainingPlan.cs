@@ -6,8 +6,8 @@ namespace SwarmPS.Engine.Training;
 /// contract, how contributors train (steps, seed, learning rate), the admission token's environment
 /// variable (never the token), the timing thresholds, the replay sample and tolerance, the bound on an
 /// update's size, and the publication gates. Read by <c>TrainingPlanReader</c> (YAML or JSON, every error
-/// naming file, line and field); its <see cref="Digest"/> is the sha256 of its canonical JSON, and every
-/// manifest, verdict and receipt of the run is tied to it.
+/// naming file, line and field; docs/training-plan.md); its <see cref="Digest"/> is the sha256 of its
+/// canonical JSON (<c>TrainingPlanJson</c>), and every manifest, verdict and receipt of the run is tied to it.
 /// </summary>
 public sealed record TrainingPlan
 {
@@ -23,8 +23,25 @@ public sealed record TrainingPlan
 
     public required IReadOnlyList<PlanContributor> Contributors { get; init; }
 
-    /// <summary>Where the coordinator finds the base snapshot (a safetensors file), as the plan names it.</summary>
+    /// <summary>
+    /// Where the operator's machine finds the base snapshot (a safetensors file): the plan's path resolved
+    /// against the directory of the plan file, absolute. Not part of the digest: the same plan read from
+    /// two directories is the same contract.
+    /// </summary>
     public required string BaseSnapshotPath { get; init; }
+
+    /// <summary>
+    /// The base snapshot's path exactly as the plan file writes it (relative to the plan file, or
+    /// absolute): what the canonical JSON and so the digest hold. Defaults to <see cref="BaseSnapshotPath"/>
+    /// for a plan built in code.
+    /// </summary>
+    public string BaseSnapshotFile
+    {
+        get => _baseSnapshotFile ?? BaseSnapshotPath;
+        init => _baseSnapshotFile = value;
+    }
+
+    private readonly string? _baseSnapshotFile;
 
     public required string BaseSnapshotDigest { get; init; }
 
@@ -47,7 +64,7 @@ public sealed record TrainingPlan
 
     public TimeSpan MaxWorkerSkew { get; init; } = TimeSpan.FromMilliseconds(15000);
 
-    /// <summary>The share of contributions (0 to 1) replayed even when nothing is against them; see <c>ReplaySample</c>.</summary>
+    /// <summary>The share of contributions (0 to 1) replayed even when nothing is against them; <c>ReplaySelection</c> picks which.</summary>
     public double ReplaySample { get; init; }
 
     /// <summary>How far a replayed adapter may differ from the contributed one (largest relative difference of any value).</summary>
@@ -58,7 +75,7 @@ public sealed record TrainingPlan
 
     public PublicationGates Gates { get; init; } = new();
 
-    /// <summary><c>sha256:&lt;hex&gt;</c> of the plan's canonical JSON; set by the reader.</summary>
+    /// <summary><c>sha256:&lt;hex&gt;</c> of the plan's canonical JSON (<c>TrainingPlanJson.Digest</c>); set by the readers.</summary>
     public required string Digest { get; init; }
 
     /// <summary>What validation holds a contribution to, from this plan.</summary>
