@@ -10,7 +10,10 @@ import os
 import sys
 import time
 
-import torch
+# No __pycache__ beside the sources: the trainer runs from a clone, often a read-only or shared one.
+sys.dont_write_bytecode = True
+
+import torch  # noqa: E402 (after the setting above, as are the modules below)
 
 import model
 from examples import DataFileError, read_examples
