@@ -76,7 +76,7 @@ def read_job(path):
     allowed = REQUIRED[mode] + OPTIONAL[mode]
     for name in job:
         if name not in allowed:
-            raise invalid(name, f"it is not a field of a {mode} job")
+            raise invalid(name, f"it is not a field of {'a train' if mode == 'train' else 'an evaluate'} job")
     for name in REQUIRED[mode]:
         if name not in job:
             raise invalid(name, "it is missing")

@@ -6,44 +6,13 @@ The update is plain SGD done by hand (no torch.optim: no momentum, no weight dec
 """
 import math
 
-import numpy as np
 import torch
 
 from examples import CONTEXT, VOCABULARY
+from spec import EMBED, HIDDEN
 from splitmix64 import SplitMix64
 
-EMBED = 32
-HIDDEN = 128
 BATCH = 32
-
-# The base snapshot's tensors, in draw order: name, shape, initial bound (None: zeros, no draws).
-BASE_TENSORS = [
-    ("embed.weight", (VOCABULARY, EMBED), 1.0),
-    ("hidden.weight", (HIDDEN, CONTEXT * EMBED), 1.0 / math.sqrt(CONTEXT * EMBED)),
-    ("hidden.bias", (HIDDEN,), 1.0 / math.sqrt(CONTEXT * EMBED)),
-    ("lm_head.weight", (VOCABULARY, HIDDEN), 1.0 / math.sqrt(HIDDEN)),
-    ("lm_head.bias", (VOCABULARY,), None),
-]
-
-LORA_A = "base_model.model.lm_head.lora_A.weight"
-LORA_B = "base_model.model.lm_head.lora_B.weight"
-
-
-def base_problem(tensors):
-    """A sentence naming what is wrong with a base snapshot's tensors, or None."""
-    expected = {name: shape for name, shape, _ in BASE_TENSORS}
-    for name, shape in expected.items():
-        if name not in tensors:
-            return f"it has no tensor '{name}'"
-        if tuple(tensors[name].shape) != shape:
-            return f"its tensor '{name}' has shape {list(tensors[name].shape)}, not {list(shape)}"
-    extra = sorted(set(tensors) - set(expected))
-    if extra:
-        return f"it has a tensor '{extra[0]}' that is not part of the model"
-    for name in expected:
-        if not np.isfinite(tensors[name]).all():
-            return f"its tensor '{name}' holds a NaN or an infinity"
-    return None
 
 
 def initial_adapter(seed, rank):
