@@ -142,6 +142,31 @@ Describe 'pytorch.cpu trainer: train' {
         ($again -join "`n") + "`n" | Should -BeExactly $text
     }
 
+    It 'writes a manifest SwarmPS''s own reader accepts and writes back to the same bytes' {
+        # No cmdlet reads a manifest yet, so the engine's reader (ContributionManifestJson, every field checked
+        # as from a hostile site) is called from a few lines of C#; the engine resolves to the module's copy.
+        if (-not ('TrainerPytorchManifestCheck' -as [type])) {
+            Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies (Join-Path $RepoRoot 'bin/dependencies/SwarmPS.Engine.dll') -TypeDefinition @'
+public static class TrainerPytorchManifestCheck
+{
+    public static string[] ReadAndWrite(byte[] bytes, string source)
+    {
+        var manifest = SwarmPS.Engine.Training.ContributionManifestJson.Parse(bytes, source);
+        var again = SwarmPS.Engine.Training.ContributionManifestJson.Serialize(manifest);
+        return new[] { manifest.Backend, manifest.AdapterDigest, System.Convert.ToHexString(again) };
+    }
+}
+'@
+        }
+        $manifestPath = Join-Path $script:TrainedOutput 'manifest.json'
+        $bytes = [IO.File]::ReadAllBytes($manifestPath)
+
+        $backend, $adapterDigest, $written = [TrainerPytorchManifestCheck]::ReadAndWrite($bytes, $manifestPath)
+        $backend | Should -Be 'pytorch.cpu'
+        $adapterDigest | Should -Be (Get-Sha256 (Join-Path $script:TrainedOutput 'adapter.safetensors'))
+        $written | Should -BeExactly ([Convert]::ToHexString($bytes))
+    }
+
     It 'prints heartbeats from step 0 to the last step, as many as the manifest counts, then done' {
         $events = $script:Trained.Events
         $beats = @($events | Where-Object event -eq 'heartbeat')
@@ -154,6 +179,23 @@ Describe 'pytorch.cpu trainer: train' {
         $beats | ForEach-Object { $_.at | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$' }
         $events[-1].event | Should -Be 'done'
         $events[-1].output | Should -Be (Join-Path $script:TrainedOutput 'manifest.json')
+    }
+
+    It 'beats at least every heartbeat_interval_ms while it trains' {
+        $run = Invoke-Trainer (New-TrainerJob -Set @{ steps = 1000; heartbeat_interval_ms = 200 })
+
+        $run.ExitCode | Should -Be 0 -Because $run.Stderr
+        $beats = @($run.Events | Where-Object event -eq 'heartbeat')
+        $manifest = Get-Content -Raw (Join-Path $run.Job.output_directory 'manifest.json') | ConvertFrom-Json -DateKind String
+        $beats.Count | Should -Be $manifest.heartbeat_count
+        # 1000 steps take about half a second on a quiet core (5 half-intervals): more beats than the first and the last.
+        $beats.Count | Should -BeGreaterThan 3
+        $times = $beats | ForEach-Object { [DateTime]::ParseExact($_.at, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [Globalization.CultureInfo]::InvariantCulture) }
+        for ($i = 1; $i -lt $times.Count; $i++) {
+            ($times[$i] - $times[$i - 1]).TotalMilliseconds | Should -BeLessOrEqual 200 -Because "beat $i (step $($beats[$i].step)) follows the one before"
+        }
+        ($beats | ForEach-Object step) | Should -Be (($beats | ForEach-Object step) | Sort-Object) -Because 'steps only go forward'
+        $beats[-1].step | Should -Be 1000
     }
 
     It 'writes the same adapter, bit for bit, when the same job runs again' {
