@@ -188,8 +188,8 @@ public static class TrainerPytorchManifestCheck
         $beats = @($run.Events | Where-Object event -eq 'heartbeat')
         $manifest = Get-Content -Raw (Join-Path $run.Job.output_directory 'manifest.json') | ConvertFrom-Json -DateKind String
         $beats.Count | Should -Be $manifest.heartbeat_count
-        # 1000 steps take about half a second on a quiet core (5 half-intervals): more beats than the first and the last.
-        $beats.Count | Should -BeGreaterThan 3
+        # 1000 steps take about half a second on a quiet core: beats between the first and the last.
+        $beats.Count | Should -BeGreaterOrEqual 3
         $times = $beats | ForEach-Object { [DateTime]::ParseExact($_.at, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [Globalization.CultureInfo]::InvariantCulture) }
         for ($i = 1; $i -lt $times.Count; $i++) {
             ($times[$i] - $times[$i - 1]).TotalMilliseconds | Should -BeLessOrEqual 200 -Because "beat $i (step $($beats[$i].step)) follows the one before"
