@@ -121,6 +121,10 @@ Describe 'pytorch.cpu trainer: train' {
                 'adapter_contract', 'data_shard', 'example_count', 'steps', 'seed', 'loss_before', 'loss_after', 'started_at', 'ended_at',
                 'heartbeat_count', 'adapter_digest') | Sort-Object)
         $manifest.adapter_digest | Should -Be (Get-Sha256 (Join-Path $script:TrainedOutput 'adapter.safetensors'))
+        # The output directory was created owner-only; each file was a 0600 temporary renamed into place.
+        (Get-Item $script:TrainedOutput).UnixMode | Should -Be 'drwx------'
+        (Get-Item $manifestPath).UnixMode | Should -Be '-rw-------'
+        @(Get-ChildItem -Force $script:TrainedOutput).Name | Sort-Object | Should -Be @('adapter.safetensors', 'manifest.json')
         $manifest.schema_version | Should -Be 1
         $manifest.run_id, $manifest.contributor, $manifest.site, $manifest.data_shard | Should -Be 'tiny-run.1', 'alice', 'alpha', 'shard-0'
         $manifest.backend | Should -Be 'pytorch.cpu'
