@@ -75,7 +75,7 @@ BeforeAll {
 Describe 'SplitMix64 and the base snapshot' {
     It 'gives the contract''s known outputs, in the test helper and in the trainer' {
         # Seed 1's first output is the one docs/trainer-contract.md's readers check; seed 0's are SplitMix64's
-        # published reference values. The dotnet.cpu trainer asserts the same numbers.
+        # published reference values; the dotnet.cpu trainer's tests assert seed 1's first output too.
         $seed1 = '0x910A2DEC89025CC1', '0xBEEB8DA1658EEC67', '0xF893A2EEFB32555E', '0x71C18690EE42C90B', '0x71BB54D8D101B5B9'
         $seed0 = '0xE220A8397B1DCDAF', '0x6E789E6AA1B965F4'
 
