@@ -40,6 +40,9 @@ $peak = [int]((Get-Content /proc/self/status | Where-Object { $_ -like 'VmHWM*' 
     }
     Set-Content -Path (Join-Path $Attacks 'laughs.yaml') -Value $laughs.ToString() -NoNewline
     Set-Content -Path (Join-Path $Attacks 'deep.yaml') -Value ('name: ' + ('[' * 20000) + (']' * 20000)) -NoNewline
+    # A lone surrogate escape, which .NET's JSON reader lets through until the text is taken.
+    Set-Content -Path (Join-Path $Attacks 'surrogate-value.json') -Value '{"name": "x\ud800", "agents": {}}' -NoNewline
+    Set-Content -Path (Join-Path $Attacks 'surrogate-key.json') -Value '{"\udc00name": "x", "agents": {}}' -NoNewline
     & mkfifo (Join-Path $Attacks 'fifo.yaml')
     New-Item -ItemType SymbolicLink -Path (Join-Path $Attacks 'zero.yaml') -Target /dev/zero | Out-Null
 }
@@ -51,6 +54,8 @@ Describe 'A hostile campaign file' {
         @{ File = 'fifo.yaml'; ErrorId = 'ConfigFileNotRegular' }
         @{ File = 'zero.yaml'; ErrorId = 'ConfigFileNotRegular' }
         @{ File = '/dev/zero'; ErrorId = 'ConfigFileNotRegular' }
+        @{ File = 'surrogate-value.json'; ErrorId = 'ConfigSyntax' }
+        @{ File = 'surrogate-key.json'; ErrorId = 'ConfigSyntax' }
     ) {
         $path = if ($File -like '/*') { $File } else { Join-Path $Attacks $File }
         $result = Invoke-Attack -Script {

@@ -58,7 +58,7 @@ public static class JsonTreeParser
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var keyLocation = positions.At(reader.TokenStartIndex);
-                    var key = reader.GetString()!;
+                    var key = Text(ref reader, keyLocation);
                     if (entries.Any(entry => entry.Key == key))
                     {
                         throw new ConfigException(
@@ -80,7 +80,7 @@ public static class JsonTreeParser
 
                 return new ConfigSequence(location, items);
             case JsonTokenType.String:
-                return new ConfigScalar(location, reader.GetString()!, IsNull: false, IsQuoted: true);
+                return new ConfigScalar(location, Text(ref reader, location), IsNull: false, IsQuoted: true);
             case JsonTokenType.Number:
                 return new ConfigScalar(location, Encoding.UTF8.GetString(reader.ValueSpan), IsNull: false, IsQuoted: false);
             case JsonTokenType.True:
@@ -89,6 +89,24 @@ public static class JsonTreeParser
                 return new ConfigScalar(location, "false", IsNull: false, IsQuoted: false);
             default:
                 return new ConfigScalar(location, "", IsNull: true, IsQuoted: false);
+        }
+    }
+
+    /// <summary>
+    /// A string token's text. The reader accepts a lone surrogate escape (<c>"\ud800"</c>) while reading and
+    /// refuses it only here, with an InvalidOperationException that would escape as a crash, not a finding.
+    /// </summary>
+    private static string Text(ref Utf8JsonReader reader, SourceLocation location)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException error)
+        {
+            throw new ConfigException(
+                "ConfigSyntax", location, "The text holds an escape that is not valid Unicode (a lone surrogate such as \\ud800).",
+                "Write the text without that escape; a surrogate escape must be followed by its pair (\\ud83d\\ude00).", error);
         }
     }
 

@@ -61,13 +61,6 @@ public static partial class TrainingPlanReader
             throw new SwarmException(
                 "TrainingPlanInvalid", $"{error.Location.File}:{error.Location.Line}: {problem}", error.Remediation, SwarmErrorCategory.InvalidData, error.Location.File, error);
         }
-        catch (InvalidOperationException error)
-        {
-            // JSON's reader takes a lone surrogate escape (\ud800) and refuses it only when the text is taken.
-            throw new SwarmException(
-                "TrainingPlanInvalid", $"{file}:1: the plan holds an escape that is not valid Unicode text (a lone \\ud800-style surrogate).",
-                "Write the value as plain text; a plan needs no escapes.", SwarmErrorCategory.InvalidData, file, error);
-        }
     }
 
     /// <summary>The plan a parsed tree holds, checked field by field and as a whole.</summary>

@@ -33,6 +33,20 @@ public sealed class ConfigDocumentTests : IDisposable
         Assert.Equal(new SourceLocation(path, 4, 12), reader.Node("count")!.Location);
     }
 
+    [Theory]
+    [InlineData("{\n  \"name\": \"x\\ud800\"\n}\n", 2)]
+    [InlineData("{\n\n  \"\\udc00name\": \"x\"\n}\n", 3)]
+    public void A_lone_surrogate_escape_in_json_is_a_syntax_finding_at_its_line_not_a_crash(string json, int line)
+    {
+        var path = _files.Write("surrogate.json", json);
+
+        var error = Assert.Throws<ConfigException>(() => ConfigDocument.Load(path, NoVariables));
+
+        Assert.Equal("ConfigSyntax", error.ErrorId);
+        Assert.Equal(line, error.Location.Line);
+        Assert.Contains("lone surrogate", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_utf8_bom_and_crlf_line_endings_are_accepted_and_lines_stay_true()
     {
