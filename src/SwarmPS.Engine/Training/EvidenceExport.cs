@@ -186,6 +186,14 @@ public static class EvidenceExport
         }
     }
 
+    /// <summary>A problem the export met, as the error the cmdlet writes for it (the bundle is written, but not good).</summary>
+    public static SwarmException ProblemError(EvidenceExportResult result, string problem) => new(
+        "EvidenceExportIncomplete",
+        $"The evidence bundle {result.Path} of run {result.RunId} is not a good one: {problem}.",
+        "The bundle was written with what could be found, so the evidence is not lost; Test-SwarmEvidence fails it for the same reason. Find the published snapshot (its receipt names its destination and digests), put it back unchanged, and export again with -Force.",
+        SwarmErrorCategory.InvalidData,
+        result.Path);
+
     private static void Write(string path, byte[] bytes)
     {
         OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
