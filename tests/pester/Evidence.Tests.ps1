@@ -181,6 +181,13 @@ Describe 'Test-SwarmEvidence' {
         ($report.Checks | Where-Object Name -eq 'unpublished_snapshot').Passed | Should -BeTrue
     }
 
+    It 'takes the bundle from Export-SwarmEvidence down the pipeline' {
+        $report = Export-SwarmEvidence -RunId ft-refused -Path (Join-Path $TestDrive 'check-piped') -Repository $script:Repo | Test-SwarmEvidence
+
+        $report.Path | Should -Be (Join-Path $TestDrive 'check-piped')
+        $report.Passed | Should -BeTrue
+    }
+
     It 'fails <Check> when <Case>' -TestCases @(
         @{ Case = 'a byte of a verdict changed'; Check = 'index'; Run = 'ft-good'; Tamper = {
                 param($Bundle)

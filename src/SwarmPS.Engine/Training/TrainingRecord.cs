@@ -57,6 +57,7 @@ public sealed partial class TrainingRecord
     public static TrainingRecord? Find(string repositoryRoot, string runId)
     {
         var root = RecordPath(repositoryRoot, runId);
+        RefuseLink(SwarmRepository.At(repositoryRoot).SwarmDirectory);
         RefuseLink(Path.GetDirectoryName(root)!);
         RefuseLink(root);
         return Directory.Exists(root) ? new TrainingRecord(runId, root) : null;
