@@ -125,6 +125,27 @@ public sealed class EvidenceBundleTests : IDisposable
     }
 
     [Fact]
+    public void A_linked_document_and_a_fifo_in_a_snapshot_are_failed_checks_never_followed_or_read()
+    {
+        Record(published: true);
+        EvidenceExport.Export(_repo.Root, TrainingSamples.RunId, _bundle, force: false);
+        var verdict = Path.Combine(_bundle, "verdicts", "contrib-a.json");
+        var elsewhere = Path.Combine(_repo.Root, "elsewhere.json");
+        File.Move(verdict, elsewhere);
+        File.CreateSymbolicLink(verdict, elsewhere);
+        var snapshot = Directory.EnumerateDirectories(Path.Combine(_bundle, "snapshots")).Single();
+        File.Delete(Path.Combine(snapshot, "adapter_model.safetensors"));
+        HostileLedgerFileTests.MakeFifo(Path.Combine(snapshot, "adapter_model.safetensors"));
+
+        var report = EvidenceVerifier.Verify(_bundle);
+
+        Assert.False(report.Passed);
+        Assert.Contains(report.Checks, c => c.Name == "documents" && !c.Passed && c.Detail.Contains("symbolic link", StringComparison.Ordinal));
+        Assert.Contains(report.Checks, c => c.Name == "published_snapshot" && !c.Passed && c.Detail.Contains("adapter_model.safetensors is missing", StringComparison.Ordinal));
+        Assert.Contains(report.Checks, c => c.Name == "index" && !c.Passed);
+    }
+
+    [Fact]
     public void A_non_empty_destination_is_refused_unless_Force_and_Force_never_removes_a_foreign_file()
     {
         Record(published: false);

@@ -40,6 +40,27 @@ public sealed class TrainingLedgerTests
     }
 
     [Fact]
+    public void Facts_go_through_the_ledger_sanitizer_and_the_entry_passes_Test_SwarmLedger()
+    {
+        using var repo = new TemporaryRepository();
+        RepositoryInitializer.Initialize(repo.Root, "coordinator");
+        var facts = new Dictionary<string, string>
+        {
+            ["adapter_digest"] = TrainingSamples.Digest('a'),
+            ["stored_at"] = "/srv/coordinator/outside/adapter.safetensors",
+            ["admission_token"] = "tok-s3cret",
+        };
+
+        var result = TrainingLedger.Record(repo.Root, TrainingStep.Contribution, TrainingSamples.RunId, "contrib-a", facts, succeeded: true);
+
+        var text = File.ReadAllText(repo.Repository.LedgerEntryPath(result.LedgerRunId!));
+        Assert.DoesNotContain("tok-s3cret", text);
+        Assert.DoesNotContain("/srv/coordinator", text);
+        Assert.Contains(TrainingSamples.Digest('a'), text);
+        Assert.Empty(LedgerValidator.Validate(repo.Repository));
+    }
+
+    [Fact]
     public void A_refused_publication_is_a_failed_run_and_the_same_step_again_is_the_same_run()
     {
         using var repo = new TemporaryRepository();
