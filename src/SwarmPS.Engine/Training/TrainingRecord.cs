@@ -98,19 +98,27 @@ public sealed partial class TrainingRecord
 
     public byte[]? ReadPlan() => ReadFile(Path.Combine(Root, PlanFileName), TrainingDocumentFields.MaxBytes);
 
-    public string ContributionDirectory(string contributor) => Path.Combine(Root, "contributions", ValidateContributor(contributor));
+    /// <summary>The contribution's directory, made (0700, a link there refused) when missing, so its adapter can be written into it.</summary>
+    public string ContributionDirectory(string contributor)
+    {
+        var directory = ContributionPath(contributor);
+        EnsureDirectory(Path.Combine(Root, "contributions"));
+        EnsureDirectory(directory);
+        return directory;
+    }
 
-    public string ManifestPath(string contributor) => Path.Combine(ContributionDirectory(contributor), "manifest.json");
+    public string ManifestPath(string contributor) => Path.Combine(ContributionPath(contributor), "manifest.json");
 
-    public string AdapterPath(string contributor) => Path.Combine(ContributionDirectory(contributor), "adapter.safetensors");
+    public string AdapterPath(string contributor) => Path.Combine(ContributionPath(contributor), "adapter.safetensors");
 
     /// <summary>The manifest's bytes as they arrived (its digest is what verdicts cite); the contribution's directory is made if missing.</summary>
     public void SaveManifest(string contributor, byte[] manifestBytes)
     {
-        EnsureDirectory(Path.Combine(Root, "contributions"));
-        EnsureDirectory(ContributionDirectory(contributor));
+        ContributionDirectory(contributor);
         WriteFile(ManifestPath(contributor), manifestBytes);
     }
+
+    private string ContributionPath(string contributor) => Path.Combine(Root, "contributions", ValidateContributor(contributor));
 
     /// <summary>verdicts/&lt;contributor&gt;.json; a later verdict (after a replay) replaces the earlier.</summary>
     public string SaveVerdict(ContributionVerdict verdict) =>

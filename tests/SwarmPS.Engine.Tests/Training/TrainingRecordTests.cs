@@ -43,6 +43,9 @@ public sealed class TrainingRecordTests : IDisposable
                 directory => Assert.Equal((directory, Directory700), (directory, File.GetUnixFileMode(directory))));
             Assert.Equal("{}\n", File.ReadAllText(record.ManifestPath("contrib-a")));
             Assert.Equal(Path.Combine(root, "contributions", "contrib-a", "adapter.safetensors"), record.AdapterPath("contrib-a"));
+            var arriving = record.ContributionDirectory("contrib-b"); // made for an adapter that arrives before its manifest
+            Assert.Equal(Path.Combine(root, "contributions", "contrib-b"), arriving);
+            Assert.Equal(Directory700, File.GetUnixFileMode(arriving));
         }
     }
 
