@@ -27,6 +27,7 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
+        'Export-SwarmEvidence'
         'Get-SwarmAdapter'
         'Get-SwarmAgent'
         'Get-SwarmAgentId'
@@ -61,6 +62,7 @@
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'
+        'Test-SwarmEvidence'
         'Test-SwarmLedger'
         'Test-SwarmSite'
         'Wait-SwarmJob'

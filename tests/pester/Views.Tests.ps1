@@ -134,6 +134,12 @@ agents:
     Get-SwarmAdapter -Path $adapterFile | Add-Sample
     Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-merged.safetensors') | Add-Sample
     Import-SwarmTrainingPlan -Path (Join-Path $ExamplesRoot 'training/plan.yaml') | Add-Sample
+    # An evidence bundle of a run whose record holds only its plan (Evidence.Tests.ps1 builds whole ones).
+    $viewsRecord = Join-Path $script:Repo '.swarm/training/views-run'
+    New-Item -ItemType Directory $viewsRecord -Force | Out-Null
+    Set-Content (Join-Path $viewsRecord 'plan.json') '{}'
+    Export-SwarmEvidence -RunId views-run -Path (Join-Path $TestDrive 'views-bundle') -Repository $script:Repo | Add-Sample
+    Test-SwarmEvidence -Path (Join-Path $TestDrive 'views-bundle') | Add-Sample
 
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
@@ -177,7 +183,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
-        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan' |
+        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
+        'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
