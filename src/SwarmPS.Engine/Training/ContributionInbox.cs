@@ -103,6 +103,14 @@ public sealed class ContributionInbox : IDisposable
         return destination;
     }
 
+    /// <summary>The error for a contributor asked for by name that has not arrived, naming those that have.</summary>
+    public static SwarmException NotArrived(string runId, string contributor, IReadOnlyList<ContributionArrival> arrived) => new(
+        "ContributionNotFound",
+        $"No contribution of '{contributor}' has arrived for run '{runId}'; {(arrived.Count == 0 ? "none has" : $"{arrived.Count} did: {string.Join(", ", arrived.Take(20).Select(a => a.Contributor))}{(arrived.Count > 20 ? ", ..." : "")}")}.",
+        "Check the contributor id (the 'contributor' field of its manifest) and the run id; a contribution appears once its Send-SwarmContribution has finished.",
+        SwarmErrorCategory.ObjectNotFound,
+        contributor);
+
     /// <summary>The error a manifest that could not be read is, as ContributionManifestJson words its own.</summary>
     private static SwarmException Unreadable(string source, string problem) => new(
         "ContributionManifestInvalid",
