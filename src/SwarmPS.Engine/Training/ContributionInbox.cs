@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Training;
 
@@ -100,6 +101,10 @@ public sealed class ContributionInbox : IDisposable
     {
         var destination = Path.GetFullPath(destinationPath);
         await _blobs.GetBlobAsync(BlobDigest.Parse(contribution.AdapterDigest), destination, progress, cancellationToken).ConfigureAwait(false);
+
+        // A partial the client made is born 0600; one left by something else keeps its mode through the
+        // resume and the rename, so the file is narrowed to its owner here.
+        OwnerOnly.Tighten(destination);
         return destination;
     }
 
