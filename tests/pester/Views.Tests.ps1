@@ -133,6 +133,9 @@ agents:
     [IO.File]::WriteAllBytes($adapterFile, [byte[]]([BitConverter]::GetBytes([uint64]$header.Length) + $header + [byte[]]::new(64)))
     Get-SwarmAdapter -Path $adapterFile | Add-Sample
     Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-merged.safetensors') | Add-Sample
+    $contributionRun = New-RunId 'views-contrib'
+    New-ContributionDirectory -RunId $contributionRun -Contributor 'site-views' | Send-SwarmContribution -Confirm:$false | Add-Sample
+    Get-SwarmContribution -RunId $contributionRun | Add-Sample
 
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
@@ -176,7 +179,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
-        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt' |
+        'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt',
+        'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
@@ -219,6 +223,8 @@ Describe 'Default views at 120 columns' {
         @{ Type = 'SwarmPS.Engine.Events.SwarmEvent'; Property = 'Timestamp' }
         @{ Type = 'SwarmPS.Engine.Ledger.LedgerRun'; Property = 'CreatedAt' }
         @{ Type = 'SwarmPS.Engine.Ledger.LedgerEntry'; Property = 'EndedAt' }
+        @{ Type = 'SwarmPS.Engine.Exchange.ContributionArrival'; Property = 'ArrivedAt' }
+        @{ Type = 'SwarmPS.Engine.Training.ArrivedContribution'; Property = 'ArrivedAt' }
     ) {
         param($Type, $Property)
         $sample = $script:Samples[$Type]
