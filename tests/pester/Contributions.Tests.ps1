@@ -154,6 +154,15 @@ Describe 'Get-SwarmContribution' {
         $missing[0].Exception.Message | Should -Match 'site-a, site-b'
     }
 
+    It 'lists each piped arrival of Send-SwarmContribution once, by its run and contributor' {
+        $run = New-RunId 'piped'
+        $directories = 'site-p', 'site-q' | ForEach-Object { New-ContributionDirectory -RunId $run -Contributor $_ }
+        $listed = @($directories | Send-SwarmContribution -Confirm:$false | Get-SwarmContribution)
+
+        $listed.Contributor | Should -Be @('site-p', 'site-q')
+        $listed.RunId | Should -Be @($run, $run)
+    }
+
     It 'returns nothing, and no error, for a run nobody contributed to' {
         $none = @(Get-SwarmContribution -RunId (New-RunId 'nobody') -ErrorVariable failed)
         $none | Should -HaveCount 0

@@ -11,8 +11,8 @@ public sealed class GetSwarmContributionCommand : ExchangeClientCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string RunId { get; set; } = "";
 
-    /// <summary>Only these contributors (wildcards allowed, case-insensitive); all when not given.</summary>
-    [Parameter(Position = 1)]
+    /// <summary>Only these contributors (wildcards allowed, case-insensitive); all when not given. Binds from a piped arrival, so Send-SwarmContribution | Get-SwarmContribution shows what was sent.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     public string[]? Contributor { get; set; }
 
