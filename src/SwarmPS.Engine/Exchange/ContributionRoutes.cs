@@ -236,6 +236,14 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
         try
         {
             response.StatusCode = (int)status;
+            if (context.Request.HttpMethod == "HEAD")
+            {
+                // An answer to HEAD has no body; HttpListener would send one and garble the connection's next answer.
+                response.ContentLength64 = 0;
+                response.Close();
+                return;
+            }
+
             response.ContentType = "application/json; charset=utf-8";
             response.ContentLength64 = bytes.Length;
             await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);

@@ -255,6 +255,15 @@ public sealed class ContributionRouteTests : IAsyncLifetime
         {
             await AssertRefusedAsync(deeper, HttpStatusCode.NotFound, "RouteNotFound");
         }
+
+        // A refused HEAD has no body, so the next answer on the same connection is read whole.
+        using (var head = await Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"v1/runs/{RunId}/contributions")))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+            Assert.Equal(0, head.Content.Headers.ContentLength ?? 0);
+        }
+
+        Assert.Empty(await ListAsync());
     }
 
     [Fact]
