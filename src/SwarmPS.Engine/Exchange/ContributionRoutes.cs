@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using SwarmPS.Engine.Campaigns;
 
 namespace SwarmPS.Engine.Exchange;
 
@@ -36,6 +37,9 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
                     return;
                 case ["", "v1", "runs", var runId, "contributions", var contributor] when request.HttpMethod == "PUT":
                 {
+                    // The names first: a request that can never be stored is refused before its body is read.
+                    CampaignRunId.Validate(runId);
+                    ContributorName.Validate(contributor);
                     var (manifest, adapter) = await ReadAnnouncementAsync(context, stopping).ConfigureAwait(false);
                     bodyRead = true;
                     var (arrival, created) = await store.AnnounceAsync(runId, contributor, manifest, adapter, stopping).ConfigureAwait(false);
@@ -67,6 +71,7 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
             }
 
             var answer = JsonSerializer.SerializeToUtf8Bytes(new ExchangeWire.ErrorResponse(error.ErrorId, error.Message, error.Remediation), ExchangeWire.Json);
+
             // A body left unread is skipped when small and prompt, so the sender reads the answer; a stalled,
             // large or unending one gets the answer and the connection closed, never waited for.
             var unread = !bodyRead && request.HasEntityBody;
