@@ -24,8 +24,15 @@ their SHA-256; both transfers resume where an interrupted one stopped and check 
     receipt = ex.put_blob("adapter.safetensors")      # {"digest": "sha256:...", "size": n, "created": True}
     ex.get_blob(receipt["digest"], "incoming/adapter.safetensors")
 
+A contribution (a trained adapter and its manifest) is both blobs plus an announcement for the run;
+the exchange keeps the first announcement of each contributor:
+
+    arrival = ex.put_contribution(run_id, "site-a-0", "out/manifest.json", "out/adapter.safetensors")
+    ex.list_contributions(run_id)   # [{"contributor": "site-a-0", "manifest": "sha256:...", ...}, ...]
+
 Run `python3 swarm_exchange.py demo RUN_ID` to register two agents and pass a message between them,
-`python3 swarm_exchange.py put-blob PATH` or `get-blob DIGEST PATH` to move a blob (prints JSON).
+`python3 swarm_exchange.py put-blob PATH` or `get-blob DIGEST PATH` to move a blob,
+`put-contribution RUN_ID CONTRIBUTOR MANIFEST ADAPTER` or `list-contributions RUN_ID` (prints JSON).
 """
 
 import hashlib
@@ -36,6 +43,7 @@ import ssl
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -324,6 +332,27 @@ class Exchange:
         os.replace(partial, destination)
         return {"digest": digest, "size": os.path.getsize(destination)}
 
+    def put_contribution(self, run_id, contributor, manifest_path, adapter_path):
+        """Uploads the adapter and the manifest (its bytes as they are) as blobs, then announces them for the run.
+
+        Returns the arrival the exchange keeps: {"runId", "contributor", "manifest", "adapter", "adapterBytes",
+        "arrivedAt"}. Sending the same files again returns the same arrival; other files under a contributor
+        that already contributed raise ExchangeError ContributionConflict.
+        """
+        adapter = self.put_blob(adapter_path)
+        manifest = self.put_blob(manifest_path)
+        return self._call("PUT", f"v1/runs/{_segment(run_id)}/contributions/{_segment(contributor)}",
+                          {"manifest": manifest["digest"], "adapter": adapter["digest"]})
+
+    def list_contributions(self, run_id):
+        """Every contribution announced for the run, sorted by contributor (empty for a run nobody contributed to)."""
+        return self._call("GET", f"v1/runs/{_segment(run_id)}/contributions")["contributions"]
+
+
+def _segment(name):
+    """One path segment, escaped: a name with '/' or '..' reaches the exchange as itself, which refuses it."""
+    return urllib.parse.quote(name, safe="")
+
 
 def demo(run_id):
     """Two agents in one process: register, heartbeat, send a->b, receive on b, acknowledge. Prints JSON."""
@@ -364,6 +393,10 @@ if __name__ == "__main__":
         print(json.dumps(Exchange.from_environment().put_blob(sys.argv[2])))
     elif len(sys.argv) == 4 and sys.argv[1] == "get-blob":
         print(json.dumps(Exchange.from_environment().get_blob(sys.argv[2], sys.argv[3])))
+    elif len(sys.argv) == 6 and sys.argv[1] == "put-contribution":
+        print(json.dumps(Exchange.from_environment().put_contribution(*sys.argv[2:6])))
+    elif len(sys.argv) == 3 and sys.argv[1] == "list-contributions":
+        print(json.dumps(Exchange.from_environment().list_contributions(sys.argv[2])))
     else:
         print(__doc__)
         sys.exit(2)

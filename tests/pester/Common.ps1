@@ -10,8 +10,8 @@
 #                    never the process path, which is `dotnet` when pwsh runs as the dotnet tool
 #   $ExamplesRoot    examples/ (campaigns and site profiles the docs use)
 # and the helpers the launch files share (below): Wait-Until, Get-RunProcess, Start-TwoSiteBed/Stop-TwoSiteBed,
-# Start-RemoteUser/Stop-RemoteUser, New-CounterCampaign, New-SleeperCampaign, New-RunId and
-# Save-Environment/Restore-Environment.
+# Start-RemoteUser/Stop-RemoteUser, New-CounterCampaign, New-SleeperCampaign, New-RunId,
+# Save-Environment/Restore-Environment and New-ContributionDirectory.
 
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ModuleManifest = Join-Path $RepoRoot 'SwarmPS.psd1'
@@ -154,4 +154,29 @@ agents:
     command: ["sleep", "300"]
 "@
     $path
+}
+
+# A contribution directory as a trainer writes it (manifest.json and adapter.safetensors, the names of
+# ContributionFiles): a two-tensor F32 LoRA adapter of seeded bytes, and a manifest naming its sha256
+# (or -AdapterDigest, to plant a mismatch). Returns the directory.
+function New-ContributionDirectory([string] $RunId, [string] $Contributor, [string] $Site = 'alpha', [string] $Backend = 'dotnet.cpu',
+    [long] $ExampleCount = 1000, [double] $LossAfter = 0.75, [int] $Seed = 1, [string] $AdapterDigest) {
+    $directory = Join-Path $TestDrive "contributions/$RunId/$Contributor-$Seed"
+    New-Item -ItemType Directory -Force $directory | Out-Null
+    $header = [Text.Encoding]::UTF8.GetBytes('{"m.lora_A.weight":{"dtype":"F32","shape":[2,4],"data_offsets":[0,32]},"m.lora_B.weight":{"dtype":"F32","shape":[4,2],"data_offsets":[32,64]}}')
+    $data = [byte[]]::new(64)
+    [Random]::new($Seed).NextBytes($data)
+    $adapter = Join-Path $directory 'adapter.safetensors'
+    [IO.File]::WriteAllBytes($adapter, [byte[]]([BitConverter]::GetBytes([uint64]$header.Length) + $header + $data))
+    $digest = if ($AdapterDigest) { $AdapterDigest } else { 'sha256:' + (Get-FileHash $adapter -Algorithm SHA256).Hash.ToLowerInvariant() }
+    [ordered]@{
+        schema_version = 1; run_id = $RunId; contributor = $Contributor; site = $Site; backend = $Backend
+        base_snapshot_digest = 'sha256:' + ('a' * 64)
+        adapter_contract = [ordered]@{ target_modules = @('m'); rank = 2; alpha = 4; dtype = 'F32' }
+        data_shard = "shard-$Contributor"; example_count = $ExampleCount; steps = 10; seed = $Seed
+        loss_before = 1.5; loss_after = $LossAfter
+        started_at = '2026-12-01T09:00:00.000Z'; ended_at = '2026-12-01T09:05:00.000Z'; heartbeat_count = 5
+        adapter_digest = $digest
+    } | ConvertTo-Json -Depth 4 | Set-Content -Path (Join-Path $directory 'manifest.json') -NoNewline
+    $directory
 }

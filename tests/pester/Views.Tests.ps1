@@ -140,6 +140,9 @@ agents:
     Set-Content (Join-Path $viewsRecord 'plan.json') '{}'
     Export-SwarmEvidence -RunId views-run -Path (Join-Path $TestDrive 'views-bundle') -Repository $script:Repo | Add-Sample
     Test-SwarmEvidence -Path (Join-Path $TestDrive 'views-bundle') | Add-Sample
+    $contributionRun = New-RunId 'views-contrib'
+    New-ContributionDirectory -RunId $contributionRun -Contributor 'site-views' | Send-SwarmContribution -Confirm:$false | Add-Sample
+    Get-SwarmContribution -RunId $contributionRun | Add-Sample
 
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
@@ -184,7 +187,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
         'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
-        'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport' |
+        'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',
+        'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
@@ -227,6 +231,8 @@ Describe 'Default views at 120 columns' {
         @{ Type = 'SwarmPS.Engine.Events.SwarmEvent'; Property = 'Timestamp' }
         @{ Type = 'SwarmPS.Engine.Ledger.LedgerRun'; Property = 'CreatedAt' }
         @{ Type = 'SwarmPS.Engine.Ledger.LedgerEntry'; Property = 'EndedAt' }
+        @{ Type = 'SwarmPS.Engine.Exchange.ContributionArrival'; Property = 'ArrivedAt' }
+        @{ Type = 'SwarmPS.Engine.Training.ArrivedContribution'; Property = 'ArrivedAt' }
     ) {
         param($Type, $Property)
         $sample = $script:Samples[$Type]

@@ -252,6 +252,91 @@ public sealed class ExchangeBlobClient : IDisposable
         return new BlobReceipt(digest, size, Created: true);
     }
 
+    /// <summary>
+    /// Reads a small blob (a manifest) into memory, never more than <paramref name="maxBytes"/> of it: a blob
+    /// the exchange says is larger is refused on its Content-Length (BlobLargerThanRead), and a body that runs
+    /// past the bound is cut off there. The bytes are checked against the name (BlobDigestMismatch);
+    /// BlobNotFound when the exchange does not hold it. Not resumed: it is one request of at most a few
+    /// hundred KiB, retried whole on a lost connection.
+    /// </summary>
+    public async Task<byte[]> GetBlobBytesAsync(BlobDigest digest, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadSmallAsync(digest, maxBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SwarmException error) when (attempt < Attempts && IsRetryable(error) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<byte[]> ReadSmallAsync(BlobDigest digest, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stall.CancelAfter(StallTimeout);
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, RouteOf(digest)), HttpCompletionOption.ResponseHeadersRead, cancellationToken, stall.Token).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw await ExchangeHttp.ErrorOfAsync(response, _baseUrl, stall.Token).ConfigureAwait(false);
+        }
+
+        if (response.Content.Headers.ContentLength is { } declared && declared > maxBytes)
+        {
+            throw LargerThanRead(digest, declared, maxBytes);
+        }
+
+        var buffer = new byte[Math.Min(maxBytes + 1L, response.Content.Headers.ContentLength + 1 ?? 64 * 1024)];
+        var length = 0;
+        await using var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > maxBytes)
+                {
+                    throw LargerThanRead(digest, length, maxBytes);
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes + 1L, buffer.Length * 2L));
+            }
+
+            var count = await ReadAsync(body, buffer.AsMemory(length), cancellationToken, stall.Token).ConfigureAwait(false);
+            if (count == 0)
+            {
+                break;
+            }
+
+            length += count;
+        }
+
+        if (length > maxBytes)
+        {
+            throw LargerThanRead(digest, length, maxBytes);
+        }
+
+        var bytes = buffer.AsSpan(0, length).ToArray();
+        var actual = BlobDigest.From(System.Security.Cryptography.SHA256.HashData(bytes));
+        return actual == digest
+            ? bytes
+            : throw new SwarmException(
+                "BlobDigestMismatch",
+                $"The bytes received from the exchange at {_baseUrl} for {digest} have the digest {actual}.",
+                "Read it again; if it repeats, the blob on the exchange is damaged (check its disk) and must be uploaded again.",
+                SwarmErrorCategory.InvalidData,
+                digest.ToString());
+    }
+
+    private SwarmException LargerThanRead(BlobDigest digest, long size, int maxBytes) => new(
+        "BlobLargerThanRead",
+        $"Blob {digest} on the exchange at {_baseUrl} is {size} bytes or more, larger than the {maxBytes} bytes this reader takes; it was not read.",
+        "Check the digest that named it: a small blob (a manifest) was expected. Download a large one to a file instead (GetBlobAsync).",
+        SwarmErrorCategory.InvalidData,
+        digest.ToString());
+
     /// <summary>One GET of what the partial file lacks; true when it then holds the whole blob.</summary>
     private async Task<bool> DownloadAsync(BlobDigest digest, string partial, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -312,7 +397,7 @@ public sealed class ExchangeBlobClient : IDisposable
         return have == expected;
     }
 
-    private async Task<int> ReadAsync(Stream body, byte[] buffer, CancellationToken cancellationToken, CancellationToken stall)
+    private async Task<int> ReadAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken, CancellationToken stall)
     {
         try
         {

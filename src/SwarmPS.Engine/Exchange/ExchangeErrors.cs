@@ -29,6 +29,9 @@ public static class ExchangeErrors
         ["BlobOffsetMismatch"] = HttpStatusCode.Conflict,
         ["BlobUploadInProgress"] = HttpStatusCode.Conflict,
         ["BlobRangeNotSatisfiable"] = HttpStatusCode.RequestedRangeNotSatisfiable,
+        ["ContributionConflict"] = HttpStatusCode.Conflict,
+        ["ContributionLimitReached"] = HttpStatusCode.Conflict,
+        ["RequestTimeout"] = HttpStatusCode.RequestTimeout,
     };
 
     /// <summary>The status for an error id; anything a client caused and not listed is 400.</summary>

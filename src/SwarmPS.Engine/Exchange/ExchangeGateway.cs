@@ -34,9 +34,10 @@ public sealed class ExchangeGateway : IAsyncDisposable
     private readonly LongPollBudget _longPolls;
     private readonly RequestBodyBudget _bodies;
     private readonly BlobRoutes? _blobs;
+    private readonly ContributionRoutes? _contributions;
     private GatewayFront? _front;
 
-    private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url, BlobStore? blobs)
+    private ExchangeGateway(IExchange exchange, ExchangeLimits limits, string token, ExchangeLog log, Uri url, BlobStore? blobs, ContributionStore? contributions)
     {
         _exchange = exchange;
         _limits = limits;
@@ -45,6 +46,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         _longPolls = new LongPollBudget(limits);
         _bodies = new RequestBodyBudget(limits);
         _blobs = blobs is null ? null : new BlobRoutes(blobs, limits, _bodies, log);
+        _contributions = contributions is null ? null : new ContributionRoutes(contributions, limits, _bodies, log);
         Url = url;
     }
 
@@ -63,9 +65,10 @@ public sealed class ExchangeGateway : IAsyncDisposable
     /// <summary>
     /// Starts serving on <paramref name="bindAddress"/>:<paramref name="port"/> (port 0 picks a free one),
     /// over HTTPS with <paramref name="certificate"/> when one is given (<see cref="GatewayFront"/>), serving
-    /// /v1/blobs/ from <paramref name="blobs"/> when one is given (404 RouteNotFound without).
+    /// /v1/blobs/ from <paramref name="blobs"/> and /v1/runs/{runId}/contributions from
+    /// <paramref name="contributions"/> when given (404 RouteNotFound without).
     /// </summary>
-    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null, X509Certificate2? certificate = null, BlobStore? blobs = null)
+    public static ExchangeGateway Start(IExchange exchange, ExchangeLimits limits, string token, string bindAddress = "127.0.0.1", int port = 0, ExchangeLog? log = null, X509Certificate2? certificate = null, BlobStore? blobs = null, ContributionStore? contributions = null)
     {
         var address = ExchangeStartCheck.ParseBindAddress(bindAddress);
         if (port is < 0 or > 65535)
@@ -82,7 +85,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var fronted = certificate is not null || host != "*";
         var chosen = port == 0 || fronted ? FreePort(address) : port;
-        var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"), blobs);
+        var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"), blobs, contributions);
         gateway.ListenerPort = chosen;
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
 
@@ -199,6 +202,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
             {
                 // Blob bodies are streamed, never buffered: the blob routes read and answer them themselves.
                 await _blobs.HandleAsync(context, _stopping.Token).ConfigureAwait(false);
+                return;
+            }
+
+            if (route.Kind == ExchangeRouteKind.Contributions && _contributions is not null)
+            {
+                // Named routes with a strict body of their own: the contribution routes read and answer them.
+                await _contributions.HandleAsync(context, _stopping.Token).ConfigureAwait(false);
                 return;
             }
 

@@ -44,6 +44,9 @@ public sealed record ExchangeLimits
     /// <summary>Largest blob (/v1/blobs/), refused by its Content-Length or Content-Range total before any byte is read (BlobTooLarge).</summary>
     public long MaxBlobBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>Most contributors one run may announce (/v1/runs/{runId}/contributions; ContributionLimitReached).</summary>
+    public int MaxContributorsPerRun { get; init; } = 10_000;
+
     /// <summary>
     /// Longest time a request body may take to arrive; a slower sender is cut off (RequestTimeout). A blob
     /// body may take as long as it needs, but no read of it may wait longer than this for its next bytes.

@@ -20,6 +20,9 @@ public enum ExchangeRouteKind
 
     /// <summary>Anything under /v1/blobs/: <see cref="BlobRoutes"/> checks the name and the method.</summary>
     Blob,
+
+    /// <summary>Anything under /v1/runs/{runId}/contributions: <see cref="ContributionRoutes"/> checks the names and the method.</summary>
+    Contributions,
 }
 
 /// <summary>
@@ -60,6 +63,7 @@ public readonly record struct ExchangeRoute(ExchangeRouteKind Kind, Guid Mailbox
                 _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
             },
             ["blobs", _, ..] => new(ExchangeRouteKind.Blob, Guid.Empty, path),
+            ["runs", _, "contributions", ..] => new(ExchangeRouteKind.Contributions, Guid.Empty, path),
             ["mailboxes", var id, "receive", "cancel"] when TryId(id, out var mailbox) => Method(method, "POST", ExchangeRouteKind.CancelReceive, mailbox, path),
             _ => new(ExchangeRouteKind.NotFound, Guid.Empty, path),
         };

@@ -25,7 +25,8 @@ public static class ExchangeServer
         using var log = new ExchangeLog(options.LogPath, options.Limits);
         await using var store = SqliteMailboxStore.Open(options.DatabasePath, options.Limits);
         var blobs = BlobStore.Open(options.BlobDirectory, options.Limits);
-        await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log, certificate?.Certificate, blobs);
+        var contributions = ContributionStore.Open(options.ContributionDirectory, blobs, options.Limits);
+        await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log, certificate?.Certificate, blobs, contributions);
         var state = ExchangeStateFile.ForThisProcess(gateway.Url, options, certificate);
         state.Write();
         log.Write($"started url={gateway.Url} pid={state.Pid} bind={options.BindAddress} store={options.DatabasePath}{(certificate is null ? "" : $" tls={certificate.CertificateFile} sha256={certificate.Fingerprint}")}");

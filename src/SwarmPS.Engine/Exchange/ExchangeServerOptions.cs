@@ -33,6 +33,9 @@ public sealed record ExchangeServerOptions
     /// <summary>The blob store (/v1/blobs/): blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;, and blobs/partial/ for uploads under way.</summary>
     public string BlobDirectory => Path.Combine(StateDirectory, "blobs");
 
+    /// <summary>The announced contributions (/v1/runs/{runId}/contributions): contributions/&lt;runId&gt;/&lt;contributor&gt;.json.</summary>
+    public string ContributionDirectory => Path.Combine(StateDirectory, "contributions");
+
     public string LogPath => Path.Combine(StateDirectory, "exchange.log");
 
     /// <summary>Everything a detached exchange's pwsh writes (its stdout and stderr), appended across starts.</summary>

@@ -4,7 +4,8 @@ namespace SwarmPS.Engine.Tests.Exchange;
 
 /// <summary>
 /// A blob the exchange answered 201 for is on disk under its name: kill -9 of the exchange process and a
-/// new one on the same state directory serve it, and an unfinished upload resumes where it was.
+/// new one on the same state directory serve it, and an unfinished upload resumes where it was. The same
+/// holds for an answered contribution announcement.
 /// </summary>
 public sealed class BlobCrashSafetyTests : IDisposable
 {
@@ -54,5 +55,29 @@ public sealed class BlobCrashSafetyTests : IDisposable
             Assert.Equal(unfinishedDigest, finished.Digest);
             Assert.True(finished.Created);
         }
+    }
+
+    [Fact]
+    public async Task An_answered_contribution_announcement_survives_kill_9_and_stays_the_first()
+    {
+        var manifest = BlobExchange.RandomBytes(900, seed: 43);
+        var adapter = BlobExchange.RandomBytes(70_000, seed: 44);
+        ContributionArrival arrival;
+        using (var host = ExchangeHostProcess.Start(_state, Token))
+        {
+            var connection = new ExchangeConnection(host.Url, Token);
+            using var blobs = new ExchangeBlobClient(connection);
+            using var contributions = new ExchangeContributionClient(connection);
+            var manifestDigest = (await blobs.PutBlobAsync(new MemoryStream(manifest))).Digest.ToString();
+            var adapterDigest = (await blobs.PutBlobAsync(new MemoryStream(adapter))).Digest.ToString();
+            arrival = await contributions.AnnounceAsync("ft-crash", "site-a", manifestDigest, adapterDigest);
+            host.KillHard();
+        }
+
+        using var again = ExchangeHostProcess.Start(_state, Token);
+        using var client = new ExchangeContributionClient(new ExchangeConnection(again.Url, Token));
+        Assert.Equal(new[] { arrival }, await client.ListAsync("ft-crash"));
+        var conflict = await Assert.ThrowsAsync<SwarmException>(() => client.AnnounceAsync("ft-crash", "site-a", arrival.AdapterDigest, arrival.ManifestDigest));
+        Assert.Equal("ContributionConflict", conflict.ErrorId);
     }
 }
