@@ -14,10 +14,13 @@ public abstract class RepositoryCmdlet : SwarmCmdlet
     public string? Repository { get; set; }
 
     /// <summary>The repository to work on; relative -Repository paths resolve against the PowerShell location.</summary>
-    protected SwarmRepository ResolveRepository() =>
-        SwarmRepository.Locate(Repository is null
-            ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
-            : GetUnresolvedProviderPathFromPSPath(Repository));
+    protected SwarmRepository ResolveRepository() => Locate(this, Repository);
+
+    /// <summary>The repository named by <paramref name="repository"/>, or the one above the PowerShell location; for a cmdlet that takes -Repository in one parameter set only.</summary>
+    internal static SwarmRepository Locate(PSCmdlet cmdlet, string? repository) =>
+        SwarmRepository.Locate(repository is null
+            ? cmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+            : cmdlet.GetUnresolvedProviderPathFromPSPath(repository));
 
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 }

@@ -62,7 +62,7 @@ BeforeAll {
         }
 
         Write-Json (Join-Path $record "aggregations/$($merge.OutputDigest).json") ([ordered]@{
-            schema_version = 1; method = "$($merge.Method)"; output_path = $merge.OutputPath; output_digest = 'sha256:' + $merge.OutputDigest; lora_alpha = $merge.LoraAlpha
+            schema_version = 1; run_id = $RunId; method = "$($merge.Method)"; output_path = $merge.OutputPath; output_digest = 'sha256:' + $merge.OutputDigest; lora_alpha = $merge.LoraAlpha
             inputs = @($merge.Inputs | ForEach-Object { [ordered]@{ path = $_.Path; digest = 'sha256:' + $_.Sha256; weight = $_.Weight; weight_used = $_.WeightUsed } })
             aggregation = [ordered]@{
                 method = "$($merge.Aggregation.Method)"; trim_fraction = $null; trimmed_per_side = $null; approximations = @()

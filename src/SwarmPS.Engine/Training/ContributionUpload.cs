@@ -1,5 +1,4 @@
 using SwarmPS.Engine.Exchange;
-using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Training;
 
@@ -33,13 +32,8 @@ public static class ContributionUpload
     {
         var root = Path.GetFullPath(directory);
         var manifestPath = Path.Combine(root, ContributionFiles.Manifest);
-        var adapterPath = Path.Combine(root, ContributionFiles.Adapter);
-        var manifestBytes = ReadManifest(manifestPath);
-        var manifest = ContributionManifestJson.Parse(manifestBytes, manifestPath);
-        if (!BoundedFileRead.IsRegularFile(adapterPath, followLinks: true))
-        {
-            throw Missing(root, ContributionFiles.Adapter);
-        }
+        var (manifest, manifestBytes) = ContributionFiles.ReadManifest(root);
+        var adapterPath = ContributionFiles.AdapterOf(root);
 
         // Opening validates the whole header and every offset: a broken adapter is refused naming its fault.
         using (SafetensorsFile.Open(adapterPath))
@@ -64,43 +58,6 @@ public static class ContributionUpload
         var manifestReceipt = await blobs.PutBlobAsync(new MemoryStream(manifestBytes, writable: false), null, cancellationToken).ConfigureAwait(false);
         return await contributions.AnnounceAsync(manifest.RunId, manifest.Contributor, manifestReceipt.Digest.ToString(), adapterReceipt.Digest.ToString(), cancellationToken).ConfigureAwait(false);
     }
-
-    private static byte[] ReadManifest(string path)
-    {
-        try
-        {
-            // One byte over the limit is read, so the parser names the size instead of a cut-off manifest.
-            return BoundedFileRead.ReadAllBytes(path, ContributionManifestJson.MaxBytes + 1, followLinks: true)
-                ?? throw Missing(Path.GetDirectoryName(path)!, ContributionFiles.Manifest);
-        }
-        catch (FileRefusedException error)
-        {
-            throw new SwarmException(
-                "ContributionFileUnreadable",
-                $"The contribution manifest '{path}' cannot be read: {error.Message}",
-                $"Point -Path at the directory the trainer wrote, holding {ContributionFiles.Manifest} and {ContributionFiles.Adapter} as regular files.",
-                SwarmErrorCategory.InvalidData,
-                path,
-                error);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new SwarmException(
-                "ContributionFileUnreadable",
-                $"The contribution manifest '{path}' cannot be read: {error.Message}",
-                "Check its permissions (ls -l); SwarmPS reads it with your own rights.",
-                SwarmErrorCategory.PermissionDenied,
-                path,
-                error);
-        }
-    }
-
-    private static SwarmException Missing(string directory, string file) => new(
-        "ContributionFileNotFound",
-        $"The contribution directory '{directory}' holds no {file}.",
-        $"Point -Path at the directory the trainer wrote: it holds {ContributionFiles.Manifest} and {ContributionFiles.Adapter}.",
-        SwarmErrorCategory.ObjectNotFound,
-        Path.Combine(directory, file));
 
     private static SwarmException Mismatch(string manifestPath, string adapterPath, string expected, string actual) => new(
         "ContributionDigestMismatch",

@@ -83,9 +83,10 @@ public static class TrainingDocuments
             NonNegative(root, "max_relative_difference"), NonNegative(root, "tolerance"), root.Texts("differences"));
     });
 
+    // The evaluation is the trainer contract's evaluation.json (docs/trainer-contract.md), field for field, so a
+    // trainer's file is filed as it is: it has no schema_version of its own.
     public static byte[] Serialize(EvaluationReceipt receipt) => Bytes(new Dictionary<string, object?>
     {
-        ["schema_version"] = SchemaVersion,
         ["adapter_digest"] = receipt.AdapterDigest,
         ["base_snapshot_digest"] = receipt.BaseSnapshotDigest,
         ["held_out_shard"] = receipt.HeldOutShard,
@@ -96,7 +97,7 @@ public static class TrainingDocuments
 
     public static EvaluationReceipt ParseEvaluation(ReadOnlySpan<byte> bytes, string source) => TrainingDocumentFields.Read(bytes, source, root =>
     {
-        root.Expect("schema_version", "adapter_digest", "base_snapshot_digest", "held_out_shard", "base_loss", "adapter_loss", "backend").Version(SchemaVersion);
+        root.Expect("adapter_digest", "base_snapshot_digest", "held_out_shard", "base_loss", "adapter_loss", "backend");
         return new EvaluationReceipt(root.AnyDigest("adapter_digest"), root.AnyDigest("base_snapshot_digest"), root.Name("held_out_shard"),
             root.Number("base_loss"), root.Number("adapter_loss"), root.Name("backend"));
     });
@@ -104,6 +105,7 @@ public static class TrainingDocuments
     public static byte[] Serialize(AdapterMergeReceipt receipt) => Bytes(new Dictionary<string, object?>
     {
         ["schema_version"] = SchemaVersion,
+        ["run_id"] = receipt.RunId,
         ["method"] = receipt.Method.ToString(),
         ["inputs"] = receipt.Inputs.Select(input => new Dictionary<string, object?>
         {
@@ -120,14 +122,14 @@ public static class TrainingDocuments
 
     public static AdapterMergeReceipt ParseAggregation(ReadOnlySpan<byte> bytes, string source) => TrainingDocumentFields.Read(bytes, source, root =>
     {
-        root.Expect("schema_version", "method", "inputs", "output_path", "output_digest", "lora_alpha", "aggregation").Version(SchemaVersion);
+        root.Expect("schema_version", "run_id", "method", "inputs", "output_path", "output_digest", "lora_alpha", "aggregation").Version(SchemaVersion);
         var inputs = root.Objects("inputs").Select(input =>
         {
             input.Expect("path", "digest", "weight", "weight_used");
             return new AdapterMergeInput(input.Text("path"), input.Hex("digest"), input.Number("weight"), input.Bool("weight_used"));
         }).ToList();
         return new AdapterMergeReceipt(root.Enum<AggregationMethod>("method"), inputs, root.Text("output_path"), root.Hex("output_digest"),
-            root.OptionalNumber("lora_alpha"), ParseAggregationReceipt(root.Object("aggregation")));
+            root.OptionalNumber("lora_alpha"), ParseAggregationReceipt(root.Object("aggregation"))) { RunId = root.OptionalText("run_id") };
     });
 
     public static byte[] Serialize(PublicationReceipt receipt) => Bytes(new Dictionary<string, object?>

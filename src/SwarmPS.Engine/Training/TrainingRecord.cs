@@ -107,9 +107,9 @@ public sealed partial class TrainingRecord
         return directory;
     }
 
-    public string ManifestPath(string contributor) => Path.Combine(ContributionPath(contributor), "manifest.json");
+    public string ManifestPath(string contributor) => Path.Combine(ContributionPath(contributor), ContributionFiles.Manifest);
 
-    public string AdapterPath(string contributor) => Path.Combine(ContributionPath(contributor), "adapter.safetensors");
+    public string AdapterPath(string contributor) => Path.Combine(ContributionPath(contributor), ContributionFiles.Adapter);
 
     /// <summary>The manifest's bytes as they arrived (its digest is what verdicts cite); the contribution's directory is made if missing.</summary>
     public void SaveManifest(string contributor, byte[] manifestBytes)

@@ -1,0 +1,141 @@
+using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Files;
+
+namespace SwarmPS.Engine.Training;
+
+/// <summary>What the coordinator was asked to do beyond the plan: replay on request, and the replays it made.</summary>
+public sealed record ReviewOptions
+{
+    /// <summary>Replay this contribution even if the plan's sample does not pick it.</summary>
+    public bool Replay { get; init; }
+
+    /// <summary>Replays the coordinator trained (trainer output directories); each applies to the contribution its manifest names.</summary>
+    public IReadOnlyList<ReplayRun> Replays { get; init; } = Array.Empty<ReplayRun>();
+}
+
+/// <summary>
+/// A reviewed contribution: its verdict, the replay receipt applied (if any), the replay run of the options
+/// that produced it (null when none was given for it, or an earlier receipt was kept), and what the ledger
+/// could not record.
+/// </summary>
+public sealed record ReviewOutcome(ContributionVerdict Verdict, ReplayReceipt? Replay, ReplayRun? ReplayUsed, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The coordinator's review of one contribution, from its arrival to its verdict: the manifest is filed in
+/// the run's record exactly as it arrived, the adapter is fetched (or copied) into the record, so what was
+/// checked is what is kept; the contribution is validated against the plan (a replay when asked for or
+/// sampled); a replay receipt, new or kept from an earlier review of the same adapter, is applied; and
+/// the contribution and its validation are each recorded as a run in the ledger.
+/// </summary>
+public static class ContributionReview
+{
+    /// <summary>A contribution listed by the exchange (Get-SwarmContribution): its adapter is downloaded, digest checked, into the record.</summary>
+    public static async Task<ReviewOutcome> ReviewArrivedAsync(
+        string repositoryRoot, TrainingPlan? plan, ArrivedContribution arrived, ContributionInbox inbox, ReviewOptions options, CancellationToken cancellationToken = default)
+    {
+        var record = TrainingRecord.Open(repositoryRoot, arrived.RunId);
+        var runPlan = RunPlan.Resolve(record, plan, repositoryRoot);
+        if (arrived.Manifest is null || arrived.ManifestBytes is null)
+        {
+            var unreadable = new ContributionVerdict(arrived.RunId, arrived.Contributor, arrived.ManifestDigest, VerdictKind.Rejected,
+                new[] { new ContributionCheck("manifest", false, arrived.Problem ?? "the manifest could not be read") })
+            {
+                AdapterDigest = arrived.AdapterDigest,
+            };
+            return Conclude(repositoryRoot, record, unreadable, replay: null);
+        }
+
+        record.SaveManifest(arrived.Contributor, arrived.ManifestBytes);
+        var adapter = Path.Combine(record.ContributionDirectory(arrived.Contributor), ContributionFiles.Adapter);
+        if (!File.Exists(adapter) || DigestOf(adapter) != arrived.AdapterDigest)
+        {
+            await inbox.FetchAdapterAsync(arrived, adapter, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var announced = Announcement(arrived.Manifest, arrived.RunId, arrived.Contributor);
+        return Review(repositoryRoot, record, runPlan, arrived.Manifest, arrived.ManifestDigest, adapter, arrived.AdapterDigest, announced, options);
+    }
+
+    /// <summary>A contribution directory on this machine (a trainer's output): manifest and adapter are copied into the record.</summary>
+    public static ReviewOutcome ReviewLocal(string repositoryRoot, TrainingPlan? plan, string contributionDirectory, ReviewOptions options)
+    {
+        var (manifest, bytes) = ContributionFiles.ReadManifest(contributionDirectory);
+        var record = TrainingRecord.Open(repositoryRoot, manifest.RunId);
+        var runPlan = RunPlan.Resolve(record, plan, repositoryRoot);
+        record.SaveManifest(manifest.Contributor, bytes);
+        var adapter = Path.Combine(record.ContributionDirectory(manifest.Contributor), ContributionFiles.Adapter);
+        var source = ContributionFiles.AdapterOf(contributionDirectory);
+        AtomicFile.Write(adapter, target =>
+        {
+            using var stream = File.OpenRead(source);
+            stream.CopyTo(target);
+        });
+        var announced = Announcement(manifest, manifest.RunId, manifest.Contributor);
+        return Review(repositoryRoot, record, runPlan, manifest, ContributionManifestJson.DigestOf(bytes), adapter, uploadDigest: null, announced, options);
+    }
+
+    private static ReviewOutcome Review(
+        string repositoryRoot, TrainingRecord record, TrainingPlan plan, ContributionManifest manifest, string manifestDigest, string adapter, string? uploadDigest,
+        ContributionCheck announced, ReviewOptions options)
+    {
+        var notes = new List<string>();
+        notes.AddRange(TrainingLedger.Record(repositoryRoot, TrainingStep.Contribution, record.RunId, manifest.Contributor, new Dictionary<string, string>
+        {
+            ["manifest_digest"] = manifestDigest,
+            ["adapter_digest"] = uploadDigest ?? manifest.AdapterDigest,
+            ["site"] = manifest.Site,
+            ["backend"] = manifest.Backend,
+        }, succeeded: true).Notes);
+
+        var replayRequired = options.Replay || ReplaySelection.Picks(plan, manifest.Contributor);
+        var verdict = ContributionValidator.Validate(manifest, adapter, uploadDigest, plan.ValidationRules, replayRequired);
+        verdict = verdict with { ManifestDigest = manifestDigest, Checks = verdict.Checks.Prepend(announced).ToList() };
+        if (!announced.Passed)
+        {
+            verdict = verdict with { Verdict = VerdictKind.Rejected };
+        }
+
+        var replayRun = options.Replays.FirstOrDefault(run => run.Manifest.RunId == manifest.RunId && run.Manifest.Contributor == manifest.Contributor);
+        var replay = replayRun is not null
+            ? ReplayComparison.Compare(verdict, replayRun.CheckComparable(manifest).AdapterPath, replayRun.Manifest.Backend, plan.ReplayTolerance)
+            : record.ReadReplay(manifest.Contributor) is { } earlier && earlier.ContributedDigest == verdict.AdapterDigest ? earlier : null;
+        if (replay is not null)
+        {
+            if (replayRun is not null)
+            {
+                record.SaveReplay(replay);
+            }
+
+            verdict = ReplayVerdict.Apply(verdict, replay);
+        }
+
+        var outcome = Conclude(repositoryRoot, record, verdict, replay);
+        return outcome with { ReplayUsed = replayRun, Notes = notes.Concat(outcome.Notes).ToList() };
+    }
+
+    /// <summary>Files the verdict and records the validation: a Rejected contribution is a failed validation run.</summary>
+    private static ReviewOutcome Conclude(string repositoryRoot, TrainingRecord record, ContributionVerdict verdict, ReplayReceipt? replay)
+    {
+        record.SaveVerdict(verdict);
+        var ledger = TrainingLedger.Record(repositoryRoot, TrainingStep.Validation, record.RunId, verdict.Contributor, new Dictionary<string, string>
+        {
+            ["manifest_digest"] = verdict.ManifestDigest,
+            ["adapter_digest"] = verdict.AdapterDigest,
+            ["verdict"] = verdict.Verdict.ToString(),
+            ["replay_checked"] = verdict.ReplayChecked ? "true" : "false",
+        }, succeeded: verdict.Verdict != VerdictKind.Rejected);
+        return new ReviewOutcome(verdict, replay, ReplayUsed: null, ledger.Notes);
+    }
+
+    /// <summary>The manifest must be of the run and the contributor it was announced for: a manifest copied from another run or contributor is not this contribution.</summary>
+    private static ContributionCheck Announcement(ContributionManifest manifest, string runId, string contributor) =>
+        manifest.RunId == runId && manifest.Contributor == contributor
+            ? new("announcement", true, $"the manifest is of run {runId} and contributor {contributor}, as announced")
+            : new("announcement", false, $"the manifest is of run {manifest.RunId} and contributor {manifest.Contributor}, announced as run {runId} and contributor {contributor}");
+
+    private static string DigestOf(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return BlobDigest.Of(stream).ToString();
+    }
+}
