@@ -34,7 +34,8 @@ internal sealed class ExampleSet
 
     public static ExampleSet Read(string path)
     {
-        var bytes = ReadBounded(path);
+        var bytes = BoundedFile.Read(path, MaxBytes, "data file",
+            problem => Invalid(path, problem, "Point data_path at a regular text file you may read, of at most 1 MiB (split larger data into shards)."));
         var contexts = new List<byte>(bytes.Length * 3);
         var targets = new List<byte>(bytes.Length);
         var lines = 0;
@@ -95,32 +96,6 @@ internal sealed class ExampleSet
 
     private static string Describe(byte c) =>
         c is >= 0x21 and < 0x7f ? $"'{(char)c}'" : string.Create(CultureInfo.InvariantCulture, $"the byte 0x{c:x2}");
-
-    private static byte[] ReadBounded(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw TrainerErrors.InputNotFound("data file", path);
-        }
-
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            if (stream.Length > MaxBytes)
-            {
-                throw Invalid(path, string.Create(CultureInfo.InvariantCulture, $"it is {stream.Length} bytes, more than the {MaxBytes / 1024} KiB a data file of this model may be"),
-                    "Split the data into shards of at most 1 MiB.");
-            }
-
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return bytes;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw Invalid(path, $"it cannot be read ({error.Message})", "Check that data_path names a regular file you may read.");
-        }
-    }
 
     private static SwarmException Invalid(string path, string problem, string remediation) =>
         new("DataFileInvalid", $"The data file '{path}' cannot be used: {problem}.", remediation, SwarmErrorCategory.InvalidData, path);

@@ -70,28 +70,7 @@ internal sealed partial record TrainerJob
 
     public static TrainerJob Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw TrainerErrors.InputNotFound("job file", path);
-        }
-
-        byte[] bytes;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            if (stream.Length > MaxBytes)
-            {
-                throw Invalid(path, null, string.Create(CultureInfo.InvariantCulture, $"it is {stream.Length} bytes, more than a job file's {MaxBytes / 1024} KiB"));
-            }
-
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw Invalid(path, null, $"it cannot be read ({error.Message})");
-        }
-
+        var bytes = BoundedFile.Read(path, MaxBytes, "job file", problem => Invalid(path, null, problem));
         return Parse(bytes, path);
     }
 

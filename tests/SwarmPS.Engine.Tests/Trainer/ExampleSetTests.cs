@@ -79,10 +79,14 @@ public sealed class ExampleSetTests : IDisposable
     }
 
     [Fact]
-    public void A_file_with_no_text_or_too_large_is_refused()
+    public void A_file_with_no_text_too_large_or_not_regular_is_refused()
     {
         Assert.Equal("DataFileInvalid", Assert.Throws<SwarmException>(() => ExampleSet.Read(Write("\n\n"))).ErrorId);
         Assert.Equal("DataFileInvalid", Assert.Throws<SwarmException>(() => ExampleSet.Read(Write(new string('a', (int)ExampleSet.MaxBytes + 1)))).ErrorId);
         Assert.Equal("TrainerInputNotFound", Assert.Throws<SwarmException>(() => ExampleSet.Read(Path.Combine(_directory, "absent.txt"))).ErrorId);
+
+        // A device never ends: only its size is read (0 for /dev/zero), never the endless stream behind it.
+        Assert.Equal("DataFileInvalid", Assert.Throws<SwarmException>(() => ExampleSet.Read("/dev/zero")).ErrorId);
+        Assert.Equal("TrainerJobInvalid", Assert.Throws<SwarmException>(() => TrainerJob.Read("/dev/zero")).ErrorId);
     }
 }
