@@ -68,6 +68,14 @@ internal sealed class LoraAdapter
             throw Invalid(path, $"it holds '{stray.Name}', which is not a factor of the lm_head LoRA pair");
         }
 
+        // The scale s = alpha / r is the job's; an adapter that says it was trained with another alpha would be
+        // evaluated as a different model than the one it is.
+        if (file.Metadata.TryGetValue("lora_alpha", out var stated)
+            && !(double.TryParse(stated, NumberStyles.Float, CultureInfo.InvariantCulture, out var statedAlpha) && statedAlpha == alpha))
+        {
+            throw Invalid(path, $"its metadata says lora_alpha '{stated}', the contract's alpha is {alpha.ToString("R", CultureInfo.InvariantCulture)}");
+        }
+
         var b = new float[ModelShape.Vocabulary * rank];
         foreach (var (name, shape, values) in new (string, long[], float[])[]
                  {
@@ -95,7 +103,7 @@ internal sealed class LoraAdapter
     private static SwarmException Invalid(string path, string problem) => new(
         "TrainerAdapterInvalid",
         $"The adapter '{path}' does not fit the job's adapter contract: {problem}.",
-        "Evaluate an adapter trained under the same contract (target_modules, rank, dtype) as the job states.",
+        "Evaluate an adapter trained under the same contract (target_modules, rank, alpha, dtype) as the job states.",
         SwarmErrorCategory.InvalidData,
         path);
 }

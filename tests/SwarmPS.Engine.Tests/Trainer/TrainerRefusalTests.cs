@@ -117,7 +117,7 @@ public sealed class TrainerRefusalTests(TrainerBaseFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void An_evaluation_of_an_adapter_of_another_rank_exits_2_without_an_evaluation()
+    public void An_evaluation_of_an_adapter_of_another_rank_or_alpha_exits_2_without_an_evaluation()
     {
         var trained = Path.Combine(_directory, "trained");
         var train = TrainerJobs.Train(fixture.BasePath, fixture.BaseDigest, trained, TrainerProcess.Corpus("shard-0.txt"), steps: 5);
@@ -126,7 +126,12 @@ public sealed class TrainerRefusalTests(TrainerBaseFixture fixture) : IClassFixt
         evaluate["adapter_contract"]!["rank"] = 8;
 
         TrainerProcess.Run(evaluate, _directory).AssertFailed("TrainerAdapterInvalid");
+        Assert.False(File.Exists(Path.Combine(Output, "evaluation.json")));
 
+        evaluate["adapter_contract"]!["rank"] = 4;
+        evaluate["adapter_contract"]!["alpha"] = 16;
+        var alpha = TrainerProcess.Run(evaluate, _directory).AssertFailed("TrainerAdapterInvalid");
+        Assert.Contains("lora_alpha '8'", (string?)alpha["message"]);
         Assert.False(File.Exists(Path.Combine(Output, "evaluation.json")));
     }
 }
