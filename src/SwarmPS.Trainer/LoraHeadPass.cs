@@ -35,7 +35,10 @@ internal sealed class LoraHeadPass
         _column = new float[adapter.Rank];
     }
 
-    /// <summary>The logits of each example of <paramref name="batch"/> (at most 32) with the adapter as it is now; returns the losses' sum, in batch order.</summary>
+    /// <summary>
+    /// The forward pass of <paramref name="batch"/> (at most 32 examples) with the adapter as it is now, keeping
+    /// u, the logits and g for <see cref="Gradients"/>; returns the sum of the examples' losses, in batch order.
+    /// </summary>
     public double Forward(ReadOnlySpan<int> batch)
     {
         var n = batch.Length;
