@@ -69,6 +69,25 @@ public sealed class TrainerTrainingTests(TrainerBaseFixture fixture, ITestOutput
     }
 
     [Fact]
+    public void Heartbeats_come_at_least_every_interval_while_training_runs()
+    {
+        var job = TrainerJobs.Train(fixture.BasePath, fixture.BaseDigest, Path.Combine(_directory, "beats"), TrainerProcess.Corpus("shard-0.txt"), steps: 20_000);
+        job["heartbeat_interval_ms"] = 100;
+
+        var result = TrainerProcess.Run(job, _directory);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var beats = result.Heartbeats.Select(b => ((int)b["step"]!, DateTimeOffset.Parse((string)b["at"]!, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        Assert.True(beats.Count >= 5, result.Describe());
+        Assert.Equal(0, beats[0].Item1);
+        Assert.Equal(20_000, beats[^1].Item1);
+        Assert.All(beats.Zip(beats.Skip(1)), pair => Assert.True(pair.First.Item1 < pair.Second.Item1, "steps must increase from beat to beat"));
+        var mean = (beats[^1].Item2 - beats[0].Item2).TotalMilliseconds / (beats.Count - 1);
+        Assert.True(mean <= 100, $"{beats.Count} beats, one per {mean:F0} ms on average, over an interval of 100 ms");
+        output.WriteLine($"{beats.Count} heartbeats over 20000 steps, one per {mean:F0} ms");
+    }
+
+    [Fact]
     public void An_evaluate_job_shows_the_trained_adapter_lowering_the_held_out_loss()
     {
         var (_, trained) = Train();
