@@ -37,9 +37,9 @@ internal sealed class LoraHeadPass
 
     /// <summary>
     /// The forward pass of <paramref name="batch"/> (at most 32 examples) with the adapter as it is now, keeping
-    /// u, the logits and g for <see cref="Gradients"/>; returns the sum of the examples' losses, in batch order.
+    /// u, the logits and g for <see cref="Gradients"/>; each example's loss goes to <paramref name="losses"/>.
     /// </summary>
-    public double Forward(ReadOnlySpan<int> batch)
+    public void Forward(ReadOnlySpan<int> batch, Span<double> losses)
     {
         var n = batch.Length;
         var rank = _adapter.Rank;
@@ -58,7 +58,6 @@ internal sealed class LoraHeadPass
             DeterministicKernels.MultiplyTransposed(hiddenT, _adapter.A.AsSpan(i * ModelShape.Hidden, ModelShape.Hidden), _u.AsSpan(i * n, n));
         }
 
-        double sum = 0;
         for (var j = 0; j < n; j++)
         {
             for (var i = 0; i < rank; i++)
@@ -69,10 +68,8 @@ internal sealed class LoraHeadPass
             DeterministicKernels.MultiplyTransposed(_adapter.BTransposed, _column, _bu);
             var logits = _logits.AsSpan(j * ModelShape.Vocabulary, ModelShape.Vocabulary);
             TensorPrimitives.MultiplyAdd(_bu, _scale, _features.BaseLogitsOf(batch[j]), logits);
-            sum += Softmax.Loss(logits, _features.Targets[batch[j]], _g.AsSpan(j * ModelShape.Vocabulary, ModelShape.Vocabulary));
+            losses[j] = Softmax.Loss(logits, _features.Targets[batch[j]], _g.AsSpan(j * ModelShape.Vocabulary, ModelShape.Vocabulary));
         }
-
-        return sum;
     }
 
     /// <summary>
@@ -81,8 +78,15 @@ internal sealed class LoraHeadPass
     /// </summary>
     public double Gradients(ReadOnlySpan<int> batch, Span<float> gradA, Span<float> gradBTransposed)
     {
-        var loss = Forward(batch) / batch.Length;
         var n = batch.Length;
+        Span<double> losses = stackalloc double[n];
+        Forward(batch, losses);
+        double sum = 0;
+        foreach (var example in losses)
+        {
+            sum += example;
+        }
+
         var rank = _adapter.Rank;
         gradA.Clear();
         gradBTransposed.Clear();
@@ -126,6 +130,6 @@ internal sealed class LoraHeadPass
         var factor = (float)(_adapter.Scale / n);
         TensorPrimitives.Multiply(gradA, factor, gradA);
         TensorPrimitives.Multiply(gradBTransposed, factor, gradBTransposed);
-        return loss;
+        return sum / n;
     }
 }

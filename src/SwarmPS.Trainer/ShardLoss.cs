@@ -20,6 +20,7 @@ internal static class ShardLoss
     public static double OfAdapter(ExampleFeatures features, LoraHeadPass pass)
     {
         Span<int> batch = stackalloc int[LoraHeadPass.MaxBatch];
+        Span<double> losses = stackalloc double[LoraHeadPass.MaxBatch];
         double sum = 0;
         for (var start = 0; start < features.Count; start += LoraHeadPass.MaxBatch)
         {
@@ -29,7 +30,11 @@ internal static class ShardLoss
                 batch[j] = start + j;
             }
 
-            sum += pass.Forward(batch[..n]);
+            pass.Forward(batch[..n], losses);
+            foreach (var loss in losses[..n])
+            {
+                sum += loss;
+            }
         }
 
         return sum / features.Count;

@@ -50,6 +50,12 @@ public sealed class TrainerTrainingTests(TrainerBaseFixture fixture, ITestOutput
         Assert.True(manifest.LossAfter < manifest.LossBefore - 1.0, $"loss_before {manifest.LossBefore}, loss_after {manifest.LossAfter}");
         output.WriteLine(FormattableString.Invariant($"shard-0, 200 steps, lr 0.5, rank 4, alpha 8: loss_before {manifest.LossBefore:F6}, loss_after {manifest.LossAfter:F6}, {manifest.HeartbeatCount} heartbeats"));
 
+        // Before the first step the model is the base (B is zero): loss_before is the base's loss on the shard, to the bit.
+        var baseOnShard = TrainerJobs.Evaluate(fixture.BasePath, fixture.BaseDigest, Path.Combine(_directory, "eval-shard"), null);
+        baseOnShard["data_path"] = TrainerProcess.Corpus("shard-0.txt");
+        Assert.Equal(0, TrainerProcess.Run(baseOnShard, _directory).ExitCode);
+        Assert.Equal(manifest.LossBefore, (double)TrainerJobs.ReadObject(Path.Combine(_directory, "eval-shard", "evaluation.json"))["base_loss"]!);
+
         // The canonical bytes, the plan's digest in the adapter, and owner-only files in an owner-only directory.
         Assert.Equal(ContributionManifestJson.Serialize(manifest), File.ReadAllBytes(manifestPath));
         using (var adapter = SafetensorsFile.Open(adapterPath))
