@@ -89,7 +89,7 @@ internal sealed partial record TrainerJob
         using (document)
         {
             var root = Object(document.RootElement, source, null);
-            var version = Int(root, "schema_version", source, 1, int.MaxValue, required: true);
+            var version = Int(root, "schema_version", source, 1, int.MaxValue);
             if (version != 1)
             {
                 throw Invalid(source, "schema_version", $"it is {version}; this trainer reads version 1");
@@ -133,11 +133,11 @@ internal sealed partial record TrainerJob
                     Contract = ReadContract(root, source),
                     DataShard = Shard(root, source),
                     DataPath = NonEmpty(root, "data_path", source),
-                    Steps = Int(root, "steps", source, 1, 10_000_000, required: true),
+                    Steps = Int(root, "steps", source, 1, 10_000_000),
                     Seed = Long(root, "seed", source),
                     LearningRate = Positive(root, "learning_rate", source),
                     HeartbeatIntervalMs = root.ContainsKey("heartbeat_interval_ms")
-                        ? Int(root, "heartbeat_interval_ms", source, 1, 3_600_000, required: true)
+                        ? Int(root, "heartbeat_interval_ms", source, 1, 3_600_000)
                         : DefaultHeartbeatIntervalMs,
                 },
                 TrainerMode.Evaluate => new TrainerJob
@@ -169,7 +169,7 @@ internal sealed partial record TrainerJob
             ? contract["target_modules"].EnumerateArray().Select(m => m.ValueKind == JsonValueKind.String ? m.GetString()! : throw Invalid(source, "adapter_contract.target_modules", "it lists a value that is not a string")).ToList()
             : throw Invalid(source, "adapter_contract.target_modules", "it is not a list");
         var dtype = Text(contract, "dtype", source, "adapter_contract.");
-        var rank = Int(contract, "rank", source, 1, ModelShape.Hidden, required: true, "adapter_contract.");
+        var rank = Int(contract, "rank", source, 1, ModelShape.Hidden, "adapter_contract.");
         var alpha = Positive(contract, "alpha", source, "adapter_contract.");
         if (modules.Count != 1 || modules[0] != ModelShape.TargetModule || dtype != "F32")
         {
@@ -246,10 +246,17 @@ internal sealed partial record TrainerJob
     private static string Shard(Dictionary<string, JsonElement> properties, string source) =>
         Checked(Text(properties, "data_shard", source), s => s.Length is > 0 and <= 256 && !s.Any(char.IsControl), source, "data_shard", "a shard id of 1 to 256 printable characters");
 
-    private static int Int(Dictionary<string, JsonElement> properties, string name, string source, int minimum, int maximum, bool required, string? prefix = null) =>
-        properties.TryGetValue(name, out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value) && value >= minimum && value <= maximum
+    private static int Int(Dictionary<string, JsonElement> properties, string name, string source, int minimum, int maximum, string? prefix = null)
+    {
+        if (!properties.TryGetValue(name, out var element))
+        {
+            throw Invalid(source, prefix + name, "it is missing");
+        }
+
+        return element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var value) && value >= minimum && value <= maximum
             ? value
             : throw Invalid(source, prefix + name, string.Create(CultureInfo.InvariantCulture, $"it is not a whole number from {minimum} to {maximum}"));
+    }
 
     private static long Long(Dictionary<string, JsonElement> properties, string name, string source) =>
         properties[name].ValueKind == JsonValueKind.Number && properties[name].TryGetInt64(out var value) && value >= 0

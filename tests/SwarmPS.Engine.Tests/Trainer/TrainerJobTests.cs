@@ -90,6 +90,8 @@ public sealed class TrainerJobTests
     [InlineData("steps")]
     [InlineData("plan_digest")]
     [InlineData("output_directory")]
+    [InlineData("schema_version")]
+    [InlineData("mode")]
     public void A_missing_field_is_refused_naming_it(string field)
     {
         var job = Train();
