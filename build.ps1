@@ -375,6 +375,8 @@ function Assert-ModuleLayout {
         'bin/dependencies/runtimes/win-x64/native/e_sqlite3.dll'
         'bin/site-host/SwarmPS.SiteHost.dll'
         'bin/site-host/SwarmPS.SiteHost.runtimeconfig.json'
+        'bin/trainer/SwarmPS.Trainer.dll'
+        'bin/trainer/SwarmPS.Trainer.runtimeconfig.json'
     )
     $expected += (Import-PowerShellDataFile -Path $Manifest).FormatsToProcess
     $missing = $expected | Where-Object { -not (Test-Path (Join-Path $Root $_)) }

@@ -12,7 +12,7 @@ public sealed partial class ErrorCatalogTests
 {
     private static readonly string Catalog = Path.Combine(SurfaceLocations.RepoRoot, "docs", "errors.md");
 
-    private static ErrorIdScan ScanSource() => ErrorIdScanner.ScanDirectories(SurfaceLocations.RepoRoot, "src/SwarmPS.Engine", "src/SwarmPS.Cmdlets");
+    private static ErrorIdScan ScanSource() => ErrorIdScanner.ScanDirectories(SurfaceLocations.RepoRoot, "src/SwarmPS.Engine", "src/SwarmPS.Cmdlets", "src/SwarmPS.Trainer");
 
     [Fact]
     public void Every_error_id_the_source_can_raise_is_documented_and_every_documented_id_can_still_be_raised()

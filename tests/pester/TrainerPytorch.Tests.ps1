@@ -273,12 +273,12 @@ Describe 'pytorch.cpu trainer: refusals' {
         Test-Path (Join-Path $run.Job.output_directory 'adapter.safetensors') | Should -BeFalse
     }
 
-    It 'refuses to evaluate a file that is not the contract''s LoRA pair with AdapterInvalid, and writes no evaluation' {
+    It 'refuses to evaluate a file that is not the contract''s LoRA pair with TrainerAdapterInvalid, and writes no evaluation' {
         $run = Invoke-Trainer (New-TrainerJob -Mode evaluate -Set @{ adapter_path = $script:Base })
 
         $run.ExitCode | Should -Be 2
         $run.Events | Should -HaveCount 1
-        $run.Events[0].error_id | Should -Be 'AdapterInvalid'
+        $run.Events[0].error_id | Should -Be 'TrainerAdapterInvalid'
         $run.Events[0].message | Should -BeLike '*base_model.model.lm_head.lora_A.weight*'
         Test-Path (Join-Path $run.Job.output_directory 'evaluation.json') | Should -BeFalse
     }

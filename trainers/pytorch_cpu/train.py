@@ -59,12 +59,12 @@ def load_adapter(job):
             raw = f.read()
         tensors, _ = decode(raw)
     except OSError as error:
-        raise TrainerError("AdapterInvalid", f"The adapter {path} cannot be read ({error.strerror}); check adapter_path.") from None
+        raise TrainerError("TrainerAdapterInvalid", f"The adapter {path} cannot be read ({error.strerror}); check adapter_path.") from None
     except SafetensorsError as error:
-        raise TrainerError("AdapterInvalid", f"The adapter {path} is not a readable safetensors file: {error}.") from None
+        raise TrainerError("TrainerAdapterInvalid", f"The adapter {path} is not a readable safetensors file: {error}.") from None
     problem = spec.adapter_problem(tensors, rank)
     if problem:
-        raise TrainerError("AdapterInvalid", f"The adapter {path} is not the rank-{rank} LoRA pair on lm_head its contract names: {problem}.")
+        raise TrainerError("TrainerAdapterInvalid", f"The adapter {path} is not the rank-{rank} LoRA pair on lm_head its contract names: {problem}.")
     return tensors[spec.LORA_A], tensors[spec.LORA_B], digest(raw)
 
 
