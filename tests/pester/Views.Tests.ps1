@@ -143,6 +143,12 @@ agents:
     $contributionRun = New-RunId 'views-contrib'
     New-ContributionDirectory -RunId $contributionRun -Contributor 'site-views' | Send-SwarmContribution -Confirm:$false | Add-Sample
     Get-SwarmContribution -RunId $contributionRun | Add-Sample
+    # The coordinator's verdict on it (Rejected: the sample is not of the example plan's contract) and a
+    # publication refused for want of accepted contributions.
+    $viewsPlan = Import-SwarmTrainingPlan -Path (Join-Path $ExamplesRoot 'training/plan.yaml')
+    Get-SwarmContribution -RunId $contributionRun | Test-SwarmContribution -Plan $viewsPlan -Repository $script:Repo -WarningAction SilentlyContinue | Add-Sample
+    Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-publish.safetensors') |
+        Publish-SwarmSnapshot -RunId $contributionRun -Destination (Join-Path $TestDrive 'views-snapshot') -Repository $script:Repo -WarningAction SilentlyContinue | Add-Sample
 
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
@@ -188,7 +194,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
         'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
         'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',
-        'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution' |
+        'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution',
+        'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
