@@ -51,25 +51,26 @@ gates: { min_accepted: 2, min_replay_checked: $MinReplayChecked, min_loss_improv
         Import-SwarmTrainingPlan -Path $path
     }
 
-    # Runs the real trainer on one job (docs/trainer-contract.md) and returns its output directory.
+    # Runs a real trainer on one job (docs/trainer-contract.md) and returns its output directory: pytorch.cpu
+    # (trainers/pytorch_cpu/train.py), or dotnet.cpu (the module's bin/trainer/SwarmPS.Trainer.dll).
     $script:Jobs = 0
-    function Invoke-Trainer([hashtable] $Job) {
+    function Invoke-Trainer([hashtable] $Job, [string] $Backend = 'pytorch.cpu') {
         $script:Jobs++
         $output = Join-Path $TestDrive "trainer-$($script:Jobs)"
         $full = [ordered]@{
-            schema_version = 1; backend = 'pytorch.cpu'; base_snapshot_path = $script:Base; base_snapshot_digest = $script:BaseDigest
+            schema_version = 1; backend = $Backend; base_snapshot_path = $script:Base; base_snapshot_digest = $script:BaseDigest
             adapter_contract = [ordered]@{ target_modules = @('lm_head'); rank = 4; alpha = 8; dtype = 'F32' }; output_directory = $output
         }
         foreach ($name in $Job.Keys) { $full[$name] = $Job[$name] }
         $path = "$output.json"
         Set-Content -Path $path -Value ($full | ConvertTo-Json -Depth 5) -NoNewline
-        $log = & $script:Python $script:Trainer $path 2>&1
+        $log = if ($Backend -eq 'dotnet.cpu') { & dotnet (Join-Path $RepoRoot 'bin/trainer/SwarmPS.Trainer.dll') $path 2>&1 } else { & $script:Python $script:Trainer $path 2>&1 }
         if ($LASTEXITCODE -ne 0) { throw "the trainer failed on $path`: $log" }
         $output
     }
 
-    function Invoke-Training([string] $RunId, [string] $Contributor, [string] $Shard, [int] $Seed = 7) {
-        Invoke-Trainer @{
+    function Invoke-Training([string] $RunId, [string] $Contributor, [string] $Shard, [int] $Seed = 7, [string] $Backend = 'pytorch.cpu') {
+        Invoke-Trainer -Backend $Backend @{
             mode = 'train'; run_id = $RunId; contributor = $Contributor; site = 'alpha'; plan_digest = $script:Plan.Digest
             data_shard = $Shard; data_path = Join-Path $script:Corpus "$Shard.txt"; steps = 60; seed = $Seed; learning_rate = 0.5
             heartbeat_interval_ms = 1000
@@ -128,6 +129,21 @@ Describe 'The coordinator, from arrival to published snapshot' {
         $receipt.match | Should -Be 'Bitwise'
     }
 
+    It 'accepts a replay on the other backend within the plan''s tolerance, and says it was across backends' {
+        $replay = Invoke-Training $script:RunId 'c2' 'shard-1' -Backend dotnet.cpu
+
+        $verdict = Get-SwarmContribution -RunId $script:RunId -Contributor c2 | Test-SwarmContribution -ReplayPath $replay
+
+        $verdict.Verdict | Should -Be 'Accepted' -Because ($verdict.Reasons -join '; ')
+        $receipt = Get-Content -Raw (Join-Path $script:Repo ".swarm/training/$script:RunId/replays/c2.json") | ConvertFrom-Json
+        $receipt.match | Should -BeIn 'WithinTolerance', 'Bitwise'
+        $receipt.replay_backend | Should -Be 'dotnet.cpu'
+        $receipt.contributed_backend | Should -Be 'pytorch.cpu'
+        $receipt.max_relative_difference | Should -BeLessOrEqual 1e-4
+        Write-Host "cross-backend replay: largest relative difference $($receipt.max_relative_difference)"
+        ($verdict.Checks | Where-Object Name -eq 'replay').Detail | Should -BeLike 'replayed on dotnet.cpu, the contribution was trained on pytorch.cpu: *'
+    }
+
     It 'keeps the replay on a later review of the same adapter, and merges the accepted contributions of the run' {
         $script:Merged = Join-Path $TestDrive 'merged.safetensors'
 
@@ -154,7 +170,7 @@ Describe 'The coordinator, from arrival to published snapshot' {
         $script:Publication.Publish | Should -Be 'Published' -Because ($script:Publication.Reasons -join '; ')
         $script:Publication.Decision.Result | Should -Be 'BoundedSuccess'
         $script:Publication.Evidence.Accepted | Should -Be 2
-        $script:Publication.Evidence.ReplayChecked | Should -Be 1
+        $script:Publication.Evidence.ReplayChecked | Should -Be 2
         $script:Publication.Evidence.MergedHeldOutLoss | Should -BeLessThan ($script:Publication.Evidence.BaseHeldOutLoss - 0.1)
         @(Get-ChildItem $script:Snapshot | ForEach-Object Name | Sort-Object) | Should -Be @('adapter_config.json', 'adapter_model.safetensors', 'publish_manifest.json')
         Get-Sha256 (Join-Path $script:Snapshot 'adapter_model.safetensors') | Should -Be "sha256:$($script:Merge.OutputDigest)"
