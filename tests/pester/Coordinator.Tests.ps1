@@ -99,7 +99,7 @@ Describe 'The coordinator, from arrival to published snapshot' {
         foreach ($verdict in $script:Verdicts) {
             $verdict.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Training.ContributionVerdict'
             $verdict.Verdict | Should -Be 'Accepted' -Because ($verdict.Reasons -join '; ')
-            @($verdict.Checks.Name) | Should -Be @('announcement', 'adapter_digest', 'upload_digest', 'base_snapshot', 'manifest_contract', 'dtype', 'lora_layout', 'finite', 'update_norm', 'heartbeats')
+            @($verdict.Checks.Name) | Should -Be @('adapter_digest', 'upload_digest', 'base_snapshot', 'manifest_contract', 'dtype', 'lora_layout', 'finite', 'update_norm', 'heartbeats')
             $verdict.ReplayChecked | Should -BeFalse
             $verdict.Backend | Should -Be 'pytorch.cpu'
         }
@@ -250,6 +250,23 @@ Describe 'The coordinator refuses' {
         ($verdict.Checks | Where-Object Name -eq 'adapter_digest').Passed | Should -BeFalse
         { Get-SwarmContribution -RunId $run | Test-SwarmContribution | Merge-SwarmContribution -OutputPath (Join-Path $TestDrive 'none.safetensors') -WarningAction SilentlyContinue -ErrorAction Stop } |
             Should -Throw -ErrorId 'MergeNoAcceptedContribution,SwarmPS.Cmdlets.MergeSwarmContributionCommand'
+    }
+
+    It 'rejects a contribution announced under another contributor than its manifest names, saying so' {
+        $run = New-RunId 'ft-named'
+        $dir = Invoke-Training $run 'c1' 'shard-0'
+        & $script:Python -c "import sys; sys.path.insert(0, '$RepoRoot/examples/agents'); import swarm_exchange as s; s.Exchange.from_environment().put_contribution('$run', 'c2', '$dir/manifest.json', '$dir/adapter.safetensors')"
+        $LASTEXITCODE | Should -Be 0
+
+        $verdict = Get-SwarmContribution -RunId $run | Test-SwarmContribution -Plan $script:Plan
+
+        $verdict.Contributor | Should -Be 'c2'
+        $verdict.Verdict | Should -Be 'Rejected'
+        $check = $verdict.Checks | Where-Object Name -eq 'manifest'
+        $check.Passed | Should -BeFalse
+        $check.Detail | Should -BeLike "*it is the manifest of contributor 'c1'*announced under another name*"
+        Test-Path (Join-Path $script:Repo ".swarm/training/$run/verdicts/c2.json") | Should -BeTrue
+        Get-Sha256 (Join-Path $script:Repo ".swarm/training/$run/contributions/c2/manifest.json") | Should -Be (Get-Sha256 "$dir/manifest.json")
     }
 
     It 'asks for the plan the first time a run is tested, and refuses another plan for a run' {

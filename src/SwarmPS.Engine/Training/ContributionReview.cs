@@ -37,6 +37,12 @@ public static class ContributionReview
         var runPlan = RunPlan.Resolve(record, plan, repositoryRoot);
         if (arrived.Manifest is null || arrived.ManifestBytes is null)
         {
+            // Kept as evidence of what arrived, when there is something to keep.
+            if (arrived.ManifestBytes is { } unread)
+            {
+                record.SaveManifest(arrived.Contributor, unread);
+            }
+
             var unreadable = new ContributionVerdict(arrived.RunId, arrived.Contributor, arrived.ManifestDigest, VerdictKind.Rejected,
                 new[] { new ContributionCheck("manifest", false, arrived.Problem ?? "the manifest could not be read") })
             {
@@ -52,8 +58,7 @@ public static class ContributionReview
             await inbox.FetchAdapterAsync(arrived, adapter, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var announced = Announcement(arrived.Manifest, arrived.RunId, arrived.Contributor);
-        return Review(repositoryRoot, record, runPlan, arrived.Manifest, arrived.ManifestDigest, adapter, arrived.AdapterDigest, announced, options);
+        return Review(repositoryRoot, record, runPlan, arrived.Manifest, arrived.ManifestDigest, adapter, arrived.AdapterDigest, options);
     }
 
     /// <summary>A contribution directory on this machine (a trainer's output): manifest and adapter are copied into the record.</summary>
@@ -70,13 +75,12 @@ public static class ContributionReview
             using var stream = File.OpenRead(source);
             stream.CopyTo(target);
         });
-        var announced = Announcement(manifest, manifest.RunId, manifest.Contributor);
-        return Review(repositoryRoot, record, runPlan, manifest, ContributionManifestJson.DigestOf(bytes), adapter, uploadDigest: null, announced, options);
+        return Review(repositoryRoot, record, runPlan, manifest, ContributionManifestJson.DigestOf(bytes), adapter, uploadDigest: null, options);
     }
 
     private static ReviewOutcome Review(
         string repositoryRoot, TrainingRecord record, TrainingPlan plan, ContributionManifest manifest, string manifestDigest, string adapter, string? uploadDigest,
-        ContributionCheck announced, ReviewOptions options)
+        ReviewOptions options)
     {
         var notes = new List<string>();
         notes.AddRange(TrainingLedger.Record(repositoryRoot, TrainingStep.Contribution, record.RunId, manifest.Contributor, new Dictionary<string, string>
@@ -89,11 +93,8 @@ public static class ContributionReview
 
         var replayRequired = options.Replay || ReplaySelection.Picks(plan, manifest.Contributor);
         var verdict = ContributionValidator.Validate(manifest, adapter, uploadDigest, plan.ValidationRules, replayRequired);
-        verdict = verdict with { ManifestDigest = manifestDigest, Checks = verdict.Checks.Prepend(announced).ToList() };
-        if (!announced.Passed)
-        {
-            verdict = verdict with { Verdict = VerdictKind.Rejected };
-        }
+        // The manifest's digest is of its bytes as they arrived (and are filed), not of their canonical form.
+        verdict = verdict with { ManifestDigest = manifestDigest };
 
         var replayRun = options.Replays.FirstOrDefault(run => run.Manifest.RunId == manifest.RunId && run.Manifest.Contributor == manifest.Contributor);
         var replay = replayRun is not null
@@ -126,12 +127,6 @@ public static class ContributionReview
         }, succeeded: verdict.Verdict != VerdictKind.Rejected);
         return new ReviewOutcome(verdict, replay, ReplayUsed: null, ledger.Notes);
     }
-
-    /// <summary>The manifest must be of the run and the contributor it was announced for: a manifest copied from another run or contributor is not this contribution.</summary>
-    private static ContributionCheck Announcement(ContributionManifest manifest, string runId, string contributor) =>
-        manifest.RunId == runId && manifest.Contributor == contributor
-            ? new("announcement", true, $"the manifest is of run {runId} and contributor {contributor}, as announced")
-            : new("announcement", false, $"the manifest is of run {manifest.RunId} and contributor {manifest.Contributor}, announced as run {runId} and contributor {contributor}");
 
     private static string DigestOf(string path)
     {
