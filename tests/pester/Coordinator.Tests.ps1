@@ -32,13 +32,13 @@ BeforeAll {
 
     # The plan of a run: two contributors, no replay sampled (the test asks for the one it wants), gates that
     # need both accepted, one replay-checked, and a held-out loss better than the base's by 0.1.
-    function New-Plan([string] $Name, [int] $MinReplayChecked = 1) {
+    function New-Plan([string] $Name, [int] $MinReplayChecked = 1, [string] $BasePath = './base.safetensors') {
         $path = Join-Path $TestDrive "$Name.yaml"
         @"
 schema_version: 1
 namespace: $Name
 coordinator: { site: alpha }
-base_snapshot: { path: ./base.safetensors, digest: "$script:BaseDigest" }
+base_snapshot: { path: $BasePath, digest: "$script:BaseDigest" }
 adapter: { target_modules: [lm_head], rank: 4, alpha: 8, dtype: F32 }
 training: { steps: 60, seed: 7, learning_rate: 0.5 }
 admission_token_env: SWARM_TRAINING_TOKEN
@@ -267,6 +267,41 @@ Describe 'The coordinator refuses' {
         $check.Detail | Should -BeLike "*it is the manifest of contributor 'c1'*announced under another name*"
         Test-Path (Join-Path $script:Repo ".swarm/training/$run/verdicts/c2.json") | Should -BeTrue
         Get-Sha256 (Join-Path $script:Repo ".swarm/training/$run/contributions/c2/manifest.json") | Should -Be (Get-Sha256 "$dir/manifest.json")
+    }
+
+    It 'replays a contribution that needs it on its own dotnet.cpu trainer when given the shards' {
+        $run = New-RunId 'ft-auto'
+        $dir = Invoke-Training $run 'c1' 'shard-0'
+
+        $verdict = Test-SwarmContribution -Path $dir -Plan $script:Plan -Replay -DataDirectory $script:Corpus
+
+        $verdict.Verdict | Should -Be 'Accepted' -Because ($verdict.Reasons -join '; ')
+        $verdict.ReplayChecked | Should -BeTrue
+        ($verdict.Checks | Where-Object Name -eq 'replay').Detail | Should -BeLike 'replayed on dotnet.cpu, the contribution was trained on pytorch.cpu: within the tolerance*'
+        $replays = @(Get-ChildItem (Join-Path $script:Repo ".swarm/training/$run/contributions/c1") -Directory -Filter 'replay-*')
+        $replays.Count | Should -Be 1
+        (Get-Content -Raw (Join-Path $replays[0].FullName 'manifest.json') | ConvertFrom-Json).backend | Should -Be 'dotnet.cpu'
+    }
+
+    It 'says which shard a replay needs when the data directory lacks it' {
+        $run = New-RunId 'ft-nodata'
+        $dir = Invoke-Training $run 'c1' 'shard-0'
+        $empty = Join-Path $TestDrive 'no-shards'
+        New-Item -ItemType Directory $empty | Out-Null
+
+        { Test-SwarmContribution -Path $dir -Plan $script:Plan -Replay -DataDirectory $empty -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ReplayDataNotFound,SwarmPS.Cmdlets.TestSwarmContributionCommand'
+    }
+
+    It 'names the trainer''s own error when a replay cannot train' {
+        $run = New-RunId 'ft-nobase'
+        $dir = Invoke-Training $run 'c1' 'shard-0'
+        $plan = New-Plan 'ft-nobase' -BasePath './moved-away.safetensors'
+
+        $caught = try { Test-SwarmContribution -Path $dir -Plan $plan -Replay -DataDirectory $script:Corpus -ErrorAction Stop } catch { $_ }
+
+        $caught.FullyQualifiedErrorId | Should -Be 'ReplayTrainerFailed,SwarmPS.Cmdlets.TestSwarmContributionCommand'
+        $caught.Exception.Message | Should -BeLike 'The dotnet.cpu trainer could not replay c1: TrainerInputNotFound: The base snapshot *moved-away.safetensors*'
     }
 
     It 'asks for the plan the first time a run is tested, and refuses another plan for a run' {

@@ -40,13 +40,23 @@ public sealed class TestSwarmContributionCommand : RepositoryCmdlet
     [Parameter]
     public string[] ReplayPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>The folder holding the plan's shards as &lt;shard&gt;.txt: with it, contributions that need a replay are replayed here on dotnet.cpu.</summary>
+    [Parameter]
+    public string? DataDirectory { get; set; }
+
     /// <summary>The exchange the contributions arrived on; default SWARM_EXCHANGE_URL.</summary>
     [Parameter(ParameterSetName = ArrivedSet)]
     public string? ExchangeUrl { get; set; }
 
     protected override void BeginProcessing() => Run(() =>
     {
-        _options = new ReviewOptions { Replay = Replay, Replays = ReplayPath.Select(path => ReplayRun.Load(ResolvePath(path))).ToList() };
+        _options = new ReviewOptions
+        {
+            Replay = Replay,
+            Replays = ReplayPath.Select(path => ReplayRun.Load(ResolvePath(path))).ToList(),
+            DataDirectory = DataDirectory is null ? null : ResolvePath(DataDirectory),
+            Trainer = DataDirectory is null ? null : ModuleTrainer.DotnetCpu(),
+        };
     });
 
     protected override void ProcessRecord() => Run(() =>
@@ -64,7 +74,7 @@ public sealed class TestSwarmContributionCommand : RepositoryCmdlet
 
         foreach (var directory in Path)
         {
-            RunForItem(() => Write(ContributionReview.ReviewLocal(repository, Plan, ResolvePath(directory), _options!)));
+            RunForItem(() => Write(Await(_ => ContributionReview.ReviewLocalAsync(repository, Plan, ResolvePath(directory), _options!, StopToken))));
         }
     });
 

@@ -11,6 +11,14 @@ public sealed record ReviewOptions
 
     /// <summary>Replays the coordinator trained (trainer output directories); each applies to the contribution its manifest names.</summary>
     public IReadOnlyList<ReplayRun> Replays { get; init; } = Array.Empty<ReplayRun>();
+
+    /// <summary>
+    /// The trainer to replay with, and the folder holding the shards (<c>&lt;shard&gt;.txt</c>): with both, a
+    /// contribution that needs a replay and has none is replayed here and now.
+    /// </summary>
+    public ReplayTrainer? Trainer { get; init; }
+
+    public string? DataDirectory { get; init; }
 }
 
 /// <summary>
@@ -58,11 +66,11 @@ public static class ContributionReview
             await inbox.FetchAdapterAsync(arrived, adapter, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        return Review(repositoryRoot, record, runPlan, arrived.Manifest, arrived.ManifestDigest, adapter, arrived.AdapterDigest, options);
+        return await ReviewAsync(repositoryRoot, record, runPlan, arrived.Manifest, arrived.ManifestDigest, adapter, arrived.AdapterDigest, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A contribution directory on this machine (a trainer's output): manifest and adapter are copied into the record.</summary>
-    public static ReviewOutcome ReviewLocal(string repositoryRoot, TrainingPlan? plan, string contributionDirectory, ReviewOptions options)
+    public static Task<ReviewOutcome> ReviewLocalAsync(string repositoryRoot, TrainingPlan? plan, string contributionDirectory, ReviewOptions options, CancellationToken cancellationToken = default)
     {
         var (manifest, bytes) = ContributionFiles.ReadManifest(contributionDirectory);
         var record = TrainingRecord.Open(repositoryRoot, manifest.RunId);
@@ -75,12 +83,12 @@ public static class ContributionReview
             using var stream = File.OpenRead(source);
             stream.CopyTo(target);
         });
-        return Review(repositoryRoot, record, runPlan, manifest, ContributionManifestJson.DigestOf(bytes), adapter, uploadDigest: null, options);
+        return ReviewAsync(repositoryRoot, record, runPlan, manifest, ContributionManifestJson.DigestOf(bytes), adapter, uploadDigest: null, options, cancellationToken);
     }
 
-    private static ReviewOutcome Review(
+    private static async Task<ReviewOutcome> ReviewAsync(
         string repositoryRoot, TrainingRecord record, TrainingPlan plan, ContributionManifest manifest, string manifestDigest, string adapter, string? uploadDigest,
-        ReviewOptions options)
+        ReviewOptions options, CancellationToken cancellationToken)
     {
         var notes = new List<string>();
         notes.AddRange(TrainingLedger.Record(repositoryRoot, TrainingStep.Contribution, record.RunId, manifest.Contributor, new Dictionary<string, string>
@@ -97,9 +105,16 @@ public static class ContributionReview
         verdict = verdict with { ManifestDigest = manifestDigest };
 
         var replayRun = options.Replays.FirstOrDefault(run => run.Manifest.RunId == manifest.RunId && run.Manifest.Contributor == manifest.Contributor);
+        var earlier = record.ReadReplay(manifest.Contributor) is { } filed && filed.ContributedDigest == verdict.AdapterDigest ? filed : null;
+        if (replayRun is null && earlier is null && verdict.Verdict == VerdictKind.ReplayRequired && options is { Trainer: { } trainer, DataDirectory: { } data })
+        {
+            var output = Path.Combine(record.ContributionDirectory(manifest.Contributor), "replay-" + Guid.NewGuid().ToString("N")[..8]);
+            replayRun = await trainer.ReplayAsync(plan, manifest, data, output, cancellationToken).ConfigureAwait(false);
+        }
+
         var replay = replayRun is not null
             ? ReplayComparison.Compare(verdict, replayRun.CheckComparable(manifest).AdapterPath, replayRun.Manifest.Backend, plan.ReplayTolerance)
-            : record.ReadReplay(manifest.Contributor) is { } earlier && earlier.ContributedDigest == verdict.AdapterDigest ? earlier : null;
+            : earlier;
         if (replay is not null)
         {
             if (replayRun is not null)

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using SwarmPS.Engine.Files;
+using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Training;
+
+/// <summary>
+/// A trainer the coordinator has, to replay contributions with: a program that follows
+/// docs/trainer-contract.md, and the backend label it reports. The module ships <c>dotnet.cpu</c>
+/// (<see cref="DotnetCpu"/>), deterministic, so a replay on it compares bitwise with a <c>dotnet.cpu</c>
+/// contribution and within the plan's tolerance with any other.
+/// </summary>
+public sealed record ReplayTrainer(string Backend, string Program, IReadOnlyList<string> Arguments)
+{
+    /// <summary>How long one replay may train before it is stopped; a contribution's steps bound its work.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The module's own trainer: <c>dotnet &lt;module&gt;/bin/trainer/SwarmPS.Trainer.dll</c>.</summary>
+    public static ReplayTrainer DotnetCpu(string trainerDll, string dotnet)
+    {
+        if (!File.Exists(trainerDll))
+        {
+            throw new SwarmException("ReplayTrainerNotFound",
+                $"The module's dotnet.cpu trainer is not at {trainerDll}.",
+                "Rebuild the module (dotnet build SwarmPS.sln) or reinstall it: the trainer ships in its bin/trainer folder.",
+                SwarmErrorCategory.ObjectNotFound, trainerDll);
+        }
+
+        return new ReplayTrainer("dotnet.cpu", dotnet, new[] { trainerDll });
+    }
+
+    /// <summary>
+    /// Trains the replay of one contribution into <paramref name="outputDirectory"/>: the contribution's own
+    /// seed, shard, steps and base, the plan's learning rate and contract. The job file is written beside the
+    /// output, owner-only. Returns the replay, or <c>ReplayTrainerFailed</c> with the trainer's own error.
+    /// </summary>
+    public async Task<ReplayRun> ReplayAsync(TrainingPlan plan, ContributionManifest contribution, string dataDirectory, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var dataPath = Path.Combine(Path.GetFullPath(dataDirectory), contribution.DataShard + ".txt");
+        if (!File.Exists(dataPath))
+        {
+            throw new SwarmException("ReplayDataNotFound",
+                $"The replay of {contribution.Contributor} needs its shard '{contribution.DataShard}', and {dataPath} does not exist.",
+                "Give -DataDirectory the folder holding each shard as <shard>.txt (the plan's shard ids).",
+                SwarmErrorCategory.ObjectNotFound, dataPath);
+        }
+
+        var job = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["schema_version"] = 1,
+            ["mode"] = "train",
+            ["run_id"] = contribution.RunId,
+            ["contributor"] = contribution.Contributor,
+            ["site"] = contribution.Site,
+            ["backend"] = Backend,
+            ["plan_digest"] = plan.Digest,
+            ["base_snapshot_path"] = plan.BaseSnapshotPath,
+            ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
+            ["adapter_contract"] = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["target_modules"] = plan.Contract.TargetModules.ToList(),
+                ["rank"] = plan.Contract.Rank,
+                ["alpha"] = plan.Contract.Alpha,
+                ["dtype"] = plan.Contract.DType,
+            },
+            ["data_shard"] = contribution.DataShard,
+            ["data_path"] = dataPath,
+            ["steps"] = contribution.Steps,
+            ["seed"] = contribution.Seed,
+            ["learning_rate"] = plan.LearningRate,
+            ["heartbeat_interval_ms"] = (long)plan.HeartbeatInterval.TotalMilliseconds,
+            ["output_directory"] = outputDirectory,
+        };
+        var jobPath = outputDirectory.TrimEnd('/') + ".job.json";
+        AtomicFile.WriteAllText(jobPath, CanonicalJson.SerializeIndented(job));
+        var result = await ProcessRunner.RunAsync(new ShellCommand(Program, Arguments.Append(jobPath).ToArray()) { Timeout = Timeout }, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new SwarmException("ReplayTrainerFailed",
+                $"The {Backend} trainer could not replay {contribution.Contributor}: {Describe(result)}",
+                $"Read the job {jobPath} and the trainer's message; docs/trainer-contract.md lists its error ids.",
+                SwarmErrorCategory.InvalidOperation, jobPath);
+        }
+
+        return ReplayRun.Load(outputDirectory);
+    }
+
+    /// <summary>The trainer's own error line (contract: one JSON object with error_id and message), else how it ended.</summary>
+    private static string Describe(ShellResult result)
+    {
+        if (result.TimedOut)
+        {
+            return "it did not finish in time and was stopped.";
+        }
+
+        var last = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        try
+        {
+            using var line = JsonDocument.Parse(last);
+            if (line.RootElement.ValueKind == JsonValueKind.Object
+                && line.RootElement.TryGetProperty("error_id", out var id) && line.RootElement.TryGetProperty("message", out var message))
+            {
+                return $"{id.GetString()}: {message.GetString()}";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        var error = result.StandardError.Trim();
+        return string.Create(CultureInfo.InvariantCulture, $"it exited {result.ExitCode}{(error.Length > 0 ? ": " + error[..Math.Min(400, error.Length)] : ".")}");
+    }
+}
