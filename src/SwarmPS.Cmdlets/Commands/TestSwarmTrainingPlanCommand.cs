@@ -4,7 +4,7 @@ using SwarmPS.Engine.Training;
 namespace SwarmPS.Cmdlets;
 
 /// <summary>Test-SwarmTrainingPlan: checks what a training plan refers to on this machine and returns the findings.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "SwarmTrainingPlan", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "SwarmTrainingPlan", DefaultParameterSetName = PlanSet)]
 [OutputType(typeof(TrainingPlanFinding), typeof(TrainingPlan))]
 public sealed class TestSwarmTrainingPlanCommand : SwarmCmdlet
 {
