@@ -46,6 +46,7 @@
         'New-SwarmJobPlan'
         'New-SwarmRun'
         'New-SwarmTaskSet'
+        'New-SwarmTrainingPlan'
         'Publish-SwarmLedgerEntry'
         'Publish-SwarmSnapshot'
         'Receive-SwarmMessage'
@@ -69,6 +70,7 @@
         'Test-SwarmEvidence'
         'Test-SwarmLedger'
         'Test-SwarmSite'
+        'Test-SwarmTrainingPlan'
         'Wait-SwarmJob'
     )
     FunctionsToExport    = @()

@@ -134,6 +134,8 @@ agents:
     Get-SwarmAdapter -Path $adapterFile | Add-Sample
     Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-merged.safetensors') | Add-Sample
     Import-SwarmTrainingPlan -Path (Join-Path $ExamplesRoot 'training/plan.yaml') | Add-Sample
+    # Its findings here: the example's base snapshot is not shipped, so at least BaseSnapshotNotFound.
+    Test-SwarmTrainingPlan -Path (Join-Path $ExamplesRoot 'training/plan.yaml') | Add-Sample
     # An evidence bundle of a run whose record holds only its plan (Evidence.Tests.ps1 builds whole ones).
     $viewsRecord = Join-Path $script:Repo '.swarm/training/views-run'
     New-Item -ItemType Directory $viewsRecord -Force | Out-Null
@@ -195,7 +197,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
         'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',
         'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution',
-        'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt' |
+        'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt',
+        'SwarmPS.Engine.Training.TrainingPlanFinding' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
