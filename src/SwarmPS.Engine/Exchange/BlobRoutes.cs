@@ -276,27 +276,9 @@ internal sealed class BlobRoutes(BlobStore store, ExchangeLimits limits, Request
             return;
         }
 
-        try
-        {
-            response.StatusCode = (int)status;
-            if (context.Request.HttpMethod == "HEAD")
-            {
-                // An answer to HEAD has no body: the status (and Upload-Offset) say it all.
-                response.ContentLength64 = 0;
-                response.Close();
-                return;
-            }
-
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength64 = bytes.Length;
-            await response.OutputStream.WriteAsync(bytes, stopping).ConfigureAwait(false);
-            response.Close();
-        }
-        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // Headers already sent (a read failed mid-download), or the client is gone: end the connection.
-            response.Abort();
-        }
+        // A HEAD's answer carries no body: the status (and Upload-Offset) say it all. Headers already sent (a
+        // read failed mid-download) or a client gone end the connection.
+        await ExchangeGateway.WriteJsonBytesAsync(context, status, bytes, stopping).ConfigureAwait(false);
     }
 
     private async Task<bool> SkipSmallBodyAsync(HttpListenerRequest request, CancellationToken stopping)

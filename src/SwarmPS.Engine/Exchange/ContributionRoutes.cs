@@ -33,7 +33,7 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
             switch (segments)
             {
                 case ["", "v1", "runs", var runId, "contributions"] when request.HttpMethod == "GET":
-                    await WriteJsonAsync(context, HttpStatusCode.OK, new ContributionWire.ListResponse(store.List(runId).Select(ContributionWire.ArrivalView.From).ToList())).ConfigureAwait(false);
+                    await ExchangeGateway.WriteJsonAsync(context, HttpStatusCode.OK, new ContributionWire.ListResponse(store.List(runId).Select(ContributionWire.ArrivalView.From).ToList())).ConfigureAwait(false);
                     return;
                 case ["", "v1", "runs", var runId, "contributions", var contributor] when request.HttpMethod == "PUT":
                 {
@@ -48,7 +48,7 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
                         log.Write($"contribution {arrival.RunId}/{arrival.Contributor} announced manifest={arrival.ManifestDigest} adapter={arrival.AdapterDigest} size={arrival.AdapterBytes}");
                     }
 
-                    await WriteJsonAsync(context, created ? HttpStatusCode.Created : HttpStatusCode.OK, ContributionWire.ArrivalView.From(arrival)).ConfigureAwait(false);
+                    await ExchangeGateway.WriteJsonAsync(context, created ? HttpStatusCode.Created : HttpStatusCode.OK, ContributionWire.ArrivalView.From(arrival)).ConfigureAwait(false);
                     return;
                 }
 
@@ -81,7 +81,7 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
                 return;
             }
 
-            await WriteBytesAsync(context, status, answer).ConfigureAwait(false);
+            await ExchangeGateway.WriteJsonBytesAsync(context, status, answer).ConfigureAwait(false);
         }
     }
 
@@ -229,35 +229,6 @@ internal sealed class ContributionRoutes(ContributionStore store, ExchangeLimits
         catch (Exception error) when (error is OperationCanceledException or HttpListenerException or IOException or ObjectDisposedException)
         {
             return false;
-        }
-    }
-
-    private static Task WriteJsonAsync(HttpListenerContext context, HttpStatusCode status, object body) =>
-        WriteBytesAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json));
-
-    private static async Task WriteBytesAsync(HttpListenerContext context, HttpStatusCode status, byte[] bytes)
-    {
-        var response = context.Response;
-        try
-        {
-            response.StatusCode = (int)status;
-            if (context.Request.HttpMethod == "HEAD")
-            {
-                // An answer to HEAD has no body; HttpListener would send one and garble the connection's next answer.
-                response.ContentLength64 = 0;
-                response.Close();
-                return;
-            }
-
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength64 = bytes.Length;
-            await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
-            response.Close();
-        }
-        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The client is gone.
-            response.Abort();
         }
     }
 

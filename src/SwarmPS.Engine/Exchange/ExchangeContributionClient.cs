@@ -57,39 +57,8 @@ public sealed class ExchangeContributionClient : IDisposable
     /// <summary>Checked first: a name with '/' or ".." must never be collapsed into another route by the URL parser.</summary>
     private static string RunRoute(string runId) => $"v1/runs/{CampaignRunId.Validate(runId)}/contributions";
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(RequestTimeout);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw ExchangeHttp.Timeout(_baseUrl, request);
-        }
-        catch (HttpRequestException error)
-        {
-            throw ExchangeHttp.Unreachable(_baseUrl, error, _certificateCheck);
-        }
-        finally
-        {
-            request.Dispose();
-        }
-
-        using (response)
-        {
-            if (response.IsSuccessStatusCode)
-            {
-                return await response.Content.ReadFromJsonAsync<T>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false)
-                    ?? throw ExchangeHttp.EmptyBody(_baseUrl);
-            }
-
-            throw await ExchangeHttp.ErrorOfAsync(response, _baseUrl, deadline.Token).ConfigureAwait(false);
-        }
-    }
+    private Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        ExchangeHttp.SendJsonAsync<T>(_http, request, RequestTimeout, _baseUrl, _certificateCheck, cancellationToken);
 
     public void Dispose() => _http.Dispose();
 }

@@ -162,21 +162,21 @@ public sealed class ExchangeGateway : IAsyncDisposable
         {
             // The private port of a TLS exchange: plain HTTP there would carry the token in the clear.
             _log.WriteRefused($"403 {context.Request.HttpMethod} {route.LogPath} TlsRequired from {context.Request.RemoteEndPoint}");
-            await WriteAsync(context, HttpStatusCode.Forbidden, new ExchangeWire.ErrorResponse("TlsRequired", "This exchange is served over HTTPS only.", $"Use {Url}.")).ConfigureAwait(false);
+            await WriteJsonAsync(context, HttpStatusCode.Forbidden, new ExchangeWire.ErrorResponse("TlsRequired", "This exchange is served over HTTPS only.", $"Use {Url}.")).ConfigureAwait(false);
             return;
         }
 
         if (route.Kind == ExchangeRouteKind.Health)
         {
             // Health takes no request slot: it answers however many long polls or slow uploads are in flight.
-            await WriteAsync(context, HttpStatusCode.OK, new { status = "ok" }).ConfigureAwait(false);
+            await WriteJsonAsync(context, HttpStatusCode.OK, new { status = "ok" }).ConfigureAwait(false);
             return;
         }
 
         if (!_slots.Wait(0))
         {
             _log.WriteRefused($"503 {context.Request.HttpMethod} {route.LogPath} ExchangeBusy");
-            await WriteAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeBusy", "The exchange has too many requests in flight.", "Retry after a short pause.")).ConfigureAwait(false);
+            await WriteJsonAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeBusy", "The exchange has too many requests in flight.", "Retry after a short pause.")).ConfigureAwait(false);
             return;
         }
 
@@ -185,7 +185,6 @@ public sealed class ExchangeGateway : IAsyncDisposable
             if (!_auth.IsAuthorized(context.Request.Headers["Authorization"]))
             {
                 _log.WriteRefused($"401 {context.Request.HttpMethod} {route.LogPath} from {context.Request.RemoteEndPoint}");
-                response.StatusCode = 401;
                 response.AddHeader("WWW-Authenticate", "Bearer");
                 if (context.Request.HasEntityBody && !await SkipSmallBodyAsync(context).ConfigureAwait(false))
                 {
@@ -194,7 +193,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
                     return;
                 }
 
-                await WriteBytesAsync(context, UnauthorizedBody).ConfigureAwait(false);
+                await WriteJsonBytesAsync(context, HttpStatusCode.Unauthorized, UnauthorizedBody).ConfigureAwait(false);
                 return;
             }
 
@@ -213,7 +212,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
             }
 
             var (status, body) = await DispatchAsync(context, route).ConfigureAwait(false);
-            await WriteAsync(context, status, body).ConfigureAwait(false);
+            await WriteJsonAsync(context, status, body).ConfigureAwait(false);
         }
         catch (SwarmException error)
         {
@@ -241,7 +240,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
             }
             else
             {
-                await WriteAsync(context, status, answer).ConfigureAwait(false);
+                await WriteJsonAsync(context, status, answer).ConfigureAwait(false);
             }
         }
         catch (BodyTimeoutException)
@@ -252,7 +251,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            await WriteAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeStopping", "The exchange is shutting down.", "Retry against the restarted exchange.")).ConfigureAwait(false);
+            await WriteJsonAsync(context, HttpStatusCode.ServiceUnavailable, new ExchangeWire.ErrorResponse("ExchangeStopping", "The exchange is shutting down.", "Retry against the restarted exchange.")).ConfigureAwait(false);
         }
         catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException)
         {
@@ -262,7 +261,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         catch (Exception error)
         {
             _log.Write($"500 {context.Request.HttpMethod} {route.LogPath} {error.GetType().Name}: {Truncate(error.Message)}");
-            await WriteAsync(context, HttpStatusCode.InternalServerError, new ExchangeWire.ErrorResponse("InternalError", "The exchange failed to handle the request.", "See the exchange log; report it if it repeats.")).ConfigureAwait(false);
+            await WriteJsonAsync(context, HttpStatusCode.InternalServerError, new ExchangeWire.ErrorResponse("InternalError", "The exchange failed to handle the request.", "See the exchange log; report it if it repeats.")).ConfigureAwait(false);
         }
         finally
         {
@@ -625,34 +624,34 @@ public sealed class ExchangeGateway : IAsyncDisposable
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 120 ? text : text[..120] + "...";
 
-    private static async Task WriteAsync(HttpListenerContext context, HttpStatusCode status, object body)
-    {
-        try
-        {
-            context.Response.StatusCode = (int)status;
-            await WriteBytesAsync(context, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json)).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            Abort(context.Response);
-        }
-    }
+    /// <summary>A JSON answer: the one writer of the gateway and its routes (blobs, contributions).</summary>
+    internal static Task WriteJsonAsync(HttpListenerContext context, HttpStatusCode status, object body) =>
+        WriteJsonBytesAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ExchangeWire.Json));
 
-    private static async Task WriteBytesAsync(HttpListenerContext context, byte[] body)
+    /// <summary>An answer already serialized as JSON; a client gone meanwhile ends the connection, nothing more.</summary>
+    internal static async Task WriteJsonBytesAsync(HttpListenerContext context, HttpStatusCode status, byte[] body, CancellationToken cancellationToken = default)
     {
         var response = context.Response;
-        if (context.Request.HttpMethod == "HEAD")
+        try
         {
-            // HttpListener would send the body; after a HEAD the client reads none, and the next answer on the connection would be garbled.
-            response.ContentLength64 = 0;
-            response.Close();
-            return;
-        }
+            response.StatusCode = (int)status;
+            if (context.Request.HttpMethod == "HEAD")
+            {
+                // HttpListener would send the body; after a HEAD the client reads none, and the next answer on the connection would be garbled.
+                response.ContentLength64 = 0;
+                response.Close();
+                return;
+            }
 
-        response.ContentType = "application/json; charset=utf-8";
-        response.ContentLength64 = body.Length;
-        await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
-        response.Close();
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength64 = body.Length;
+            await response.OutputStream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+            response.Close();
+        }
+        catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            Abort(response);
+        }
     }
 
     private static void Abort(HttpListenerResponse response)

@@ -94,4 +94,44 @@ internal static class ExchangeHttp
         HttpStatusCode.TooManyRequests => SwarmErrorCategory.InvalidOperation,
         _ => SwarmErrorCategory.InvalidArgument,
     };
+
+    /// <summary>
+    /// Sends one request and reads its JSON answer, within <paramref name="timeout"/>: the one way the exchange's
+    /// JSON clients turn a timeout, an unreachable gateway, an error answer or an empty body into the errors of
+    /// docs/exchange-protocol.md. The request is disposed either way.
+    /// </summary>
+    public static async Task<T> SendJsonAsync<T>(
+        HttpClient http, HttpRequestMessage request, TimeSpan timeout, Uri baseUrl, ServerCertificateCheck? check, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Timeout(baseUrl, request);
+        }
+        catch (HttpRequestException error)
+        {
+            throw Unreachable(baseUrl, error, check);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                return await response.Content.ReadFromJsonAsync<T>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false)
+                    ?? throw EmptyBody(baseUrl);
+            }
+
+            throw await ErrorOfAsync(response, baseUrl, deadline.Token).ConfigureAwait(false);
+        }
+    }
 }

@@ -160,39 +160,8 @@ public sealed class HttpExchangeClient : IExchange
         return SendAsync<T>(request, timeout, cancellationToken);
     }
 
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout ?? RequestSlack);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw ExchangeHttp.Timeout(_baseUrl, request);
-        }
-        catch (HttpRequestException error)
-        {
-            throw ExchangeHttp.Unreachable(_baseUrl, error, _certificateCheck);
-        }
-        finally
-        {
-            request.Dispose();
-        }
-
-        using (response)
-        {
-            if (response.IsSuccessStatusCode)
-            {
-                return await response.Content.ReadFromJsonAsync<T>(ExchangeWire.Json, deadline.Token).ConfigureAwait(false)
-                    ?? throw ExchangeHttp.EmptyBody(_baseUrl);
-            }
-
-            throw await ExchangeHttp.ErrorOfAsync(response, _baseUrl, deadline.Token).ConfigureAwait(false);
-        }
-    }
+    private Task<T> SendAsync<T>(HttpRequestMessage request, TimeSpan? timeout, CancellationToken cancellationToken) =>
+        ExchangeHttp.SendJsonAsync<T>(_http, request, timeout ?? RequestSlack, _baseUrl, _certificateCheck, cancellationToken);
 
     public void Dispose() => _http.Dispose();
 }
