@@ -1,5 +1,5 @@
-using System.Globalization;
 using SwarmPS.Engine.Ledger;
+using SwarmPS.Engine.Training;
 
 namespace SwarmPS.Trainer;
 
@@ -23,7 +23,7 @@ internal sealed class ProgressLines(TextWriter output)
         Write(new Dictionary<string, object?> { ["event"] = "error", ["error_id"] = errorId, ["message"] = message });
 
     /// <summary>The contract's time form, 2026-12-01T09:30:00.000Z, the manifest's too.</summary>
-    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset time) => TrainingDocuments.Time(time);
 
     private void Write(Dictionary<string, object?> line)
     {

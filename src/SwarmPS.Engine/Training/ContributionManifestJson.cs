@@ -139,7 +139,7 @@ public static partial class ContributionManifestJson
         }
     }
 
-    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset time) => TrainingDocuments.Time(time);
 
     private static Dictionary<string, JsonElement> Object(JsonElement element, string source, string? field)
     {

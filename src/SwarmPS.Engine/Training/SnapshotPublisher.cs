@@ -163,7 +163,7 @@ public static class SnapshotPublisher
         ["run_id"] = runId,
         ["plan_digest"] = plan.Digest,
         ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
-        ["published_at"] = publishedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        ["published_at"] = TrainingDocuments.Time(publishedAt),
         ["aggregation"] = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["method"] = aggregation.Method.ToString(),
