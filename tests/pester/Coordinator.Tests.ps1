@@ -187,6 +187,13 @@ Describe 'The coordinator, from arrival to published snapshot' {
             Should -Throw -ErrorId 'SnapshotDestinationExists,SwarmPS.Cmdlets.PublishSwarmSnapshotCommand'
     }
 
+    It 'refuses two evaluations at once, writing nothing' {
+        $destination = Join-Path $TestDrive 'twice'
+        { $script:Merge | Publish-SwarmSnapshot -Destination $destination -EvaluationPath ./e.json -HeldOutPath (Join-Path $script:Corpus 'held-out.txt') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PublicationEvaluationTwice,SwarmPS.Cmdlets.PublishSwarmSnapshotCommand'
+        Test-Path $destination | Should -BeFalse
+    }
+
     It 'refuses a replay that did not train what the contribution did' {
         $otherSeed = Invoke-Training $script:RunId 'c2' 'shard-1' -Seed 99
         { Get-SwarmContribution -RunId $script:RunId -Contributor c2 | Test-SwarmContribution -ReplayPath $otherSeed -ErrorAction Stop } |
@@ -293,6 +300,27 @@ Describe 'The coordinator refuses' {
             Should -Throw -ErrorId 'ReplayDataNotFound,SwarmPS.Cmdlets.TestSwarmContributionCommand'
     }
 
+    It 'publishes on the held-out loss it measures itself, after replaying every contribution itself' {
+        $run = New-RunId 'ft-self'
+        $dirs = (Invoke-Training $run 'c1' 'shard-0'), (Invoke-Training $run 'c2' 'shard-1')
+        $destination = Join-Path $TestDrive 'self-snapshot'
+
+        $receipt = Test-SwarmContribution -Path $dirs -Plan $script:Plan -Replay -DataDirectory $script:Corpus |
+            Merge-SwarmContribution -Method Exact -OutputPath (Join-Path $TestDrive 'self.safetensors') |
+            Publish-SwarmSnapshot -Destination $destination -HeldOutPath (Join-Path $script:Corpus 'held-out.txt')
+
+        $receipt.Publish | Should -Be 'Published' -Because ($receipt.Reasons -join '; ')
+        $receipt.Evidence.ReplayChecked | Should -Be 2
+        $receipt.Evidence.MergedHeldOutLoss | Should -BeLessThan ($receipt.Evidence.BaseHeldOutLoss - 0.1)
+        $evaluation = Get-ChildItem (Join-Path $script:Repo ".swarm/training/$run/evaluations") -Filter *.json | Get-Content -Raw | ConvertFrom-Json
+        $evaluation.backend | Should -Be 'dotnet.cpu'
+        $evaluation.held_out_shard | Should -Be 'held-out'
+        $evaluation.adapter_digest | Should -Be $receipt.AggregationOutputDigest
+        Test-Path (Join-Path $destination 'adapter_model.safetensors') | Should -BeTrue
+        $report = Export-SwarmEvidence -RunId $run -Path (Join-Path $TestDrive 'self-evidence') | Test-SwarmEvidence
+        $report.Passed | Should -BeTrue -Because ($report.Problems -join '; ')
+    }
+
     It 'names the trainer''s own error when a replay cannot train' {
         $run = New-RunId 'ft-nobase'
         $dir = Invoke-Training $run 'c1' 'shard-0'
@@ -300,7 +328,7 @@ Describe 'The coordinator refuses' {
 
         $caught = try { Test-SwarmContribution -Path $dir -Plan $plan -Replay -DataDirectory $script:Corpus -ErrorAction Stop } catch { $_ }
 
-        $caught.FullyQualifiedErrorId | Should -Be 'ReplayTrainerFailed,SwarmPS.Cmdlets.TestSwarmContributionCommand'
+        $caught.FullyQualifiedErrorId | Should -Be 'CoordinatorTrainerFailed,SwarmPS.Cmdlets.TestSwarmContributionCommand'
         $caught.Exception.Message | Should -BeLike 'The dotnet.cpu trainer could not replay c1: TrainerInputNotFound: The base snapshot *moved-away.safetensors*'
     }
 

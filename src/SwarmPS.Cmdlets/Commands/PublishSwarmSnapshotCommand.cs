@@ -11,6 +11,7 @@ namespace SwarmPS.Cmdlets;
 [OutputType(typeof(PublicationReceipt))]
 public sealed class PublishSwarmSnapshotCommand : RepositoryCmdlet
 {
+
     /// <summary>The receipt of Merge-SwarmContribution.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public AdapterMergeReceipt? Aggregation { get; set; }
@@ -29,6 +30,10 @@ public sealed class PublishSwarmSnapshotCommand : RepositoryCmdlet
     [Parameter]
     public string? EvaluationPath { get; set; }
 
+    /// <summary>The held-out data file: the coordinator evaluates the merged adapter on it here, on the module's dotnet.cpu trainer.</summary>
+    [Parameter]
+    public string? HeldOutPath { get; set; }
+
     protected override void ProcessRecord() => Run(() => RunForItem(() =>
     {
         var destination = ResolvePath(Destination);
@@ -37,15 +42,18 @@ public sealed class PublishSwarmSnapshotCommand : RepositoryCmdlet
             return;
         }
 
-        var outcome = SnapshotPublication.Publish(new SnapshotRequest
+        var request = new SnapshotRequest
         {
             RepositoryRoot = ResolveRepository().Root,
             RunId = RunId,
             Plan = Plan,
             Aggregation = Aggregation!,
             EvaluationPath = EvaluationPath is null ? null : ResolvePath(EvaluationPath),
+            HeldOutPath = HeldOutPath is null ? null : ResolvePath(HeldOutPath),
+            Trainer = HeldOutPath is null ? null : ModuleTrainer.DotnetCpu(),
             Destination = destination,
-        });
+        };
+        var outcome = Await(_ => SnapshotPublication.PublishAsync(request, StopToken));
         foreach (var note in outcome.Notes)
         {
             WriteWarning(note);

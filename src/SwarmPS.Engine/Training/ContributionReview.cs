@@ -16,7 +16,7 @@ public sealed record ReviewOptions
     /// The trainer to replay with, and the folder holding the shards (<c>&lt;shard&gt;.txt</c>): with both, a
     /// contribution that needs a replay and has none is replayed here and now.
     /// </summary>
-    public ReplayTrainer? Trainer { get; init; }
+    public CoordinatorTrainer? Trainer { get; init; }
 
     public string? DataDirectory { get; init; }
 }

@@ -9,14 +9,15 @@ namespace SwarmPS.Engine.Training;
 public static class RunPlan
 {
     /// <summary>
-    /// The plan given, frozen on first use; else the frozen one. A frozen plan keeps its base snapshot path as
-    /// the plan file wrote it; a relative one is read back against <paramref name="repositoryRoot"/>.
+    /// The plan given, frozen on first use; else the frozen one, with the base snapshot path it resolved to when
+    /// it was frozen (a record from before that falls back to reading a relative path against <paramref name="repositoryRoot"/>).
     /// </summary>
     public static TrainingPlan Resolve(TrainingRecord record, TrainingPlan? given, string repositoryRoot)
     {
         if (given is not null)
         {
             record.FreezePlan(TrainingPlanJson.Serialize(given), given.Digest);
+            record.SaveBaseSnapshotPath(given.BaseSnapshotPath);
             return given;
         }
 
@@ -24,6 +25,7 @@ public static class RunPlan
             $"Run {record.RunId} has no plan yet: nothing was validated under a plan in this repository.",
             "Pass -Plan (Import-SwarmTrainingPlan ./plan.yaml) the first time; later commands of the run use the plan it froze.",
             SwarmErrorCategory.ObjectNotFound, record.RunId);
-        return TrainingPlanJson.Read(frozen, Path.Combine(record.Root, TrainingRecord.PlanFileName), repositoryRoot);
+        var plan = TrainingPlanJson.Read(frozen, Path.Combine(record.Root, TrainingRecord.PlanFileName), repositoryRoot);
+        return record.ReadBaseSnapshotPath() is { } resolved ? plan with { BaseSnapshotPath = resolved } : plan;
     }
 }

@@ -16,6 +16,11 @@ public sealed record SnapshotRequest
     /// <summary>A trainer's evaluation.json of the merged adapter; null takes the one the record holds, if any.</summary>
     public string? EvaluationPath { get; init; }
 
+    /// <summary>A held-out data file: with <see cref="Trainer"/>, the coordinator evaluates the merged adapter on it here.</summary>
+    public string? HeldOutPath { get; init; }
+
+    public CoordinatorTrainer? Trainer { get; init; }
+
     public required string Destination { get; init; }
 }
 
@@ -24,12 +29,13 @@ public sealed record SnapshotOutcome(PublicationReceipt Receipt, IReadOnlyList<s
 
 /// <summary>
 /// The coordinator's publication step around <see cref="SnapshotPublisher"/>: the run's record gives the
-/// plan and the verdicts, the evaluation is filed in the record (or taken from it), the decision and what
+/// plan and the verdicts, the evaluation is given, made here on the held-out data, or taken from the record
+/// (and filed there), the decision and what
 /// was written are filed as the publication receipt, and the publication is recorded as a ledger run.
 /// </summary>
 public static class SnapshotPublication
 {
-    public static SnapshotOutcome Publish(SnapshotRequest request)
+    public static async Task<SnapshotOutcome> PublishAsync(SnapshotRequest request, CancellationToken cancellationToken = default)
     {
         var runId = request.RunId ?? request.Aggregation.RunId ?? throw new SwarmException("PublicationRunMissing",
             "The aggregation was merged from files named by path, so it names no run to publish for.",
@@ -43,6 +49,14 @@ public static class SnapshotPublication
                 SwarmErrorCategory.InvalidArgument, request.RunId);
         }
 
+        if (request is { EvaluationPath: not null, HeldOutPath: not null })
+        {
+            throw new SwarmException("PublicationEvaluationTwice",
+                "Both an evaluation file and held-out data were given; the gate judges one evaluation of the merged adapter.",
+                "Give -EvaluationPath (a trainer's evaluation.json) or -HeldOutPath (evaluate here), not both.",
+                SwarmErrorCategory.InvalidArgument);
+        }
+
         var record = TrainingRecord.Open(request.RepositoryRoot, runId);
         var plan = RunPlan.Resolve(record, request.Plan, request.RepositoryRoot);
         var outputDigest = "sha256:" + request.Aggregation.OutputDigest;
@@ -51,6 +65,12 @@ public static class SnapshotPublication
         {
             evaluation = TrainingDocuments.ParseEvaluation(
                 TrainingRecord.ReadFile(path, TrainingDocumentFields.MaxBytes) ?? throw EvaluationNotFound(path), path);
+            record.SaveEvaluation(evaluation);
+        }
+        else if (request is { HeldOutPath: { } heldOut, Trainer: { } trainer })
+        {
+            var output = Path.Combine(record.Root, "evaluation-runs", Guid.NewGuid().ToString("N")[..8]);
+            evaluation = await trainer.EvaluateAsync(plan, request.Aggregation.OutputPath, heldOut, output, cancellationToken).ConfigureAwait(false);
             record.SaveEvaluation(evaluation);
         }
         else

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SwarmPS.Engine.Campaigns;
@@ -19,6 +20,8 @@ namespace SwarmPS.Engine.Training;
 public sealed partial class TrainingRecord
 {
     public const string PlanFileName = "plan.json";
+
+    private const string BaseSnapshotPathFileName = "base-snapshot.path";
 
     /// <summary>The record's subdirectories, in the order a bundle lists them.</summary>
     public static readonly IReadOnlyList<string> DocumentDirectories = new[] { "verdicts", "replays", "evaluations", "aggregations", "publications" };
@@ -97,6 +100,16 @@ public sealed partial class TrainingRecord
     }
 
     public byte[]? ReadPlan() => ReadFile(Path.Combine(Root, PlanFileName), TrainingDocumentFields.MaxBytes);
+
+    /// <summary>
+    /// Where the frozen plan's base snapshot is on this machine. The plan's JSON keeps the path as the plan file
+    /// wrote it (so its digest does not depend on where the file was); this keeps the one it resolved to, for the
+    /// coordinator's own trainer jobs. Local to this record: it is not evidence, and no bundle carries it.
+    /// </summary>
+    public void SaveBaseSnapshotPath(string path) => WriteFile(Path.Combine(Root, BaseSnapshotPathFileName), Encoding.UTF8.GetBytes(path));
+
+    public string? ReadBaseSnapshotPath() =>
+        ReadFile(Path.Combine(Root, BaseSnapshotPathFileName), 4096) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 
     /// <summary>The contribution's directory, made (0700, a link there refused) when missing, so its adapter can be written into it.</summary>
     public string ContributionDirectory(string contributor)

@@ -7,34 +7,33 @@ using SwarmPS.Engine.Sites;
 namespace SwarmPS.Engine.Training;
 
 /// <summary>
-/// A trainer the coordinator has, to replay contributions with: a program that follows
-/// docs/trainer-contract.md, and the backend label it reports. The module ships <c>dotnet.cpu</c>
-/// (<see cref="DotnetCpu"/>), deterministic, so a replay on it compares bitwise with a <c>dotnet.cpu</c>
-/// contribution and within the plan's tolerance with any other.
+/// A trainer the coordinator has, to replay contributions and to evaluate a merged adapter on the held-out
+/// shard: a program that follows docs/trainer-contract.md, and the backend label it reports. The module
+/// ships <c>dotnet.cpu</c> (<see cref="DotnetCpu"/>), deterministic, so a replay on it compares bitwise with
+/// a <c>dotnet.cpu</c> contribution and within the plan's tolerance with any other.
 /// </summary>
-public sealed record ReplayTrainer(string Backend, string Program, IReadOnlyList<string> Arguments)
+public sealed record CoordinatorTrainer(string Backend, string Program, IReadOnlyList<string> Arguments)
 {
-    /// <summary>How long one replay may train before it is stopped; a contribution's steps bound its work.</summary>
+    /// <summary>How long one job may run before it is stopped; a contribution's steps bound its work.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The module's own trainer: <c>dotnet &lt;module&gt;/bin/trainer/SwarmPS.Trainer.dll</c>.</summary>
-    public static ReplayTrainer DotnetCpu(string trainerDll, string dotnet)
+    public static CoordinatorTrainer DotnetCpu(string trainerDll, string dotnet)
     {
         if (!File.Exists(trainerDll))
         {
-            throw new SwarmException("ReplayTrainerNotFound",
+            throw new SwarmException("CoordinatorTrainerNotFound",
                 $"The module's dotnet.cpu trainer is not at {trainerDll}.",
                 "Rebuild the module (dotnet build SwarmPS.sln) or reinstall it: the trainer ships in its bin/trainer folder.",
                 SwarmErrorCategory.ObjectNotFound, trainerDll);
         }
 
-        return new ReplayTrainer("dotnet.cpu", dotnet, new[] { trainerDll });
+        return new CoordinatorTrainer("dotnet.cpu", dotnet, new[] { trainerDll });
     }
 
     /// <summary>
     /// Trains the replay of one contribution into <paramref name="outputDirectory"/>: the contribution's own
-    /// seed, shard, steps and base, the plan's learning rate and contract. The job file is written beside the
-    /// output, owner-only. Returns the replay, or <c>ReplayTrainerFailed</c> with the trainer's own error.
+    /// seed, shard, steps and base, the plan's learning rate and contract.
     /// </summary>
     public async Task<ReplayRun> ReplayAsync(TrainingPlan plan, ContributionManifest contribution, string dataDirectory, string outputDirectory, CancellationToken cancellationToken)
     {
@@ -58,13 +57,7 @@ public sealed record ReplayTrainer(string Backend, string Program, IReadOnlyList
             ["plan_digest"] = plan.Digest,
             ["base_snapshot_path"] = plan.BaseSnapshotPath,
             ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
-            ["adapter_contract"] = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["target_modules"] = plan.Contract.TargetModules.ToList(),
-                ["rank"] = plan.Contract.Rank,
-                ["alpha"] = plan.Contract.Alpha,
-                ["dtype"] = plan.Contract.DType,
-            },
+            ["adapter_contract"] = Contract(plan),
             ["data_shard"] = contribution.DataShard,
             ["data_path"] = dataPath,
             ["steps"] = contribution.Steps,
@@ -73,18 +66,65 @@ public sealed record ReplayTrainer(string Backend, string Program, IReadOnlyList
             ["heartbeat_interval_ms"] = (long)plan.HeartbeatInterval.TotalMilliseconds,
             ["output_directory"] = outputDirectory,
         };
+        await RunAsync(job, outputDirectory, $"replay {contribution.Contributor}", cancellationToken).ConfigureAwait(false);
+        return ReplayRun.Load(outputDirectory);
+    }
+
+    /// <summary>
+    /// The held-out loss of the base with and without <paramref name="adapterPath"/> on <paramref name="heldOutPath"/>
+    /// (its file name without extension is the shard's name): the trainer's evaluate mode, read back as the
+    /// receipt the publication gate takes.
+    /// </summary>
+    public async Task<EvaluationReceipt> EvaluateAsync(TrainingPlan plan, string adapterPath, string heldOutPath, string outputDirectory, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(heldOutPath))
+        {
+            throw new SwarmException("HeldOutDataNotFound",
+                $"The held-out data file {heldOutPath} does not exist.",
+                "Give -HeldOutPath the text file no contributor trained on (docs/trainer-contract.md, \"The corpus\").",
+                SwarmErrorCategory.ObjectNotFound, heldOutPath);
+        }
+
+        var job = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["schema_version"] = 1,
+            ["mode"] = "evaluate",
+            ["backend"] = Backend,
+            ["base_snapshot_path"] = plan.BaseSnapshotPath,
+            ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
+            ["adapter_contract"] = Contract(plan),
+            ["data_shard"] = Path.GetFileNameWithoutExtension(heldOutPath),
+            ["data_path"] = Path.GetFullPath(heldOutPath),
+            ["adapter_path"] = Path.GetFullPath(adapterPath),
+            ["output_directory"] = outputDirectory,
+        };
+        await RunAsync(job, outputDirectory, "evaluate the merged adapter", cancellationToken).ConfigureAwait(false);
+        var evaluation = Path.Combine(outputDirectory, "evaluation.json");
+        return TrainingDocuments.ParseEvaluation(TrainingRecord.ReadFile(evaluation, TrainingDocumentFields.MaxBytes) ?? Array.Empty<byte>(), evaluation);
+    }
+
+    private static Dictionary<string, object?> Contract(TrainingPlan plan) => new(StringComparer.Ordinal)
+    {
+        ["target_modules"] = plan.Contract.TargetModules.ToList(),
+        ["rank"] = plan.Contract.Rank,
+        ["alpha"] = plan.Contract.Alpha,
+        ["dtype"] = plan.Contract.DType,
+    };
+
+    /// <summary>Writes the job beside its output, owner-only, and runs the trainer on it; <c>CoordinatorTrainerFailed</c> with the trainer's own error.</summary>
+    private async Task RunAsync(Dictionary<string, object?> job, string outputDirectory, string what, CancellationToken cancellationToken)
+    {
         var jobPath = outputDirectory.TrimEnd('/') + ".job.json";
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(jobPath)!);
         AtomicFile.WriteAllText(jobPath, CanonicalJson.SerializeIndented(job));
         var result = await ProcessRunner.RunAsync(new ShellCommand(Program, Arguments.Append(jobPath).ToArray()) { Timeout = Timeout }, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new SwarmException("ReplayTrainerFailed",
-                $"The {Backend} trainer could not replay {contribution.Contributor}: {Describe(result)}",
+            throw new SwarmException("CoordinatorTrainerFailed",
+                $"The {Backend} trainer could not {what}: {Describe(result)}",
                 $"Read the job {jobPath} and the trainer's message; docs/trainer-contract.md lists its error ids.",
                 SwarmErrorCategory.InvalidOperation, jobPath);
         }
-
-        return ReplayRun.Load(outputDirectory);
     }
 
     /// <summary>The trainer's own error line (contract: one JSON object with error_id and message), else how it ended.</summary>
