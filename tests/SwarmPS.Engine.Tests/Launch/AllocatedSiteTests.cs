@@ -36,10 +36,16 @@ public abstract class AllocatedSiteTests : IDisposable
 
     private static AllocationRequest Request(string runId) => new() { Name = $"swarm-{runId}-beta" };
 
+    /// <summary>
+    /// One run id per scheduler: the SLURM and Grid Engine classes run in parallel, and a run id is how the
+    /// launcher finds (and stops) a run's processes, so a shared one let one class's cancel kill the other's ranks.
+    /// </summary>
+    private string RunId(string name) => $"{name}-{SchedulerName}";
+
     [Fact]
     public async Task A_local_site_and_a_site_inside_an_allocation_count_to_ten()
     {
-        const string runId = "alloc-counter";
+        var runId = RunId("alloc-counter");
         var campaign = CampaignLoader.Load(_bed.WriteCampaign(LaunchTestBed.CounterCampaignYaml()));
         var beta = new SiteLauncher(_bed.Options(campaign, runId, "beta") with { Allocation = Request(runId), AllocationPollInterval = TimeSpan.FromMilliseconds(200) }, _bed.Client);
         var alpha = new SiteLauncher(_bed.Options(campaign, runId, "alpha", bootstrap: true), _bed.Client);
@@ -68,7 +74,7 @@ public abstract class AllocatedSiteTests : IDisposable
     [Fact]
     public async Task A_queued_allocation_shows_Queued_starts_no_clock_and_cancelling_the_launch_cancels_the_job()
     {
-        const string runId = "alloc-queued";
+        var runId = RunId("alloc-queued");
         var campaign = LaunchTestBed.Campaign("a", LaunchTestBed.Agent("a", "beta", new[] { "sleep", "300" }));
         // A startup timeout of 1 s would fail the launch if the queue wait counted against it.
         var options = _bed.Options(campaign, runId, "beta", startupTimeout: TimeSpan.FromSeconds(1)) with { Allocation = Request(runId), AllocationPollInterval = TimeSpan.FromMilliseconds(200) };
@@ -100,7 +106,7 @@ public abstract class AllocatedSiteTests : IDisposable
     [Fact]
     public async Task A_rank_that_fails_ends_the_site_with_AllocationRankFailed_and_cancels_the_job()
     {
-        const string runId = "alloc-fails";
+        var runId = RunId("alloc-fails");
         var campaign = LaunchTestBed.Campaign("ok",
             LaunchTestBed.Agent("ok", "beta", new[] { "sleep", "300" }),
             LaunchTestBed.Agent("bad", "beta", new[] { "sh", "-c", "echo broken >&2; sleep 1; exit 3" }));
@@ -123,7 +129,7 @@ public abstract class AllocatedSiteTests : IDisposable
     [Fact]
     public async Task Stopping_a_site_whose_launcher_was_killed_cancels_its_allocation()
     {
-        const string runId = "alloc-orphan";
+        var runId = RunId("alloc-orphan");
         var campaign = _bed.WriteCampaign("""
             name: orphan
             initial_agent: a
