@@ -42,6 +42,9 @@ base_snapshot: { path: $BasePath, digest: "$script:BaseDigest" }
 adapter: { target_modules: [lm_head], rank: 4, alpha: 8, dtype: F32 }
 training: { steps: 60, seed: 7, learning_rate: 0.5 }
 admission_token_env: SWARM_TRAINING_TOKEN
+# A minute's staleness: the trainers heartbeat from their first step, and on a loaded CI machine their setup
+# (reading the shard, torch's import) has taken over 20 s, which the default 5 s would call stale.
+timing: { heartbeat_interval_ms: 1000, stale_worker_ms: 60000, contributor_loss_grace_ms: 90000, max_worker_skew_ms: 120000 }
 contributors:
   - { id: c1, site: alpha, backend: pytorch.cpu, device: "cpu:0", shard: shard-0 }
   - { id: c2, site: beta, backend: pytorch.cpu, device: "cpu:0", shard: shard-1 }
