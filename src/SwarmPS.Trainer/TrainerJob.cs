@@ -182,25 +182,8 @@ internal sealed partial record TrainerJob
         return new AdapterContract { TargetModules = modules, Rank = rank, Alpha = alpha, DType = dtype };
     }
 
-    private static Dictionary<string, JsonElement> Object(JsonElement element, string source, string? field)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(source, field, "it is not a JSON object");
-        }
-
-        var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            // Readers disagree on which of two equal names wins; a job must mean one thing.
-            if (!properties.TryAdd(property.Name, property.Value))
-            {
-                throw Invalid(source, (field is null ? "" : field + ".") + property.Name, "it appears twice");
-            }
-        }
-
-        return properties;
-    }
+    private static Dictionary<string, JsonElement> Object(JsonElement element, string source, string? field) =>
+        StrictJsonObject.Properties(element, field, (path, problem) => Invalid(source, path, problem));
 
     private static void Known(Dictionary<string, JsonElement> properties, string[] required, string[] optional, string source, string? prefix, string what)
     {

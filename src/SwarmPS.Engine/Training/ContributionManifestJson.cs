@@ -141,25 +141,8 @@ public static partial class ContributionManifestJson
 
     private static string Time(DateTimeOffset time) => TrainingDocuments.Time(time);
 
-    private static Dictionary<string, JsonElement> Object(JsonElement element, string source, string? field)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(source, field, "it is not a JSON object");
-        }
-
-        var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            // JsonDocument keeps both of a repeated name; which one a reader takes differs between tools.
-            if (!properties.TryAdd(property.Name, property.Value))
-            {
-                throw Invalid(source, (field is null ? "" : field + ".") + property.Name, "it appears twice");
-            }
-        }
-
-        return properties;
-    }
+    private static Dictionary<string, JsonElement> Object(JsonElement element, string source, string? field) =>
+        StrictJsonObject.Properties(element, field, (path, problem) => Invalid(source, path, problem));
 
     private static void Known(Dictionary<string, JsonElement> properties, string[] fields, string source, string? prefix)
     {

@@ -163,26 +163,8 @@ internal sealed class TrainingDocumentFields
         SwarmErrorCategory.InvalidData,
         source);
 
-    private static TrainingDocumentFields Of(JsonElement element, string source, string field)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw Invalid(source, field, "it is not a JSON object");
-        }
-
-        var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        var prefix = field.Length == 0 ? "" : field + ".";
-        foreach (var property in element.EnumerateObject())
-        {
-            // JsonDocument keeps both of a repeated name; which one a reader takes differs between tools.
-            if (!properties.TryAdd(property.Name, property.Value))
-            {
-                throw Invalid(source, prefix + property.Name, "it appears twice");
-            }
-        }
-
-        return new TrainingDocumentFields(properties, source, prefix);
-    }
+    private static TrainingDocumentFields Of(JsonElement element, string source, string field) =>
+        new(StrictJsonObject.Properties(element, field, (path, problem) => Invalid(source, path, problem)), source, field.Length == 0 ? "" : field + ".");
 
     private JsonElement.ArrayEnumerator Array(string name) =>
         _properties[name].ValueKind == JsonValueKind.Array ? _properties[name].EnumerateArray() : throw Problem(name, "it is not a list");
