@@ -57,6 +57,8 @@ public static class SnapshotPublication
                 SwarmErrorCategory.InvalidArgument);
         }
 
+        // Before any evaluation is trained: a destination that would be refused wastes none.
+        SnapshotPublisher.CheckDestination(Path.GetFullPath(request.Destination));
         var record = TrainingRecord.Open(request.RepositoryRoot, runId);
         var plan = RunPlan.Resolve(record, request.Plan, request.RepositoryRoot);
         var outputDigest = "sha256:" + request.Aggregation.OutputDigest;

@@ -29,7 +29,7 @@ public static class SnapshotPublisher
         TimeProvider? clock = null)
     {
         var fullDestination = Path.GetFullPath(destination);
-        RefuseExisting(fullDestination);
+        CheckDestination(fullDestination);
         var outputDigest = "sha256:" + aggregation.OutputDigest;
         var evidence = Gather(plan, aggregation, outputDigest, verdicts, evaluation);
         var decision = PublicationDecision.Decide(plan.Gates, evidence);
@@ -43,8 +43,8 @@ public static class SnapshotPublisher
         return new PublicationReceipt(runId, plan.Digest, outputDigest, evidence, decision, fullDestination, files, decidedAt);
     }
 
-    /// <summary>A snapshot is never overwritten or merged into: the destination must not exist yet.</summary>
-    private static void RefuseExisting(string destination)
+    /// <summary>A snapshot is never overwritten or merged into: the destination must not exist yet, and its parent must.</summary>
+    public static void CheckDestination(string destination)
     {
         if (Directory.Exists(destination) || File.Exists(destination) || new FileInfo(destination).LinkTarget is not null)
         {
