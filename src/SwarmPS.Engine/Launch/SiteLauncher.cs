@@ -73,8 +73,10 @@ public sealed class SiteLauncher
                 throw slice.Failure(failed);
             }
 
-            journal.SiteState(SiteState.Finished);
+            // The final event before the final state: a follower that reads the state first and then the events
+            // (RemoteEventFollow) ends on the state, so the event must already be in the file.
             journal.Record(null, "site_finished", $"all {agents.Count} agent(s) finished", SiteJournal.Fields(("elapsed_ms", clock.ElapsedMilliseconds)));
+            journal.SiteState(SiteState.Finished);
             await stopping.CancelAsync().ConfigureAwait(false);
             await TerminateMailboxesAsync(runId, agents).ConfigureAwait(false);
             return new SiteLaunchResult(runId, site.Name, SiteState.Finished, layout.SiteDirectory, journal.Status.Current.Agents, clock.Elapsed);
@@ -91,10 +93,10 @@ public sealed class SiteLauncher
             }
 
             var problem = error is SwarmException swarm ? $"{swarm.ErrorId}: {swarm.Message}" : error.Message;
-            journal.SiteState(stoppedByUser || stoppedForPeer ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
             journal.Record(null, stoppedByUser || stoppedForPeer ? "site_stopped" : "site_failed",
                 stoppedByUser ? "stopped" : stoppedForPeer ? $"stopped: {problem}" : $"failed: {problem}",
                 SiteJournal.Fields(("reason", stoppedByUser ? "cancelled" : stoppedForPeer ? "peer_lost" : error is SwarmException known ? known.ErrorId : problem)));
+            journal.SiteState(stoppedByUser || stoppedForPeer ? SiteState.Stopped : SiteState.Failed, stoppedByUser ? null : problem);
             throw;
         }
         finally

@@ -65,7 +65,7 @@ public static class SiteStopper
                     ? agent with { State = AgentState.Stopped }
                     : agent).ToList(),
             };
-            SiteStatusFile.Write(layout.StatusFile, final);
+            // The event before the state, as the launcher does: a follower ends on the final state.
             new EventLog(layout.EventsFile).Append(SwarmEvent.Now(layout.Site, null, "site_stopped", new Dictionary<string, object?>
             {
                 ["by"] = "Stop-SwarmSite",
@@ -73,6 +73,7 @@ public static class SiteStopper
                 ["stopped_agents"] = stoppedAgents.ToArray(),
                 ["cancelled_allocation"] = cancelledJob ? status.Allocation!.JobId : null,
             }));
+            SiteStatusFile.Write(layout.StatusFile, final);
             latest = final;
         }
 
