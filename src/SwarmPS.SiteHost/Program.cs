@@ -11,6 +11,7 @@ using SwarmPS.Engine.Sites;
 //        [--startup-timeout-ms N] [--restart-delay-ms N] [--exchange-url URL] [--working-directory DIR]
 //        [--allocation [--nodes N] [--walltime W] [--queue Q]]
 //        SwarmPS.SiteHost stop --run-id ID --site NAME [--grace-ms N]
+//        SwarmPS.SiteHost training-role   (an agent of a training campaign: docs/training-live.md)
 // Sites come from the catalog (SWARMPS_SITE_PATH, XDG); the exchange token from the campaign's token
 // variable. Prints landmarks on stdout; SIGTERM or Ctrl+C stops the site (agents included).
 // `stop` stops what a launch started on THIS host (SiteStopper: pid + start time + host) and prints the
@@ -19,6 +20,18 @@ using SwarmPS.Engine.Sites;
 if (args.Length > 0 && args[0] == "stop")
 {
     return await StopCommand.RunAsync(args[1..]);
+}
+
+if (args.Length == 1 && args[0] == "training-role")
+{
+    // An agent of a training campaign (TrainingCampaign): SIGTERM from its supervisor ends the role and its trainer.
+    using var roleStopping = new CancellationTokenSource();
+    using var roleSigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        roleStopping.Cancel();
+    });
+    return await SwarmPS.Engine.LiveTraining.TrainingRoleHost.RunAsync(roleStopping.Token);
 }
 
 string? campaignPath = null, runId = null, site = null, exchangeUrl = null, agents = null;

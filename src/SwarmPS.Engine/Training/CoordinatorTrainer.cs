@@ -46,26 +46,8 @@ public sealed record CoordinatorTrainer(string Backend, string Program, IReadOnl
                 SwarmErrorCategory.ObjectNotFound, dataPath);
         }
 
-        var job = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["schema_version"] = 1,
-            ["mode"] = "train",
-            ["run_id"] = contribution.RunId,
-            ["contributor"] = contribution.Contributor,
-            ["site"] = contribution.Site,
-            ["backend"] = Backend,
-            ["plan_digest"] = plan.Digest,
-            ["base_snapshot_path"] = plan.BaseSnapshotPath,
-            ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
-            ["adapter_contract"] = Contract(plan),
-            ["data_shard"] = contribution.DataShard,
-            ["data_path"] = dataPath,
-            ["steps"] = contribution.Steps,
-            ["seed"] = contribution.Seed,
-            ["learning_rate"] = plan.LearningRate,
-            ["heartbeat_interval_ms"] = (long)plan.HeartbeatInterval.TotalMilliseconds,
-            ["output_directory"] = outputDirectory,
-        };
+        var job = TrainerJobFiles.Train(plan, Backend, contribution.RunId, contribution.Contributor, contribution.Site, contribution.DataShard, dataPath,
+            contribution.Steps, contribution.Seed, outputDirectory);
         await RunAsync(job, outputDirectory, $"replay {contribution.Contributor}", cancellationToken).ConfigureAwait(false);
         return ReplayRun.Load(outputDirectory);
     }
@@ -85,38 +67,16 @@ public sealed record CoordinatorTrainer(string Backend, string Program, IReadOnl
                 SwarmErrorCategory.ObjectNotFound, heldOutPath);
         }
 
-        var job = new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["schema_version"] = 1,
-            ["mode"] = "evaluate",
-            ["backend"] = Backend,
-            ["base_snapshot_path"] = plan.BaseSnapshotPath,
-            ["base_snapshot_digest"] = plan.BaseSnapshotDigest,
-            ["adapter_contract"] = Contract(plan),
-            ["data_shard"] = Path.GetFileNameWithoutExtension(heldOutPath),
-            ["data_path"] = Path.GetFullPath(heldOutPath),
-            ["adapter_path"] = Path.GetFullPath(adapterPath),
-            ["output_directory"] = outputDirectory,
-        };
+        var job = TrainerJobFiles.Evaluate(plan, Backend, adapterPath, heldOutPath, outputDirectory);
         await RunAsync(job, outputDirectory, "evaluate the merged adapter", cancellationToken).ConfigureAwait(false);
         var evaluation = Path.Combine(outputDirectory, "evaluation.json");
         return TrainingDocuments.ParseEvaluation(TrainingRecord.ReadFile(evaluation, TrainingDocumentFields.MaxBytes) ?? Array.Empty<byte>(), evaluation);
     }
 
-    private static Dictionary<string, object?> Contract(TrainingPlan plan) => new(StringComparer.Ordinal)
-    {
-        ["target_modules"] = plan.Contract.TargetModules.ToList(),
-        ["rank"] = plan.Contract.Rank,
-        ["alpha"] = plan.Contract.Alpha,
-        ["dtype"] = plan.Contract.DType,
-    };
-
     /// <summary>Writes the job beside its output, owner-only, and runs the trainer on it; <c>CoordinatorTrainerFailed</c> with the trainer's own error.</summary>
     private async Task RunAsync(Dictionary<string, object?> job, string outputDirectory, string what, CancellationToken cancellationToken)
     {
-        var jobPath = outputDirectory.TrimEnd('/') + ".job.json";
-        OwnerOnly.CreateDirectory(Path.GetDirectoryName(jobPath)!);
-        AtomicFile.WriteAllText(jobPath, CanonicalJson.SerializeIndented(job));
+        var jobPath = TrainerJobFiles.Write(job, outputDirectory);
         var result = await ProcessRunner.RunAsync(new ShellCommand(Program, Arguments.Append(jobPath).ToArray()) { Timeout = Timeout }, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
