@@ -28,7 +28,7 @@ end=$(date +%s.%N)
 
 "$PYTHON" - "$WORK/progress.jsonl" "$WORK/out/manifest.json" "$start" "$end" <<'PY'
 import datetime, json, sys
-beats = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "heartbeat"]
+beats = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "heartbeat" and e.get("phase") == "train"]  # setup beats have no step or loss
 at = lambda e: datetime.datetime.strptime(e["at"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 seconds = at(beats[-1]) - at(beats[0])
 manifest = json.load(open(sys.argv[2]))

@@ -33,7 +33,7 @@ for run in $(seq "$runs"); do
     /usr/bin/env python3 - "$work/lines.jsonl" "$steps" "$start" "$end" <<'PY'
 import json, sys
 from datetime import datetime
-beats = [l for l in map(json.loads, open(sys.argv[1])) if l["event"] == "heartbeat"]
+beats = [l for l in map(json.loads, open(sys.argv[1])) if l["event"] == "heartbeat" and l.get("phase") == "train"]  # setup beats have no step or loss
 at = lambda b: datetime.strptime(b["at"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 seconds = at(beats[-1]) - at(beats[0])
 steps = int(sys.argv[2])

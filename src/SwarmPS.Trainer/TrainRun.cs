@@ -15,15 +15,25 @@ internal static class TrainRun
 
     public static string Run(TrainerJob job, ProgressLines progress)
     {
+        // started_at is when the job was read, setup included, as heartbeat_count counts the setup beats:
+        // the validator's average (ended_at − started_at) / heartbeat_count stays honest over a slow setup.
         var started = Now();
-        var output = TrainerOutput.Prepare(job.OutputDirectory, ManifestFile);
         var contract = job.Contract!;
-        var model = BaseModel.Load(job.BaseSnapshotPath, job.BaseSnapshotDigest);
-        var features = ExampleFeatures.Compute(model, ExampleSet.Read(job.DataPath));
-        var adapter = LoraAdapter.Initial(contract.Rank, contract.Alpha, (ulong)job.Seed);
+        TrainerOutput output;
+        ExampleFeatures features;
+        LoraAdapter adapter;
+        double lossBefore;
+        using (SetupHeartbeats.Start(progress, TimeSpan.FromMilliseconds(job.HeartbeatIntervalMs)))
+        {
+            output = TrainerOutput.Prepare(job.OutputDirectory, ManifestFile);
+            var model = BaseModel.Load(job.BaseSnapshotPath, job.BaseSnapshotDigest);
+            features = ExampleFeatures.Compute(model, ExampleSet.Read(job.DataPath));
+            adapter = LoraAdapter.Initial(contract.Rank, contract.Alpha, (ulong)job.Seed);
 
-        // B starts at zeros, so this is the base's loss: the model before the first step.
-        var lossBefore = ShardLoss.OfAdapter(features, new LoraHeadPass(features, adapter));
+            // B starts at zeros, so this is the base's loss: the model before the first step.
+            lossBefore = ShardLoss.OfAdapter(features, new LoraHeadPass(features, adapter));
+        }
+
         new SgdTraining(features, adapter, job.LearningRate, progress, TimeSpan.FromMilliseconds(job.HeartbeatIntervalMs)).Run(job.Steps, lossBefore);
         var lossAfter = ShardLoss.OfAdapter(features, new LoraHeadPass(features, adapter));
         if (!adapter.IsFinite() || !double.IsFinite(lossAfter))

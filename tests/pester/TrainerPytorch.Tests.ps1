@@ -172,15 +172,16 @@ public static class TrainerPytorchManifestCheck
         $written | Should -BeExactly ([Convert]::ToHexString($bytes))
     }
 
-    It 'prints heartbeats from step 0 to the last step, at least every heartbeat_interval_ms, as many as the manifest counts, then done' {
+    It 'prints training heartbeats from step 0 to the last step, at least every heartbeat_interval_ms, then done' {
         $events = $script:Trained.Events
-        $beats = @($events | Where-Object event -eq 'heartbeat')
+        $beats = @($events | Where-Object { $_.event -eq 'heartbeat' -and $_.phase -eq 'train' })
         $manifest = Get-Content -Raw (Join-Path $script:TrainedOutput 'manifest.json') | ConvertFrom-Json -DateKind String
 
         $beats[0].step | Should -Be 0
         $beats[0].loss | Should -Be $manifest.loss_before
         $beats[-1].step | Should -Be 1000
-        $beats.Count | Should -Be $manifest.heartbeat_count
+        # Exactly the contract's fields: a third trainer's author reads the same line here as in the contract.
+        $beats | ForEach-Object { @($_.PSObject.Properties.Name | Sort-Object) | Should -Be @('at', 'event', 'loss', 'phase', 'step') }
         # 1000 steps take about half a second on a quiet core: beats between the first and the last.
         $beats.Count | Should -BeGreaterOrEqual 3
         ($beats | ForEach-Object step) | Should -Be (($beats | ForEach-Object step) | Sort-Object) -Because 'steps only go forward'
@@ -190,6 +191,34 @@ public static class TrainerPytorchManifestCheck
         }
         $events[-1].event | Should -Be 'done'
         $events[-1].output | Should -Be (Join-Path $script:TrainedOutput 'manifest.json')
+    }
+
+    It 'prints setup heartbeats from the moment the job is read until step 0, counted in heartbeat_count, so the manifest does not look stale' {
+        $events = $script:Trained.Events
+        $manifest = Get-Content -Raw (Join-Path $script:TrainedOutput 'manifest.json') | ConvertFrom-Json -DateKind String
+        $stepZero = [array]::FindIndex([object[]] $events, [Predicate[object]] { param($e) $e.event -eq 'heartbeat' -and $e.phase -eq 'train' })
+        $setup = @($events[0..($stepZero - 1)])
+
+        # Every line before step 0 is a setup heartbeat (the first is printed as soon as the job is read, so
+        # there is always one), none comes after, and each has exactly the contract's fields: no step, no loss.
+        $stepZero | Should -BeGreaterOrEqual 1
+        $setup | ForEach-Object { $_.event, $_.phase | Should -Be 'heartbeat', 'setup' }
+        $setup | ForEach-Object { @($_.PSObject.Properties.Name | Sort-Object) | Should -Be @('at', 'event', 'phase') }
+        @($events[$stepZero..($events.Count - 1)] | Where-Object phase -eq 'setup') | Should -BeNullOrEmpty
+        $at = { param($e) [DateTime]::ParseExact($e.at, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [Globalization.CultureInfo]::InvariantCulture) }
+        $times = @($events[0..$stepZero] | ForEach-Object { & $at $_ })
+        for ($i = 1; $i -lt $times.Count; $i++) { $times[$i] | Should -BeGreaterOrEqual $times[$i - 1] -Because 'setup beats are in time order' }
+
+        # started_at is taken when the job is read, before the first setup beat; heartbeat_count counts every
+        # heartbeat line, setup ones too; so the validator's average, (ended_at - started_at) / heartbeat_count,
+        # stays within the interval although setup (reading, import torch, h) took most of the run.
+        @($events | Where-Object event -eq 'heartbeat').Count | Should -Be $manifest.heartbeat_count
+        $started = & $at ([pscustomobject]@{ at = $manifest.started_at })
+        $ended = & $at ([pscustomobject]@{ at = $manifest.ended_at })
+        $started | Should -BeLessOrEqual $times[0]
+        ($ended - $started).TotalMilliseconds / $manifest.heartbeat_count | Should -BeLessOrEqual 200
+        # On average the setup beats keep to the interval; single gaps are not measured, a loaded machine may delay one.
+        if ($times.Count -gt 2) { ($times[-1] - $times[0]).TotalMilliseconds / ($times.Count - 1) | Should -BeLessOrEqual 200 }
     }
 
     It 'writes the same adapter, bit for bit, when the same job runs again' {
@@ -246,13 +275,13 @@ Describe 'pytorch.cpu trainer: refusals' {
         @{ Case = 'an unknown field'; ErrorId = 'TrainerJobInvalid'; Set = @{ learning_rat = 0.5 }; Names = "'learning_rat'" }
         @{ Case = 'another backend''s job'; ErrorId = 'TrainerJobInvalid'; Set = @{ backend = 'dotnet.cpu' }; Names = "'backend'" }
         @{ Case = 'the base mode'; ErrorId = 'TrainerJobInvalid'; Set = @{ mode = 'base'; base_seed = 1 }; Names = "'mode'" }
-        @{ Case = 'a base with another digest'; ErrorId = 'BaseSnapshotMismatch'; Set = @{ base_snapshot_digest = 'sha256:' + ('0' * 64) }; Names = 'base.safetensors' }
-        @{ Case = 'a base that is not safetensors'; ErrorId = 'BaseSnapshotInvalid'; NotSafetensors = $true; Names = 'not-a-base.safetensors' }
+        @{ Case = 'a base with another digest'; ErrorId = 'BaseSnapshotMismatch'; Set = @{ base_snapshot_digest = 'sha256:' + ('0' * 64) }; Names = 'base.safetensors'; Read = $true }
+        @{ Case = 'a base that is not safetensors'; ErrorId = 'BaseSnapshotInvalid'; NotSafetensors = $true; Names = 'not-a-base.safetensors'; Read = $true }
         @{ Case = 'another target module'; ErrorId = 'AdapterContractUnsupported'; Contract = @{ target_modules = @('q_proj') }; Names = 'lm_head' }
         @{ Case = 'an F16 contract'; ErrorId = 'AdapterContractUnsupported'; Contract = @{ dtype = 'F16' }; Names = 'F16' }
-        @{ Case = 'a character with no token'; ErrorId = 'DataFileInvalid'; BadData = $true; Names = 'line 3' }
+        @{ Case = 'a character with no token'; ErrorId = 'DataFileInvalid'; BadData = $true; Names = 'line 3'; Read = $true }
     ) {
-        param($Case, $ErrorId, $Remove, $Set, $Contract, $NotSafetensors, $BadData, $Names)
+        param($Case, $ErrorId, $Remove, $Set, $Contract, $NotSafetensors, $BadData, $Names, $Read)
         $fields = if ($Set) { $Set.Clone() } else { @{} }
         if ($Contract) {
             $contractFields = [ordered]@{ target_modules = @('lm_head'); rank = 4; alpha = 8; dtype = 'F32' }
@@ -264,10 +293,14 @@ Describe 'pytorch.cpu trainer: refusals' {
         $run = Invoke-Trainer (New-TrainerJob -Set $fields -Remove @($Remove | Where-Object { $_ }))
 
         $run.ExitCode | Should -Be 2
-        $run.Events | Should -HaveCount 1
-        $run.Events[0].event | Should -Be 'error'
-        $run.Events[0].error_id | Should -Be $ErrorId
-        $run.Events[0].message | Should -BeLike "*$Names*"
+        # A job refused as it is read prints the error alone; one refused after (its base, its data) had begun
+        # its setup heartbeats, which stop before the error: the error is the last line and the only other kind.
+        $beats = @($run.Events | Select-Object -SkipLast 1)
+        if ($Read) { $beats.Count | Should -BeGreaterOrEqual 1 } else { $beats | Should -BeNullOrEmpty }
+        $beats | ForEach-Object { $_.event, $_.phase | Should -Be 'heartbeat', 'setup' }
+        $run.Events[-1].event | Should -Be 'error'
+        $run.Events[-1].error_id | Should -Be $ErrorId
+        $run.Events[-1].message | Should -BeLike "*$Names*"
         $run.Stderr | Should -BeLike "*$Names*"
         Test-Path (Join-Path $run.Job.output_directory 'manifest.json') | Should -BeFalse
         Test-Path (Join-Path $run.Job.output_directory 'adapter.safetensors') | Should -BeFalse
@@ -289,7 +322,7 @@ Describe 'pytorch.cpu trainer: refusals' {
         $run = Invoke-Trainer $job
 
         $run.ExitCode | Should -Be 2
-        $run.Events[0].error_id | Should -Be 'DataFileInvalid'
+        $run.Events[-1].error_id | Should -Be 'DataFileInvalid'
         Test-Path (Join-Path $run.Job.output_directory 'manifest.json') | Should -BeFalse
     }
 }

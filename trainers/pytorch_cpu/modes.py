@@ -29,9 +29,10 @@ def alpha_text(alpha):
     return str(int(alpha)) if float(alpha).is_integer() else repr(float(alpha))
 
 
-def train(job, base, contexts, targets, started_at):
+def train(job, base, contexts, targets, started_at, setup):
     """Trains the LoRA pair, writes the adapter then the manifest (last: its presence means done); returns
-    the manifest's path."""
+    the manifest's path. `setup` (SetupHeartbeats) is stopped just before the step-0 heartbeat; the manifest's
+    heartbeat_count counts its beats too, as started_at (taken when the job was read) covers the setup."""
     base, targets = tensors(base), torch.from_numpy(targets)
     contract = job["adapter_contract"]
     rank, scale, lr = contract["rank"], contract["alpha"] / contract["rank"], float(job["learning_rate"])
@@ -41,12 +42,12 @@ def train(job, base, contexts, targets, started_at):
     loss_before = model.mean_loss(base, h, targets, None, None, scale)
 
     interval = job["heartbeat_interval_ms"] / 1000.0
-    beats = 0
+    beats = setup.stop()
     last_beat = 0.0
 
     def heartbeat(step, loss):
         nonlocal beats, last_beat
-        event(event="heartbeat", step=step, loss=loss, at=now())
+        event(event="heartbeat", phase="train", step=step, loss=loss, at=now())
         beats += 1
         last_beat = time.monotonic()
 

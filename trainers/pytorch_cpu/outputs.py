@@ -13,9 +13,14 @@ def now():
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
+def progress_line(**fields):
+    """One progress line's text: a JSON object, keys sorted, and its newline."""
+    return json.dumps(fields, sort_keys=True) + "\n"
+
+
 def event(**fields):
-    """One progress line (a JSON object), flushed at once: a heartbeat is only worth its time."""
-    sys.stdout.write(json.dumps(fields, sort_keys=True) + "\n")
+    """One progress line, flushed at once: a heartbeat is only worth its time."""
+    sys.stdout.write(progress_line(**fields))
     sys.stdout.flush()
 
 

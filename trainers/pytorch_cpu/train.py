@@ -4,7 +4,8 @@ It reads the job, checks the base snapshot against its digest and the data file 
 then trains the LoRA pair on lm_head (train) or measures the held-out loss with and without an adapter
 (evaluate). Progress goes to standard output as JSON lines; a refusal is one error line there, a sentence on
 standard error and exit status 2, with no manifest or evaluation left behind. Every check runs before torch
-is imported (modes.py): importing it takes a second or more, which a refused job need not wait for.
+is imported (modes.py): importing it takes a second or more, which a refused job need not wait for. A train
+job prints setup heartbeats (setup_heartbeats.py) from the moment it is read until its step-0 heartbeat.
 """
 import os
 import sys
@@ -17,6 +18,7 @@ from examples import DataFileError, read_examples  # noqa: E402
 from job import TrainerError, read_job  # noqa: E402
 from outputs import digest, event, make_directory, now  # noqa: E402
 from safetensors_io import SafetensorsError, decode  # noqa: E402
+from setup_heartbeats import SetupHeartbeats  # noqa: E402
 
 OUTCOME = {"train": "manifest.json", "evaluate": "evaluation.json"}
 
@@ -73,6 +75,18 @@ def run(argv):
         raise TrainerError("TrainerJobInvalid", "The trainer job cannot be run: give one argument, the job file (train.py job.json).")
     started_at = now()
     job = read_job(argv[1])
+    if job["mode"] != "train":
+        return work(job, started_at, None)
+    # From here to step 0 a train job beats as it sets up; stopped before any other line, error or not.
+    setup = SetupHeartbeats(job["heartbeat_interval_ms"])
+    try:
+        return work(job, started_at, setup)
+    finally:
+        setup.stop()
+
+
+def work(job, started_at, setup):
+    """The job's checks and its work; returns the path written last. `setup` is a train job's SetupHeartbeats."""
     outcome = os.path.join(job["output_directory"], OUTCOME[job["mode"]])
     try:
         make_directory(job["output_directory"])
@@ -88,15 +102,13 @@ def run(argv):
     import modes  # torch: only now, every input checked
 
     if job["mode"] == "train":
-        path = modes.train(job, base, contexts, targets, started_at)
-    else:
-        path = modes.evaluate(job, base, contexts, targets, adapter)
-    event(event="done", output=path)
+        return modes.train(job, base, contexts, targets, started_at, setup)
+    return modes.evaluate(job, base, contexts, targets, adapter)
 
 
 def main():
     try:
-        run(sys.argv)
+        event(event="done", output=run(sys.argv))
         return 0
     except TrainerError as error:
         failure = error

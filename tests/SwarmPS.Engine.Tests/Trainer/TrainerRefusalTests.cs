@@ -29,9 +29,12 @@ public sealed class TrainerRefusalTests(TrainerBaseFixture fixture) : IClassFixt
         var job = Job();
         job["stepz"] = 3;
 
-        var error = TrainerProcess.Run(job, _directory).AssertFailed("TrainerJobInvalid");
+        var result = TrainerProcess.Run(job, _directory);
+        var error = result.AssertFailed("TrainerJobInvalid");
 
         Assert.Contains("'stepz'", (string?)error["message"]);
+        // Refused as it is read: no setup has begun, so the error is the only line.
+        Assert.True(result.Lines.Count == 1, result.Describe());
         AssertNothingLeft();
     }
 
@@ -54,8 +57,12 @@ public sealed class TrainerRefusalTests(TrainerBaseFixture fixture) : IClassFixt
         Directory.CreateDirectory(Output);
         File.WriteAllText(Path.Combine(Output, "manifest.json"), "{} from an earlier job");
 
-        TrainerProcess.Run(Job(baseDigest: "sha256:" + new string('0', 64)), _directory).AssertFailed("BaseSnapshotMismatch");
+        var result = TrainerProcess.Run(Job(baseDigest: "sha256:" + new string('0', 64)), _directory);
+        result.AssertFailed("BaseSnapshotMismatch");
 
+        // Refused during setup, after the job was read: setup heartbeats, stopped before the error, the last line.
+        Assert.True(result.Lines.Count >= 2, result.Describe());
+        Assert.All(result.Lines.SkipLast(1), l => Assert.Equal("setup", (string?)l["phase"]));
         AssertNothingLeft();
     }
 

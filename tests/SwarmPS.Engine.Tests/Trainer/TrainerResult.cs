@@ -5,7 +5,14 @@ namespace SwarmPS.Engine.Tests.Trainer;
 /// <summary>What a trainer process did: its exit code, its stdout JSON lines and its stderr.</summary>
 internal sealed record TrainerResult(int ExitCode, IReadOnlyList<JsonObject> Lines, string Stderr)
 {
+    /// <summary>Every heartbeat line, setup and training ones: what the manifest's heartbeat_count counts.</summary>
     public IEnumerable<JsonObject> Heartbeats => Lines.Where(l => (string?)l["event"] == "heartbeat");
+
+    /// <summary>The heartbeats of the training loop, from step 0 on: each with its step and loss.</summary>
+    public IEnumerable<JsonObject> TrainingHeartbeats => Heartbeats.Where(l => (string?)l["phase"] == "train");
+
+    /// <summary>The heartbeats a train job prints while it sets up, before step 0: no step, no loss.</summary>
+    public IEnumerable<JsonObject> SetupHeartbeats => Heartbeats.Where(l => (string?)l["phase"] == "setup");
 
     public string Describe() => $"exit {ExitCode}; stdout: {string.Join(" | ", Lines.Select(l => l.ToJsonString()))}; stderr: {Stderr}";
 

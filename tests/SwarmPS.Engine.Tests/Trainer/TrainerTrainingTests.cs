@@ -43,9 +43,9 @@ public sealed class TrainerTrainingTests(TrainerBaseFixture fixture, ITestOutput
         Assert.Equal(("trainer-test", "alice", "alpha", "dotnet.cpu", "shard-0", 200, 7L), (manifest.RunId, manifest.Contributor, manifest.Site, manifest.Backend, manifest.DataShard, manifest.Steps, manifest.Seed));
         Assert.Equal(23963, manifest.ExampleCount);
         Assert.Equal(result.Heartbeats.Count(), manifest.HeartbeatCount);
-        Assert.Equal(0, (int)result.Heartbeats.First()["step"]!);
-        Assert.Equal(200, (int)result.Heartbeats.Last()["step"]!);
-        Assert.Equal(manifest.LossBefore, (double)result.Heartbeats.First()["loss"]!);
+        Assert.Equal(0, (int)result.TrainingHeartbeats.First()["step"]!);
+        Assert.Equal(200, (int)result.TrainingHeartbeats.Last()["step"]!);
+        Assert.Equal(manifest.LossBefore, (double)result.TrainingHeartbeats.First()["loss"]!);
         Assert.Equal(new JsonObject { ["event"] = "done", ["output"] = manifestPath }.ToJsonString(), result.Lines[^1].ToJsonString());
         Assert.True(manifest.LossAfter < manifest.LossBefore - 1.0, $"loss_before {manifest.LossBefore}, loss_after {manifest.LossAfter}");
         output.WriteLine(FormattableString.Invariant($"shard-0, 200 steps, lr 0.5, rank 4, alpha 8: loss_before {manifest.LossBefore:F6}, loss_after {manifest.LossAfter:F6}, {manifest.HeartbeatCount} heartbeats"));
@@ -83,7 +83,7 @@ public sealed class TrainerTrainingTests(TrainerBaseFixture fixture, ITestOutput
         var result = TrainerProcess.Run(job, _directory);
 
         Assert.True(result.ExitCode == 0, result.Describe());
-        var beats = result.Heartbeats.Select(b => ((int)b["step"]!, DateTimeOffset.Parse((string)b["at"]!, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var beats = result.TrainingHeartbeats.Select(b => ((int)b["step"]!, At(b))).ToList();
         Assert.True(beats.Count >= 5, result.Describe());
         Assert.Equal(0, beats[0].Item1);
         Assert.Equal(20_000, beats[^1].Item1);
@@ -92,6 +92,52 @@ public sealed class TrainerTrainingTests(TrainerBaseFixture fixture, ITestOutput
         Assert.True(mean <= 100, $"{beats.Count} beats, one per {mean:F0} ms on average, over an interval of 100 ms");
         output.WriteLine($"{beats.Count} heartbeats over 20000 steps, one per {mean:F0} ms");
     }
+
+    [Fact]
+    public void Setup_heartbeats_come_from_the_job_read_until_step_0_and_count_so_the_manifest_is_not_stale()
+    {
+        var outputDirectory = Path.Combine(_directory, "setup-beats");
+        var job = TrainerJobs.Train(fixture.BasePath, fixture.BaseDigest, outputDirectory, TrainerProcess.Corpus("shard-0.txt"), steps: 2000);
+        job["heartbeat_interval_ms"] = 100;
+
+        var result = TrainerProcess.Run(job, _directory);
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var stepZero = result.Lines.ToList().FindIndex(l => (string?)l["phase"] == "train");
+        // The first setup beat is printed as soon as the job is read, so one always precedes step 0, however
+        // quick the setup; every line before step 0 is one, none comes after, each with exactly these fields.
+        Assert.True(stepZero >= 1, result.Describe());
+        Assert.All(result.Lines.Take(stepZero), l => Assert.Equal("""{"at":"","event":"heartbeat","phase":"setup"}""", Shape(l)));
+        Assert.All(result.Lines.Skip(stepZero).SkipLast(1), l => Assert.Equal("""{"at":"","event":"heartbeat","loss":"","phase":"train","step":""}""", Shape(l)));
+        Assert.Equal(0, (int)result.Lines[stepZero]["step"]!);
+        var times = result.Lines.Take(stepZero + 1).Select(At).ToList();
+        Assert.All(times.Zip(times.Skip(1)), pair => Assert.True(pair.First <= pair.Second, "setup beats go forward in time, up to step 0"));
+
+        // started_at is when the job was read (before the first setup beat) and heartbeat_count counts the
+        // setup beats, so the validator's average, (ended_at - started_at) / heartbeat_count, stays honest:
+        // the contribution is fresh even against a stale threshold of the job's own interval.
+        var manifestPath = Path.Combine(outputDirectory, "manifest.json");
+        var manifest = ContributionManifestJson.Parse(File.ReadAllBytes(manifestPath), manifestPath);
+        Assert.Equal(result.Heartbeats.Count(), manifest.HeartbeatCount);
+        Assert.True(manifest.StartedAt <= times[0], $"started_at {manifest.StartedAt:O}, first setup beat {times[0]:O}");
+        var verdict = ContributionValidator.Validate(manifest, Path.Combine(outputDirectory, "adapter.safetensors"), manifest.AdapterDigest, new ValidationRules
+        {
+            BaseSnapshotDigest = fixture.BaseDigest,
+            Contract = new AdapterContract { TargetModules = ["lm_head"], Rank = 4, Alpha = 8, DType = "F32" },
+            MaxUpdateNorm = 100,
+            StaleAfter = TimeSpan.FromMilliseconds(100),
+        });
+        var heartbeats = verdict.Checks.Single(c => c.Name == "heartbeats");
+        Assert.True(heartbeats.Passed, heartbeats.Detail);
+        output.WriteLine($"{stepZero} setup heartbeat(s) over {(times[^1] - times[0]).TotalMilliseconds:F0} ms of setup; {heartbeats.Detail}");
+    }
+
+    /// <summary>A line's field names with blank values: the shape a third trainer must print.</summary>
+    private static string Shape(JsonObject line) =>
+        new JsonObject(line.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)(f.Key == "event" || f.Key == "phase" ? (string?)f.Value : "")))
+            .OrderBy(f => f.Key, StringComparer.Ordinal)).ToJsonString();
+
+    private static DateTimeOffset At(JsonObject line) => DateTimeOffset.Parse((string)line["at"]!, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void An_evaluate_job_shows_the_trained_adapter_lowering_the_held_out_loss()
