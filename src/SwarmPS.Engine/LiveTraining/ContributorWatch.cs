@@ -107,7 +107,7 @@ public sealed class ContributorWatch(PlanContributor contributor)
         return null;
     }
 
-    public TrainingContributorStatus ToStatus(string runId, TrainingPhase phase, ContributionVerdict? verdict) => new()
+    public TrainingContributorStatus ToStatus(string runId, TrainingPhase phase, string? phaseDetail, ContributionVerdict? verdict) => new()
     {
         RunId = runId,
         Contributor = contributor.Id,
@@ -124,6 +124,7 @@ public sealed class ContributorWatch(PlanContributor contributor)
         ReplayChecked = verdict?.ReplayChecked ?? false,
         Detail = verdict is { Verdict: not VerdictKind.Accepted } ? string.Join("; ", verdict.Reasons) : Detail,
         Phase = phase,
+        PhaseDetail = phaseDetail,
     };
 
     private void Seen(DateTimeOffset now)

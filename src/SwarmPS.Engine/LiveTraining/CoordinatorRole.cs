@@ -1,4 +1,5 @@
 using SwarmPS.Engine.Exchange;
+using SwarmPS.Engine.Files;
 using SwarmPS.Engine.Training;
 
 namespace SwarmPS.Engine.LiveTraining;
@@ -211,6 +212,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         Report($"merging {accepted} accepted contribution(s)");
         var record = TrainingRecord.Open(coordinator.Repository, context.RunId);
         var merged = Path.Combine(record.Root, "merged", "adapter.safetensors");
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(merged)!);
         var aggregation = RunAggregation.Merge(coordinator.Repository, _verdicts.Values.ToList(), AggregationMethod.Exact, merged, trimFraction: null, overwrite: true, cancellationToken);
         context.Record("contributions_merged", ("method", "Exact"), ("inputs", aggregation.Receipt.Inputs.Count), ("output_digest", "sha256:" + aggregation.Receipt.OutputDigest));
 
@@ -269,7 +271,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             Phase = _phase,
             Detail = _detail,
             UpdatedAt = DateTimeOffset.UtcNow,
-            Contributors = _watches.Select(w => w.ToStatus(context.RunId, _phase, _verdicts.GetValueOrDefault(w.Contributor.Id))).ToList(),
+            Contributors = _watches.Select(w => w.ToStatus(context.RunId, _phase, _detail, _verdicts.GetValueOrDefault(w.Contributor.Id))).ToList(),
             Destination = _destination,
             EvidencePath = _evidence,
         }.Write(context.RunDirectory);

@@ -149,6 +149,12 @@ public static class TrainingSiteLaunch
         }
 
         var destination = Path.GetFullPath(request.Destination ?? Path.Combine("snapshots", request.RunId), request.WorkingDirectory);
+        if (request.Destination is null)
+        {
+            // The default's parent is ours to make; a destination the operator named must have its parent already.
+            OwnerOnly.CreateDirectory(Path.GetDirectoryName(destination)!);
+        }
+
         SnapshotPublisher.CheckDestination(destination);
         var trainerDll = Path.Combine(Path.GetDirectoryName(request.SiteHostDirectory.TrimEnd('/'))!, "trainer", "SwarmPS.Trainer.dll");
         CoordinatorTrainer.DotnetCpu(trainerDll, dotnet);

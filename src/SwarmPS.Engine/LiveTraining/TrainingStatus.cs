@@ -91,6 +91,9 @@ public sealed record TrainingContributorStatus
 
     /// <summary>The run's phase, carried on each contributor so one line tells the whole story.</summary>
     public TrainingPhase Phase { get; init; }
+
+    /// <summary>What the run's phase is waiting for, or how the run ended (<see cref="TrainingRunStatus.Detail"/>).</summary>
+    public string? PhaseDetail { get; init; }
 }
 
 /// <summary>The status document a live run's coordinator keeps in its site directory (<see cref="FileName"/>), replaced whole on every change.</summary>
