@@ -43,6 +43,7 @@
         'Import-SwarmCampaign'
         'Import-SwarmTrainingPlan'
         'Initialize-SwarmRepository'
+        'Invoke-SwarmFailureDrill'
         'Merge-SwarmContribution'
         'New-SwarmJobPlan'
         'New-SwarmRun'

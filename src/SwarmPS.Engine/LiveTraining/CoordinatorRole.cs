@@ -55,6 +55,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
 
             await ReviewAsync(coordinator, cancellationToken).ConfigureAwait(false);
             await PublishAsync(coordinator, cancellationToken).ConfigureAwait(false);
+            ExportEvidence(coordinator);
             await StopStragglersAsync(mailbox, cancellationToken).ConfigureAwait(false);
             return 0;
         }
@@ -230,12 +231,22 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         var published = publication.Receipt.Publish == PublishDisposition.Published;
         _destination = published ? publication.Receipt.Destination : null;
         context.Record(published ? "snapshot_published" : "snapshot_refused", ("destination", publication.Receipt.Destination), ("reasons", string.Join("; ", publication.Receipt.Reasons)));
+        _phase = published ? TrainingPhase.Published : TrainingPhase.Blocked;
+        Report(published ? $"published to {publication.Receipt.Destination}" : $"blocked: {string.Join("; ", publication.Receipt.Reasons)}");
+    }
+
+    /// <summary>The run's evidence, published or blocked: a blocked run's verdicts are evidence too. None when nothing was reviewed.</summary>
+    private void ExportEvidence(CoordinatorSettings coordinator)
+    {
+        if (TrainingRecord.Find(coordinator.Repository, context.RunId) is null)
+        {
+            return;
+        }
 
         var evidence = EvidenceExport.Export(coordinator.Repository, context.RunId, coordinator.EvidencePath, force: true);
         _evidence = evidence.Path;
         context.Record("evidence_exported", ("path", evidence.Path), ("files", evidence.Files), ("problems", evidence.Problems.Count));
-        _phase = published ? TrainingPhase.Published : TrainingPhase.Blocked;
-        Report(published ? $"published to {publication.Receipt.Destination}" : $"blocked: {string.Join("; ", publication.Receipt.Reasons)}");
+        Report(_detail ?? "evidence exported");
     }
 
     /// <summary>Contributors still training when the run ended (late ones) are told to stop, so they leave no work behind.</summary>

@@ -19,6 +19,9 @@ public interface IProcessPlatform
     /// <summary>kill(2): a negative pid signals the process group it leads. Returns whether it was sent.</summary>
     bool Kill(int pid, int signal);
 
+    /// <summary>SIGSTOP and SIGCONT, whose numbers differ between Linux and macOS (a failure drill pauses a contributor with them).</summary>
+    (int Stop, int Continue) PauseSignals { get; }
+
     /// <summary>The program that starts a child in its own session and process group (setsid), or null where there is none.</summary>
     string? SessionLeaderProgram { get; }
 }

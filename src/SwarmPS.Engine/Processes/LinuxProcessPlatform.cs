@@ -29,6 +29,8 @@ public sealed class LinuxProcessPlatform : IProcessPlatform
 
     public bool Kill(int pid, int signal) => PosixSignals.Kill(pid, signal);
 
+    public (int Stop, int Continue) PauseSignals => (19, 18);
+
     public string? SessionLeaderProgram => new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private static string? ReadStat(int pid)

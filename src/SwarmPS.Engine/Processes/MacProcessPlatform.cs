@@ -30,5 +30,7 @@ public sealed class MacProcessPlatform : IProcessPlatform
 
     public bool Kill(int pid, int signal) => PosixSignals.Kill(pid, signal);
 
+    public (int Stop, int Continue) PauseSignals => (17, 19);
+
     public string? SessionLeaderProgram => null;
 }

@@ -21,6 +21,8 @@ public sealed class UnsupportedProcessPlatform : IProcessPlatform
 
     public bool Kill(int pid, int signal) => throw NotSupported("signal a process");
 
+    public (int Stop, int Continue) PauseSignals => throw NotSupported("pause a process");
+
     public string? SessionLeaderProgram => throw NotSupported("start a process in its own session");
 
     private SwarmException NotSupported(string what) => new(
