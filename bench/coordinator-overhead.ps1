@@ -142,7 +142,8 @@ try {
     $pushed = $true
     $rows = foreach ($stepCount in $Steps) {
         # The plan of tests/pester/Coordinator.Tests.ps1 (two dotnet.cpu contributors, no replay sampled) at this
-        # step count; its staleness leaves room for a loaded machine, and the norm bound for long training.
+        # step count; its staleness leaves room for a loaded machine, and its norm bound for long training (lr 0.5
+        # over 50000 steps moves the adapter by a norm of ~1100), so every contribution is accepted and merged.
         $planPath = Join-Path $work "plan-$stepCount.yaml"
         @"
 schema_version: 1
@@ -156,7 +157,7 @@ timing: { heartbeat_interval_ms: 1000, stale_worker_ms: 60000, contributor_loss_
 contributors:
   - { id: c1, site: alpha, backend: dotnet.cpu, device: "cpu:0", shard: shard-0 }
   - { id: c2, site: beta, backend: dotnet.cpu, device: "cpu:0", shard: shard-1 }
-validation: { max_update_norm: 1000.0, replay_sample: 0, replay_tolerance: 1.0e-4 }
+validation: { max_update_norm: 1.0e6, replay_sample: 0, replay_tolerance: 1.0e-4 }
 gates: { min_accepted: 2, min_replay_checked: 0, min_loss_improvement: 0.0 }
 "@ | Set-Content -Path $planPath
         $plan = Import-SwarmTrainingPlan -Path $planPath
