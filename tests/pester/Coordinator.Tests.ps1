@@ -102,7 +102,7 @@ Describe 'The coordinator, from arrival to published snapshot' {
         foreach ($verdict in $script:Verdicts) {
             $verdict.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Training.ContributionVerdict'
             $verdict.Verdict | Should -Be 'Accepted' -Because ($verdict.Reasons -join '; ')
-            @($verdict.Checks.Name) | Should -Be @('adapter_digest', 'upload_digest', 'base_snapshot', 'manifest_contract', 'dtype', 'lora_layout', 'finite', 'update_norm', 'heartbeats')
+            @($verdict.Checks.Name) | Should -Be @('adapter_digest', 'upload_digest', 'base_snapshot', 'plan', 'manifest_contract', 'dtype', 'lora_layout', 'finite', 'update_norm', 'heartbeats')
             $verdict.ReplayChecked | Should -BeFalse
             $verdict.Backend | Should -Be 'pytorch.cpu'
         }

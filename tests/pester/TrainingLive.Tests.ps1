@@ -213,6 +213,35 @@ Describe 'Admission' {
     }
 }
 
+Describe 'A drift from the plan' {
+    It 'stops the run when a contributor reports another plan than the coordinator''s, and publishes nothing' {
+        $plan = New-LivePlan 'ft-drift'
+        $run = New-RunId 'ft-drift'
+        $repo = New-CoordinatorRepository 'drift'
+        $beta = New-Item -ItemType Directory (Join-Path $TestDrive 'drift-beta')
+        Push-Location $repo
+        try {
+            $plan | Start-SwarmTraining -RunId $run -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false | Out-Null
+        } finally { Pop-Location }
+        # The same run started on beta under another plan (one gate changed): another digest, another contract.
+        $other = New-LivePlan 'ft-drift' -MinReplayChecked 1
+        $other.Digest | Should -Not -Be $plan.Digest
+        Push-Location $beta
+        try {
+            $other | Start-SwarmTraining -RunId $run -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false | Out-Null
+        } finally { Pop-Location }
+
+        $status = Wait-TrainingEnd $run
+
+        $status[0].Phase | Should -Be 'Stopped'
+        $status[0].PhaseDetail | Should -BeLike "stopped: contributor c2 reports plan $($other.Digest), the run's plan is $($plan.Digest)"
+        $drift = @(Get-SiteEvent alpha $run | Where-Object kind -eq 'plan_drift')
+        $drift.contributor | Should -Be 'c2'
+        Test-Path (Join-Path $repo "snapshots/$run") | Should -BeFalse
+        Wait-Until -Seconds 60 { @(Get-RunProcess $run).Count -eq 0 }
+    }
+}
+
 Describe 'Start-SwarmTraining refuses, before anything starts' {
     BeforeAll {
         $script:Plan = New-LivePlan 'ft-refusals'

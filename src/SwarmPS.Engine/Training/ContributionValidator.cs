@@ -11,6 +11,9 @@ namespace SwarmPS.Engine.Training;
 /// </summary>
 public static class ContributionValidator
 {
+    /// <summary>The adapter metadata key under which a trainer records the plan digest of its job.</summary>
+    public const string PlanDigestKey = "swarmps_plan_digest";
+
     public static ContributionVerdict Validate(ContributionManifest manifest, string adapterPath, string? uploadDigest, ValidationRules rules, bool replayRequired = false)
     {
         var checks = new List<ContributionCheck>();
@@ -28,6 +31,14 @@ public static class ContributionValidator
 
         checks.Add(new("base_snapshot", manifest.BaseSnapshotDigest == rules.BaseSnapshotDigest,
             manifest.BaseSnapshotDigest == rules.BaseSnapshotDigest ? "trained from the plan's base snapshot" : $"trained from {manifest.BaseSnapshotDigest}, the plan's base is {rules.BaseSnapshotDigest}"));
+        if (rules.PlanDigest is { } planDigest && file.Metadata.TryGetValue(PlanDigestKey, out var trainedUnder))
+        {
+            // The trainer's record of the plan it was given, inside the adapter whose digest the manifest states:
+            // another plan is a drift from the run's contract (docs/trainer-contract.md "Outputs").
+            checks.Add(new("plan", trainedUnder == planDigest,
+                trainedUnder == planDigest ? "trained under the run's plan" : $"trained under plan {trainedUnder}, the run's plan is {planDigest}: a drift from the run's contract"));
+        }
+
         checks.AddRange(ContractChecks(manifest, file, rules.Contract));
         var (finite, norm) = Values(file, rules.Contract.Scale);
         checks.Add(new("finite", finite is null, finite ?? "every value is finite"));

@@ -85,6 +85,7 @@ public sealed record TrainingPlan
         Contract = Contract,
         MaxUpdateNorm = MaxUpdateNorm,
         StaleAfter = StaleAfter,
+        PlanDigest = Digest,
     };
 }
 

@@ -42,6 +42,28 @@ public sealed class ContributionValidatorTests : IDisposable
     }
 
     [Fact]
+    public void An_adapter_trained_under_another_plan_is_a_drift_and_Rejected_and_one_under_the_run_s_plan_passes_the_plan_check()
+    {
+        var runPlan = "sha256:" + new string('7', 64);
+        var rules = Rules() with { PlanDigest = runPlan };
+        var (same, sameManifest) = LoraSamples.Write(_directory, LoraSamples.Factors(), metadata: new Dictionary<string, string> { [ContributionValidator.PlanDigestKey] = runPlan });
+        var (other, otherManifest) = LoraSamples.Write(_directory, LoraSamples.Factors(), metadata: new Dictionary<string, string> { [ContributionValidator.PlanDigestKey] = "sha256:" + new string('8', 64) });
+        var (silent, silentManifest) = Write(LoraSamples.Factors());
+
+        var accepted = ContributionValidator.Validate(sameManifest, same, null, rules);
+        var drifted = ContributionValidator.Validate(otherManifest, other, null, rules);
+        var unstated = ContributionValidator.Validate(silentManifest, silent, null, rules);
+
+        Assert.Equal(VerdictKind.Accepted, accepted.Verdict);
+        Assert.Equal("trained under the run's plan", Assert.Single(accepted.Checks, c => c.Name == "plan").Detail);
+        Assert.Equal(VerdictKind.Rejected, drifted.Verdict);
+        Assert.Contains($"the run's plan is {runPlan}: a drift", Assert.Single(drifted.Reasons));
+        // An adapter made by a tool that records no plan is judged by every other check.
+        Assert.DoesNotContain(unstated.Checks, c => c.Name == "plan");
+        Assert.Equal(VerdictKind.Accepted, unstated.Verdict);
+    }
+
+    [Fact]
     public void The_update_norm_is_the_norm_of_the_scaled_products_and_over_the_bound_is_Rejected()
     {
         var factors = LoraSamples.Factors();

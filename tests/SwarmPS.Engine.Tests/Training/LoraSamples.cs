@@ -33,7 +33,8 @@ internal static class LoraSamples
 
     /// <summary>Writes the factors as an adapter in <paramref name="directory"/> and a manifest of contributor <paramref name="contributor"/> describing it.</summary>
     public static (string Path, ContributionManifest Manifest) Write(
-        string directory, Dictionary<string, float[]> factors, TensorDType dtype = TensorDType.F32, string contributor = "contrib-a", long exampleCount = 100)
+        string directory, Dictionary<string, float[]> factors, TensorDType dtype = TensorDType.F32, string contributor = "contrib-a", long exampleCount = 100,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         var path = System.IO.Path.Combine(directory, $"adapter-{Guid.NewGuid():N}.safetensors");
         SafetensorsWriter.Write(path, factors.Select(pair =>
@@ -46,7 +47,7 @@ internal static class LoraSamples
                 ? MemoryMarshal.AsBytes(pair.Value.Select(v => (double)v).ToArray().AsSpan()).ToArray()
                 : MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray();
             return new TensorToWrite(pair.Key, dtype, shape, bytes);
-        }));
+        }), metadata);
         using var file = SafetensorsFile.Open(path);
         var manifest = new ContributionManifest
         {
