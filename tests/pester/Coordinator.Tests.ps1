@@ -72,9 +72,10 @@ gates: { min_accepted: 2, min_replay_checked: $MinReplayChecked, min_loss_improv
         $output
     }
 
-    function Invoke-Training([string] $RunId, [string] $Contributor, [string] $Shard, [int] $Seed = 7, [string] $Backend = 'pytorch.cpu') {
+    # -Plan: the plan the job is trained under (its digest goes into the adapter), by default the file's main plan.
+    function Invoke-Training([string] $RunId, [string] $Contributor, [string] $Shard, [int] $Seed = 7, [string] $Backend = 'pytorch.cpu', $Plan = $script:Plan) {
         Invoke-Trainer -Backend $Backend @{
-            mode = 'train'; run_id = $RunId; contributor = $Contributor; site = 'alpha'; plan_digest = $script:Plan.Digest
+            mode = 'train'; run_id = $RunId; contributor = $Contributor; site = 'alpha'; plan_digest = $Plan.Digest
             data_shard = $Shard; data_path = Join-Path $script:Corpus "$Shard.txt"; steps = 60; seed = $Seed; learning_rate = 0.5
             heartbeat_interval_ms = 1000
         }
@@ -231,7 +232,7 @@ Describe 'The coordinator refuses' {
     It 'holds a publication short of replay-checked contributions, writing nothing' {
         $plan = New-Plan 'ft-held' -MinReplayChecked 2
         $run = New-RunId 'ft-held'
-        $dirs = (Invoke-Training $run 'c1' 'shard-0'), (Invoke-Training $run 'c2' 'shard-1')
+        $dirs = (Invoke-Training $run 'c1' 'shard-0' -Plan $plan), (Invoke-Training $run 'c2' 'shard-1' -Plan $plan)
         $merged = Join-Path $TestDrive 'held.safetensors'
         $merge = Test-SwarmContribution -Path $dirs -Plan $plan | Merge-SwarmContribution -OutputPath $merged
         $destination = Join-Path $TestDrive 'held-snapshot'
@@ -293,6 +294,17 @@ Describe 'The coordinator refuses' {
         (Get-Content -Raw (Join-Path $replays[0].FullName 'manifest.json') | ConvertFrom-Json).backend | Should -Be 'dotnet.cpu'
     }
 
+    It 'rejects a contribution trained under another plan than the run''s as a drift, naming both digests' {
+        $other = New-Plan 'ft-elsewhere'
+        $run = New-RunId 'ft-drift'
+        $dir = Invoke-Training $run 'c1' 'shard-0' -Plan $other
+
+        $verdict = Test-SwarmContribution -Path $dir -Plan $script:Plan
+
+        $verdict.Verdict | Should -Be 'Rejected'
+        ($verdict.Checks | Where-Object Name -eq 'plan').Detail | Should -Be "trained under plan $($other.Digest), the run's plan is $($script:Plan.Digest): a drift from the run's contract"
+    }
+
     It 'says which shard a replay needs when the data directory lacks it' {
         $run = New-RunId 'ft-nodata'
         $dir = Invoke-Training $run 'c1' 'shard-0'
@@ -326,8 +338,8 @@ Describe 'The coordinator refuses' {
 
     It 'names the trainer''s own error when a replay cannot train' {
         $run = New-RunId 'ft-nobase'
-        $dir = Invoke-Training $run 'c1' 'shard-0'
         $plan = New-Plan 'ft-nobase' -BasePath './moved-away.safetensors'
+        $dir = Invoke-Training $run 'c1' 'shard-0' -Plan $plan
 
         $caught = try { Test-SwarmContribution -Path $dir -Plan $plan -Replay -DataDirectory $script:Corpus -ErrorAction Stop } catch { $_ }
 
