@@ -171,6 +171,32 @@ Describe 'New-SwarmTrainingPlan' {
         }
     }
 
+    It 'writes defaults under which its own default training is accepted (the update-norm bound holds it)' {
+        $plan = New-Plan defaults.yaml -Contributor @($script:Alpha)
+        $output = Join-Path $TestDrive 'default-training'
+        $job = "$output.json"
+        [ordered]@{
+            schema_version = 1; mode = 'train'; run_id = 'ft-defaults'; contributor = 'c1'; site = 'alpha'; backend = 'dotnet.cpu'
+            plan_digest = $plan.Digest; base_snapshot_path = $script:Base; base_snapshot_digest = $script:BaseDigest
+            adapter_contract = [ordered]@{ target_modules = @($plan.Contract.TargetModules); rank = $plan.Contract.Rank; alpha = $plan.Contract.Alpha; dtype = 'F32' }
+            data_shard = 'shard-0'; data_path = (Join-Path $script:Corpus 'shard-0.txt'); steps = $plan.Steps; seed = $plan.Seed
+            learning_rate = $plan.LearningRate; output_directory = $output
+        } | ConvertTo-Json -Depth 4 | Set-Content $job
+        & dotnet (Join-Path $RepoRoot 'bin/trainer/SwarmPS.Trainer.dll') $job | Out-Null
+        $LASTEXITCODE | Should -Be 0
+
+        $repo = New-Item -ItemType Directory (Join-Path $TestDrive 'defaults-repo')
+        git -C $repo.FullName init --quiet
+        Push-Location $repo
+        try {
+            $verdict = Test-SwarmContribution -Path $output -Plan $plan
+        } finally { Pop-Location }
+
+        $plan.MaxUpdateNorm | Should -Be 100
+        $verdict.Verdict | Should -Be 'Accepted' -Because ($verdict.Reasons -join '; ')
+        ($verdict.Checks | Where-Object Name -eq 'update_norm').Detail | Should -BeLike 'update norm * within the bound 100'
+    }
+
     It 'writes a base outside the plan''s folder as an absolute path' {
         $plan = New-SwarmTrainingPlan -Path (Join-Path $TestDrive 'elsewhere/plan.yaml') -Namespace ft-demo -CoordinatorSite alpha -BaseSnapshot $script:Base `
             -Contributor $script:Alpha -Confirm:$false

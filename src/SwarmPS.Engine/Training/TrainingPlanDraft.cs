@@ -37,7 +37,12 @@ public sealed record TrainingPlanDraft
 
     public double ReplayTolerance { get; init; } = 1e-4;
 
-    public double MaxUpdateNorm { get; init; } = 10.0;
+    /// <summary>
+    /// About three times the norm the defaults' own training reaches (200 steps at 0.5 on the shipped corpus
+    /// give 31, bench/coordinator-overhead.ps1): a default plan accepts its own contributions and still
+    /// rejects an update an order of magnitude larger.
+    /// </summary>
+    public double MaxUpdateNorm { get; init; } = 100.0;
 
     /// <summary>Null: every contributor must be accepted (a plan's default of 2 cannot hold for one contributor).</summary>
     public int? MinimumAccepted { get; init; }
