@@ -214,9 +214,12 @@ public sealed partial class RunStore : IDisposable
 
     /// <summary>
     /// The one way a run's status changes. Terminal transitions stamp the end time and wall seconds and
-    /// then promote the run; the promotion's outcome is returned, never thrown.
+    /// then promote the run; the promotion's outcome is returned, never thrown. The first start re-reads the
+    /// code version (a queued job may start hours after it was created), unless <paramref name="codeAtStart"/>
+    /// gives the one just read: a step recorded as it happens (TrainingLedger) creates and starts its run in
+    /// the same moment, and each reading is two git processes.
     /// </summary>
-    public RunChange SetStatus(string id, RunStatus status) => Change(id, (current, transaction) =>
+    public RunChange SetStatus(string id, RunStatus status, CodeVersion? codeAtStart = null) => Change(id, (current, transaction) =>
     {
         RunStatusTransition.EnsureAllowed(id, current.Status, status);
         if (current.Status == status)
@@ -225,7 +228,7 @@ public sealed partial class RunStore : IDisposable
         }
 
         var (started, ended, wall, firstStart) = Stamps(status, current.StartedAt is { } s ? LedgerProjection.Timestamp(s) : null, Now());
-        var code = firstStart && _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
+        var code = firstStart && _options.CaptureCodeVersion ? codeAtStart ?? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
         Execute(_connection, UpdateStatusSql, transaction,
             ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
             ("$commit", code.Commit), ("$dirty", code.Dirty));

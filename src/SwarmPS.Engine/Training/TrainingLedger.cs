@@ -52,7 +52,8 @@ public static class TrainingLedger
                 return new TrainingLedgerResult(run.Id, Array.Empty<string>());
             }
 
-            store.SetStatus(run.Id, RunStatus.Running);
+            // Created this instant: its code version is the one to stamp at its start too.
+            store.SetStatus(run.Id, RunStatus.Running, new CodeVersion(run.CodeCommit, run.CodeDirty));
             var change = store.SetStatus(run.Id, succeeded ? RunStatus.Complete : RunStatus.Failed);
             return change.PromotionFailed
                 ? new TrainingLedgerResult(run.Id, new[] { $"{what} is recorded as run {run.Id} but its ledger entry could not be written ({change.Promotion!.Error}). Run Sync-SwarmLedger to write it." })
