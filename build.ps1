@@ -133,6 +133,14 @@ function Invoke-TaskPackage {
 
     Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
     Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
+    # The pytorch.cpu trainer: the module finds it at <module root>/trainers/pytorch_cpu/train.py
+    # (src/SwarmPS.Cmdlets/ModuleTrainer.cs). Its sources only, never a __pycache__ of a local run.
+    $pytorchTrainer = Join-Path $target 'trainers/pytorch_cpu'
+    New-Item -ItemType Directory -Force -Path $pytorchTrainer | Out-Null
+    Copy-Item -Path (Join-Path $Root 'trainers/pytorch_cpu/*.py') -Destination $pytorchTrainer
+    if (-not (Test-Path (Join-Path $pytorchTrainer 'train.py'))) {
+        throw "Package: trainers/pytorch_cpu/train.py is missing from $target; the installed module would have no pytorch.cpu trainer."
+    }
     # The MAML and about_ topic, always current: Docs rebuilds them from help/ and checks the pages.
     Invoke-Task Docs
     Copy-Item -Recurse -Path $HelpOutput -Destination (Join-Path $target 'en-US')
