@@ -5,7 +5,7 @@
 
 .DESCRIPTION
     Plain PowerShell 7: no build module is required. Tasks run in the order given, each at most once;
-    a task that needs the module built (Package, Demo) builds it first, incrementally.
+    a task that needs the module built (Package, Demo, TrainingDemo) builds it first, incrementally.
     `pwsh ./build.ps1 -Task Help` lists the tasks with their one-line synopsis.
 
 .EXAMPLE
@@ -19,7 +19,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Docs', 'Demo', 'Clean', 'Help')]
+    [ValidateSet('Build', 'Test', 'Package', 'Docs', 'Demo', 'TrainingDemo', 'Clean', 'Help')]
     [string[]] $Task = 'Build',
 
     [string] $Configuration = 'Release'
@@ -133,6 +133,14 @@ function Invoke-TaskPackage {
 
     Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
     Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
+    # The pytorch.cpu trainer: the module finds it at <module root>/trainers/pytorch_cpu/train.py
+    # (src/SwarmPS.Cmdlets/ModuleTrainer.cs). Its sources only, never a __pycache__ of a local run.
+    $pytorchTrainer = Join-Path $target 'trainers/pytorch_cpu'
+    New-Item -ItemType Directory -Force -Path $pytorchTrainer | Out-Null
+    Copy-Item -Path (Join-Path $Root 'trainers/pytorch_cpu/*.py') -Destination $pytorchTrainer
+    if (-not (Test-Path (Join-Path $pytorchTrainer 'train.py'))) {
+        throw "Package: trainers/pytorch_cpu/train.py is missing from $target; the installed module would have no pytorch.cpu trainer."
+    }
     # The MAML and about_ topic, always current: Docs rebuilds them from help/ and checks the pages.
     Invoke-Task Docs
     Copy-Item -Recurse -Path $HelpOutput -Destination (Join-Path $target 'en-US')
@@ -191,6 +199,22 @@ function Invoke-TaskDemo {
     Write-Host ("Demo: fresh pwsh to everything stopped in {0:N1} s" -f $watch.Elapsed.TotalSeconds)
 }
 
+# Synopsis: The live federated fine-tuning demo (examples/training/Invoke-TrainingDemo.ps1) in a fresh pwsh: exchange, alpha (coordinator, c1 dotnet.cpu) and beta (c2 pytorch.cpu), live status, verdicts, replays, held-out loss, snapshot, evidence, ledger, one drill.
+function Invoke-TaskTrainingDemo {
+    Invoke-Task Build
+
+    # A fresh pwsh, as for Demo: the module's assemblies cannot be unloaded, and the tokens must not outlive
+    # the demo. Not part of Test: tests/pester/TrainingLive.Tests.ps1 and TrainingDrills.Tests.ps1 already run
+    # the same live run and every drill there.
+    $demo = Join-Path $Root 'examples/training/Invoke-TrainingDemo.ps1'
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    & (Get-PwshPath) -NoProfile -NonInteractive -File $demo -ManifestPath $Manifest -TimeoutSeconds 150
+    if ($LASTEXITCODE -ne 0) {
+        throw "TrainingDemo failed (exit code $LASTEXITCODE); see the output above (rerun the script with -Keep to read the run's files)."
+    }
+    Write-Host ("TrainingDemo: fresh pwsh to everything stopped in {0:N1} s" -f $watch.Elapsed.TotalSeconds)
+}
+
 # Synopsis: Remove every build output: bin/, out/, en-US/, obj/ and each project's bin/ and obj/.
 function Invoke-TaskClean {
     $outputs = @('bin', 'out', 'en-US', 'obj') | ForEach-Object { Join-Path $Root $_ }
@@ -212,7 +236,7 @@ function Invoke-TaskHelp {
         if ($lines[$index] -match '^# Synopsis: (.+)$') {
             $synopsis = $Matches[1]
             if ($lines[$index + 1] -match '^function Invoke-Task(\w+)') {
-                '{0,-8} {1}' -f $Matches[1], $synopsis
+                '{0,-12} {1}' -f $Matches[1], $synopsis
             }
         }
     }

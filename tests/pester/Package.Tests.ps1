@@ -122,6 +122,14 @@ Describe 'Install-PSResource SwarmPS from a local repository' {
         }
     }
 
+    It 'installs the pytorch.cpu trainer where the module looks for it, every source file of it' {
+        # ModuleTrainer.Defaults (src/SwarmPS.Cmdlets) offers pytorch.cpu only when <module root>/trainers/pytorch_cpu/train.py exists.
+        Join-Path $ModuleFolder 'trainers/pytorch_cpu/train.py' | Should -Exist
+        $sources = Get-ChildItem -Path (Join-Path $RepoRoot 'trainers/pytorch_cpu') -Filter '*.py' -File | Select-Object -ExpandProperty Name | Sort-Object
+        $installed = Get-ChildItem -Path (Join-Path $ModuleFolder 'trainers/pytorch_cpu') -File | Select-Object -ExpandProperty Name | Sort-Object
+        $installed | Should -Be $sources
+    }
+
     It 'leaves no repository registered' {
         $Installed.Repositories | Should -Not -Contain 'SwarmPSPackageTest'
     }
