@@ -18,6 +18,7 @@
         'module/SwarmPS.Exchange.format.ps1xml'
         'module/SwarmPS.Launch.format.ps1xml'
         'module/SwarmPS.Ledger.format.ps1xml'
+        'module/SwarmPS.LiveTraining.format.ps1xml'
         'module/SwarmPS.Scheduler.format.ps1xml'
         'module/SwarmPS.Sites.format.ps1xml'
         'module/SwarmPS.Training.format.ps1xml'

@@ -8,7 +8,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME'
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'SWARM_TRAINING_TOKEN'
 
     # The built-in local site, its run root and preflight cache on TestDrive; no user site files.
     $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
@@ -152,6 +152,46 @@ agents:
     Merge-SwarmContribution -Path $adapterFile -OutputPath (Join-Path $TestDrive 'views-publish.safetensors') |
         Publish-SwarmSnapshot -RunId $contributionRun -Destination (Join-Path $TestDrive 'views-snapshot') -Repository $script:Repo -WarningAction SilentlyContinue | Add-Sample
 
+    # --- Live training: one failure drill on the local site (the coordinator and two dotnet.cpu contributors,
+    # about 10 s), the cheapest whole live run there is. It gives the drill's report, and the coordinator's
+    # status of the same run, read back as an operator reads it.
+    $env:SWARM_TRAINING_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    $liveRoot = New-Item -ItemType Directory (Join-Path $TestDrive 'live')
+    $liveBase = Join-Path $liveRoot 'base.safetensors'
+    & python3 (Join-Path $PSScriptRoot 'tiny-base.py') base $liveBase 1
+    if ($LASTEXITCODE -ne 0) { throw 'tests/pester/tiny-base.py could not write the base snapshot.' }
+    $liveDigest = 'sha256:' + (Get-FileHash $liveBase -Algorithm SHA256).Hash.ToLowerInvariant()
+    $livePlan = Join-Path $liveRoot 'plan.yaml'
+    Set-Content -Path $livePlan -Value @"
+schema_version: 1
+namespace: views-live
+coordinator: { site: local }
+base_snapshot: { path: ./base.safetensors, digest: "$liveDigest" }
+adapter: { target_modules: [lm_head], rank: 4, alpha: 8, dtype: F32 }
+training: { steps: 20, seed: 7, learning_rate: 0.5 }
+admission_token_env: SWARM_TRAINING_TOKEN
+timing: { heartbeat_interval_ms: 500, stale_worker_ms: 5000, contributor_loss_grace_ms: 30000, max_worker_skew_ms: 30000 }
+contributors:
+  - { id: c1, site: local, backend: dotnet.cpu, device: "cpu:0", shard: shard-0 }
+  - { id: c2, site: local, backend: dotnet.cpu, device: "cpu:0", shard: shard-1 }
+validation: { max_update_norm: 1000.0, replay_sample: 0, replay_tolerance: 1.0e-4 }
+gates: { min_accepted: 1, min_replay_checked: 0, min_loss_improvement: 0.0 }
+"@
+    $liveRepo = New-Item -ItemType Directory (Join-Path $liveRoot 'repo')
+    git -C $liveRepo.FullName init --quiet
+    Initialize-SwarmRepository -Path $liveRepo.FullName -MachineLabel views-live -WarningAction SilentlyContinue | Out-Null
+    $corpus = Join-Path $ExamplesRoot 'training/corpus'
+    Push-Location $liveRepo
+    try {
+        $drill = Import-SwarmTrainingPlan -Path $livePlan |
+            Invoke-SwarmFailureDrill -Drill UploadDisagreement -DataPath $corpus -HeldOutPath (Join-Path $corpus 'held-out.txt') -Confirm:$false
+        $drill | Add-Sample
+        Get-SwarmTrainingStatus -RunId $drill.RunId | Add-Sample
+    }
+    finally {
+        Pop-Location
+    }
+
     # Every [OutputType] of every exported cmdlet that PowerShell does not format itself.
     $script:DeclaredTypes = Get-Command -Module SwarmPS -CommandType Cmdlet |
         ForEach-Object { $_.OutputType.Name } |
@@ -198,7 +238,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',
         'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution',
         'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt',
-        'SwarmPS.Engine.Training.TrainingPlanFinding' |
+        'SwarmPS.Engine.Training.TrainingPlanFinding',
+        'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
@@ -225,6 +266,7 @@ Describe 'Default views at 120 columns' {
     It '<Type> does not wrap its header at 80 columns' -TestCases @(
         @{ Type = 'SwarmPS.Engine.Exchange.MailboxStatus' }
         @{ Type = 'SwarmPS.Engine.Exchange.SendReceipt' }
+        @{ Type = 'SwarmPS.Engine.LiveTraining.TrainingContributorStatus' }
     ) {
         param($Type)
         $lines = @(($script:Samples[$Type] | Format-Table | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() })
@@ -243,6 +285,7 @@ Describe 'Default views at 120 columns' {
         @{ Type = 'SwarmPS.Engine.Ledger.LedgerEntry'; Property = 'EndedAt' }
         @{ Type = 'SwarmPS.Engine.Exchange.ContributionArrival'; Property = 'ArrivedAt' }
         @{ Type = 'SwarmPS.Engine.Training.ArrivedContribution'; Property = 'ArrivedAt' }
+        @{ Type = 'SwarmPS.Engine.LiveTraining.TrainingContributorStatus'; Property = 'LastHeartbeat' }
     ) {
         param($Type, $Property)
         $sample = $script:Samples[$Type]
@@ -260,6 +303,18 @@ Describe 'Default views at 120 columns' {
         $details.Length | Should -BeGreaterThan 50 -Because 'the sample must be longer than the ~22 characters the old view showed'
         # Everything but the time, site, agent and kind goes to the details: 53 of the 120 columns.
         $row | Should -Match ([regex]::Escape($details.Substring(0, [Math]::Min(50, $details.Length))))
+    }
+
+    It 'shows a drill report''s checks passed of run, and in full with Format-List' {
+        $report = $script:Samples['SwarmPS.Engine.LiveTraining.DrillReport']
+        $passed = @($report.Checks | Where-Object Passed).Count
+        $passed | Should -BeGreaterThan 0
+        $row = @(($report | Format-Table | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })[2]
+        $row | Should -Match ("^UploadDisagreement +c2 +True +$passed/$(@($report.Checks).Count) +Published ")
+        # The list view is the report as it is read after a drill: what was expected, and each check by name.
+        $list = $report | Format-List | Out-String -Width 120
+        $list | Should -Match ([regex]::Escape("Expected     : $($report.Expected.Substring(0, 40))"))
+        $list | Should -Match 'Checks +: ok rejected, ok left_out, ok outcome, ok nothing_half_published'
     }
 
     It 'shows the array size of a plan without int.MaxValue' {
