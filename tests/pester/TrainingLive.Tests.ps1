@@ -213,6 +213,29 @@ Describe 'Admission' {
     }
 }
 
+Describe 'A contributor that fails on the coordinator''s own site' {
+    It 'is the coordinator''s to judge: the site goes on, the run ends Blocked below the gate, with its evidence' {
+        $plan = New-LivePlan 'ft-onesite' -BetaSite alpha
+        $run = New-RunId 'ft-one'
+        $repo = New-CoordinatorRepository 'onesite'
+        $trainers = $script:Trainers + @{ 'dotnet.cpu' = @('/bin/false') }
+        Push-Location $repo
+        try {
+            $plan | Start-SwarmTraining -RunId $run -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Trainer $trainers -Confirm:$false | Out-Null
+        } finally { Pop-Location }
+
+        $status = Wait-TrainingEnd $run
+
+        $status[0].Phase | Should -Be 'Blocked' -Because $status[0].PhaseDetail
+        ($status | Where-Object Contributor -eq c1).State | Should -Be 'Failed'
+        ($status | Where-Object Contributor -eq c1).Detail | Should -BeLike 'the dotnet.cpu trainer exited 1*'
+        ($status | Where-Object Contributor -eq c2).Verdict | Should -Be 'Accepted'
+        (Test-SwarmEvidence -Path (Join-Path $repo "evidence/$run")).Passed | Should -BeTrue
+        Wait-Until -Seconds 60 { (Get-Content -Raw (Join-Path (Get-SiteDirectory alpha $run) 'status.json') | ConvertFrom-Json).state -eq 'Finished' }
+        @(Get-SiteEvent alpha $run | Where-Object { $_.kind -eq 'agent_failed' -and $_.agent -eq 'c1' }).Count | Should -Be 1
+    }
+}
+
 Describe 'A drift from the plan' {
     It 'stops the run when a contributor reports another plan than the coordinator''s, and publishes nothing' {
         $plan = New-LivePlan 'ft-drift'
@@ -282,6 +305,17 @@ Describe 'Start-SwarmTraining refuses, before anything starts' {
         $taken = New-Item -ItemType Directory (Join-Path $TestDrive 'taken')
         { $script:Plan | Start-SwarmTraining -RunId (New-RunId 'r') -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Destination $taken -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'SnapshotDestinationExists,SwarmPS.Cmdlets.StartSwarmTrainingCommand'
+    }
+
+    It 'takes back what it wrote when the exchange cannot be reached, so the run id can be started again' {
+        $run = New-RunId 'r'
+        { $script:Plan | Start-SwarmTraining -RunId $run -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -ExchangeUrl 'http://127.0.0.1:9/' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ExchangeUnreachable,SwarmPS.Cmdlets.StartSwarmTrainingCommand'
+        Test-Path (Join-Path (Get-SiteDirectory beta $run) 'training-settings.json') | Should -BeFalse
+        $site = $script:Plan | Start-SwarmTraining -RunId $run -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false
+        $site.State | Should -BeIn 'WaitingForPeers', 'Running'
+        Stop-SwarmSite -RunId $run -Site beta -Confirm:$false | Out-Null
+        Wait-Until -Seconds 30 { @(Get-RunProcess $run).Count -eq 0 }
     }
 
     It 'leaves nothing behind after a refusal: no site directory was written' {

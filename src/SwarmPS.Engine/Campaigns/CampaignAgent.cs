@@ -31,6 +31,9 @@ public sealed record CampaignAgent
     /// </summary>
     public int RestartLimit { get; init; } = DefaultRestartLimit;
 
+    /// <summary>Whether its failure (past <see cref="RestartLimit"/>) fails the site or only itself; default the site.</summary>
+    public AgentFailurePolicy OnFailure { get; init; } = AgentFailurePolicy.StopSite;
+
     /// <summary>Where the agent was declared, for findings; null for agents built in code.</summary>
     public SourceLocation? Location { get; init; }
 

@@ -17,7 +17,7 @@ public static partial class CampaignLoader
 
     private static readonly string[] ExchangeKeys = { "backend", "url", "token_variable", "heartbeat_interval", "stale_after", "token" };
 
-    private static readonly string[] AgentKeys = { "name", "site", "command", "environment", "peers", "restart_limit" };
+    private static readonly string[] AgentKeys = { "name", "site", "command", "environment", "peers", "restart_limit", "on_failure" };
 
     public static Campaign Load(string path, VariableExpander? expander = null)
     {
@@ -129,8 +129,28 @@ public static partial class CampaignLoader
         Environment = agent.StringMap("environment"),
         AllowedPeers = agent.StringList("peers"),
         RestartLimit = agent.OptionalInt("restart_limit") ?? CampaignAgent.DefaultRestartLimit,
+        OnFailure = ReadFailurePolicy(agent),
         Location = agent.Location,
     };
+
+    private static readonly IReadOnlyList<string> FailurePolicies = new[] { "stop_site", "continue" };
+
+    private static AgentFailurePolicy ReadFailurePolicy(MappingReader agent)
+    {
+        var text = agent.OptionalString("on_failure");
+        switch (text)
+        {
+            case null or "stop_site":
+                return AgentFailurePolicy.StopSite;
+            case "continue":
+                return AgentFailurePolicy.Continue;
+            default:
+                var nearest = NearestKey.Suggest(text, FailurePolicies);
+                throw agent.Invalid(
+                    "on_failure", $"'{text}' is not an agent failure policy.",
+                    $"{(nearest is null ? "" : $"Did you mean '{nearest}'? ")}Use one of: {string.Join(", ", FailurePolicies)} (stop_site fails the site and stops its other agents when this agent fails; continue records the failure and keeps them running).");
+        }
+    }
 
     private static IReadOnlyList<string> ReadCommand(MappingReader agent)
     {

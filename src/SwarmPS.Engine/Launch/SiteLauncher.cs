@@ -236,7 +236,8 @@ public sealed class SiteLauncher
     }
 
     /// <summary>The first agent to fail for good, or null once every agent has ended well.</summary>
-    private static async Task<AgentOutcome?> FirstFailureAsync(IReadOnlyList<Task<AgentOutcome>> running)
+    /// <summary>The first failure of an agent whose failure fails the site (on_failure: stop_site), once every agent has ended or one has so failed.</summary>
+    private async Task<AgentOutcome?> FirstFailureAsync(IReadOnlyList<Task<AgentOutcome>> running)
     {
         var pending = running.ToList();
         while (pending.Count > 0)
@@ -244,7 +245,8 @@ public sealed class SiteLauncher
             var done = await Task.WhenAny(pending).ConfigureAwait(false);
             pending.Remove(done);
             var outcome = await done.ConfigureAwait(false);
-            if (!outcome.Succeeded)
+            // An agent under on_failure: continue has its agent_failed event already; the site goes on without it.
+            if (!outcome.Succeeded && _options.Campaign.Agents.FirstOrDefault(a => a.Name == outcome.Agent)?.OnFailure != AgentFailurePolicy.Continue)
             {
                 return outcome;
             }

@@ -54,8 +54,12 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             }
 
             await ReviewAsync(coordinator, cancellationToken).ConfigureAwait(false);
-            await PublishAsync(coordinator, cancellationToken).ConfigureAwait(false);
+            var (outcome, detail) = await PublishAsync(coordinator, cancellationToken).ConfigureAwait(false);
             ExportEvidence(coordinator);
+            // The final phase last, once the evidence is out: whoever waits for it (a drill, an operator's
+            // script) finds everything the run will write already written.
+            _phase = outcome;
+            Report(detail);
             await StopStragglersAsync(mailbox, cancellationToken).ConfigureAwait(false);
             return 0;
         }
@@ -197,17 +201,16 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         }
     }
 
-    private async Task PublishAsync(CoordinatorSettings coordinator, CancellationToken cancellationToken)
+    /// <summary>Merges, evaluates and decides; returns the run's final phase (Published or Blocked) and why.</summary>
+    private async Task<(TrainingPhase Outcome, string Detail)> PublishAsync(CoordinatorSettings coordinator, CancellationToken cancellationToken)
     {
         _phase = TrainingPhase.Publishing;
         var accepted = _verdicts.Values.Count(v => v.Verdict == VerdictKind.Accepted);
         if (accepted < _plan.Gates.MinimumAccepted || accepted == 0)
         {
             // Below the gate nothing is merged, so nothing half-made can be published.
-            _phase = TrainingPhase.Blocked;
-            Report($"blocked: {accepted} accepted contribution(s), the plan's gate needs {_plan.Gates.MinimumAccepted}");
             context.Record("training_blocked", ("accepted", accepted), ("min_accepted", _plan.Gates.MinimumAccepted));
-            return;
+            return (TrainingPhase.Blocked, $"blocked: {accepted} accepted contribution(s), the plan's gate needs {_plan.Gates.MinimumAccepted}");
         }
 
         Report($"merging {accepted} accepted contribution(s)");
@@ -231,8 +234,9 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         var published = publication.Receipt.Publish == PublishDisposition.Published;
         _destination = published ? publication.Receipt.Destination : null;
         context.Record(published ? "snapshot_published" : "snapshot_refused", ("destination", publication.Receipt.Destination), ("reasons", string.Join("; ", publication.Receipt.Reasons)));
-        _phase = published ? TrainingPhase.Published : TrainingPhase.Blocked;
-        Report(published ? $"published to {publication.Receipt.Destination}" : $"blocked: {string.Join("; ", publication.Receipt.Reasons)}");
+        return published
+            ? (TrainingPhase.Published, $"published to {publication.Receipt.Destination}")
+            : (TrainingPhase.Blocked, $"blocked: {string.Join("; ", publication.Receipt.Reasons)}");
     }
 
     /// <summary>The run's evidence, published or blocked: a blocked run's verdicts are evidence too. None when nothing was reviewed.</summary>
@@ -246,7 +250,6 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         var evidence = EvidenceExport.Export(coordinator.Repository, context.RunId, coordinator.EvidencePath, force: true);
         _evidence = evidence.Path;
         context.Record("evidence_exported", ("path", evidence.Path), ("files", evidence.Files), ("problems", evidence.Problems.Count));
-        Report(_detail ?? "evidence exported");
     }
 
     /// <summary>Contributors still training when the run ended (late ones) are told to stop, so they leave no work behind.</summary>

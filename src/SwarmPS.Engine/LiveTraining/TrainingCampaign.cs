@@ -45,27 +45,33 @@ public static class TrainingCampaign
         Agent(yaml, TrainingRoleContext.CoordinatorAgent, plan.CoordinatorSite, command, plan.Contributors.Select(c => c.Id));
         foreach (var contributor in plan.Contributors)
         {
-            Agent(yaml, contributor.Id, contributor.Site, command, new[] { TrainingRoleContext.CoordinatorAgent });
+            // A contributor that fails or is lost is the coordinator's to judge (lost, then blocked or left out), so
+            // its failure must not stop a coordinator on the same site.
+            Agent(yaml, contributor.Id, contributor.Site, command, new[] { TrainingRoleContext.CoordinatorAgent }, onFailure: "continue");
         }
 
         return yaml.ToString();
     }
 
-    /// <summary>Writes the campaign file into a site directory and loads it, so the launch reads exactly what was written.</summary>
-    public static Campaign Write(string siteDirectory, TrainingPlan plan, IReadOnlyList<string> roleHost)
+    /// <summary>Writes the campaign file (<see cref="Yaml"/>) into a site directory and loads it, so the launch reads exactly what was written.</summary>
+    public static Campaign Write(string siteDirectory, string yaml)
     {
         OwnerOnly.CreateDirectory(siteDirectory);
         var path = Path.Combine(siteDirectory, FileName);
-        AtomicFile.WriteAllText(path, Yaml(plan, roleHost));
+        AtomicFile.WriteAllText(path, yaml);
         return CampaignLoader.Load(path);
     }
 
-    private static void Agent(StringBuilder yaml, string name, string site, string command, IEnumerable<string> peers)
+    private static void Agent(StringBuilder yaml, string name, string site, string command, IEnumerable<string> peers, string? onFailure = null)
     {
         yaml.Append("  - name: ").Append(name).Append('\n');
         yaml.Append("    site: ").Append(Quote(site)).Append('\n');
         yaml.Append("    command: ").Append(command).Append('\n');
         yaml.Append("    peers: ").Append(Flow(peers)).Append('\n');
+        if (onFailure is not null)
+        {
+            yaml.Append("    on_failure: ").Append(onFailure).Append('\n');
+        }
     }
 
     private static string Flow(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Quote)) + "]";

@@ -58,10 +58,12 @@ public static class TrainingSiteLaunch
         {
             throw new SwarmException("RunIdAlreadyUsed",
                 $"Site '{siteName}' already has run '{request.RunId}' (see {layout.SiteDirectory}); a run id names one launch.",
-                $"Choose a new run id (New-SwarmRunId), or read that run with Get-SwarmTrainingStatus -RunId {request.RunId}.",
+                $"Choose a new run id for a new run; the run already there is read with Get-SwarmTrainingStatus -RunId {request.RunId} -Site {siteName} once its coordinator has written a status.",
                 SwarmErrorCategory.ResourceExists, layout.SiteDirectory);
         }
 
+        // The campaign first, in memory: a plan it cannot be made from is refused before anything is written.
+        var campaignYaml = TrainingCampaign.Yaml(plan, new[] { dotnet, siteHost });
         OwnerOnly.CreateDirectory(layout.SiteDirectory);
         var planFile = Path.Combine(layout.SiteDirectory, PlanFileName);
         AtomicFile.Write(planFile, stream => stream.Write(TrainingPlanJson.Serialize(plan)));
@@ -77,22 +79,45 @@ public static class TrainingSiteLaunch
             Coordinator = coordinator,
             Drills = request.Drills,
         }.Write(Path.Combine(layout.SiteDirectory, LiveTrainingSettings.FileName));
-        var campaign = TrainingCampaign.Write(layout.SiteDirectory, plan, new[] { dotnet, siteHost });
+        var campaign = TrainingCampaign.Write(layout.SiteDirectory, campaignYaml);
+        try
+        {
+            var options = new SiteLaunchRequest
+            {
+                Campaign = campaign,
+                RunId = request.RunId,
+                Site = siteName,
+                ExchangeUrl = request.ExchangeUrl,
+                WorkingDirectory = request.WorkingDirectory,
+            }.Resolve(catalog);
+            return await DetachedSiteLaunch.StartAsync(options, exchange, arguments => new List<string>
+            {
+                dotnet, siteHost, "--campaign", arguments.CampaignFile, "--run-id", arguments.RunId, "--site", arguments.Site,
+                "--exchange-url", arguments.ExchangeUrl, "--working-directory", request.WorkingDirectory,
+                "--startup-timeout-ms", ((long)TrainingCampaign.StartupTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            }, new Dictionary<string, string?>(), ReadyTimeout, waiting, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!File.Exists(layout.StatusFile))
+        {
+            // Refused before a launcher started (the exchange unreachable, say): take back what this call wrote, so
+            // the same run id can be started again once the problem is fixed.
+            Unwrite(layout.SiteDirectory);
+            throw;
+        }
+    }
 
-        var options = new SiteLaunchRequest
+    /// <summary>Removes the three files a start writes, and the site directory if that leaves it empty.</summary>
+    private static void Unwrite(string siteDirectory)
+    {
+        foreach (var name in new[] { PlanFileName, LiveTrainingSettings.FileName, TrainingCampaign.FileName })
         {
-            Campaign = campaign,
-            RunId = request.RunId,
-            Site = siteName,
-            ExchangeUrl = request.ExchangeUrl,
-            WorkingDirectory = request.WorkingDirectory,
-        }.Resolve(catalog);
-        return await DetachedSiteLaunch.StartAsync(options, exchange, arguments => new List<string>
+            File.Delete(Path.Combine(siteDirectory, name));
+        }
+
+        if (Directory.Exists(siteDirectory) && !Directory.EnumerateFileSystemEntries(siteDirectory).Any())
         {
-            dotnet, siteHost, "--campaign", arguments.CampaignFile, "--run-id", arguments.RunId, "--site", arguments.Site,
-            "--exchange-url", arguments.ExchangeUrl, "--working-directory", request.WorkingDirectory,
-            "--startup-timeout-ms", ((long)TrainingCampaign.StartupTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-        }, new Dictionary<string, string?>(), ReadyTimeout, waiting, cancellationToken).ConfigureAwait(false);
+            Directory.Delete(siteDirectory);
+        }
     }
 
     private static string SingleSite(TrainingPlan plan)

@@ -107,6 +107,31 @@ public sealed class LaunchFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task An_agent_under_on_failure_continue_fails_alone_and_the_site_finishes_with_its_other_agents()
+    {
+        var campaign = _bed.WriteCampaign("""
+            name: tolerant
+            initial_agent: keeper
+            user_task: wait
+            agents:
+              - name: keeper
+                site: alpha
+                command: ["sh", "-c", "sleep 2"]
+              - name: dropout
+                site: alpha
+                command: ["sh", "-c", "exit 7"]
+                on_failure: continue
+            """);
+
+        var result = await Launch(CampaignLoader.Load(campaign), "tolerant-run", "alpha");
+
+        Assert.Equal(SiteState.Finished, result.State);
+        Assert.Equal(AgentState.Failed, result.Agents.Single(a => a.Name == "dropout").State);
+        Assert.Equal(AgentState.Exited, result.Agents.Single(a => a.Name == "keeper").State);
+        Assert.Contains(_bed.Timeline("tolerant-run"), e => e.Kind == "agent_failed" && e.Agent == "dropout");
+    }
+
+    [Fact]
     public async Task A_launcher_killed_with_sigkill_leaves_orphans_that_stop_site_removes_idempotently()
     {
         var campaign = _bed.WriteCampaign("""
