@@ -57,23 +57,29 @@ public sealed record LiveTrainingSettings
 
     public static LiveTrainingSettings Read(string path)
     {
-        var bytes = TrainingRecord.ReadFile(path, MaxBytes) ?? throw Invalid(path, "it does not exist or is not a regular file under 256 KiB");
+        var bytes = ReadFile(path, MaxBytes) ?? throw Invalid(path, "it does not exist");
+        LiveTrainingSettings? settings;
         try
         {
-            return JsonSerializer.Deserialize<LiveTrainingSettings>(bytes, Json) is { SchemaVersion: 1 } settings
-                ? settings
-                : throw Invalid(path, "it is not a schema_version 1 settings object");
+            settings = JsonSerializer.Deserialize<LiveTrainingSettings>(bytes, Json);
         }
         catch (JsonException error)
         {
             throw Invalid(path, error.Message);
         }
+
+        if (settings is not { SchemaVersion: 1 })
+        {
+            throw Invalid(path, "it is not a schema_version 1 settings object");
+        }
+
+        return settings.NullField() is { } field ? throw Invalid(path, $"'{field}' is null") : settings;
     }
 
     /// <summary>The frozen plan, checked against the digest the run was started with (a changed file is a drift).</summary>
     public TrainingPlan LoadPlan()
     {
-        var bytes = TrainingRecord.ReadFile(PlanFile, 1024 * 1024) ?? throw Invalid(PlanFile, "the plan file is missing");
+        var bytes = ReadFile(PlanFile, 1024 * 1024) ?? throw Invalid(PlanFile, "the plan file is missing");
         var plan = TrainingPlanJson.Read(bytes, PlanFile, Path.GetDirectoryName(PlanFile)!) with { BaseSnapshotPath = BaseSnapshotPath };
         if (plan.Digest != PlanDigest)
         {
@@ -84,6 +90,55 @@ public sealed record LiveTrainingSettings
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// The file's bytes, null when nothing is there. A link, FIFO, directory or oversized file is this file's
+    /// refusal, not the training record's: the fix is to start the run again, not to mend a record.
+    /// </summary>
+    private static byte[]? ReadFile(string path, int maxBytes)
+    {
+        try
+        {
+            return BoundedFileRead.ReadAllBytes(path, maxBytes, followLinks: false);
+        }
+        catch (FileRefusedException error)
+        {
+            throw Invalid(path, error.Message.TrimEnd('.'));
+        }
+    }
+
+    /// <summary>
+    /// The first field a hostile or hand-edited file left null (JSON null passes the deserializer for a
+    /// non-nullable property on net8), so a role fails here naming it rather than later on a null.
+    /// </summary>
+    private string? NullField()
+    {
+        (string Name, string? Value)[] texts =
+        {
+            ("run_id", RunId), ("site", Site), ("plan_file", PlanFile), ("plan_digest", PlanDigest),
+            ("base_snapshot_path", BaseSnapshotPath), ("data_directory", DataDirectory),
+        };
+        if (texts.FirstOrDefault(text => text.Value is null).Name is { } name)
+        {
+            return name;
+        }
+
+        if (Trainers is null || Trainers.Any(trainer => trainer.Value is null || trainer.Value.Contains(null!)))
+        {
+            return "trainers";
+        }
+
+        if (Drills is null || Drills.Values.Contains(null!))
+        {
+            return "drills";
+        }
+
+        return Coordinator is { } coordinator
+            && (coordinator.Repository is null || coordinator.HeldOutPath is null || coordinator.Destination is null || coordinator.EvidencePath is null
+                || coordinator.ReplayTrainer is null || coordinator.ReplayTrainer.Contains(null!))
+            ? "coordinator"
+            : null;
     }
 
     private static SwarmException Invalid(string path, string problem) => new("TrainingSettingsInvalid",

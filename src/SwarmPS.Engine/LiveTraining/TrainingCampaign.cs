@@ -76,6 +76,10 @@ public static class TrainingCampaign
 
     private static string Flow(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(Quote)) + "]";
 
-    /// <summary>A JSON string is a YAML double-quoted scalar: every character survives, nothing is interpreted.</summary>
-    private static string Quote(string text) => JsonSerializer.Serialize(text);
+    /// <summary>
+    /// A JSON string is a YAML double-quoted scalar: every character survives the YAML parser. The campaign
+    /// loader then expands <c>${VAR}</c> in every value, so each <c>${</c> is written <c>$${</c> (its literal form):
+    /// a role host under a path holding <c>${</c> is run from that path, not from one the environment made up.
+    /// </summary>
+    private static string Quote(string text) => JsonSerializer.Serialize(text.Replace("${", "$${", StringComparison.Ordinal));
 }

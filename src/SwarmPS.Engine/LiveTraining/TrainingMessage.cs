@@ -60,7 +60,7 @@ public sealed record TrainingMessage
 
     public string ToBody() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>The training message in <paramref name="body"/>, or false when it is none (any other text an agent sent).</summary>
+    /// <summary>The training message in <paramref name="body"/>, or false (and null) when it is none (any other text an agent sent).</summary>
     public static bool TryParse(string body, out TrainingMessage? message)
     {
         message = null;
@@ -69,16 +69,26 @@ public sealed record TrainingMessage
             return false;
         }
 
+        TrainingMessage? read;
         try
         {
-            message = JsonSerializer.Deserialize<TrainingMessage>(body, Json);
+            read = JsonSerializer.Deserialize<TrainingMessage>(body, Json);
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or ArgumentException)
+        {
+            // ArgumentException: a lone surrogate in the body (not UTF-16 text, so not UTF-8 JSON either).
+            return false;
+        }
+
+        // A loss written past double's range (1e400) reads as infinity, which the status document cannot hold:
+        // the coordinator's next status write would throw. No trainer reports an infinite loss.
+        if (read is not { Version: 1, Kind.Length: > 0, Contributor.Length: > 0 } || read.Loss is { } loss && !double.IsFinite(loss))
         {
             return false;
         }
 
-        return message is { Version: 1, Kind.Length: > 0, Contributor.Length: > 0 };
+        message = read;
+        return true;
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Kind} from {Contributor}");

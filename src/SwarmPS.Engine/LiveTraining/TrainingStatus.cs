@@ -107,7 +107,8 @@ public sealed record TrainingRunStatus
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
+        // Written as words; a number in their place is not something the coordinator wrote.
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
     };
 
     public required string RunId { get; init; }
@@ -136,20 +137,67 @@ public sealed record TrainingRunStatus
     public static TrainingRunStatus? TryRead(string siteDirectory)
     {
         var path = Path.Combine(siteDirectory, FileName);
-        if (!File.Exists(path))
+        byte[]? bytes;
+        try
+        {
+            // Not through File.Exists: a directory or dangling link there is something in its place, not "none yet".
+            bytes = BoundedFileRead.ReadAllBytes(path, MaxBytes, followLinks: false);
+        }
+        catch (FileRefusedException error)
+        {
+            throw Unreadable(path, error.Message.TrimEnd('.'));
+        }
+
+        if (bytes is null)
         {
             return null;
         }
 
-        var bytes = TrainingRecord.ReadFile(path, MaxBytes) ?? throw Unreadable(path, "it is not a regular file under 1 MiB");
+        TrainingRunStatus? status;
         try
         {
-            return JsonSerializer.Deserialize<TrainingRunStatus>(bytes, Json) ?? throw Unreadable(path, "it is empty");
+            status = JsonSerializer.Deserialize<TrainingRunStatus>(bytes, Json);
         }
         catch (JsonException error)
         {
             throw Unreadable(path, error.Message);
         }
+
+        return status is null ? throw Unreadable(path, "it is empty")
+            : status.Problem() is { } problem ? throw Unreadable(path, problem)
+            : status;
+    }
+
+    /// <summary>
+    /// What the deserializer lets through but no coordinator writes: JSON null for a non-nullable field (net8
+    /// does not refuse it), or an enum value outside its names ("Training, Published" parses as a flag set).
+    /// </summary>
+    private string? Problem()
+    {
+        if (RunId is null || PlanDigest is null || Contributors is null)
+        {
+            return "run_id, plan_digest and contributors must not be null";
+        }
+
+        if (!Enum.IsDefined(Phase))
+        {
+            return $"its phase '{Phase}' is not a phase";
+        }
+
+        foreach (var contributor in Contributors)
+        {
+            if (contributor is null || contributor.RunId is null || contributor.Contributor is null || contributor.Site is null || contributor.Backend is null)
+            {
+                return "a contributor, or its run_id, contributor, site or backend, is null";
+            }
+
+            if (!Enum.IsDefined(contributor.State) || !Enum.IsDefined(contributor.Phase) || contributor.Verdict is { } verdict && !Enum.IsDefined(verdict))
+            {
+                return $"contributor {contributor.Contributor} has a state, phase or verdict outside their names";
+            }
+        }
+
+        return null;
     }
 
     private static SwarmException Unreadable(string path, string problem) => new("TrainingStatusUnreadable",
