@@ -39,7 +39,7 @@ public sealed class TrainingCampaignTests : IDisposable
     public void Write_puts_the_file_owner_only_in_the_site_directory_and_returns_what_it_loads()
     {
         var site = Path.Combine(_root, "site");
-        var campaign = TrainingCampaign.Write(site, Plan, RoleHost);
+        var campaign = TrainingCampaign.Write(site, TrainingCampaign.Yaml(Plan, RoleHost));
         var path = Path.Combine(site, TrainingCampaign.FileName);
 
         Assert.Equal(path, campaign.Source);
