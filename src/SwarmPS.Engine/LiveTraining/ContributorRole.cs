@@ -27,7 +27,7 @@ public sealed class ContributorRole(LiveTrainingSettings settings, TrainingRoleC
             $"Agent '{context.Agent}' is not a contributor of the plan {plan.Digest}.",
             "Start the run with Start-SwarmTraining: its campaign names each contributor of the plan as an agent.",
             SwarmErrorCategory.InvalidArgument, context.Agent);
-        var mailbox = new RoleMailbox(exchange, context, stray => context.Record("training_message_ignored", ("body", stray)));
+        var mailbox = new RoleMailbox(exchange, context, _ => TrainingRoleContext.CoordinatorAgent, stray => context.Record("training_message_ignored", ("body", stray)));
         settings.Drills.TryGetValue(me.Id, out var drill);
 
         var token = Environment.GetEnvironmentVariable(plan.AdmissionTokenVariable);

@@ -47,7 +47,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             }
 
             Report("admitting contributors");
-            var mailbox = new RoleMailbox(exchange, context, stray => context.Record("training_message_ignored", ("body", stray)));
+            var mailbox = new RoleMailbox(exchange, context, message => message.Contributor, stray => context.Record("training_message_ignored", ("body", stray)));
             if (!await WatchTrainingAsync(mailbox, token, cancellationToken).ConfigureAwait(false))
             {
                 return ContributorRole.RefusedExit;
@@ -145,6 +145,23 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
 
     private async Task<bool> AdmitAsync(RoleMailbox mailbox, ContributorWatch watch, TrainingMessage join, string token, CancellationToken cancellationToken)
     {
+        if (watch.State != ContributorState.Waiting)
+        {
+            return true; // a join sent again (a lost answer): the first decision stands
+        }
+
+        // The proof first, over the plan the contributor says it holds: only a holder of the token can make a
+        // drift stop the run, and a join without the token is refused whatever plan it names.
+        if (!AdmissionProof.Verify(token, context.RunId, watch.Contributor.Id, join.PlanDigest ?? "", join.Proof))
+        {
+            var refusal = join.Proof is null ? "it holds no admission token" : "its admission proof does not match the plan's token";
+            watch.Refused(refusal);
+            context.Record("admission_refused", ("contributor", watch.Contributor.Id), ("reason", refusal));
+            await mailbox.SendAsync(watch.Contributor.Id, new TrainingMessage { Kind = TrainingMessage.Refused, Contributor = watch.Contributor.Id, Reason = refusal },
+                TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
         if (join.PlanDigest != _plan.Digest)
         {
             // The seed runbook's stop condition: a contributor holds another contract than the run's.
@@ -152,28 +169,12 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             context.Record("plan_drift", ("contributor", watch.Contributor.Id), ("reported", join.PlanDigest), ("plan_digest", _plan.Digest));
             foreach (var other in _watches.Where(w => w.State == ContributorState.Training || w == watch))
             {
-                await mailbox.SendAsync(other.Contributor.Id, new TrainingMessage { Kind = TrainingMessage.Stop, Contributor = other.Contributor.Id, Reason = reason },
-                    TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                await TellToStopAsync(mailbox, other, reason, cancellationToken).ConfigureAwait(false);
             }
 
             _phase = TrainingPhase.Stopped;
             Report($"stopped: {reason}");
             return false;
-        }
-
-        if (watch.State != ContributorState.Waiting)
-        {
-            return true; // a join sent again (a lost answer): the first decision stands
-        }
-
-        if (!AdmissionProof.Verify(token, context.RunId, watch.Contributor.Id, _plan.Digest, join.Proof))
-        {
-            var reason = join.Proof is null ? "it holds no admission token" : "its admission proof does not match the plan's token";
-            watch.Refused(reason);
-            context.Record("admission_refused", ("contributor", watch.Contributor.Id), ("reason", reason));
-            await mailbox.SendAsync(watch.Contributor.Id, new TrainingMessage { Kind = TrainingMessage.Refused, Contributor = watch.Contributor.Id, Reason = reason },
-                TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            return true;
         }
 
         watch.Admitted(DateTimeOffset.UtcNow);
@@ -257,15 +258,20 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
     {
         foreach (var watch in _watches.Where(w => w.State == ContributorState.Late))
         {
-            try
-            {
-                await mailbox.SendAsync(watch.Contributor.Id, new TrainingMessage { Kind = TrainingMessage.Stop, Contributor = watch.Contributor.Id, Reason = "the run ended without it" },
-                    TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            }
-            catch (SwarmException)
-            {
-                // Its site may be gone already; nothing waits on it.
-            }
+            await TellToStopAsync(mailbox, watch, "the run ended without it", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task TellToStopAsync(RoleMailbox mailbox, ContributorWatch watch, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await mailbox.SendAsync(watch.Contributor.Id, new TrainingMessage { Kind = TrainingMessage.Stop, Contributor = watch.Contributor.Id, Reason = reason },
+                TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SwarmException)
+        {
+            // Its site may be gone already (or never started); nothing waits on it.
         }
     }
 

@@ -5,10 +5,13 @@ namespace SwarmPS.Engine.LiveTraining;
 /// <summary>
 /// A role's side of its mailbox: sends training messages to another role (waiting, up to a deadline, for a
 /// mailbox its site has not registered yet: sites start in any order) and receives the training messages
-/// sent to it, acknowledging each once read. Anything else in the mailbox is acknowledged and reported, so
-/// a stray message can neither block the run nor pass unnoticed.
+/// sent to it, acknowledging each once read. A message counts only when it came from the mailbox of the role
+/// it speaks for (<paramref name="expectedSender"/>: the coordinator expects each contributor to speak for
+/// itself, a contributor expects the coordinator), so one agent of the run cannot heartbeat, contribute or
+/// fail in another's name by writing its id into a body. Anything else in the mailbox is acknowledged and
+/// reported, so a stray message can neither block the run nor pass unnoticed.
 /// </summary>
-public sealed class RoleMailbox(IExchange exchange, TrainingRoleContext context, Action<string>? stray = null)
+public sealed class RoleMailbox(IExchange exchange, TrainingRoleContext context, Func<TrainingMessage, string> expectedSender, Action<string>? stray = null)
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
@@ -45,7 +48,14 @@ public sealed class RoleMailbox(IExchange exchange, TrainingRoleContext context,
         {
             if (TrainingMessage.TryParse(message.Body, out var parsed))
             {
-                messages.Add(parsed!);
+                if (message.From == context.MailboxOf(expectedSender(parsed!)))
+                {
+                    messages.Add(parsed!);
+                }
+                else
+                {
+                    stray?.Invoke($"{parsed} came from mailbox {message.From?.ToString() ?? "(none)"}, not from {expectedSender(parsed!)}'s");
+                }
             }
             else
             {
