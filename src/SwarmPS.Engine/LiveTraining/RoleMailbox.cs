@@ -7,8 +7,10 @@ namespace SwarmPS.Engine.LiveTraining;
 /// mailbox its site has not registered yet: sites start in any order) and receives the training messages
 /// sent to it, acknowledging each once read. A message counts only when it came from the mailbox of the role
 /// it speaks for (<paramref name="expectedSender"/>: the coordinator expects each contributor to speak for
-/// itself, a contributor expects the coordinator), so one agent of the run cannot heartbeat, contribute or
-/// fail in another's name by writing its id into a body. Anything else in the mailbox is acknowledged and
+/// itself, a contributor expects the coordinator), so writing another's id into a body does not make an agent
+/// speak for it. (The sender is what the sending client states; every agent of a run holds the exchange token,
+/// so this guards against mistakes and casual spoofing, not a forger: docs/training-live.md "Messages".)
+/// Anything else in the mailbox is acknowledged and
 /// reported, so a stray message can neither block the run nor pass unnoticed.
 /// </summary>
 public sealed class RoleMailbox(IExchange exchange, TrainingRoleContext context, Func<TrainingMessage, string> expectedSender, Action<string>? stray = null)
