@@ -82,7 +82,8 @@ function Invoke-Trainer([System.Collections.IDictionary] $Job, [string] $Name) {
     $script:Child = $null
     $cpu = (Get-CpuSeconds $PID -Reaped) - $children   # includes this pwsh's own few ms of waiting
     if ($code -ne 0) { throw "the trainer failed on $jobPath (exit $code): $($err.Result) $($out.Result)" }
-    $beats = @($out.Result -split "`n" | Where-Object { $_ -like '{*' } | ConvertFrom-Json | Where-Object event -eq 'heartbeat')
+    # Training heartbeats only: the setup heartbeats before step 0 (docs/trainer-contract.md) are not the SGD loop.
+    $beats = @($out.Result -split "`n" | Where-Object { $_ -like '{*' } | ConvertFrom-Json | Where-Object { $_.event -eq 'heartbeat' -and $_.phase -eq 'train' })
     # ConvertFrom-Json reads an ISO time as a DateTime already (milliseconds kept).
     $loop = if ($beats.Count -ge 2) { ([DateTime] $beats[-1].at - [DateTime] $beats[0].at).TotalSeconds } else { [double]::NaN }
     [pscustomobject]@{ Wall = $clock.Elapsed.TotalSeconds; Loop = $loop; Cpu = $cpu }
