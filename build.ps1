@@ -186,33 +186,28 @@ function Invoke-TaskPackage {
 
 # Synopsis: The live federated demo (examples/federated-chat/Invoke-Demo.ps1) in a fresh pwsh: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
 function Invoke-TaskDemo {
-    Invoke-Task Build
-
-    # A fresh pwsh: the module's assemblies cannot be unloaded, and the token must not outlive the demo.
-    $demo = Join-Path $Root 'examples/federated-chat/Invoke-Demo.ps1'
-    $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    & (Get-PwshPath) -NoProfile -NonInteractive -File $demo -ManifestPath $Manifest -TimeoutSeconds 120
-    if ($LASTEXITCODE -ne 0) {
-        throw "Demo failed (exit code $LASTEXITCODE); see the output above."
-    }
     # The figure docs/benchmarks.md records (goal: the federated demo end to end in under 30 s).
-    Write-Host ("Demo: fresh pwsh to everything stopped in {0:N1} s" -f $watch.Elapsed.TotalSeconds)
+    Invoke-DemoScript -Name Demo -Script 'examples/federated-chat/Invoke-Demo.ps1' -TimeoutSeconds 120
 }
 
 # Synopsis: The live federated fine-tuning demo (examples/training/Invoke-TrainingDemo.ps1) in a fresh pwsh: exchange, alpha (coordinator, c1 dotnet.cpu) and beta (c2 pytorch.cpu), live status, verdicts, replays, held-out loss, snapshot, evidence, ledger, one drill.
 function Invoke-TaskTrainingDemo {
-    Invoke-Task Build
+    # Not part of Test: tests/pester/TrainingLive.Tests.ps1 and TrainingDrills.Tests.ps1 already run the same
+    # live run and every drill there.
+    Invoke-DemoScript -Name TrainingDemo -Script 'examples/training/Invoke-TrainingDemo.ps1' -TimeoutSeconds 150 `
+        -Hint ' (rerun the script with -Keep to read the run''s files)'
+}
 
-    # A fresh pwsh, as for Demo: the module's assemblies cannot be unloaded, and the tokens must not outlive
-    # the demo. Not part of Test: tests/pester/TrainingLive.Tests.ps1 and TrainingDrills.Tests.ps1 already run
-    # the same live run and every drill there.
-    $demo = Join-Path $Root 'examples/training/Invoke-TrainingDemo.ps1'
+# Runs a demo script in a fresh pwsh after the build (the module's assemblies cannot be unloaded, and the
+# demo's tokens must not outlive it) and prints how long it took, fresh pwsh to everything stopped.
+function Invoke-DemoScript([string] $Name, [string] $Script, [int] $TimeoutSeconds, [string] $Hint = '') {
+    Invoke-Task Build
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    & (Get-PwshPath) -NoProfile -NonInteractive -File $demo -ManifestPath $Manifest -TimeoutSeconds 150
+    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root $Script) -ManifestPath $Manifest -TimeoutSeconds $TimeoutSeconds
     if ($LASTEXITCODE -ne 0) {
-        throw "TrainingDemo failed (exit code $LASTEXITCODE); see the output above (rerun the script with -Keep to read the run's files)."
+        throw "$Name failed (exit code $LASTEXITCODE); see the output above$Hint."
     }
-    Write-Host ("TrainingDemo: fresh pwsh to everything stopped in {0:N1} s" -f $watch.Elapsed.TotalSeconds)
+    Write-Host ("{0}: fresh pwsh to everything stopped in {1:N1} s" -f $Name, $watch.Elapsed.TotalSeconds)
 }
 
 # Synopsis: Remove every build output: bin/, out/, en-US/, obj/ and each project's bin/ and obj/.

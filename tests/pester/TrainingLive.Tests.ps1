@@ -52,6 +52,21 @@ gates: { min_accepted: $MinAccepted, min_replay_checked: $MinReplayChecked, min_
         $repo.FullName
     }
 
+    # Starts a site's roles from its own working directory: alpha's is the coordinator's repository; beta's a
+    # folder of its own under TestDrive. Returns the site's status.
+    function Start-Alpha($Plan, [string] $RunId, [string] $Repository) {
+        Push-Location $Repository
+        try { $Plan | Start-SwarmTraining -RunId $RunId -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false }
+        finally { Pop-Location }
+    }
+
+    function Start-Beta($Plan, [string] $RunId, [string] $Folder) {
+        $work = New-Item -ItemType Directory -Force (Join-Path $TestDrive $Folder)
+        Push-Location $work
+        try { $Plan | Start-SwarmTraining -RunId $RunId -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false }
+        finally { Pop-Location }
+    }
+
     function Wait-TrainingEnd([string] $RunId, [int] $Seconds = 240) {
         Wait-Until -Seconds $Seconds -PollMilliseconds 500 {
             $status = @(Get-SwarmTrainingStatus -RunId $RunId -Site alpha -ErrorAction SilentlyContinue)
@@ -84,16 +99,8 @@ Describe 'A live two-site training run, from start to published snapshot' {
         $script:Plan = New-LivePlan 'ft-live'
         $script:RunId = New-RunId 'ft-live'
         $script:Repo = New-CoordinatorRepository 'coordinator'
-        $beta = New-Item -ItemType Directory (Join-Path $TestDrive 'beta-work')
-
-        Push-Location $script:Repo
-        try {
-            $script:Alpha = $script:Plan | Start-SwarmTraining -RunId $script:RunId -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false
-        } finally { Pop-Location }
-        Push-Location $beta
-        try {
-            $script:Beta = $script:Plan | Start-SwarmTraining -RunId $script:RunId -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false
-        } finally { Pop-Location }
+        $script:Alpha = Start-Alpha $script:Plan $script:RunId $script:Repo
+        $script:Beta = Start-Beta $script:Plan $script:RunId 'beta-work'
 
         $script:CommandLines = [Collections.Generic.List[string]]::new()
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -186,19 +193,11 @@ Describe 'Admission' {
         $plan = New-LivePlan 'ft-admission'
         $run = New-RunId 'ft-adm'
         $repo = New-CoordinatorRepository 'admission'
-        $beta = New-Item -ItemType Directory (Join-Path $TestDrive 'admission-beta')
-        Push-Location $repo
-        try {
-            $plan | Start-SwarmTraining -RunId $run -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false | Out-Null
-        } finally { Pop-Location }
-        Push-Location $beta
+        Start-Alpha $plan $run $repo | Out-Null
         try {
             $env:SWARM_TRAINING_TOKEN = 'not-the-token'
-            $plan | Start-SwarmTraining -RunId $run -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false | Out-Null
-        } finally {
-            $env:SWARM_TRAINING_TOKEN = $script:Token
-            Pop-Location
-        }
+            Start-Beta $plan $run 'admission-beta' | Out-Null
+        } finally { $env:SWARM_TRAINING_TOKEN = $script:Token }
 
         $status = Wait-TrainingEnd $run
 
@@ -241,18 +240,11 @@ Describe 'A drift from the plan' {
         $plan = New-LivePlan 'ft-drift'
         $run = New-RunId 'ft-drift'
         $repo = New-CoordinatorRepository 'drift'
-        $beta = New-Item -ItemType Directory (Join-Path $TestDrive 'drift-beta')
-        Push-Location $repo
-        try {
-            $plan | Start-SwarmTraining -RunId $run -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false | Out-Null
-        } finally { Pop-Location }
+        Start-Alpha $plan $run $repo | Out-Null
         # The same run started on beta under another plan (one gate changed): another digest, another contract.
         $other = New-LivePlan 'ft-drift' -MinReplayChecked 1
         $other.Digest | Should -Not -Be $plan.Digest
-        Push-Location $beta
-        try {
-            $other | Start-SwarmTraining -RunId $run -Site beta -DataPath $script:Corpus -Trainer $script:Trainers -Confirm:$false | Out-Null
-        } finally { Pop-Location }
+        Start-Beta $other $run 'drift-beta' | Out-Null
 
         $status = Wait-TrainingEnd $run
 
