@@ -288,6 +288,14 @@ Describe 'Start-SwarmTraining refuses, before anything starts' {
             Should -Throw -ErrorId 'TrainerNotFound,SwarmPS.Cmdlets.StartSwarmTrainingCommand'
     }
 
+    It 'the coordinator''s site without the admission token in its environment, since it could admit nobody' {
+        Remove-Item Env:SWARM_TRAINING_TOKEN
+        try {
+            { $script:Plan | Start-SwarmTraining -RunId (New-RunId 'r') -Site alpha -DataPath $script:Corpus -HeldOutPath $script:HeldOut -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AdmissionTokenMissing,SwarmPS.Cmdlets.StartSwarmTrainingCommand'
+        } finally { $env:SWARM_TRAINING_TOKEN = $script:Token }
+    }
+
     It 'the coordinator''s site without held-out data' {
         { $script:Plan | Start-SwarmTraining -RunId (New-RunId 'r') -Site alpha -DataPath $script:Corpus -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'HeldOutDataRequired,SwarmPS.Cmdlets.StartSwarmTrainingCommand'

@@ -9,14 +9,10 @@ namespace SwarmPS.Engine.LiveTraining;
 /// admission proof and the plan digest it holds), trains on its shard with its backend's trainer while
 /// relaying every heartbeat to the coordinator, sends the contribution through the exchange's blob store, and
 /// tells the coordinator it has. A refusal, a stop from the coordinator or a failed trainer ends it, each as
-/// an event of its site. Exit codes: 0 contributed, 1 failed, 3 refused or stopped.
+/// an event of its site. Exit codes (<see cref="TrainingRoleHost"/>): 0 contributed, 1 failed, 3 refused or stopped.
 /// </summary>
 public sealed class ContributorRole(LiveTrainingSettings settings, TrainingRoleContext context, IExchange exchange)
 {
-    public const int Contributed = 0;
-    public const int FailedExit = 1;
-    public const int RefusedExit = 3;
-
     /// <summary>How long a contributor waits for the coordinator to answer its join.</summary>
     private static readonly TimeSpan AdmissionWait = TimeSpan.FromMinutes(10);
 
@@ -38,7 +34,7 @@ public sealed class ContributorRole(LiveTrainingSettings settings, TrainingRoleC
         if (answer.Kind != TrainingMessage.Admitted)
         {
             context.Record("training_refused", ("contributor", me.Id), ("reason", answer.Reason));
-            return RefusedExit;
+            return TrainingRoleHost.Stopped;
         }
 
         context.Record("training_admitted", ("contributor", me.Id), ("plan_digest", plan.Digest));
@@ -49,7 +45,7 @@ public sealed class ContributorRole(LiveTrainingSettings settings, TrainingRoleC
             var output = await TrainAsync(plan, me, mailbox, drill, stopped.Token).ConfigureAwait(false);
             if (output is null)
             {
-                return FailedExit;
+                return TrainingRoleHost.Failed;
             }
 
             if (drill == FailureDrills.UploadDisagreement)
@@ -62,12 +58,12 @@ public sealed class ContributorRole(LiveTrainingSettings settings, TrainingRoleC
             await mailbox.SendAsync(TrainingRoleContext.CoordinatorAgent, new TrainingMessage { Kind = TrainingMessage.Contributed, Contributor = me.Id, ManifestDigest = arrival.ManifestDigest },
                 AdmissionWait, cancellationToken).ConfigureAwait(false);
             context.Record("contribution_sent", ("contributor", me.Id), ("manifest_digest", arrival.ManifestDigest), ("adapter_digest", arrival.AdapterDigest));
-            return Contributed;
+            return TrainingRoleHost.Ended;
         }
         catch (OperationCanceledException) when (stopped.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             context.Record("training_stopped", ("contributor", me.Id), ("by", "coordinator"));
-            return RefusedExit;
+            return TrainingRoleHost.Stopped;
         }
         finally
         {

@@ -12,7 +12,7 @@ namespace SwarmPS.Engine.LiveTraining;
 /// after the first contribution arrived. Then it reviews every contribution that arrived (replaying the stale
 /// ones and those the plan samples, on its own trainer), merges the accepted ones exactly, evaluates and
 /// publishes only under the plan's gates, and exports the evidence. Every step is an event of its site and a
-/// line of the status document Get-SwarmTrainingStatus reads. Exit codes: 0 the run ended (published or
+/// line of the status document Get-SwarmTrainingStatus reads. Exit codes (<see cref="TrainingRoleHost"/>): 0 the run ended (published or
 /// blocked: the status says which), 1 the coordinator failed, 3 stopped for a drift.
 /// </summary>
 public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleContext context, IExchange exchange)
@@ -50,7 +50,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             var mailbox = new RoleMailbox(exchange, context, message => message.Contributor, stray => context.Record("training_message_ignored", ("body", stray)));
             if (!await WatchTrainingAsync(mailbox, token, cancellationToken).ConfigureAwait(false))
             {
-                return ContributorRole.RefusedExit;
+                return TrainingRoleHost.Stopped;
             }
 
             await ReviewAsync(coordinator, cancellationToken).ConfigureAwait(false);
@@ -61,7 +61,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             _phase = outcome;
             Report(detail);
             await StopStragglersAsync(mailbox, cancellationToken).ConfigureAwait(false);
-            return 0;
+            return TrainingRoleHost.Ended;
         }
         catch (Exception error) when (error is SwarmException or IOException || (error is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -75,7 +75,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
             }
 
             Console.Error.WriteLine(reason);
-            return ContributorRole.FailedExit;
+            return TrainingRoleHost.Failed;
         }
     }
 

@@ -10,6 +10,18 @@ namespace SwarmPS.Engine.LiveTraining;
 /// </summary>
 public static class TrainingRoleHost
 {
+    /// <summary>Exit code: the role's work ended (a contribution sent; the run published or blocked: its status says which).</summary>
+    public const int Ended = 0;
+
+    /// <summary>Exit code: the role failed (its error is on stderr and an event).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code: the role was refused or told to stop (a contributor), or stopped the run for a drift (the coordinator).</summary>
+    public const int Stopped = 3;
+
+    /// <summary>Exit code: its site stopped it (SIGTERM).</summary>
+    public const int Cancelled = 130;
+
     public static async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         TrainingRoleContext? context = null;
@@ -26,11 +38,11 @@ public static class TrainingRoleHost
         {
             Console.Error.WriteLine($"{error.ErrorId}: {error.Message} {error.Remediation}");
             context?.Record("training_role_failed", ("error_id", error.ErrorId), ("message", error.Message));
-            return ContributorRole.FailedExit;
+            return Failed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return 130;
+            return Cancelled;
         }
     }
 }

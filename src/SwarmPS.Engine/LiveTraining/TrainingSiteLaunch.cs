@@ -160,6 +160,15 @@ public static class TrainingSiteLaunch
 
     private static CoordinatorSettings Coordinator(TrainingLaunchRequest request, string dotnet)
     {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(request.Plan.AdmissionTokenVariable)))
+        {
+            // The coordinator would admit nobody: refuse here, not after the launch.
+            throw new SwarmException("AdmissionTokenMissing",
+                $"This site runs the coordinator, and {request.Plan.AdmissionTokenVariable} (the plan's admission_token_env) is not set, so it could admit no contributor.",
+                $"Set {request.Plan.AdmissionTokenVariable} to the run's admission token in this shell (never on a command line), then start again.",
+                SwarmErrorCategory.InvalidOperation, request.Plan.AdmissionTokenVariable);
+        }
+
         var repository = SwarmPS.Engine.Ledger.SwarmRepository.Locate(request.WorkingDirectory);
         var heldOut = request.HeldOutPath is { } given ? Path.GetFullPath(given, request.WorkingDirectory) : throw new SwarmException("HeldOutDataRequired",
             "This site runs the coordinator, which evaluates the merged adapter on held-out data before it may publish.",
