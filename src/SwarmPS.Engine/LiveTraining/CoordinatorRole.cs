@@ -26,6 +26,7 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
     private string? _detail;
     private string? _destination;
     private string? _evidence;
+    private TrainingRunStatus? _reported;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -281,19 +282,31 @@ public sealed class CoordinatorRole(LiveTrainingSettings settings, TrainingRoleC
         return open.Count == 0 ? "every contributor has settled" : "waiting for " + string.Join(", ", open);
     }
 
+    /// <summary>Rewrites the status document, only when something in it changed (the watch loop reports every poll).</summary>
     private void Report(string detail)
     {
         _detail = detail;
-        new TrainingRunStatus
+        var status = new TrainingRunStatus
         {
             RunId = context.RunId,
             PlanDigest = _plan.Digest,
             Phase = _phase,
             Detail = _detail,
-            UpdatedAt = DateTimeOffset.UtcNow,
             Contributors = _watches.Select(w => w.ToStatus(context.RunId, _phase, _detail, _verdicts.GetValueOrDefault(w.Contributor.Id))).ToList(),
             Destination = _destination,
             EvidencePath = _evidence,
-        }.Write(context.RunDirectory);
+        };
+        if (_reported is not null && SameContent(_reported, status))
+        {
+            return;
+        }
+
+        _reported = status;
+        (status with { UpdatedAt = DateTimeOffset.UtcNow }).Write(context.RunDirectory);
     }
+
+    // Records compare their lists by reference, so the contributors are compared one by one.
+    private static bool SameContent(TrainingRunStatus a, TrainingRunStatus b) =>
+        a with { Contributors = Array.Empty<TrainingContributorStatus>() } == b with { Contributors = Array.Empty<TrainingContributorStatus>() }
+        && a.Contributors.SequenceEqual(b.Contributors);
 }

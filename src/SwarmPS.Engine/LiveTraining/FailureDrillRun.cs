@@ -22,7 +22,7 @@ namespace SwarmPS.Engine.LiveTraining;
 /// </summary>
 public static class FailureDrillRun
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     public static async Task<DrillReport> RunAsync(
         TrainingLaunchRequest request, string drill, string? contributorId, SiteCatalog catalog, IExchange exchange, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -193,10 +193,9 @@ public static class FailureDrillRun
         return new DrillCheck(kind, seen, seen ? $"the coordinator recorded {kind} for {contributor}" : $"the coordinator recorded no {kind} for {contributor}");
     }
 
+    /// <summary>The site's events so far, read as Get-SwarmEvent reads them (the site has started: its status.json is there).</summary>
     private static IReadOnlyList<SwarmEvent> Events(SiteRunLayout layout) =>
-        System.IO.File.Exists(layout.EventsFile)
-            ? System.IO.File.ReadLines(layout.EventsFile).Select(line => SwarmEvent.TryParse(line, layout.Site, out var parsed) ? parsed : null).OfType<SwarmEvent>().ToList()
-            : Array.Empty<SwarmEvent>();
+        new EventTimeline(new[] { layout.SiteDirectory }).Read(EventFilter.All);
 
     /// <summary>Waits for the event; after <paramref name="timeout"/> returns when <paramref name="quietly"/>, else fails (FailureDrillTimedOut).</summary>
     private static async Task WaitForEventAsync(SiteRunLayout layout, string kind, string contributor, TimeSpan timeout, CancellationToken cancellationToken, bool quietly = false)
