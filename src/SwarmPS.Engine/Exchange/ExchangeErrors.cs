@@ -32,6 +32,11 @@ public static class ExchangeErrors
         ["ContributionConflict"] = HttpStatusCode.Conflict,
         ["ContributionLimitReached"] = HttpStatusCode.Conflict,
         ["RequestTimeout"] = HttpStatusCode.RequestTimeout,
+        // The RabbitMQ backend: the broker is the exchange's own store, so its failures are the exchange's (5xx).
+        ["BrokerUnavailable"] = HttpStatusCode.ServiceUnavailable,
+        ["BrokerAuthenticationFailed"] = HttpStatusCode.ServiceUnavailable,
+        ["MailboxQueueMissing"] = HttpStatusCode.ServiceUnavailable,
+        ["MailboxQueueConflict"] = HttpStatusCode.ServiceUnavailable,
     };
 
     /// <summary>The status for an error id; anything a client caused and not listed is 400.</summary>
