@@ -19,6 +19,11 @@ public sealed class DetachedPwshTests(ModuleRunspace shell, TestSandbox sandbox)
         [SwarmPS.Cmdlets.DetachedPwsh]::StartExchange('/opt/microsoft/powershell/7/pwsh', '/home/op/SwarmPS/SwarmPS.psd1', 8471, '10.1.2.3', "/srv/swarm/it's state", 'MY_TOKEN')
         """;
 
+    private const string BrokerExchange = """
+        [SwarmPS.Cmdlets.DetachedPwsh]::StartExchange('/opt/pwsh/pwsh', '/m/SwarmPS.psd1', 0, '127.0.0.1', '/s', 'SWARM_EXCHANGE_TOKEN', $null, $null, $false,
+            'RabbitMq', 'amqp://n1:5672/swarm,amqp://n2:5672/swarm', "/home/op/it's.cred", 'prod')
+        """;
+
     private IReadOnlyList<string> Argv(string script) => shell.Run(script).AssertNoErrors().Output.Select(item => item.ToString()).ToList();
 
     [Fact]
@@ -57,9 +62,18 @@ public sealed class DetachedPwshTests(ModuleRunspace shell, TestSandbox sandbox)
         Assert.Equal(new[] { "/opt/microsoft/powershell/7/pwsh", "-NoProfile", "-NonInteractive", "-Command" }, argv.Take(4));
         var script = argv[4];
         Assert.Contains("try { Import-Module '/home/op/SwarmPS/SwarmPS.psd1' -ErrorAction Stop; Start-SwarmExchange -Foreground -Confirm:$false -Port 8471 -BindAddress '10.1.2.3' " +
-            "-StateDirectory '/srv/swarm/it''s state' -TokenVariable 'MY_TOKEN' } catch {", script);
+            "-StateDirectory '/srv/swarm/it''s state' -TokenVariable 'MY_TOKEN' -Backend 'Sqlite' } catch {", script);
         Assert.Contains("'swarmps-error: '", script);
         Assert.EndsWith("exit 1 }", script);
+    }
+
+    [Fact]
+    public void A_detached_gateway_on_a_broker_is_told_the_broker_and_where_its_credentials_are_never_the_credentials()
+    {
+        var script = Argv($"$env:SWARM_BROKER_PASSWORD = 'broker-secret-stays-in-env'; try {{ {BrokerExchange} }} finally {{ $env:SWARM_BROKER_PASSWORD = $null }}")[4];
+
+        Assert.Contains("-Backend 'RabbitMq' -BrokerUri 'amqp://n1:5672/swarm,amqp://n2:5672/swarm' -BrokerCredentialFile '/home/op/it''s.cred' -BrokerName 'prod' } catch {", script);
+        Assert.DoesNotContain("broker-secret", script, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,6 +87,7 @@ public sealed class DetachedPwshTests(ModuleRunspace shell, TestSandbox sandbox)
     [Theory]
     [InlineData(Site, new[] { "Import-SwarmCampaign", "Select-SwarmAgent", "Start-SwarmSite" })]
     [InlineData(Exchange, new[] { "Start-SwarmExchange" })]
+    [InlineData(BrokerExchange, new[] { "Start-SwarmExchange" })]
     public void Every_cmdlet_and_parameter_the_child_runs_exists_in_the_module(string build, string[] cmdlets)
     {
         // Parse the child's script as pwsh will, and look each command and parameter up in the module.

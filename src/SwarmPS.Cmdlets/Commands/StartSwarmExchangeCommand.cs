@@ -39,6 +39,23 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
     [Parameter]
     public SwitchParameter SelfSigned { get; set; }
 
+    /// <summary>What keeps the mailboxes: Sqlite (one file in the state directory, the default) or RabbitMq (quorum queues on a broker cluster, several gateways).</summary>
+    [Parameter]
+    [ValidateSet("Sqlite", "RabbitMq")]
+    public string Backend { get; set; } = "Sqlite";
+
+    /// <summary>RabbitMq: amqp://host:port/vhost of the broker's nodes, comma-separated, without credentials.</summary>
+    [Parameter]
+    public string? BrokerUri { get; set; }
+
+    /// <summary>RabbitMq: a mode-600 file holding user:password; without it SWARM_BROKER_USER and SWARM_BROKER_PASSWORD.</summary>
+    [Parameter]
+    public string? BrokerCredentialFile { get; set; }
+
+    /// <summary>RabbitMq: the exchange's name on the broker; every gateway started with the same name serves the same mailboxes.</summary>
+    [Parameter]
+    public string? BrokerName { get; set; }
+
     [Parameter]
     public SwitchParameter Foreground { get; set; }
 
@@ -56,6 +73,10 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             CertificateFile = CertificateFile is null ? null : GetUnresolvedProviderPathFromPSPath(CertificateFile),
             KeyFile = KeyFile is null ? null : GetUnresolvedProviderPathFromPSPath(KeyFile),
             SelfSigned = SelfSigned,
+            Backend = Enum.Parse<ExchangeBackend>(Backend, ignoreCase: true),
+            BrokerUri = BrokerUri,
+            BrokerCredentialFile = BrokerCredentialFile is null ? null : GetUnresolvedProviderPathFromPSPath(BrokerCredentialFile),
+            BrokerName = BrokerName,
         };
         if (!ShouldProcess($"{options.BindAddress}:{options.Port} ({options.StateDirectory})", "Start exchange"))
         {
@@ -125,6 +146,7 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
         var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
         var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
         return exchange => DetachedPwsh.StartExchange(
-            pwsh, manifest, exchange.Port, exchange.BindAddress, exchange.StateDirectory, exchange.TokenVariable, exchange.CertificateFile, exchange.KeyFile, exchange.SelfSigned);
+            pwsh, manifest, exchange.Port, exchange.BindAddress, exchange.StateDirectory, exchange.TokenVariable, exchange.CertificateFile, exchange.KeyFile, exchange.SelfSigned,
+            exchange.Backend.ToString(), exchange.BrokerUri, exchange.BrokerCredentialFile, exchange.BrokerName);
     }
 }

@@ -59,9 +59,14 @@ public static class DetachedPwsh
         return Command(pwshPath, manifestPath, string.Join(' ', start));
     }
 
-    /// <summary>pwsh running Start-SwarmExchange -Foreground with the same settings (TLS ones included).</summary>
+    /// <summary>
+    /// pwsh running Start-SwarmExchange -Foreground with the same settings (TLS and broker ones included;
+    /// the broker's credentials stay in the inherited environment or the file, never in this command line).
+    /// Plain values, not the engine's options: the engine's types are not visible to PowerShell scripts.
+    /// </summary>
     public static IReadOnlyList<string> StartExchange(
-        string pwshPath, string manifestPath, int port, string bindAddress, string stateDirectory, string tokenVariable, string? certificateFile = null, string? keyFile = null, bool selfSigned = false)
+        string pwshPath, string manifestPath, int port, string bindAddress, string stateDirectory, string tokenVariable, string? certificateFile = null, string? keyFile = null, bool selfSigned = false,
+        string backend = "Sqlite", string? brokerUri = null, string? brokerCredentialFile = null, string? brokerName = null)
     {
         var start = new List<string>
         {
@@ -70,23 +75,27 @@ public static class DetachedPwsh
             $"-{nameof(StartSwarmExchangeCommand.BindAddress)} {PowerShellLiteral.Quote(bindAddress)}",
             $"-{nameof(StartSwarmExchangeCommand.StateDirectory)} {PowerShellLiteral.Quote(stateDirectory)}",
             $"-{nameof(StartSwarmExchangeCommand.TokenVariable)} {PowerShellLiteral.Quote(tokenVariable)}",
+            $"-{nameof(StartSwarmExchangeCommand.Backend)} {PowerShellLiteral.Quote(backend)}",
         };
-        if (certificateFile is { } certificate)
-        {
-            start.Add($"-{nameof(StartSwarmExchangeCommand.CertificateFile)} {PowerShellLiteral.Quote(certificate)}");
-        }
-
-        if (keyFile is { } key)
-        {
-            start.Add($"-{nameof(StartSwarmExchangeCommand.KeyFile)} {PowerShellLiteral.Quote(key)}");
-        }
-
+        AddIfSet(start, nameof(StartSwarmExchangeCommand.CertificateFile), certificateFile);
+        AddIfSet(start, nameof(StartSwarmExchangeCommand.KeyFile), keyFile);
+        AddIfSet(start, nameof(StartSwarmExchangeCommand.BrokerUri), brokerUri);
+        AddIfSet(start, nameof(StartSwarmExchangeCommand.BrokerCredentialFile), brokerCredentialFile);
+        AddIfSet(start, nameof(StartSwarmExchangeCommand.BrokerName), brokerName);
         if (selfSigned)
         {
             start.Add($"-{nameof(StartSwarmExchangeCommand.SelfSigned)}");
         }
 
         return Command(pwshPath, manifestPath, string.Join(' ', start));
+    }
+
+    private static void AddIfSet(List<string> arguments, string parameter, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            arguments.Add($"-{parameter} {PowerShellLiteral.Quote(value)}");
+        }
     }
 
     /// <summary>

@@ -23,13 +23,13 @@ public static class ExchangeServer
         OwnerOnly.Tighten(options.StateDirectory);
 
         using var log = new ExchangeLog(options.LogPath, options.Limits);
-        await using var store = SqliteMailboxStore.Open(options.DatabasePath, options.Limits);
+        await using var store = await OpenStoreAsync(options, cancellationToken).ConfigureAwait(false);
         var blobs = BlobStore.Open(options.BlobDirectory, options.Limits);
         var contributions = ContributionStore.Open(options.ContributionDirectory, blobs, options.Limits);
         await using var gateway = ExchangeGateway.Start(store, options.Limits, token, options.BindAddress, options.Port, log, certificate?.Certificate, blobs, contributions);
         var state = ExchangeStateFile.ForThisProcess(gateway.Url, options, certificate);
         state.Write();
-        log.Write($"started url={gateway.Url} pid={state.Pid} bind={options.BindAddress} store={options.DatabasePath}{(certificate is null ? "" : $" tls={certificate.CertificateFile} sha256={certificate.Fingerprint}")}");
+        log.Write($"started url={gateway.Url} pid={state.Pid} bind={options.BindAddress} store={StoreName(options)}{(certificate is null ? "" : $" tls={certificate.CertificateFile} sha256={certificate.Fingerprint}")}");
         try
         {
             onReady?.Invoke(gateway.Url);
@@ -45,4 +45,13 @@ public static class ExchangeServer
             state.DeleteIfOwn();
         }
     }
+
+    private static async Task<IExchangeStore> OpenStoreAsync(ExchangeServerOptions options, CancellationToken cancellationToken) =>
+        options.ResolveBroker() is { } broker
+            ? await RabbitMqMailboxStore.OpenAsync(broker, options.Limits, cancellationToken).ConfigureAwait(false)
+            : SqliteMailboxStore.Open(options.DatabasePath, options.Limits);
+
+    /// <summary>Where the mailboxes are, as the log and Get-SwarmExchange say it (never a password).</summary>
+    public static string StoreName(ExchangeServerOptions options) =>
+        options.Backend == ExchangeBackend.RabbitMq ? $"rabbitmq:{options.BrokerUri} name={options.BrokerName ?? RabbitMqSettings.DefaultName}" : options.DatabasePath;
 }

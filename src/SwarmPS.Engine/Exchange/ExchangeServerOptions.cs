@@ -28,6 +28,21 @@ public sealed record ExchangeServerOptions
 
     public ExchangeLimits Limits { get; init; } = new();
 
+    public ExchangeBackend Backend { get; init; } = ExchangeBackend.Sqlite;
+
+    /// <summary>RabbitMq backend: amqp://host:port/vhost of the broker's nodes, comma-separated, without credentials.</summary>
+    public string? BrokerUri { get; init; }
+
+    /// <summary>RabbitMq backend: a mode-600 file holding "user:password"; without it SWARM_BROKER_USER and SWARM_BROKER_PASSWORD.</summary>
+    public string? BrokerCredentialFile { get; init; }
+
+    /// <summary>RabbitMq backend: the exchange's name on the broker (its queues' prefix); gateways with the same name serve the same mailboxes.</summary>
+    public string? BrokerName { get; init; }
+
+    /// <summary>The broker settings of the RabbitMq backend, resolved (credentials read) now; null for Sqlite.</summary>
+    public RabbitMqSettings? ResolveBroker() =>
+        Backend == ExchangeBackend.RabbitMq ? RabbitMqSettings.Resolve(BrokerUri, BrokerCredentialFile, BrokerName) : null;
+
     public string DatabasePath => Path.Combine(StateDirectory, "exchange.db");
 
     /// <summary>The blob store (/v1/blobs/): blobs/sha256/&lt;2 hex&gt;/&lt;hex&gt;, and blobs/partial/ for uploads under way.</summary>

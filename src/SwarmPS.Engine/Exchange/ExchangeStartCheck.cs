@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
-/// What must hold before an exchange can start: a valid bind address, the token, a usable certificate under TLS, no exchange already
+/// What must hold before an exchange can start: a valid bind address, the token, the broker settings of the RabbitMq backend, a usable certificate under TLS, no exchange already
 /// recorded running in the state directory, and a free port when one is named. A detached start runs it
 /// in the calling session, before launching anything, so these errors reach the caller's script with
 /// their own ids; <see cref="ExchangeServer.RunAsync"/> runs it again, so both paths refuse alike.
@@ -16,6 +16,9 @@ public static class ExchangeStartCheck
     {
         var address = ParseBindAddress(options.BindAddress);
         var token = ExchangeToken.Resolve(options.TokenVariable, options.TokenFile);
+        // The broker's address and credentials are checked here too (not its reachability: the gateway
+        // that connects reports that with the broker's own words).
+        options.ResolveBroker();
         // Loaded (or, for -SelfSigned, created) here too, so a bad certificate or key fails in the caller's session.
         ExchangeCertificate.For(options)?.Dispose();
         var running = ExchangeStateFile.Read(options.StateDirectory);

@@ -23,7 +23,7 @@ namespace SwarmPS.Engine.Exchange;
 /// second gateway before the first one's record arrived) is dropped when it is delivered.</item>
 /// </list>
 /// </summary>
-public sealed class RabbitMqMailboxStore : IExchange, IAsyncDisposable
+public sealed class RabbitMqMailboxStore : IExchangeStore
 {
     public const string FromHeader = "swarm-from";
     public const string SentAtHeader = "swarm-sent-at";

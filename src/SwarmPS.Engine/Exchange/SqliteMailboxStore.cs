@@ -18,7 +18,7 @@ namespace SwarmPS.Engine.Exchange;
 /// Acknowledged messages stay as tombstones for <see cref="AcknowledgedRetention"/> so a late resend of the
 /// same id is still recognised as a duplicate, then they are purged.
 /// </summary>
-public sealed class SqliteMailboxStore : IExchange, IAsyncDisposable
+public sealed class SqliteMailboxStore : IExchangeStore
 {
     public static readonly TimeSpan AcknowledgedRetention = TimeSpan.FromHours(1);
 
