@@ -166,8 +166,16 @@ def _opener(ca_file=None, pin=None):
 
 
 class Exchange:
+    # How long a call keeps moving between gateways (several URLs, the RabbitMQ backend) before it gives up.
+    FAILOVER_WINDOW = 60.0
+    _GATEWAY_FAILURES = {"ExchangeBusy", "BrokerUnavailable", "BrokerAuthenticationFailed", "MailboxQueueMissing"}
+
     def __init__(self, url, token, timeout=30.0, ca_file=None, pin=None):
-        self.url = url if url.endswith("/") else url + "/"
+        # SWARM_EXCHANGE_URL may list several interchangeable gateways, comma-separated: calls go to one
+        # until it fails for a reason another may not share, then to the next (every call is safe to
+        # repeat: message ids make a repeated send a duplicate, not a second message).
+        self.urls = [u if u.endswith("/") else u + "/" for u in (part.strip() for part in url.split(",")) if u]
+        self.url = self.urls[0]
         self._token = token  # never printed, never logged
         self.timeout = timeout
         self._open = _opener(ca_file, pin).open
@@ -184,6 +192,23 @@ class Exchange:
         return f"Exchange({self.url!r})"
 
     def _call(self, method, path, body=None, timeout=None):
+        deadline = time.monotonic() + self.FAILOVER_WINDOW
+        tried = 0
+        while True:
+            try:
+                return self._call_once(method, path, body, timeout)
+            except ExchangeError as error:
+                if len(self.urls) < 2 or error.error_id not in self._GATEWAY_FAILURES or time.monotonic() > deadline:
+                    raise
+            except (urllib.error.URLError, OSError, http.client.HTTPException):
+                if len(self.urls) < 2 or time.monotonic() > deadline:
+                    raise
+            tried += 1
+            self.url = self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
+            if tried % len(self.urls) == 0:
+                time.sleep(0.25)
+
+    def _call_once(self, method, path, body=None, timeout=None):
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Authorization", "Bearer " + self._token)

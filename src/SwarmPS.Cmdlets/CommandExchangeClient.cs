@@ -10,7 +10,7 @@ internal sealed class CommandExchangeClient(Func<ExchangeConnection> connection)
 {
     private IExchange? _client;
 
-    public IExchange Client => _client ??= new HttpExchangeClient(connection());
+    public IExchange Client => _client ??= connection().OpenClient();
 
     public void Dispose()
     {

@@ -29,6 +29,6 @@ public abstract class LaunchedRunCmdlet : SwarmCmdlet
     /// A client of the exchange the site's launch used (-ExchangeUrl, else the one its status.json names);
     /// null without a URL or a token. The caller disposes it.
     /// </summary>
-    protected HttpExchangeClient? ConnectExchange(SiteRunLayout layout) =>
+    protected IExchange? ConnectExchange(SiteRunLayout layout) =>
         LaunchExchange.TryConnect(ExchangeUrl ?? SiteStatusFile.TryRead(layout.StatusFile)?.ExchangeUrl);
 }

@@ -99,7 +99,7 @@ try
         Walltime = walltime,
         Queue = queue,
     }.Resolve(SiteCatalog.Default) with { RestartDelay = restartDelay };
-    using var exchange = new HttpExchangeClient(options.Exchange);
+    using var exchange = options.Exchange.OpenClient();
     var landmarks = new SynchronousLines();
     var result = await new SiteLauncher(options, exchange, landmarks).RunAsync(stopping.Token);
     Console.WriteLine($"[site {result.Site}] finished in {result.Elapsed.TotalSeconds:0.0} s");

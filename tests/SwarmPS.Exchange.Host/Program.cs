@@ -5,6 +5,7 @@ using SwarmPS.Engine.Exchange;
 
 // Usage: SwarmPS.Exchange.Host --state-dir DIR [--port N] [--bind ADDR] [--token-variable NAME]
 //        [--token-file FILE] [--heartbeat-ms N] [--max-body-bytes N]
+//        [--backend Sqlite|RabbitMq --broker-uri URIS --broker-name NAME] (broker credentials from SWARM_BROKER_USER/PASSWORD)
 // Prints "SWARM_EXCHANGE_READY <url>" once clients can connect; SIGTERM or Ctrl+C stops it.
 var options = new ExchangeServerOptions();
 var limits = new ExchangeLimits();
@@ -20,6 +21,9 @@ for (var i = 0; i < args.Length; i++)
         case "--token-file": options = options with { TokenFile = value }; break;
         case "--heartbeat-ms": limits = limits with { HeartbeatThreshold = TimeSpan.FromMilliseconds(int.Parse(value, CultureInfo.InvariantCulture)) }; break;
         case "--max-body-bytes": limits = limits with { MaxBodyBytes = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+        case "--backend": options = options with { Backend = Enum.Parse<ExchangeBackend>(value, ignoreCase: true) }; break;
+        case "--broker-uri": options = options with { BrokerUri = value }; break;
+        case "--broker-name": options = options with { BrokerName = value }; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 

@@ -2,7 +2,7 @@ namespace SwarmPS.Engine.Exchange;
 
 /// <summary>
 /// Where an exchange is and the token to use with it. Cmdlets and agents resolve it the same way:
-/// an explicit URL wins, else SWARM_EXCHANGE_URL; the token always comes from SWARM_EXCHANGE_TOKEN
+/// an explicit URL wins, else SWARM_EXCHANGE_URL (either may list several gateways, comma-separated); the token always comes from SWARM_EXCHANGE_TOKEN
 /// (never a parameter, so it never lands in shell history or argv).
 /// </summary>
 public sealed class ExchangeConnection
@@ -11,15 +11,33 @@ public sealed class ExchangeConnection
 
     /// <param name="trust">Which HTTPS certificate to believe; null reads SWARM_EXCHANGE_CA / SWARM_EXCHANGE_PIN when the client is made.</param>
     public ExchangeConnection(Uri url, string token, ExchangeTrust? trust = null)
+        : this([url], token, trust)
     {
-        Url = url;
+    }
+
+    /// <param name="urls">Interchangeable gateways of one exchange (the RabbitMQ backend), tried in this order.</param>
+    public ExchangeConnection(IReadOnlyList<Uri> urls, string token, ExchangeTrust? trust = null)
+    {
+        if (urls.Count == 0)
+        {
+            throw new ArgumentException("An exchange connection needs at least one URL.", nameof(urls));
+        }
+
+        Urls = urls;
         Token = token;
         Trust = trust;
     }
 
     public ExchangeTrust? Trust { get; }
 
-    public Uri Url { get; }
+    /// <summary>The first gateway; the one a single-gateway exchange has.</summary>
+    public Uri Url => Urls[0];
+
+    /// <summary>Every gateway given (SWARM_EXCHANGE_URL may list several, comma-separated).</summary>
+    public IReadOnlyList<Uri> Urls { get; }
+
+    /// <summary>The client agents and cmdlets use: one gateway's, or one that moves between several (<see cref="FailoverExchangeClient"/>).</summary>
+    public IExchange OpenClient() => Urls.Count == 1 ? new HttpExchangeClient(this) : new FailoverExchangeClient(this);
 
     public string Token { get; }
 
@@ -35,8 +53,14 @@ public sealed class ExchangeConnection
                 SwarmErrorCategory.InvalidArgument);
         }
 
-        return new ExchangeConnection(ParseUrl(text.Trim()), ExchangeToken.Resolve(tokenVariable, null));
+        return new ExchangeConnection(ParseUrls(text), ExchangeToken.Resolve(tokenVariable, null));
     }
+
+    /// <summary>One URL, or several gateways of one exchange separated by commas.</summary>
+    public static IReadOnlyList<Uri> ParseUrls(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseUrl).Distinct().ToList() is { Count: > 0 } urls
+            ? urls
+            : [ParseUrl(text.Trim())];
 
     /// <summary>An absolute http(s) URL, normalised to end in '/' so relative routes resolve under it.</summary>
     public static Uri ParseUrl(string text)
@@ -55,5 +79,5 @@ public sealed class ExchangeConnection
     }
 
     /// <summary>Never prints the token.</summary>
-    public override string ToString() => Url.ToString();
+    public override string ToString() => string.Join(",", Urls);
 }

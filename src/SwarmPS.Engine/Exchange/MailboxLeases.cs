@@ -77,14 +77,19 @@ public sealed class MailboxLeases : IAsyncDisposable
                 {
                     changed = _changed.Task;
                     var now = DateTimeOffset.UtcNow;
-                    var leased = LeaseAvailable(request, now);
-                    var onTheWay = pending > _held.Count && now < started + DeliveryGrace;
-                    if (leased.Count > 0 || (now >= deadline && !onTheWay))
+                    // Messages the registry counts that have not reached this consumer yet are worth a short
+                    // wait, so a receive right after the sends gets them all, in order, not the first few.
+                    var onTheWay = pending > _held.Count && now < started + DeliveryGrace
+                        && _held.Count(h => h.LeaseUntil <= now) < request.MaxMessages;
+                    if (!onTheWay)
                     {
-                        return leased;
+                        var leased = LeaseAvailable(request, now);
+                        if (leased.Count > 0 || now >= deadline)
+                        {
+                            return leased;
+                        }
                     }
-
-                    if (now >= deadline)
+                    else if (now >= deadline)
                     {
                         deadline = started + DeliveryGrace;
                     }

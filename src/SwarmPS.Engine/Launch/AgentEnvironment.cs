@@ -12,7 +12,7 @@ namespace SwarmPS.Engine.Launch;
 public static class AgentEnvironment
 {
     public static IReadOnlyDictionary<string, string?> For(
-        CampaignAgent agent, string runId, SiteProfile site, Uri exchangeUrl, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames,
+        CampaignAgent agent, string runId, SiteProfile site, IReadOnlyList<Uri> exchangeUrls, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames,
         Func<string, string?>? launcherVariable = null)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -47,7 +47,8 @@ public static class AgentEnvironment
         environment["SWARM_AGENT"] = agent.Name;
         environment["SWARM_AGENT_UID"] = AgentMailboxId.For(runId, agent.Name).ToString();
         environment["SWARM_PEERS"] = string.Join(',', agent.AllowedPeers.Select(peer => $"{peer}={AgentMailboxId.For(runId, peer)}"));
-        environment["SWARM_EXCHANGE_URL"] = exchangeUrl.ToString();
+        // Several gateways of one exchange (the RabbitMQ backend) go comma-separated; the agent moves between them.
+        environment["SWARM_EXCHANGE_URL"] = string.Join(',', exchangeUrls);
         environment["SWARM_EXCHANGE_TOKEN"] = exchangeToken;
         // Which HTTPS exchange certificate to believe travels with the URL, even past a site's unset_env.
         foreach (var name in new[] { ExchangeTrust.CaVariable, ExchangeTrust.PinVariable })

@@ -49,7 +49,7 @@ internal sealed class AllocatedAgents : ISiteAgents
 
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        var ranks = AllocationSlice.Ranks(_options.Campaign, _options.Site, _options.RunId, _options.Exchange.Url, _options.Exchange.Token, _layout, _options.WorkingDirectory);
+        var ranks = AllocationSlice.Ranks(_options.Campaign, _options.Site, _options.RunId, _options.Exchange.Urls, _options.Exchange.Token, _layout, _options.WorkingDirectory);
         var plan = AllocationPlanner.Plan(_options.Site, _request, ranks) with { StartGate = Path.Combine(_directory, GateName) };
         foreach (var notice in plan.Notices)
         {

@@ -14,13 +14,13 @@ namespace SwarmPS.Engine.Launch;
 public static class AllocationSlice
 {
     public static IReadOnlyList<AllocationRank> Ranks(
-        Campaign campaign, SiteProfile site, string runId, Uri exchangeUrl, string exchangeToken, SiteRunLayout layout, string? workingDirectory)
+        Campaign campaign, SiteProfile site, string runId, IReadOnlyList<Uri> exchangeUrls, string exchangeToken, SiteRunLayout layout, string? workingDirectory)
     {
         var agents = SiteLauncher.LocalAgents(campaign, site.Name);
         return agents.Select(agent => new AllocationRank(
             agent.Name,
             agent.Command,
-            AgentEnvironment.For(agent, runId, site, exchangeUrl, exchangeToken, layout.SiteDirectory, campaign.AgentNames)
+            AgentEnvironment.For(agent, runId, site, exchangeUrls, exchangeToken, layout.SiteDirectory, campaign.AgentNames)
                 .Where(variable => variable.Value is not null)
                 .ToDictionary(variable => variable.Key, variable => variable.Value!, StringComparer.Ordinal),
             workingDirectory)

@@ -27,7 +27,7 @@ public sealed record DetachedSiteArguments(
         }
 
         return new DetachedSiteArguments(
-            options.Campaign.Source, options.LocalAgentNames, options.RunId, options.Site.Name, options.Exchange.Url.ToString(), options.Bootstrap, options.StartupTimeout)
+            options.Campaign.Source, options.LocalAgentNames, options.RunId, options.Site.Name, options.Exchange.ToString(), options.Bootstrap, options.StartupTimeout)
         {
             Allocation = options.Allocation,
         };

@@ -8,11 +8,11 @@ namespace SwarmPS.Engine.Launch;
 /// </summary>
 public static class LaunchExchange
 {
-    public static HttpExchangeClient? TryConnect(string? url)
+    public static IExchange? TryConnect(string? url)
     {
         try
         {
-            return string.IsNullOrWhiteSpace(url) ? null : new HttpExchangeClient(ExchangeConnection.FromEnvironment(url));
+            return string.IsNullOrWhiteSpace(url) ? null : ExchangeConnection.FromEnvironment(url).OpenClient();
         }
         catch (SwarmException)
         {

@@ -28,7 +28,7 @@ public static class LaunchPreflight
         var agents = SiteLauncher.LocalAgents(options.Campaign, site.Name);
         foreach (var agent in agents)
         {
-            var environment = AgentEnvironment.For(agent, runId, site, options.Exchange.Url, options.Exchange.Token, layout.SiteDirectory, options.Campaign.AgentNames);
+            var environment = AgentEnvironment.For(agent, runId, site, options.Exchange.Urls, options.Exchange.Token, layout.SiteDirectory, options.Campaign.AgentNames);
             var path = environment.GetValueOrDefault("PATH") ?? Environment.GetEnvironmentVariable("PATH");
             AgentCommandCheck.EnsureRunnable(new[] { agent }, options.WorkingDirectory, path);
         }

@@ -39,7 +39,7 @@ public sealed class SiteLauncher
         await LaunchPreflight.CheckAsync(_options, _exchange, cancellationToken).ConfigureAwait(false);
         var journal = OpenJournal(layout, runId, agents);
         journal.Record(null, "site_starting", fields: SiteJournal.Fields(
-            ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.Url.ToString()), ("pid", Environment.ProcessId)));
+            ("agents", agents.Select(agent => agent.Name).ToArray()), ("exchange", _options.Exchange.ToString()), ("pid", Environment.ProcessId)));
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var slice = Agents(runId, agents, layout, journal);
@@ -116,7 +116,7 @@ public sealed class SiteLauncher
 
         var environments = agents.ToDictionary(
             agent => agent.Name,
-            agent => AgentEnvironment.For(agent, runId, _options.Site, _options.Exchange.Url, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
+            agent => AgentEnvironment.For(agent, runId, _options.Site, _options.Exchange.Urls, _options.Exchange.Token, layout.SiteDirectory, _options.Campaign.AgentNames));
         return new SupervisedAgents(_options, agents, layout, environments, journal);
     }
 
@@ -147,7 +147,7 @@ public sealed class SiteLauncher
             Site = layout.Site,
             State = SiteState.Starting,
             Launcher = RecordedProcess.Of(ProcessIdentity.Current, leadsGroup: false),
-            ExchangeUrl = _options.Exchange.Url.ToString(),
+            ExchangeUrl = _options.Exchange.ToString(),
             StartedAt = now,
             UpdatedAt = now,
             Agents = agents.Select(agent => new AgentRecord { Name = agent.Name, Id = AgentMailboxId.For(runId, agent.Name), State = AgentState.NotStarted }).ToList(),

@@ -29,7 +29,7 @@ public static class TrainingRoleHost
         {
             context = TrainingRoleContext.FromEnvironment();
             var settings = LiveTrainingSettings.Read(Path.Combine(context.RunDirectory, LiveTrainingSettings.FileName));
-            using var exchange = new HttpExchangeClient(context.Connection);
+            using var exchange = context.Connection.OpenClient();
             return context.Agent == TrainingRoleContext.CoordinatorAgent
                 ? await new CoordinatorRole(settings, context, exchange).RunAsync(cancellationToken).ConfigureAwait(false)
                 : await new ContributorRole(settings, context, exchange).RunAsync(cancellationToken).ConfigureAwait(false);

@@ -16,7 +16,7 @@ public sealed class AgentExchangeTrustTests
         var site = new SiteProfile { Name = "alpha", RunRoot = "/tmp/runs", UnsetEnvironment = new[] { ExchangeTrust.CaVariable, ExchangeTrust.PinVariable } };
         var launcher = new Dictionary<string, string> { [ExchangeTrust.CaVariable] = "/srv/exchange.crt", [ExchangeTrust.PinVariable] = "AB:CD" };
 
-        var environment = AgentEnvironment.For(Agent, "run-1", site, new Uri("https://login01:8471/"), "token", "/tmp/run", new[] { "a" }, name => launcher.GetValueOrDefault(name));
+        var environment = AgentEnvironment.For(Agent, "run-1", site, [new Uri("https://login01:8471/")], "token", "/tmp/run", new[] { "a" }, name => launcher.GetValueOrDefault(name));
 
         Assert.Equal("/srv/exchange.crt", environment[ExchangeTrust.CaVariable]);
         Assert.Equal("AB:CD", environment[ExchangeTrust.PinVariable]);
@@ -25,7 +25,7 @@ public sealed class AgentExchangeTrustTests
     [Fact]
     public void Without_them_in_the_launch_the_agent_gets_neither()
     {
-        var environment = AgentEnvironment.For(Agent, "run-1", new SiteProfile { Name = "alpha", RunRoot = "/tmp/runs" }, new Uri("http://127.0.0.1:8471/"), "token", "/tmp/run", new[] { "a" }, _ => null);
+        var environment = AgentEnvironment.For(Agent, "run-1", new SiteProfile { Name = "alpha", RunRoot = "/tmp/runs" }, [new Uri("http://127.0.0.1:8471/")], "token", "/tmp/run", new[] { "a" }, _ => null);
 
         Assert.False(environment.ContainsKey(ExchangeTrust.CaVariable));
         Assert.False(environment.ContainsKey(ExchangeTrust.PinVariable));

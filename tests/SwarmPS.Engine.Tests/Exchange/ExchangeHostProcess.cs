@@ -37,7 +37,18 @@ public sealed partial class ExchangeHostProcess : IDisposable
         }
     }
 
-    public static ExchangeHostProcess Start(string stateDirectory, string token, params string[] extraArguments)
+    /// <summary>A gateway of the RabbitMQ backend: the broker and exchange name as arguments, the credentials in its environment only.</summary>
+    public static ExchangeHostProcess StartOnBroker(string stateDirectory, string token, SwarmPS.Engine.Exchange.RabbitMqSettings broker) =>
+        Start(stateDirectory, token, new Dictionary<string, string>
+        {
+            [SwarmPS.Engine.Exchange.RabbitMqSettings.UserVariable] = broker.User,
+            [SwarmPS.Engine.Exchange.RabbitMqSettings.PasswordVariable] = broker.Password,
+        }, "--backend", "RabbitMq", "--broker-uri", string.Join(",", broker.Brokers), "--broker-name", broker.Name);
+
+    public static ExchangeHostProcess Start(string stateDirectory, string token, params string[] extraArguments) =>
+        Start(stateDirectory, token, new Dictionary<string, string>(), extraArguments);
+
+    private static ExchangeHostProcess Start(string stateDirectory, string token, IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -51,6 +62,10 @@ public sealed partial class ExchangeHostProcess : IDisposable
         }
 
         start.Environment[TokenVariable] = token;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
         var errors = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };

@@ -37,7 +37,7 @@ public sealed class AllocationSliceTests
     [Fact]
     public void The_sites_agents_in_declaration_order_carry_the_contract_and_the_plan_keeps_the_proxy()
     {
-        var ranks = AllocationSlice.Ranks(Campaign, Site, "r1", new Uri("http://exchange:8080"), "tok", new SiteRunLayout("/runs", "r1", "hpc"), "/work");
+        var ranks = AllocationSlice.Ranks(Campaign, Site, "r1", [new Uri("http://exchange:8080")], "tok", new SiteRunLayout("/runs", "r1", "hpc"), "/work");
 
         Assert.Equal(new[] { "c", "a", "d" }, ranks.Select(r => r.Agent));
         var a = ranks[1];
@@ -58,7 +58,7 @@ public sealed class AllocationSliceTests
     [Fact]
     public void A_site_without_agents_is_NoAgentsForSite()
     {
-        var error = Assert.Throws<SwarmException>(() => AllocationSlice.Ranks(Campaign, Site with { Name = "elsewhere" }, "r1", new Uri("http://x"), "t", new SiteRunLayout("/d", "r1", "elsewhere"), null));
+        var error = Assert.Throws<SwarmException>(() => AllocationSlice.Ranks(Campaign, Site with { Name = "elsewhere" }, "r1", [new Uri("http://x")], "t", new SiteRunLayout("/d", "r1", "elsewhere"), null));
         Assert.Equal("NoAgentsForSite", error.ErrorId);
     }
 }
