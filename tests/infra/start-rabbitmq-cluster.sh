@@ -110,8 +110,8 @@ fi
 # ---------------------------------------------------------------- boot the nodes (in parallel)
 # start_node I: start-rabbitmq.sh for node I (a no-op if it is up); its output goes to node<I>.start.log
 start_node() {
-  local setup=0
-  [ "$1" = 1 ] && setup=1
+  local setup=0   # the users live in the cluster's database: node 1 makes them on the first start
+  [ "$1" = 1 ] && [ -z "$ONLY" ] && setup=1
   RABBITMQ_PORT="$(port "$1")" RABBITMQ_EPMD_PORT="$EPMD_PORT" RABBITMQ_TEST_USER_SETUP="$setup" \
   RABBITMQ_TEST_USER="$T_USER" RABBITMQ_TEST_PASSWORD="$T_PASS" RABBITMQ_TEST_VHOST="$T_VHOST" \
     bash "$HERE/start-rabbitmq.sh" "$(dir "$1")" >"$(dir "$1").start.log" 2>&1 </dev/null
