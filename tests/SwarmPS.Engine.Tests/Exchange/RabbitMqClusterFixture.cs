@@ -27,19 +27,23 @@ public sealed class RabbitMqClusterFixture : SchedulerInfrastructure
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Fields).ToList();
         var nodes = lines.Where(l => l.ContainsKey("node")).ToList();
         var account = lines.LastOrDefault(l => l.ContainsKey("user"));
-        if (nodes.Count != 3 || account is null)
+        if (nodes.Count != 3 || account is null || !lines.Any(l => l.ContainsKey("started_in")))
         {
-            throw new InvalidOperationException($"{Script} did not print three node= lines and a user= line:\n{output}");
+            throw new InvalidOperationException($"{Script} did not print three node= lines, a user= line and started_in=:\n{output}");
         }
 
         Vhost = account["vhost"];
         _names = nodes.Select(n => n["node"]).ToArray();
         _ctls = nodes.Select(n => n["ctl"]).ToArray();
+        StartSeconds = double.Parse(lines.Last(l => l.ContainsKey("started_in"))["started_in"], System.Globalization.CultureInfo.InvariantCulture);
         NodeUris = nodes.Select(n => new Uri($"amqp://{account["user"]}:{account["password"]}@127.0.0.1:{n["port"]}/{Uri.EscapeDataString(Vhost)}")).ToArray();
     }
 
     /// <summary>The AMQP URI of each node, node 1 first: amqp://test:test@127.0.0.1:5681/test, ...:5682/..., ...:5683/...</summary>
     public IReadOnlyList<Uri> NodeUris { get; }
+
+    /// <summary>How long start-rabbitmq-cluster.sh took in this process (a fraction of a second when it was already running).</summary>
+    public double StartSeconds { get; }
 
     /// <summary>The vhost the test user may use (test).</summary>
     public string Vhost { get; }

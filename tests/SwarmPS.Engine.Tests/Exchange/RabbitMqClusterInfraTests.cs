@@ -29,6 +29,7 @@ public sealed class RabbitMqClusterInfraTests(RabbitMqClusterFixture cluster, IT
     [Fact]
     public async Task AQuorumQueueKeepsEveryConfirmedMessageWhenItsLeaderIsKilledAndTheNodeRejoins()
     {
+        output.WriteLine($"cluster start (start-rabbitmq-cluster.sh in the fixture): {cluster.StartSeconds:F2} s");
         var queue = "infra-failover-" + Guid.NewGuid().ToString("N")[..12];
         var attempted = new HashSet<string>();
         var confirmed = new HashSet<string>();
