@@ -10,7 +10,8 @@
 # joining node, which then takes the cluster's users).
 # Usage:  start-rabbitmq-cluster.sh [BASE_DIR] [--node N]   (default: /tmp/swarmps-infra/rabbitmq-cluster)
 #         --node N: (re)start node N only (1, 2 or 3), e.g. after kill -9; it rejoins the running nodes
-#         (from its own data, or by join_cluster if it has none).
+#         (from its own data, or by join_cluster if it has none). The other two must be running: a node
+#         with cluster data waits at boot for its peers, and start-rabbitmq.sh gives up after 120 s.
 # Env:    RABBITMQ_CLUSTER_PORT (5681): node i listens on PORT+i-1 (5681, 5682, 5683)
 #         RABBITMQ_TEST_USER (test)  RABBITMQ_TEST_PASSWORD (test)  RABBITMQ_TEST_VHOST (test)
 # Prints: per node "node=<name> port=<amqp port> pid=<beam pid> ctl=<rabbitmqctl wrapper>", then

@@ -67,7 +67,9 @@ public sealed class RabbitMqClusterInfraTests(RabbitMqClusterFixture cluster, IT
         var survivor = leader % 3 + 1;
         await using var connection = await ConnectAsync(survivor);
         var probes = await connection.CreateChannelAsync(Confirmed);
-        // a long-lived publisher: this channel has published to the queue before the leader dies
+        // A long-lived publisher: this channel has published to the queue before the leader dies. (RabbitMQ
+        // 3.10: a channel whose FIRST publish to the queue comes before the new leader is elected nacks that
+        // publish and every later one - seen for 30 s, twice - until the channel is reopened.)
         attempted.Add("p-warm");
         await PublishAsync(probes, queue, "p-warm", CancellationToken.None);
         confirmed.Add("p-warm");
