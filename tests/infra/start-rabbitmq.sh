@@ -10,6 +10,10 @@
 #         RABBITMQ_EPMD_PORT (PORT-1303, i.e. 4370 for 5673)  private epmd, 127.0.0.1 only
 #         RABBITMQ_TEST_USER (test)  RABBITMQ_TEST_PASSWORD (test)  RABBITMQ_TEST_VHOST (test)
 #         RABBITMQ_MANAGEMENT=1 -> also enable the management plugin on 127.0.0.1:(PORT+10000)
+#         RABBITMQ_TEST_USER_SETUP=0 -> do not create the test user/vhost (start-rabbitmq-cluster.sh: a
+#           node that joins a cluster is reset by join_cluster and takes the cluster's users)
+# An Erlang cookie already in STATE_DIR/.erlang.cookie is kept (start-rabbitmq-cluster.sh writes one
+# shared cookie into each node's dir first); otherwise a random one is made.
 # Prints: "rabbitmq_pid=<beam pid> port=<port> user=<u> password=<p> vhost=<v>" and a line
 #         "ctl=<STATE>/rabbitmqctl" (a wrapper with the right env: node name, cookie, epmd port).
 # The default 'guest' user (password guest, vhost /) is kept; RabbitMQ only lets it log in over
@@ -27,6 +31,7 @@ T_USER="${RABBITMQ_TEST_USER:-test}"
 T_PASS="${RABBITMQ_TEST_PASSWORD:-test}"
 T_VHOST="${RABBITMQ_TEST_VHOST:-test}"
 MGMT="${RABBITMQ_MANAGEMENT:-0}"
+USER_SETUP="${RABBITMQ_TEST_USER_SETUP:-1}"
 NODE="rabbit_${PORT}@localhost"
 T0=$(date +%s%N)
 log() { echo "[start-rabbitmq] $*" >&2; }
@@ -184,6 +189,7 @@ port_open "$PORT" || { log "AMQP port $PORT not open"; exit 1; }
 log "broker ready after $(elapsed)"
 
 # ---------------------------------------------------------------- test user / vhost (idempotent)
+if [ "$USER_SETUP" = 0 ]; then print_result; exit 0; fi
 "$CTL" -q add_vhost "$T_VHOST" >/dev/null 2>&1 || true
 "$CTL" -q add_user "$T_USER" "$T_PASS" >/dev/null 2>&1 || "$CTL" -q change_password "$T_USER" "$T_PASS" >/dev/null
 "$CTL" -q set_user_tags "$T_USER" administrator >/dev/null

@@ -7,7 +7,8 @@ namespace SwarmPS.Engine.Tests.Scheduler;
 /// packages the first time). If it cannot start, the fixture throws with the script's output, so every
 /// test that needs it fails loudly instead of passing without a scheduler. A scheduler these tests started
 /// is stopped (tests/infra/stop-*.sh) when the last fixture of this process that uses it is disposed; one
-/// that was already running (.ci/run's) is left to whoever started it.
+/// that was already running (.ci/run's) is left to whoever started it. The RabbitMQ fixtures
+/// (Exchange/RabbitMqBrokerFixture, RabbitMqClusterFixture) follow the same rules and derive from it too.
 /// </summary>
 public abstract class SchedulerInfrastructure : IDisposable
 {
@@ -18,9 +19,13 @@ public abstract class SchedulerInfrastructure : IDisposable
 
     private string? _script;
     private string? _stateDirectory;
+    private string[] _stopArguments = [];
 
-    /// <summary>Runs tests/infra/&lt;script&gt; as one more user of its daemons and returns its stdout.</summary>
-    protected string StartService(string script, string stateDirectory)
+    /// <summary>
+    /// Runs tests/infra/&lt;script&gt; as one more user of its daemons and returns its stdout; stopArguments
+    /// are passed to its stop-*.sh twin after the state directory (e.g. --purge).
+    /// </summary>
+    protected string StartService(string script, string stateDirectory, params string[] stopArguments)
     {
         lock (ServicesLock)
         {
@@ -30,6 +35,7 @@ public abstract class SchedulerInfrastructure : IDisposable
             Services[script] = (service.Users + 1, startedHere);
             _script = script;
             _stateDirectory = stateDirectory;
+            _stopArguments = stopArguments;
             return output;
         }
     }
@@ -47,7 +53,7 @@ public abstract class SchedulerInfrastructure : IDisposable
             Services[_script] = (users - 1, startedHere && users > 1);
             if (users == 1 && startedHere)
             {
-                RunInfraScript(_script.Replace("start-", "stop-", StringComparison.Ordinal), _stateDirectory!);
+                RunInfraScript(_script.Replace("start-", "stop-", StringComparison.Ordinal), [_stateDirectory!, .. _stopArguments]);
             }
 
             _script = null;
@@ -66,13 +72,17 @@ public abstract class SchedulerInfrastructure : IDisposable
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (SwarmPS.sln) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Runs tests/infra/&lt;script&gt; and returns its stdout and stderr; throws with both when it fails.</summary>
-    private static (string Output, string Error) RunInfraScript(string script, string stateDirectory)
+    /// <summary>Runs tests/infra/&lt;script&gt; with arguments and returns its stdout and stderr; throws with both when it fails.</summary>
+    protected static (string Output, string Error) RunInfraScript(string script, params string[] arguments)
     {
         var path = Path.Combine(RepositoryRoot(), "tests", "infra", script);
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(path);
-        start.ArgumentList.Add(stateDirectory);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -85,7 +95,7 @@ public abstract class SchedulerInfrastructure : IDisposable
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"{script} could not start the scheduler (exit {process.ExitCode}); these tests need it and do not pass without it.\n{stdout.Result}\n{stderr.Result}");
+                $"{script} could not start its service (exit {process.ExitCode}); these tests need it and do not pass without it.\n{stdout.Result}\n{stderr.Result}");
         }
 
         return (stdout.Result, stderr.Result);
