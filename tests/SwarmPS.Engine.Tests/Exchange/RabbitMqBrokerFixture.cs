@@ -29,9 +29,17 @@ public sealed class RabbitMqBrokerFixture : SchedulerInfrastructure
 
     /// <summary>The broker's rabbitmqctl wrapper (STATE/rabbitmqctl: node name, cookie and epmd port set).</summary>
     public string Ctl { get; }
+
+    /// <summary>The RabbitMQ backend's settings for an exchange called <paramref name="name"/> on this broker (the credentials apart from the URI, as SwarmPS takes them).</summary>
+    public SwarmPS.Engine.Exchange.RabbitMqSettings Settings(string name)
+    {
+        var credentials = Uri.UnescapeDataString(Uri.UserInfo).Split(':', 2);
+        return new() { Brokers = [new Uri($"amqp://{Uri.Host}:{Uri.Port}{Uri.AbsolutePath}")], User = credentials[0], Password = credentials[1], Name = name };
+    }
 }
 
-[CollectionDefinition("rabbitmq")]
+[CollectionDefinition(Name)]
 public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqBrokerFixture>
 {
+    public const string Name = "rabbitmq";
 }

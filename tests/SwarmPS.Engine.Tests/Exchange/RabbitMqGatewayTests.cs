@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace SwarmPS.Engine.Tests.Exchange;
 
 /// <summary>The conformance suite through real HTTP on 127.0.0.1: HttpExchangeClient → ExchangeGateway → RabbitMQ backend.</summary>
-[Collection(RabbitMqBrokerCollection.Name)]
+[Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqHttpConformanceTests(RabbitMqBrokerFixture broker) : ExchangeConformance
 {
     private const string Token = "conformance-token-0123456789";
@@ -41,7 +41,7 @@ public sealed class RabbitMqHttpConformanceTests(RabbitMqBrokerFixture broker) :
 /// Several gateways in front of one broker are one exchange: each in its own process (the test host), as
 /// operators run them, so killing one is a real kill -9.
 /// </summary>
-[Collection(RabbitMqBrokerCollection.Name)]
+[Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqGatewayTests(RabbitMqBrokerFixture broker, ITestOutputHelper output) : IDisposable
 {
     private const string Token = "gateway-test-token-0123456789abcdef";

@@ -3,7 +3,7 @@ using SwarmPS.Engine.Exchange;
 namespace SwarmPS.Engine.Tests.Exchange;
 
 /// <summary>The conformance suite against the RabbitMQ backend in this process (a real broker on 127.0.0.1), each test on an exchange name of its own.</summary>
-[Collection(RabbitMqBrokerCollection.Name)]
+[Collection(RabbitMqCollection.Name)]
 public sealed class RabbitMqStoreConformanceTests(RabbitMqBrokerFixture broker) : ExchangeConformance
 {
     private RabbitMqMailboxStore? _store;
