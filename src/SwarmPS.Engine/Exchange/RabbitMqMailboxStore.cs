@@ -376,11 +376,10 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
             await leases.AcknowledgeAsync(ids).ConfigureAwait(false);
         }
 
-        // Not awaited: the broker's acknowledgement above is what removes the message; the record tells the
-        // other gateways (a copy redelivered after a failover is then dropped). Lost, it costs a redelivery,
-        // which at-least-once delivery allows.
-        _ = _log.AppendAsync([new RegistryRecord { Kind = RegistryRecord.Acknowledged, Mailbox = mailboxId, At = now, Messages = ids }], folded: false, CancellationToken.None)
-            .ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        // The record tells the other gateways: their pending counts drop, a copy redelivered after a failover
+        // is dropped, and one holding the delivery lets it go. It is confirmed before the answer, so a status
+        // asked of any gateway afterwards no longer counts these messages.
+        await _log.AppendAsync([new RegistryRecord { Kind = RegistryRecord.Acknowledged, Mailbox = mailboxId, At = now, Messages = ids }], folded: false, cancellationToken).ConfigureAwait(false);
         return acknowledged;
     }
 
