@@ -15,7 +15,7 @@ public static partial class CampaignLoader
     private static readonly string[] CampaignKeys =
         { "name", "description", "initial_agent", "user_task", "startup_timeout", "on_peer_lost", "exchange", "agents" };
 
-    private static readonly string[] ExchangeKeys = { "backend", "url", "token_variable", "heartbeat_interval", "stale_after", "token" };
+    private static readonly string[] ExchangeKeys = { "backend", "url", "broker_uri", "broker_name", "token_variable", "heartbeat_interval", "stale_after", "token" };
 
     private static readonly string[] AgentKeys = { "name", "site", "command", "environment", "peers", "restart_limit", "on_failure" };
 
@@ -69,19 +69,25 @@ public static partial class CampaignLoader
                 $"{(nearest is null ? "" : $"Did you mean '{nearest}'? ")}Use one of: {string.Join(", ", ExchangeSettings.KnownBackends)}.");
         }
 
-        if (!ExchangeSettings.ImplementedBackends.Contains(backend))
+        var urls = ReadExchangeUrls(exchange, backend);
+        var brokerUri = exchange.OptionalString("broker_uri");
+        var brokerName = exchange.OptionalString("broker_name");
+        if (backend != ExchangeSettings.RabbitMqBackend && (brokerUri ?? brokerName) is not null)
         {
-            var (problem, remediation) = ExchangeSettings.NotImplemented(backend);
-            throw new ConfigException("ExchangeBackendNotImplemented", exchange.Node("backend")!.Location, problem, remediation);
+            var key = brokerUri is not null ? "broker_uri" : "broker_name";
+            throw exchange.Invalid(key, $"'{key}:' belongs to the rabbitmq backend, and this campaign's backend is {backend}.", $"Set 'backend: rabbitmq' (gateways on a broker), or remove '{key}:'.");
         }
 
-        var url = exchange.OptionalString("url");
-        Uri? uri = null;
-        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https" or "amqp" or "amqps"))
+        if (brokerUri is not null)
         {
-            throw exchange.Invalid(
-                "url", $"'{url}' is not an absolute http, https, amqp or amqps address.",
-                "Write the full address agents use to reach the exchange, such as http://login01:8765/.");
+            try
+            {
+                Exchange.RabbitMqSettings.ParseBrokers(brokerUri);
+            }
+            catch (SwarmException error)
+            {
+                throw exchange.Invalid("broker_uri", error.Message, error.Remediation ?? "Use amqp://host:5672/vhost.");
+            }
         }
 
         var tokenVariable = exchange.OptionalString("token_variable") ?? ExchangeSettings.DefaultTokenVariable;
@@ -95,11 +101,55 @@ public static partial class CampaignLoader
         return new ExchangeSettings
         {
             Backend = backend,
-            Url = uri,
+            Urls = urls,
+            BrokerUri = brokerUri,
+            BrokerName = brokerName,
             TokenVariable = tokenVariable,
             HeartbeatInterval = exchange.OptionalDuration("heartbeat_interval") ?? ExchangeSettings.DefaultHeartbeatInterval,
             StaleAfter = exchange.OptionalDuration("stale_after"),
         };
+    }
+
+    /// <summary>
+    /// exchange.url: the address agents reach the exchange at; for the rabbitmq backend, one or more gateways
+    /// (comma-separated) and required, since agents never speak AMQP themselves.
+    /// </summary>
+    private static IReadOnlyList<Uri> ReadExchangeUrls(MappingReader exchange, string backend)
+    {
+        var text = exchange.OptionalString("url");
+        if (text is null)
+        {
+            return backend == ExchangeSettings.RabbitMqBackend
+                ? throw exchange.Invalid("url", "The rabbitmq backend needs 'url:': the gateways agents send and receive through.", "List the URLs Start-SwarmExchange -Backend RabbitMq printed, comma-separated, e.g. url: http://login01:8471/,http://login02:8471/.")
+                : [];
+        }
+
+        var urls = new List<Uri>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!(Uri.TryCreate(part, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "amqp" or "amqps"))
+            {
+                throw exchange.Invalid(
+                    "url", $"'{part}' is not an absolute http, https, amqp or amqps address.",
+                    "Write the full address agents use to reach the exchange, such as http://login01:8765/.");
+            }
+
+            if (backend == ExchangeSettings.RabbitMqBackend && uri.Scheme is not ("http" or "https"))
+            {
+                throw exchange.Invalid(
+                    "url", $"'{part}' is the broker's address; agents reach the rabbitmq backend through its gateways over HTTP(S).",
+                    "Put the gateways' http(s) URLs in 'url:' and the broker's amqp:// address in 'broker_uri:'.");
+            }
+
+            urls.Add(uri);
+        }
+
+        if (urls.Count > 1 && backend != ExchangeSettings.RabbitMqBackend)
+        {
+            throw exchange.Invalid("url", $"'url:' lists {urls.Count} addresses, and only the rabbitmq backend has several gateways.", "Give the one address of the exchange, or set 'backend: rabbitmq'.");
+        }
+
+        return urls;
     }
 
     private static readonly IReadOnlyList<string> PeerLossPolicies = new[] { "continue", "stop" };

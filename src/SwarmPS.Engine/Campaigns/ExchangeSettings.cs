@@ -7,15 +7,14 @@ namespace SwarmPS.Engine.Campaigns;
 /// </summary>
 public sealed record ExchangeSettings
 {
-    /// <summary>Backends a campaign may name; "embedded" is the exchange SwarmPS hosts itself.</summary>
+    /// <summary>
+    /// Backends a campaign may name. All are reached over the exchange's HTTP(S) protocol: "embedded" is the
+    /// exchange SwarmPS hosts itself (SQLite), "http" one already running at url, "rabbitmq" gateways
+    /// (Start-SwarmExchange -Backend RabbitMq) in front of a broker cluster, url listing them.
+    /// </summary>
     public static readonly IReadOnlyList<string> KnownBackends = new[] { "embedded", "http", "rabbitmq" };
 
-    /// <summary>
-    /// Backends this SwarmPS can run: "embedded" and "http" both reach the exchange over its HTTP(S)
-    /// protocol. A known backend missing here (the "rabbitmq" broker) is refused when the campaign is
-    /// loaded, never quietly replaced by another (<see cref="NotImplemented"/>).
-    /// </summary>
-    public static readonly IReadOnlyList<string> ImplementedBackends = new[] { "embedded", "http" };
+    public const string RabbitMqBackend = "rabbitmq";
 
     public const string DefaultBackend = "embedded";
 
@@ -26,16 +25,20 @@ public sealed record ExchangeSettings
     public string Backend { get; init; } = DefaultBackend;
 
     /// <summary>The exchange's address as agents reach it; null lets the launcher choose (embedded).</summary>
-    public Uri? Url { get; init; }
+    public Uri? Url => Urls.Count > 0 ? Urls[0] : null;
+
+    /// <summary>Every gateway agents may use, in order (several only for the rabbitmq backend); empty lets the launcher choose.</summary>
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>rabbitmq: the broker's nodes (amqp://host:port/vhost, comma-separated, no credentials), for starting the gateways.</summary>
+    public string? BrokerUri { get; init; }
+
+    /// <summary>rabbitmq: the exchange's name on the broker, the same for every gateway of this campaign.</summary>
+    public string? BrokerName { get; init; }
 
     public string TokenVariable { get; init; } = DefaultTokenVariable;
 
     public TimeSpan HeartbeatInterval { get; init; } = DefaultHeartbeatInterval;
-
-    /// <summary>The problem and fix for a campaign naming a known backend that nothing here implements.</summary>
-    public static (string Problem, string Remediation) NotImplemented(string backend) => (
-        $"The exchange backend '{backend}' is not implemented by this SwarmPS: its agents would be pointed at an exchange that does not exist.",
-        $"Use backend: embedded (Start-SwarmExchange, over TLS or an SSH tunnel for remote sites) or backend: http with the url of a running SwarmPS exchange; implemented: {string.Join(", ", ImplementedBackends)}.");
 
     /// <summary>
     /// How long a peer's heartbeat may stay still before its sites call it lost (<c>stale_after</c>);

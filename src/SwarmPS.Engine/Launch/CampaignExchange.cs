@@ -11,5 +11,5 @@ namespace SwarmPS.Engine.Launch;
 public static class CampaignExchange
 {
     public static ExchangeConnection Connection(Campaign campaign, string? exchangeUrl) =>
-        ExchangeConnection.FromEnvironment(exchangeUrl ?? campaign.Exchange.Url?.ToString(), campaign.Exchange.TokenVariable);
+        ExchangeConnection.FromEnvironment(exchangeUrl ?? (campaign.Exchange.Urls.Count > 0 ? string.Join(',', campaign.Exchange.Urls) : null), campaign.Exchange.TokenVariable);
 }

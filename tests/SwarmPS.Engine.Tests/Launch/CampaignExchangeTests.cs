@@ -14,7 +14,7 @@ public sealed class CampaignExchangeTests : IDisposable
 
     private static readonly Campaign WithUrl = LaunchTestBed.Campaign("ping", LaunchTestBed.Agent("ping", "local", new[] { "sleep", "1" })) with
     {
-        Exchange = new ExchangeSettings { Url = new Uri("http://10.0.0.5:8471/"), TokenVariable = Variable },
+        Exchange = new ExchangeSettings { Urls = [new Uri("http://10.0.0.5:8471/")], TokenVariable = Variable },
     };
 
     public CampaignExchangeTests() => Environment.SetEnvironmentVariable(Variable, "campaign-token");
