@@ -150,7 +150,9 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 continue;
             }
 
-            _ = Task.Run(() => HandleAsync(context));
+            // Handled on this continuation until its first wait (the store, a slow body), not queued to the
+            // pool first: one thread hop less per request. The other accept loops keep accepting meanwhile.
+            _ = HandleAsync(context);
         }
     }
 
