@@ -455,6 +455,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
                     await DrainAsync(context, deadline.Token).ConfigureAwait(false);
                     throw RequestTooLarge();
                 }
+
+                if (length == request.ContentLength64)
+                {
+                    // The declared body is in: the listener's stream would only answer end of body, and
+                    // asking it costs a read (with its deadline wrapper) per request.
+                    break;
+                }
             }
 
             if (length == 0)
