@@ -10,9 +10,13 @@ using SwarmPS.Engine.Exchange;
 // (tests/infra/start-rabbitmq.sh).
 // --profile runs only the 16-agent unbatched case, in-process (store only) and over HTTP, with a breakdown per stage.
 // --rabbitmq-only runs only the raw RabbitMQ sweep (RawRabbitMq.cs).
+// --bind ADDRESS binds the gateway there (default 127.0.0.1, as Start-SwarmExchange). On a loopback or one-address
+// bind every request crosses the gateway front (GatewayFront, the Host-name relay); 0.0.0.0 is the one bind without
+// it, so the two together measure what the front costs.
 var seconds = 4;
 var profileOnly = false;
 var rabbitOnly = false;
+var bind = "127.0.0.1";
 for (var a = 0; a < args.Length; a++)
 {
     if (args[a] == "--seconds" && a + 1 < args.Length)
@@ -23,13 +27,17 @@ for (var a = 0; a < args.Length; a++)
     {
         profileOnly = true;
     }
+    else if (args[a] == "--bind" && a + 1 < args.Length)
+    {
+        bind = args[++a];
+    }
     else if (args[a] == "--rabbitmq-only")
     {
         rabbitOnly = true;
     }
     else
     {
-        Console.Error.WriteLine($"unknown argument '{args[a]}'; use --seconds N, --profile or --rabbitmq-only");
+        Console.Error.WriteLine($"unknown argument '{args[a]}'; use --seconds N, --bind ADDRESS, --profile or --rabbitmq-only");
         return 2;
     }
 }
@@ -37,12 +45,12 @@ for (var a = 0; a < args.Length; a++)
 var duration = TimeSpan.FromSeconds(seconds);
 var body = new string('x', 256);
 var directory = Directory.CreateTempSubdirectory("swarm-bench-").FullName;
-Console.WriteLine($"exchange benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, 256-byte bodies, store in {directory}");
+Console.WriteLine($"exchange benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, 256-byte bodies, store in {directory}, gateway bound to {bind}");
 
 const string token = "bench-token-0123456789abcdef0123456789";
 var limits = new ExchangeLimits();
 await using var store = SqliteMailboxStore.Open(Path.Combine(directory, "exchange.db"), limits);
-await using var gateway = ExchangeGateway.Start(store, limits, token);
+await using var gateway = ExchangeGateway.Start(store, limits, token, bind);
 using var client = new HttpExchangeClient(new ExchangeConnection(gateway.Url, token), new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
 var run = 0;
 
