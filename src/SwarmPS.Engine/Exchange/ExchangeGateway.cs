@@ -150,7 +150,9 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 continue;
             }
 
-            _ = Task.Run(() => HandleAsync(context));
+            // Handled on this continuation until its first wait (the store, a slow body), not queued to the
+            // pool first: one thread hop less per request. The other accept loops keep accepting meanwhile.
+            _ = HandleAsync(context);
         }
     }
 
@@ -452,6 +454,13 @@ public sealed class ExchangeGateway : IAsyncDisposable
                 {
                     await DrainAsync(context, deadline.Token).ConfigureAwait(false);
                     throw RequestTooLarge();
+                }
+
+                if (length == request.ContentLength64)
+                {
+                    // The declared body is in: the listener's stream would only answer end of body, and
+                    // asking it costs a read (with its deadline wrapper) per request.
+                    break;
                 }
             }
 

@@ -34,6 +34,14 @@ internal static class HostHeaderRewrite
             }
 
             var (rewritten, framing, length) = Rewrite(head, host);
+            if (framing == Framing.Length && reader.TakeBuffered(rewritten, length) is { } whole)
+            {
+                // Head and a body that already arrived go up in one write: one segment and one read for
+                // the listener instead of two (a request of the exchange is a few hundred bytes).
+                await upstream.WriteAsync(whole, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             await upstream.WriteAsync(rewritten, cancellationToken).ConfigureAwait(false);
             switch (framing)
             {
@@ -194,6 +202,21 @@ internal static class HostHeaderRewrite
             {
                 await stream.CopyToAsync(upstream, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        /// <summary><paramref name="head"/> followed by the whole body of <paramref name="length"/> bytes when it is buffered already (taken); else null.</summary>
+        public byte[]? TakeBuffered(byte[] head, long length)
+        {
+            if (length > _end - _start)
+            {
+                return null;
+            }
+
+            var whole = new byte[head.Length + length];
+            head.CopyTo(whole, 0);
+            _buffer.AsSpan(_start, (int)length).CopyTo(whole.AsSpan(head.Length));
+            _start += (int)length;
+            return whole;
         }
 
         private byte[] Take(int count)

@@ -67,7 +67,12 @@ public sealed class SqliteMailboxStore : IExchangeStore
             CREATE INDEX IF NOT EXISTS ix_messages_acked ON messages(acked_at) WHERE acked_at IS NOT NULL;
             """);
         _readConnectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
-        _writes = new StoreWriteQueue(_writer);
+        using (var pending = _writer.CreateCommand())
+        {
+            // Counted once here; from now on the writer keeps the count (PendingMessageCount).
+            pending.CommandText = "SELECT COUNT(*) FROM messages WHERE acked_at IS NULL";
+            _writes = new StoreWriteQueue(_writer, (long)pending.ExecuteScalar()!);
+        }
     }
 
     public ExchangeLimits Limits { get; }
@@ -264,7 +269,9 @@ public sealed class SqliteMailboxStore : IExchangeStore
                     to.Value = Key(message.To);
                     from.Value = message.From is { } sender ? Key(sender) : DBNull.Value;
                     body.Value = message.Body;
-                    receipts[i] = new SendReceipt(message.Id, message.To, Duplicate: insert.ExecuteNonQuery() == 0);
+                    var stored = insert.ExecuteNonQuery();
+                    statements.Pending.Add(stored);
+                    receipts[i] = new SendReceipt(message.Id, message.To, Duplicate: stored == 0);
                 }
 
                 return receipts;
@@ -284,7 +291,7 @@ public sealed class SqliteMailboxStore : IExchangeStore
     /// </summary>
     private void EnsurePendingRoom(WriterStatements statements, IReadOnlyList<OutgoingMessage> messages)
     {
-        var pending = (long)statements.For("SELECT COUNT(*) FROM messages WHERE acked_at IS NULL").ExecuteScalar()!;
+        var pending = statements.Pending.Current;
         if (pending + messages.Count <= Limits.MaxPendingMessages)
         {
             return;
@@ -439,6 +446,7 @@ public sealed class SqliteMailboxStore : IExchangeStore
         update.Parameters.AddWithValue("$now", now);
         update.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(messageIds.Select(Key)));
         var acknowledged = update.ExecuteNonQuery();
+        statements.Pending.Add(-acknowledged);
         PurgeAcknowledged(statements, now);
         return acknowledged;
     }

@@ -24,7 +24,10 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private const int MaxGroup = 512;
 
     private readonly WriterStatements _statements;
-    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only continuation on this channel is the writer thread's wait, and
+    // running it on the queuing thread just sets the event the writer sleeps on. Without it every write
+    // that found the writer asleep cost a thread-pool hop first (a work item whose only job was that set).
+    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool? _synchronousFull;
     private long _writes;
@@ -34,9 +37,10 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
     private long _slowCommits;
     private long _queueTicks;
 
-    public StoreWriteQueue(SqliteConnection connection)
+    /// <param name="pendingAtOpen">Unacknowledged messages in the store when it opened (<see cref="WriterStatements.Pending"/>).</param>
+    public StoreWriteQueue(SqliteConnection connection, long pendingAtOpen)
     {
-        _statements = new WriterStatements(connection);
+        _statements = new WriterStatements(connection, pendingAtOpen);
         new Thread(Loop) { IsBackground = true, Name = "SwarmPS exchange writer" }.Start();
     }
 
@@ -127,9 +131,11 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
                 {
                     write.Execute(_statements);
                     Execute("RELEASE w");
+                    _statements.Pending.WriteReleased();
                 }
                 catch (Exception error)
                 {
+                    _statements.Pending.WriteRolledBack();
                     Execute("ROLLBACK TO w");
                     Execute("RELEASE w");
                     write.Fail(error);
@@ -137,11 +143,13 @@ internal sealed class StoreWriteQueue : IAsyncDisposable
             }
 
             Execute("COMMIT");
+            _statements.Pending.GroupCommitted();
         }
         catch (Exception error)
         {
             // The commit itself failed (disk full, I/O error): nothing of this group is durable, so no
             // caller may be told it was accepted.
+            _statements.Pending.GroupRolledBack();
             try
             {
                 Execute("ROLLBACK");

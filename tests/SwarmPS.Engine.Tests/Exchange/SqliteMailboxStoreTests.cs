@@ -60,6 +60,41 @@ public sealed class SqliteMailboxStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task The_pending_cap_counts_what_a_reopened_store_holds_and_only_the_writes_that_committed()
+    {
+        // The writer keeps the pending count itself (PendingMessageCount) instead of counting per send:
+        // it must start from the file, ignore refused writes and duplicates, and follow acknowledgements.
+        var limits = new ExchangeLimits { MaxPendingMessages = 3 };
+        Guid target;
+        await using (var store = SqliteMailboxStore.Open(DatabasePath, limits))
+        {
+            target = (await store.RegisterAsync("cap", "agent-b")).Id;
+            var first = OutgoingMessage.Create(target, "a");
+            await store.SendAsync(first);
+            await store.SendAsync(OutgoingMessage.Create(target, "b"));
+            Assert.True((await store.SendAsync(first)).Duplicate);
+            await Assert.ThrowsAsync<SwarmException>(() => store.SendAsync(OutgoingMessage.Create(Guid.NewGuid(), "to nobody")));
+            var batch = await Assert.ThrowsAsync<SwarmException>(() => store.SendBatchAsync([OutgoingMessage.Create(target, "x"), OutgoingMessage.Create(target, "y")]));
+            Assert.Equal("ExchangePendingLimitReached", batch.ErrorId);
+        }
+
+        await using var reopened = SqliteMailboxStore.Open(DatabasePath, limits);
+        await reopened.SendAsync(OutgoingMessage.Create(target, "c"));
+        var full = await Assert.ThrowsAsync<SwarmException>(() => reopened.SendAsync(OutgoingMessage.Create(target, "d")));
+        Assert.Equal("ExchangePendingLimitReached", full.ErrorId);
+        Assert.Contains("already holds 3 unacknowledged", full.Message, StringComparison.Ordinal);
+
+        var received = await reopened.ReceiveAsync(target, new ReceiveRequest(2));
+        Assert.Equal(2, await reopened.AcknowledgeAsync(target, received.Select(m => m.Id).ToList()));
+        // Acknowledged twice, a message frees its room once.
+        Assert.Equal(0, await reopened.AcknowledgeAsync(target, received.Select(m => m.Id).ToList()));
+        await reopened.SendBatchAsync([OutgoingMessage.Create(target, "e"), OutgoingMessage.Create(target, "f")]);
+        var again = await Assert.ThrowsAsync<SwarmException>(() => reopened.SendAsync(OutgoingMessage.Create(target, "g")));
+        Assert.Equal("ExchangePendingLimitReached", again.ErrorId);
+        Assert.Equal(3, Assert.Single(await reopened.GetStatusAsync([target])).Pending);
+    }
+
+    [Fact]
     public async Task A_run_cannot_register_more_mailboxes_than_the_limit()
     {
         await using var store = SqliteMailboxStore.Open(DatabasePath, new ExchangeLimits { MaxMailboxesPerRun = 2 });
