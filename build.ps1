@@ -22,7 +22,11 @@ param(
     [ValidateSet('Build', 'Test', 'Package', 'Docs', 'Demo', 'TrainingDemo', 'Clean', 'Help')]
     [string[]] $Task = 'Build',
 
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Demo only: the exchange's backend (RabbitMq: two gateways on the broker of tests/infra/start-rabbitmq.sh, started if needed).
+    [ValidateSet('Sqlite', 'RabbitMq')]
+    [string] $Backend = 'Sqlite'
 )
 
 Set-StrictMode -Version Latest
@@ -184,10 +188,19 @@ function Invoke-TaskPackage {
     Write-Host "Package: SwarmPS $version laid out in $target and packed as $nupkg"
 }
 
-# Synopsis: The live federated demo (examples/federated-chat/Invoke-Demo.ps1) in a fresh pwsh: exchange, sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
+# Synopsis: The live federated demo (examples/federated-chat/Invoke-Demo.ps1) in a fresh pwsh: exchange (-Backend RabbitMq: two gateways on a broker), sites alpha and beta as detached launchers, kickoff, wait, merged timeline, stop everything.
 function Invoke-TaskDemo {
     # The figure docs/benchmarks.md records (goal: the federated demo end to end in under 30 s).
-    Invoke-DemoScript -Name Demo -Script 'examples/federated-chat/Invoke-Demo.ps1' -TimeoutSeconds 120
+    $arguments = @{}
+    if ($Backend -eq 'RabbitMq') {
+        # The project's own broker on 127.0.0.1:5673 (idempotent: an already running one is reused).
+        & bash (Join-Path $Root 'tests/infra/start-rabbitmq.sh') | Out-Null
+        if ($LASTEXITCODE -ne 0) {
+            throw "Demo -Backend RabbitMq: tests/infra/start-rabbitmq.sh failed (exit code $LASTEXITCODE); see its output above."
+        }
+        $arguments.Backend = 'RabbitMq'
+    }
+    Invoke-DemoScript -Name Demo -Script 'examples/federated-chat/Invoke-Demo.ps1' -TimeoutSeconds 120 -Arguments $arguments
 }
 
 # Synopsis: The live federated fine-tuning demo (examples/training/Invoke-TrainingDemo.ps1) in a fresh pwsh: exchange, alpha (coordinator, c1 dotnet.cpu) and beta (c2 pytorch.cpu), live status, verdicts, replays, held-out loss, snapshot, evidence, ledger, one drill.
@@ -200,10 +213,11 @@ function Invoke-TaskTrainingDemo {
 
 # Runs a demo script in a fresh pwsh after the build (the module's assemblies cannot be unloaded, and the
 # demo's tokens must not outlive it) and prints how long it took, fresh pwsh to everything stopped.
-function Invoke-DemoScript([string] $Name, [string] $Script, [int] $TimeoutSeconds, [string] $Hint = '') {
+function Invoke-DemoScript([string] $Name, [string] $Script, [int] $TimeoutSeconds, [string] $Hint = '', [hashtable] $Arguments = @{}) {
     Invoke-Task Build
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root $Script) -ManifestPath $Manifest -TimeoutSeconds $TimeoutSeconds
+    $extra = foreach ($key in $Arguments.Keys) { "-$key"; $Arguments[$key] }
+    & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root $Script) -ManifestPath $Manifest -TimeoutSeconds $TimeoutSeconds @extra
     if ($LASTEXITCODE -ne 0) {
         throw "$Name failed (exit code $LASTEXITCODE); see the output above$Hint."
     }

@@ -10,12 +10,14 @@ using SwarmPS.Engine.Exchange;
 // (tests/infra/start-rabbitmq.sh).
 // --profile runs only the 16-agent unbatched case, in-process (store only) and over HTTP, with a breakdown per stage.
 // --rabbitmq-only runs only the raw RabbitMQ sweep (RawRabbitMq.cs).
+// --gateways-only runs only SwarmPS on the RabbitMQ backend through 1 and 2 gateways, beside raw RabbitMQ's best (RabbitMqGateways.cs).
 // --bind ADDRESS binds the gateway there (default 127.0.0.1, as Start-SwarmExchange). On a loopback or one-address
 // bind every request crosses the gateway front (GatewayFront, the Host-name relay); 0.0.0.0 is the one bind without
 // it, so the two together measure what the front costs.
 var seconds = 4;
 var profileOnly = false;
 var rabbitOnly = false;
+var gatewaysOnly = false;
 var bind = "127.0.0.1";
 for (var a = 0; a < args.Length; a++)
 {
@@ -35,9 +37,13 @@ for (var a = 0; a < args.Length; a++)
     {
         rabbitOnly = true;
     }
+    else if (args[a] == "--gateways-only")
+    {
+        gatewaysOnly = true;
+    }
     else
     {
-        Console.Error.WriteLine($"unknown argument '{args[a]}'; use --seconds N, --bind ADDRESS, --profile or --rabbitmq-only");
+        Console.Error.WriteLine($"unknown argument '{args[a]}'; use --seconds N, --bind ADDRESS, --profile, --rabbitmq-only or --gateways-only");
         return 2;
     }
 }
@@ -245,6 +251,46 @@ async Task<RawRabbitMq.Result?> RawRabbitMqBest()
     return best;
 }
 
+// SwarmPS on the RabbitMQ backend (RabbitMqGateways.cs), 16 agents, through one gateway and through two,
+// unbatched and batched, with the send's breakdown: waiting for the broker's confirms, then recording the
+// ids in the registry log (what idempotency across gateways costs), and the log's group commit.
+async Task<Dictionary<(int Gateways, int Batch), double>> SwarmOnRabbitMq()
+{
+    var rates = new Dictionary<(int, int), double>();
+    if (!await RawRabbitMq.ReachableAsync())
+    {
+        Console.WriteLine("swarmps on rabbitmq: no broker on 127.0.0.1:5673; start it with tests/infra/start-rabbitmq.sh");
+        return rates;
+    }
+
+    foreach (var batch in new[] { 1, 100 })
+    {
+        foreach (var gateways in new[] { 1, 2 })
+        {
+            var result = await RabbitMqGateways.MeasureAsync(gateways, 16, batch, duration, body, token);
+            rates[(gateways, batch)] = result.Rate;
+            Console.WriteLine($"swarmps on rabbitmq (quorum queues), 16 agents, {gateways} gateway{(gateways == 1 ? "" : "s")}, {(batch == 1 ? "unbatched" : $"batched {batch}")}: {Rate(result.Rate)} msg/s; "
+                + $"cpu {result.CpuMicrosecondsPerMessage:F0} us per message; per send: confirms {result.PublishMs:F2} ms, id record {result.RecordMs:F2} ms; "
+                + $"registry log {result.LogRecords} records in {result.LogEntries} entries ({(result.LogEntries == 0 ? 0 : (double)result.LogRecords / result.LogEntries):F1} per entry)");
+        }
+    }
+
+    return rates;
+}
+
+if (gatewaysOnly)
+{
+    var swarm = await SwarmOnRabbitMq();
+    if (await RawRabbitMqBest() is { } best && swarm.Count > 0)
+    {
+        Console.WriteLine($"swarmps on rabbitmq through 2 gateways / raw rabbitmq (best configuration): unbatched {swarm[(2, 1)] / best.Rate:P0}, batched {swarm[(2, 100)] / best.Rate:P0}");
+        Console.WriteLine($"2 gateways / 1 gateway: unbatched {swarm[(2, 1)] / swarm[(1, 1)]:P0}, batched {swarm[(2, 100)] / swarm[(1, 100)]:P0}");
+    }
+
+    Directory.Delete(directory, recursive: true);
+    return 0;
+}
+
 if (rabbitOnly)
 {
     await RawRabbitMqBest();
@@ -321,9 +367,15 @@ var (p50, p99, achieved) = await SteadySendLatency(1000);
 Console.WriteLine($"send latency at a steady {Rate(achieved)} msg/s: p50 {p50:F2} ms, p99 {p99:F2} ms");
 var batched = await EndToEnd(16, 100);
 Console.WriteLine($"end-to-end batched (100 per send/receive/ack), 16 agents: {Rate(batched)} msg/s");
+var onRabbit = await SwarmOnRabbitMq();
 if (await RawRabbitMqBest() is { } rabbit)
 {
     Console.WriteLine($"batched exchange / raw rabbitmq (best configuration): {batched / rabbit.Rate:P0}");
+    if (onRabbit.Count > 0)
+    {
+        Console.WriteLine($"swarmps on rabbitmq through 2 gateways / raw rabbitmq (best configuration): unbatched {onRabbit[(2, 1)] / rabbit.Rate:P0}, batched {onRabbit[(2, 100)] / rabbit.Rate:P0}");
+        Console.WriteLine($"2 gateways / 1 gateway: unbatched {onRabbit[(2, 1)] / onRabbit[(1, 1)]:P0}, batched {onRabbit[(2, 100)] / onRabbit[(1, 100)]:P0}");
+    }
 }
 
 Directory.Delete(directory, recursive: true);

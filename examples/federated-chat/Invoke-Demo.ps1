@@ -11,11 +11,19 @@
     every agent has finished, prints the merged timeline and the agents, and stops everything it started,
     also after an error or Ctrl+C. Exits 0 when both agents exited 0, 1 otherwise.
 
+    With -Backend RabbitMq the exchange is two gateways on a RabbitMQ broker (docs/exchange.md, "Backends"):
+    site alpha's agents use gateway A first and B second, beta's B first and A second, so every message
+    crosses gateways. The broker is -BrokerUri (default: the one tests/infra/start-rabbitmq.sh runs on
+    127.0.0.1:5673, whose test account the demo uses when SWARM_BROKER_USER is unset).
+
     Run it in a fresh pwsh (the module's assemblies cannot be unloaded, and the token must not outlive the
     demo); `pwsh ./build.ps1 -Task Demo` builds the module first and does exactly that.
 
 .EXAMPLE
     pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1     # after the build, from anywhere
+
+.EXAMPLE
+    bash tests/infra/start-rabbitmq.sh; pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1 -Backend RabbitMq
 #>
 [CmdletBinding()]
 param(
@@ -24,7 +32,14 @@ param(
 
     # How long the agents may take before the demo stops them and fails.
     [ValidateRange(1, 3600)]
-    [int] $TimeoutSeconds = 120
+    [int] $TimeoutSeconds = 120,
+
+    # What keeps the mailboxes: one SQLite exchange, or two gateways on a RabbitMQ broker.
+    [ValidateSet('Sqlite', 'RabbitMq')]
+    [string] $Backend = 'Sqlite',
+
+    # The broker's nodes for -Backend RabbitMq (credentials from SWARM_BROKER_USER/SWARM_BROKER_PASSWORD).
+    [string] $BrokerUri = 'amqp://127.0.0.1:5673/test'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -57,8 +72,9 @@ function Show($Title, [scriptblock] $Pipeline) {
 $env:SWARMPS_SITE_PATH = $SitesPath
 $env:SWARMPS_DEMO_ROOT = (New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "swarmps-demo-$([Guid]::NewGuid().ToString('N').Substring(0, 8))")).FullName
 $runId = 'demo-' + (Get-Date -Format 'yyyyMMdd-HHmmss')
-$exchangeState = Join-Path $env:SWARMPS_DEMO_ROOT 'exchange'
-Write-Host "Demo: run $runId; files under $env:SWARMPS_DEMO_ROOT"
+# One state directory per gateway: one for the SQLite exchange, two for the RabbitMQ backend's gateways.
+$exchangeStates = @(if ($Backend -eq 'RabbitMq') { 'gateway-a', 'gateway-b' } else { 'exchange' }) | ForEach-Object { Join-Path $env:SWARMPS_DEMO_ROOT $_ }
+Write-Host "Demo: run $runId ($Backend backend); files under $env:SWARMPS_DEMO_ROOT"
 
 # Step 1: what there is: the sites, the campaign's check, the agents' mailbox ids.
 Show 'Get-SwarmSite alpha, beta' { Get-SwarmSite alpha, beta }
@@ -75,22 +91,44 @@ Show "(Import-SwarmCampaign $CampaignPath).Agents.Name | Get-SwarmAgentId -RunId
 # inherit it), never printed, never on a command line.
 $env:SWARM_EXCHANGE_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
 $exitCode = 1
-$exchangeStarted = $false
+$exchangesStarted = [System.Collections.Generic.List[string]]::new()
+$brokerAccount = $Backend -eq 'RabbitMq' -and -not $env:SWARM_BROKER_USER
+if ($brokerAccount) {
+    # The test broker's own account (tests/infra/start-rabbitmq.sh), for this demo only.
+    $env:SWARM_BROKER_USER, $env:SWARM_BROKER_PASSWORD = 'test', 'test'
+}
 $sitesStarted = [System.Collections.Generic.List[string]]::new()
 try {
-    # Step 2: the exchange, detached, on a free port of 127.0.0.1.
-    $exchange = Start-SwarmExchange -StateDirectory $exchangeState -PassThru -Confirm:$false
-    $exchangeStarted = $true
-    $env:SWARM_EXCHANGE_URL = $exchange.Url.ToString()
-    Write-Host "Demo: exchange at $($exchange.Url) (pid $($exchange.Pid))"
+    # Step 2: the exchange, detached, on a free port of 127.0.0.1: one SQLite exchange, or two gateways
+    # of one exchange on the broker (same -BrokerName).
+    $brokerName = 'demo-' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+    $gateways = foreach ($state in $exchangeStates) {
+        $exchangesStarted.Add($state)
+        if ($Backend -eq 'RabbitMq') {
+            Start-SwarmExchange -Backend RabbitMq -BrokerUri $BrokerUri -BrokerName $brokerName -StateDirectory $state -PassThru -Confirm:$false
+        }
+        else {
+            Start-SwarmExchange -StateDirectory $state -PassThru -Confirm:$false
+        }
+    }
+    foreach ($gateway in $gateways) {
+        Write-Host "Demo: exchange at $($gateway.Url) (pid $($gateway.Pid))"
+    }
+    $env:SWARM_EXCHANGE_URL = ($gateways.Url | ForEach-Object ToString) -join ','
+    # Each site's agents start on a gateway of their own and move to the other if it fails.
+    $siteUrls = @{
+        alpha = $env:SWARM_EXCHANGE_URL
+        beta  = (@($gateways.Url)[-1..-($gateways.Count)] | ForEach-Object ToString) -join ','
+    }
 
     # Step 3: each site starts only its own agent, in a detached launcher of its own, with its own
     # run root (as two centres would); the kickoff is left to the operator (bootstrap_skipped).
     foreach ($slice in @{ Agent = 'ping'; Site = 'alpha' }, @{ Agent = 'pong'; Site = 'beta' }) {
-        Write-Host "PS> Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $($slice.Agent) | Start-SwarmSite -RunId $runId -Site $($slice.Site) -Detach" -ForegroundColor Cyan
+        $url = $siteUrls[$slice.Site]
+        Write-Host "PS> Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $($slice.Agent) | Start-SwarmSite -RunId $runId -Site $($slice.Site) -ExchangeUrl $url -Detach" -ForegroundColor Cyan
         $sitesStarted.Add($slice.Site)
         $status = Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $slice.Agent |
-            Start-SwarmSite -RunId $runId -Site $slice.Site -Detach -Confirm:$false
+            Start-SwarmSite -RunId $runId -Site $slice.Site -ExchangeUrl $url -Detach -Confirm:$false
         $status | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
     }
 
@@ -166,15 +204,18 @@ finally {
             Write-Warning "Demo: Stop-SwarmSite: $_"
         }
     }
-    if ($exchangeStarted) {
+    foreach ($state in $exchangesStarted) {
         try {
-            Stop-SwarmExchange -StateDirectory $exchangeState -Confirm:$false
-            Write-Host "Demo: exchange stopped."
+            Stop-SwarmExchange -StateDirectory $state -Confirm:$false
+            Write-Host "Demo: exchange $(Split-Path -Leaf $state) stopped."
         }
         catch {
             Write-Warning "Demo: Stop-SwarmExchange: $_"
         }
     }
     Remove-Item Env:SWARM_EXCHANGE_TOKEN, Env:SWARM_EXCHANGE_URL -ErrorAction SilentlyContinue
+    if ($brokerAccount) {
+        Remove-Item Env:SWARM_BROKER_USER, Env:SWARM_BROKER_PASSWORD -ErrorAction SilentlyContinue
+    }
 }
 exit $exitCode

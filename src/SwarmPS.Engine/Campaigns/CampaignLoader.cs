@@ -82,7 +82,7 @@ public static partial class CampaignLoader
         {
             try
             {
-                Exchange.RabbitMqSettings.ParseBrokers(brokerUri);
+                BrokerUriText.Parse(brokerUri);
             }
             catch (SwarmException error)
             {

@@ -45,6 +45,9 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
     private readonly ushort _prefetch;
     private Task? _sweeping;
     private int _nextPublisher;
+    private long _sends;
+    private long _publishTicks;
+    private long _recordTicks;
     private int _disposed;
 
     private RabbitMqMailboxStore(RabbitMqSettings settings, ExchangeLimits limits)
@@ -67,6 +70,16 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
     public ExchangeLimits Limits { get; }
 
     public RabbitMqSettings Settings => _settings;
+
+    /// <summary>Send costs since the store opened (the benchmark's breakdown).</summary>
+    public RabbitMqStatistics Statistics
+    {
+        get
+        {
+            var (entries, records) = _log.Written;
+            return new RabbitMqStatistics(Interlocked.Read(ref _sends), Interlocked.Read(ref _publishTicks), Interlocked.Read(ref _recordTicks), entries, records);
+        }
+    }
 
     /// <summary>Connects, declares the registry log and reads it to its end; the store then answers like any other gateway of that exchange.</summary>
     public static async Task<RabbitMqMailboxStore> OpenAsync(RabbitMqSettings settings, ExchangeLimits? limits = null, CancellationToken cancellationToken = default)
@@ -203,7 +216,9 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
             return receipts;
         }
 
+        var started = Stopwatch.GetTimestamp();
         await PublishAsync(fresh, cancellationToken).ConfigureAwait(false);
+        var published = Stopwatch.GetTimestamp();
         var now = NowMs;
         _log.Read(r =>
         {
@@ -217,6 +232,9 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
         // The ids go to the log before the answer, so a resend through another gateway is known for a duplicate.
         var records = fresh.GroupBy(m => m.To).Select(g => new RegistryRecord { Kind = RegistryRecord.Sent, Mailbox = g.Key, At = now, Messages = g.Select(m => m.Id).ToArray() }).ToList();
         await _log.AppendAsync(records, folded: false, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _sends);
+        Interlocked.Add(ref _publishTicks, published - started);
+        Interlocked.Add(ref _recordTicks, Stopwatch.GetTimestamp() - published);
         return receipts;
     }
 

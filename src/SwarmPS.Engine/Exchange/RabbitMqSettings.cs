@@ -1,3 +1,4 @@
+using SwarmPS.Engine.Configuration;
 using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Exchange;
@@ -10,8 +11,8 @@ namespace SwarmPS.Engine.Exchange;
 /// </summary>
 public sealed record RabbitMqSettings
 {
-    public const string UserVariable = "SWARM_BROKER_USER";
-    public const string PasswordVariable = "SWARM_BROKER_PASSWORD";
+    public const string UserVariable = BrokerUriText.UserVariable;
+    public const string PasswordVariable = BrokerUriText.PasswordVariable;
     public const string DefaultName = "swarmps";
 
     /// <summary>The biggest credentials file read: one line "user:password" is far below it.</summary>
@@ -53,37 +54,8 @@ public sealed record RabbitMqSettings
         return new RabbitMqSettings { Brokers = brokers, User = user, Password = password, Name = exchangeName };
     }
 
-    public static IReadOnlyList<Uri> ParseBrokers(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw Invalid("BrokerUriMissing", "The RabbitMQ backend needs the broker's address and none was given.", "Pass -BrokerUri amqp://host:5672/vhost (several nodes comma-separated); the credentials go in SWARM_BROKER_USER/SWARM_BROKER_PASSWORD or -BrokerCredentialFile.");
-        }
-
-        var brokers = new List<Uri>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme != "amqp" || string.IsNullOrEmpty(uri.Host))
-            {
-                throw Invalid("BrokerUriInvalid", $"'{Printable(part)}' is not an amqp:// URI of a broker node.", "Use amqp://host:5672/vhost, several nodes comma-separated (amqps is not supported yet: reach a remote broker through an SSH tunnel).");
-            }
-
-            if (!string.IsNullOrEmpty(uri.UserInfo))
-            {
-                // The URI is argv (and shell history); a password in it is visible to every user of the node.
-                throw Invalid("BrokerUriHasCredentials", $"The broker URI '{uri.Scheme}://…@{uri.Host}:{uri.Port}{uri.AbsolutePath}' carries credentials; they would be visible in argv and shell history.", $"Remove the user:password part, put them in {UserVariable}/{PasswordVariable} or a mode-600 file given with -BrokerCredentialFile, and change that password.");
-            }
-
-            brokers.Add(uri.IsDefaultPort || uri.Port > 0 ? uri : new Uri($"amqp://{uri.Host}:5672{uri.AbsolutePath}"));
-        }
-
-        if (brokers.Select(b => b.AbsolutePath).Distinct(StringComparer.Ordinal).Count() > 1)
-        {
-            throw Invalid("BrokerUriInvalid", "The broker URIs name different virtual hosts; they must be nodes of one broker.", "Give every node the same /vhost path.");
-        }
-
-        return brokers;
-    }
+    /// <summary>The broker's nodes, as <see cref="BrokerUriText"/> reads them.</summary>
+    public static IReadOnlyList<Uri> ParseBrokers(string? text) => BrokerUriText.Parse(text);
 
     private static (string User, string Password) FromEnvironment()
     {
@@ -126,9 +98,6 @@ public sealed record RabbitMqSettings
 
     private static SwarmException Invalid(string errorId, string message, string remediation) =>
         new(errorId, message, remediation, SwarmErrorCategory.InvalidArgument);
-
-    private static string Printable(string text) =>
-        text.Length > 120 ? text[..120] + "…" : string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
 
     /// <summary>Never prints the password.</summary>
     public override string ToString() => $"{string.Join(",", Brokers)} as {User} ({Name})";

@@ -34,6 +34,8 @@ public sealed class RegistryLog : IAsyncDisposable
     private long _foldedOwnEntry = -1;
     private long _nextOffset = -1;
     private long _bytesRead;
+    private long _entriesWritten;
+    private long _recordsWritten;
 
     public RegistryLog(BrokerConnection broker, RabbitMqSettings settings)
     {
@@ -46,6 +48,9 @@ public sealed class RegistryLog : IAsyncDisposable
 
     /// <summary>Bytes of log entries this gateway has read (what the registry costs the broker, roughly).</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    /// <summary>Log entries this gateway appended, and the records in them (their ratio is the group commit's gain).</summary>
+    public (long Entries, long Records) Written => (Interlocked.Read(ref _entriesWritten), Interlocked.Read(ref _recordsWritten));
 
     /// <summary>Runs <paramref name="read"/> on the registry under the fold's lock.</summary>
     public T Read<T>(Func<MailboxRegistry, T> read)
@@ -120,6 +125,8 @@ public sealed class RegistryLog : IAsyncDisposable
                     }
 
                     await channel.BasicPublishAsync("", _stream, mandatory: true, properties, RegistryRecord.Serialize(records), _stopping.Token).ConfigureAwait(false);
+                    Interlocked.Increment(ref _entriesWritten);
+                    Interlocked.Add(ref _recordsWritten, records.Count);
                     foreach (var append in batch)
                     {
                         append.Confirmed.TrySetResult();
