@@ -270,7 +270,7 @@ async Task<Dictionary<(int Gateways, int Batch), double>> SwarmOnRabbitMq()
             var result = await RabbitMqGateways.MeasureAsync(gateways, 16, batch, duration, body, token);
             rates[(gateways, batch)] = result.Rate;
             Console.WriteLine($"swarmps on rabbitmq (quorum queues), 16 agents, {gateways} gateway{(gateways == 1 ? "" : "s")}, {(batch == 1 ? "unbatched" : $"batched {batch}")}: {Rate(result.Rate)} msg/s; "
-                + $"cpu {result.CpuMicrosecondsPerMessage:F0} us per message; per send: confirms {result.PublishMs:F2} ms, id record {result.RecordMs:F2} ms; "
+                + $"cpu {result.CpuMicrosecondsPerMessage:F0} us per message; stages (ms per call as the agent saw it): send {result.SendMs:F2}, receive {result.ReceiveMs:F2}, ack {result.AckMs:F2}; in the gateway per send: confirms {result.PublishMs:F2} ms, id record {result.RecordMs:F2} ms; "
                 + $"registry log {result.LogRecords} records in {result.LogEntries} entries ({(result.LogEntries == 0 ? 0 : (double)result.LogRecords / result.LogEntries):F1} per entry)");
         }
     }

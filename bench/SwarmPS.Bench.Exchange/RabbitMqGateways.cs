@@ -10,7 +10,9 @@ using SwarmPS.Engine.Exchange;
 /// </summary>
 internal static class RabbitMqGateways
 {
-    public sealed record Result(int Gateways, int Batch, double Rate, double CpuMicrosecondsPerMessage, long LogEntries, long LogRecords, double PublishMs, double RecordMs);
+    private static double Ms(long ticks, long count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
+
+    public sealed record Result(int Gateways, int Batch, double Rate, double CpuMicrosecondsPerMessage, long LogEntries, long LogRecords, double PublishMs, double RecordMs, double SendMs, double ReceiveMs, double AckMs);
 
     public static async Task<Result> MeasureAsync(int gateways, int agents, int batch, TimeSpan duration, string body, string token)
     {
@@ -42,7 +44,7 @@ internal static class RabbitMqGateways
                 ids[i] = (await clients[i % gateways].RegisterAsync("bench", $"agent-{i}")).Id;
             }
 
-            long done = 0;
+            long done = 0, cycles = 0, sendTicks = 0, receiveTicks = 0, ackTicks = 0, acks = 0;
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var statsBefore = stores.Select(s => s.Statistics).ToList();
             using var stop = new CancellationTokenSource(duration);
@@ -53,6 +55,7 @@ internal static class RabbitMqGateways
                 var to = ids[(i + 1) % agents];
                 while (!stop.IsCancellationRequested)
                 {
+                    var started = Stopwatch.GetTimestamp();
                     if (batch == 1)
                     {
                         await exchange.SendAsync(OutgoingMessage.Create(to, body));
@@ -62,6 +65,7 @@ internal static class RabbitMqGateways
                         await exchange.SendBatchAsync(Enumerable.Range(0, batch).Select(_ => OutgoingMessage.Create(to, body)).ToList());
                     }
 
+                    var sent = Stopwatch.GetTimestamp();
                     IReadOnlyList<ReceivedMessage> received;
                     try
                     {
@@ -72,9 +76,15 @@ internal static class RabbitMqGateways
                         break;
                     }
 
+                    var receivedAt = Stopwatch.GetTimestamp();
+                    Interlocked.Add(ref sendTicks, sent - started);
+                    Interlocked.Add(ref receiveTicks, receivedAt - sent);
+                    Interlocked.Increment(ref cycles);
                     if (received.Count > 0)
                     {
                         await exchange.AcknowledgeAsync(ids[i], received.Select(m => m.Id).ToList());
+                        Interlocked.Add(ref ackTicks, Stopwatch.GetTimestamp() - receivedAt);
+                        Interlocked.Increment(ref acks);
                         Interlocked.Add(ref done, received.Count);
                     }
                 }
@@ -83,7 +93,8 @@ internal static class RabbitMqGateways
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var stats = stores.Select((s, g) => s.Statistics - statsBefore[g]).Aggregate((x, y) => x + y);
             return new Result(gateways, batch, done / elapsed, cpu.TotalMilliseconds * 1000 / Math.Max(1, done),
-                stats.LogEntries, stats.LogRecords, stats.MeanPublishMilliseconds, stats.MeanRecordMilliseconds);
+                stats.LogEntries, stats.LogRecords, stats.MeanPublishMilliseconds, stats.MeanRecordMilliseconds,
+                Ms(sendTicks, cycles), Ms(receiveTicks, cycles), Ms(ackTicks, acks));
         }
         finally
         {

@@ -207,7 +207,7 @@ finally {
     foreach ($state in $exchangesStarted) {
         try {
             Stop-SwarmExchange -StateDirectory $state -Confirm:$false
-            Write-Host "Demo: exchange $(Split-Path -Leaf $state) stopped."
+            Write-Host "Demo: $(Split-Path -Leaf $state) stopped."
         }
         catch {
             Write-Warning "Demo: Stop-SwarmExchange: $_"
