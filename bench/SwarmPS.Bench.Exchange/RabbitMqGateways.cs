@@ -1,20 +1,18 @@
-using System.Diagnostics;
 using SwarmPS.Engine.Exchange;
 
 /// <summary>
-/// SwarmPS on the RabbitMQ backend in the same end-to-end shape as the embedded exchange and raw RabbitMQ:
-/// 16 agents, each sending to the next agent's mailbox, receiving from its own and acknowledging, counted
-/// by acknowledged messages. Agent i uses gateway i mod N for everything (as agents spread over several
-/// gateways would). Each gateway is a RabbitMqMailboxStore (its own broker connection and registry log
-/// reader) behind its own ExchangeGateway on 127.0.0.1, all in this process.
+/// SwarmPS on the RabbitMQ backend for the benchmark's end-to-end scenario (Program.cs's EndToEnd: the
+/// same agents, the same counting, beside the embedded exchange and raw RabbitMQ): N gateways, each a
+/// RabbitMqMailboxStore (its own broker connection and registry-log reader) behind its own ExchangeGateway
+/// on 127.0.0.1, all in this process; agent i uses gateway i mod N for everything, as agents spread over
+/// several gateways would. Each measurement uses an exchange name of its own and deletes its queues after.
 /// </summary>
 internal static class RabbitMqGateways
 {
-    private static double Ms(long ticks, long count) => count == 0 ? 0 : ticks * 1000.0 / Stopwatch.Frequency / count;
+    public sealed record Result(double Rate, RabbitMqStatistics Statistics);
 
-    public sealed record Result(int Gateways, int Batch, double Rate, double CpuMicrosecondsPerMessage, long LogEntries, long LogRecords, double PublishMs, double RecordMs, double SendMs, double ReceiveMs, double AckMs);
-
-    public static async Task<Result> MeasureAsync(int gateways, int agents, int batch, TimeSpan duration, string body, string token)
+    /// <param name="endToEnd">Runs the agents given each one's client and the registered mailbox ids; returns msg/s.</param>
+    public static async Task<Result> MeasureAsync(int gateways, int agents, string token, Func<Func<int, IExchange>, Guid[], Task<double>> endToEnd)
     {
         var settings = new RabbitMqSettings
         {
@@ -44,57 +42,9 @@ internal static class RabbitMqGateways
                 ids[i] = (await clients[i % gateways].RegisterAsync("bench", $"agent-{i}")).Id;
             }
 
-            long done = 0, cycles = 0, sendTicks = 0, receiveTicks = 0, ackTicks = 0, acks = 0;
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var statsBefore = stores.Select(s => s.Statistics).ToList();
-            using var stop = new CancellationTokenSource(duration);
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, agents).Select(i => Task.Run(async () =>
-            {
-                var exchange = clients[i % gateways];
-                var to = ids[(i + 1) % agents];
-                while (!stop.IsCancellationRequested)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    if (batch == 1)
-                    {
-                        await exchange.SendAsync(OutgoingMessage.Create(to, body));
-                    }
-                    else
-                    {
-                        await exchange.SendBatchAsync(Enumerable.Range(0, batch).Select(_ => OutgoingMessage.Create(to, body)).ToList());
-                    }
-
-                    var sent = Stopwatch.GetTimestamp();
-                    IReadOnlyList<ReceivedMessage> received;
-                    try
-                    {
-                        received = await exchange.ReceiveAsync(ids[i], new ReceiveRequest(batch, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1)), stop.Token);
-                    }
-                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    var receivedAt = Stopwatch.GetTimestamp();
-                    Interlocked.Add(ref sendTicks, sent - started);
-                    Interlocked.Add(ref receiveTicks, receivedAt - sent);
-                    Interlocked.Increment(ref cycles);
-                    if (received.Count > 0)
-                    {
-                        await exchange.AcknowledgeAsync(ids[i], received.Select(m => m.Id).ToList());
-                        Interlocked.Add(ref ackTicks, Stopwatch.GetTimestamp() - receivedAt);
-                        Interlocked.Increment(ref acks);
-                        Interlocked.Add(ref done, received.Count);
-                    }
-                }
-            })));
-            var elapsed = clock.Elapsed.TotalSeconds;
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            var stats = stores.Select((s, g) => s.Statistics - statsBefore[g]).Aggregate((x, y) => x + y);
-            return new Result(gateways, batch, done / elapsed, cpu.TotalMilliseconds * 1000 / Math.Max(1, done),
-                stats.LogEntries, stats.LogRecords, stats.MeanPublishMilliseconds, stats.MeanRecordMilliseconds,
-                Ms(sendTicks, cycles), Ms(receiveTicks, cycles), Ms(ackTicks, acks));
+            var before = stores.Select(s => s.Statistics).ToList();
+            var rate = await endToEnd(i => clients[i % gateways], ids);
+            return new Result(rate, stores.Select((s, g) => s.Statistics - before[g]).Aggregate((x, y) => x + y));
         }
         finally
         {
