@@ -32,8 +32,12 @@ public sealed class MailboxRegistry
 
     public int Count => _mailboxes.Count;
 
-    /// <summary>Called with (mailbox, message id) when an acknowledgement is folded, so a gateway holding that delivery lets it go.</summary>
-    public Action<Guid, Guid>? Acknowledged { get; set; }
+    /// <summary>
+    /// Called with (mailbox, message id) when the log brings an acknowledgement made elsewhere (not one this
+    /// gateway applied first itself), so a gateway holding that delivery lets it go. Called under the fold's
+    /// lock: it must only hand the work on.
+    /// </summary>
+    public Action<Guid, Guid>? AcknowledgedElsewhere { get; set; }
 
     public void Apply(RegistryRecord record)
     {
@@ -62,7 +66,12 @@ public sealed class MailboxRegistry
             case RegistryRecord.Acknowledged:
                 foreach (var id in record.Messages ?? [])
                 {
+                    var known = _ids.TryGetValue((record.Mailbox, id), out var alreadyAcknowledged);
                     MarkAcknowledged(record.Mailbox, id, record.At);
+                    if (!known || !alreadyAcknowledged)
+                    {
+                        AcknowledgedElsewhere?.Invoke(record.Mailbox, id);
+                    }
                 }
 
                 break;
@@ -134,13 +143,11 @@ public sealed class MailboxRegistry
             }
 
             Pending = Math.Max(0, Pending - 1);
-            Acknowledged?.Invoke(mailbox, message);
             return true;
         }
 
         _ids[(mailbox, message)] = true;
         _idOrder.Enqueue((mailbox, message, atMs));
-        Acknowledged?.Invoke(mailbox, message);
         return false;
     }
 
@@ -183,7 +190,8 @@ public sealed class MailboxRegistry
         {
             if (existing is null)
             {
-                _mailboxes[record.Mailbox] = new Entry(record.RunId, record.Name, record.At) { Pending = CountPending(record.Mailbox) };
+                // A mailbox never seen has no stored ids (sends need a known mailbox): no count to take.
+                _mailboxes[record.Mailbox] = new Entry(record.RunId, record.Name, record.At);
                 _perRun[record.RunId] = _perRun.GetValueOrDefault(record.RunId) + 1;
             }
             else
@@ -223,6 +231,7 @@ public sealed class MailboxRegistry
         }
     }
 
+    /// <summary>A walk over every remembered id: only for a mailbox the log forgot and a heartbeat brings back (rare).</summary>
     private long CountPending(Guid mailbox) => _ids.Count(pair => pair.Key.Mailbox == mailbox && !pair.Value);
 
     /// <summary>Drops ids past the retention or the count bound, oldest first.</summary>

@@ -57,12 +57,13 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
         _prefetch = MailboxLeases.Prefetch(limits);
         _broker = new BrokerConnection(settings, $"swarmps-gateway {Environment.MachineName} pid {Environment.ProcessId}");
         _log = new RegistryLog(_broker, settings);
-        _log.Registry.Acknowledged = (mailbox, message) =>
+        _log.Registry.AcknowledgedElsewhere = (mailbox, message) =>
         {
-            // An acknowledgement made through another gateway: the delivery held here is let go.
+            // An acknowledgement made through another gateway: the delivery held here is let go, off the
+            // fold's lock (acknowledging at the broker is network work).
             if (_leases.TryGetValue(mailbox, out var leases))
             {
-                _ = leases.AcknowledgeAsync([message]);
+                _ = Task.Run(() => leases.AcknowledgeAsync([message]));
             }
         };
     }
@@ -257,12 +258,26 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
         while (true)
         {
             IChannel? channel = null;
+            // A confirm that never comes (a broker blocking publishers on a disk or memory alarm) must not
+            // hold the request, and its slot in the gateway, for ever.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(SendRetryWindow);
             try
             {
-                var open = channel = await PublisherAsync(slot, cancellationToken).ConfigureAwait(false);
-                var publishing = messages.Select(m => open.BasicPublishAsync("", QueueName(m.To), mandatory: true, Properties(m), Encoding.UTF8.GetBytes(m.Body), cancellationToken).AsTask()).ToList();
+                var open = channel = await PublisherAsync(slot, attempt.Token).ConfigureAwait(false);
+                var publishing = messages.Select(m => open.BasicPublishAsync("", QueueName(m.To), mandatory: true, Properties(m), Encoding.UTF8.GetBytes(m.Body), attempt.Token).AsTask()).ToList();
                 await Task.WhenAll(publishing).ConfigureAwait(false);
                 return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await DropPublisherAsync(slot, channel).ConfigureAwait(false);
+                throw new SwarmException(
+                    "BrokerUnavailable",
+                    $"The RabbitMQ broker ({string.Join(", ", _settings.Brokers)}) did not confirm {messages.Count} message(s) within {SendRetryWindow.TotalSeconds:0} s.",
+                    "Check the broker for a resource alarm that blocks publishers (rabbitmqctl status: disk or memory alarm) or a queue without a leader; the send is safe to retry with the same message ids.",
+                    SwarmErrorCategory.OperationTimeout,
+                    _settings.Name);
             }
             catch (PublishReturnException returned) when (returned.ReplyCode == 312)
             {

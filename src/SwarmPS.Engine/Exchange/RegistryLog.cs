@@ -17,8 +17,11 @@ namespace SwarmPS.Engine.Exchange;
 /// </summary>
 public sealed class RegistryLog : IAsyncDisposable
 {
-    /// <summary>Records per log entry at most: an entry stays far below the broker's frame size.</summary>
+    /// <summary>Records per log entry at most, so one entry stays a small message whatever the load.</summary>
     private const int MaxRecordsPerEntry = 512;
+
+    /// <summary>How long an entry may wait for the broker's confirm before its appends fail with BrokerUnavailable.</summary>
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
 
     private readonly BrokerConnection _broker;
     private readonly string _stream;
@@ -112,9 +115,13 @@ public sealed class RegistryLog : IAsyncDisposable
                 }
 
                 var entry = _nextEntry++;
+                // An entry the broker does not confirm in time (a resource alarm blocks publishers) fails its
+                // callers rather than holding them, and every append queued behind it, for ever.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                attempt.CancelAfter(ConfirmTimeout);
                 try
                 {
-                    channel ??= await _broker.OpenChannelAsync(confirms: true, _stopping.Token).ConfigureAwait(false);
+                    channel ??= await _broker.OpenChannelAsync(confirms: true, attempt.Token).ConfigureAwait(false);
                     var properties = new BasicProperties { Persistent = true, MessageId = $"{_writer}:{entry}", ContentType = "application/json" };
                     if (batch.Any(a => a.WaitsForFold))
                     {
@@ -124,7 +131,7 @@ public sealed class RegistryLog : IAsyncDisposable
                         }
                     }
 
-                    await channel.BasicPublishAsync("", _stream, mandatory: true, properties, RegistryRecord.Serialize(records), _stopping.Token).ConfigureAwait(false);
+                    await channel.BasicPublishAsync("", _stream, mandatory: true, properties, RegistryRecord.Serialize(records), attempt.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref _entriesWritten);
                     Interlocked.Add(ref _recordsWritten, records.Count);
                     foreach (var append in batch)
@@ -139,7 +146,12 @@ public sealed class RegistryLog : IAsyncDisposable
                         _awaitingFold.Remove(entry);
                     }
 
-                    var failure = error is SwarmException ? error : _broker.Unavailable(error);
+                    var failure = error switch
+                    {
+                        SwarmException => error,
+                        OperationCanceledException => _broker.Unavailable(new TimeoutException($"no confirm of the registry log entry within {ConfirmTimeout.TotalSeconds:0} s (a resource alarm blocking publishers?)", error)),
+                        _ => _broker.Unavailable(error),
+                    };
                     foreach (var append in batch)
                     {
                         append.Fail(failure);
