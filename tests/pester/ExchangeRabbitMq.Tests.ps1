@@ -83,6 +83,64 @@ Describe 'Start-SwarmExchange -Backend RabbitMq' {
     }
 }
 
+Describe 'Start-SwarmExchange -Site: the exchange a site profile describes' {
+    BeforeAll {
+        $script:SavedSitePath = $env:SWARMPS_SITE_PATH
+        $sites = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'sites')
+        $env:SWARMPS_SITE_PATH = $sites.FullName
+        Set-Content -LiteralPath (Join-Path $sites 'mq-centre.yaml') -Value @"
+scheduler: local
+run_root: $(Join-Path $TestDrive 'runs')
+exchange:
+  backend: rabbitmq
+  broker_uri: $($script:BrokerUri)
+  broker_name: $($script:BrokerName)
+"@
+        Set-Content -LiteralPath (Join-Path $sites 'no-broker.yaml') -Value @"
+scheduler: local
+run_root: $(Join-Path $TestDrive 'runs')
+exchange:
+  backend: rabbitmq
+"@
+    }
+
+    AfterAll {
+        $env:SWARMPS_SITE_PATH = $script:SavedSitePath
+    }
+
+    It 'starts a gateway of the broker and exchange name the profile names, serving the same mailboxes' {
+        $directory = Join-Path $TestDrive 'site-gateway'
+        try {
+            $gateway = Start-SwarmExchange -Site mq-centre -StateDirectory $directory -PassThru -Confirm:$false
+            Get-Content (Join-Path $directory 'exchange.log') -Raw | Should -Match "store=rabbitmq:amqp://127.0.0.1:5673/test name=$($script:BrokerName)"
+            $mailbox = Register-SwarmMailbox -RunId $script:RunId -Name agent-site -ExchangeUrl $gateway.Url -Confirm:$false
+            (Get-SwarmMailbox -Id $mailbox.Id -ExchangeUrl $script:A.Url).Name | Should -Be 'agent-site'
+        }
+        finally {
+            Stop-SwarmExchange -StateDirectory $directory -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'lets -Backend on the command line win over the profile' {
+        $directory = Join-Path $TestDrive 'site-sqlite'
+        try {
+            $null = Start-SwarmExchange -Site mq-centre -Backend Sqlite -StateDirectory $directory -PassThru -Confirm:$false
+            Get-Content (Join-Path $directory 'exchange.log') -Raw | Should -Match 'store=\S+exchange\.db'
+        }
+        finally {
+            Stop-SwarmExchange -StateDirectory $directory -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'refuses a profile whose rabbitmq exchange names no broker, at the profile''s line, launching nothing' {
+        $failure = { Start-SwarmExchange -Site no-broker -StateDirectory (Join-Path $TestDrive 'no-broker') -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfigValueInvalid,SwarmPS.Cmdlets.StartSwarmExchangeCommand' -PassThru
+        $failure.Exception.Message | Should -Match 'no-broker\.yaml'
+        $failure.Exception.Message | Should -Match 'broker'
+        Join-Path $TestDrive 'no-broker/exchange.json' | Should -Not -Exist
+    }
+}
+
 Describe 'Start-SwarmExchange -Backend RabbitMq refuses bad broker settings before launching anything' {
     It 'refuses a broker URI carrying credentials with BrokerUriHasCredentials' {
         $directory = Join-Path $TestDrive 'refused-uri'

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
+using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
 
@@ -56,6 +57,11 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
     [Parameter]
     public string? BrokerName { get; set; }
 
+    /// <summary>A site whose profile's exchange block gives the backend and broker (the parameters above, when given, win).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Site { get; set; }
+
     [Parameter]
     public SwitchParameter Foreground { get; set; }
 
@@ -64,6 +70,9 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
+        // A site's exchange block gives what the command line leaves out; what it says wins.
+        var site = Site is null ? null : SiteCatalog.Default.Get(Site).Exchange;
+        var backend = MyInvocation.BoundParameters.ContainsKey(nameof(Backend)) || site is null ? Backend : site.Backend;
         var options = new ExchangeServerOptions
         {
             Port = Port,
@@ -73,10 +82,10 @@ public sealed class StartSwarmExchangeCommand : SwarmCmdlet
             CertificateFile = CertificateFile is null ? null : GetUnresolvedProviderPathFromPSPath(CertificateFile),
             KeyFile = KeyFile is null ? null : GetUnresolvedProviderPathFromPSPath(KeyFile),
             SelfSigned = SelfSigned,
-            Backend = Enum.Parse<ExchangeBackend>(Backend, ignoreCase: true),
-            BrokerUri = BrokerUri,
+            Backend = Enum.Parse<ExchangeBackend>(backend, ignoreCase: true),
+            BrokerUri = BrokerUri ?? site?.BrokerUri,
             BrokerCredentialFile = BrokerCredentialFile is null ? null : GetUnresolvedProviderPathFromPSPath(BrokerCredentialFile),
-            BrokerName = BrokerName,
+            BrokerName = BrokerName ?? site?.BrokerName,
         };
         if (!ShouldProcess($"{options.BindAddress}:{options.Port} ({options.StateDirectory})", "Start exchange"))
         {

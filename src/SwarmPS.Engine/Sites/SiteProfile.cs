@@ -64,6 +64,9 @@ public sealed record SiteProfile
     /// </summary>
     public string? ExchangeTunnelGateway { get; init; }
 
+    /// <summary>The exchange a gateway started at this site runs (Start-SwarmExchange -Site); null: the defaults (SQLite).</summary>
+    public SiteExchange? Exchange { get; init; }
+
     /// <summary>The file it came from, or "built-in"; shown in errors and Get-SwarmSite.</summary>
     public string Source { get; init; } = "built-in";
 

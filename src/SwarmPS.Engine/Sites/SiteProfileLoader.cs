@@ -11,7 +11,7 @@ public static class SiteProfileLoader
     private static readonly string[] ProfileKeys =
     {
         "name", "description", "scheduler", "ssh", "run_root", "scratch", "queue", "account",
-        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation", "exchange_tunnel", "exchange_tunnel_gateway",
+        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation", "exchange_tunnel", "exchange_tunnel_gateway", "exchange",
     };
 
     /// <summary>The launchers a profile may name; AllocationLauncher (Scheduler) turns them into commands.</summary>
@@ -84,9 +84,47 @@ public static class SiteProfileLoader
             },
             ExchangeTunnel = tunnel,
             ExchangeTunnelGateway = gateway,
+            Exchange = ReadExchange(profile),
             Description = profile.OptionalString("description"),
             Source = source,
         };
+    }
+
+    /// <summary>The exchange block: the backend, and for rabbitmq the broker (checked as -BrokerUri is: amqp, no credentials).</summary>
+    private static SiteExchange? ReadExchange(MappingReader profile)
+    {
+        var exchange = profile.OptionalMapping("exchange", "exchange section", "backend", "broker_uri", "broker_name");
+        if (exchange is null)
+        {
+            return null;
+        }
+
+        var backend = exchange.OptionalString("backend") ?? "sqlite";
+        if (!SiteExchange.Backends.Contains(backend, StringComparer.Ordinal))
+        {
+            throw exchange.Invalid("backend", $"'{backend}' is not an exchange backend.", $"Use one of: {string.Join(", ", SiteExchange.Backends)}.");
+        }
+
+        var brokerUri = exchange.OptionalString("broker_uri");
+        var brokerName = exchange.OptionalString("broker_name");
+        if (backend == "rabbitmq")
+        {
+            try
+            {
+                BrokerUriText.Parse(brokerUri);
+            }
+            catch (SwarmException error)
+            {
+                throw exchange.Invalid("broker_uri", error.Message, error.Remediation ?? $"Use amqp://host:{BrokerUriText.DefaultPort}/vhost.");
+            }
+        }
+        else if ((brokerUri ?? brokerName) is not null)
+        {
+            var key = brokerUri is not null ? "broker_uri" : "broker_name";
+            throw exchange.Invalid(key, $"'{key}:' belongs to the rabbitmq backend, and this site's exchange backend is {backend}.", $"Set 'backend: rabbitmq' under 'exchange:', or remove '{key}:'.");
+        }
+
+        return new SiteExchange { Backend = backend, BrokerUri = brokerUri, BrokerName = brokerName };
     }
 
     /// <summary>

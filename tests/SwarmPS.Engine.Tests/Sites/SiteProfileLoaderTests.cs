@@ -83,6 +83,11 @@ public sealed class SiteProfileLoaderTests : IDisposable
     [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel: maybe\n", "ConfigTypeMismatch", "true or false")]
     [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel_gateway: login1\n", "ConfigValueInvalid", "exchange_tunnel: true")]
     [InlineData("run_root: /x\nssh:\n  host: h\nexchange_tunnel: true\nexchange_tunnel_gateway: \"not a host\"\n", "ConfigValueInvalid", "not a host name")]
+    [InlineData("run_root: /x\nexchange:\n  backend: kafka\n", "ConfigValueInvalid", "sqlite, rabbitmq")]
+    [InlineData("run_root: /x\nexchange:\n  backend: rabbitmq\n", "ConfigValueInvalid", "-BrokerUri")]
+    [InlineData("run_root: /x\nexchange:\n  backend: rabbitmq\n  broker_uri: amqp://op:secret@mq:5672/\n", "ConfigValueInvalid", "carries credentials")]
+    [InlineData("run_root: /x\nexchange:\n  broker_name: chat\n", "ConfigValueInvalid", "backend: rabbitmq")]
+    [InlineData("run_root: /x\nexchange:\n  brokr_uri: amqp://mq/\n", "ConfigUnknownKey", "broker_uri")]
     public void Bad_profiles_fail_with_a_located_error_naming_the_problem(string yaml, string errorId, string mentioned)
     {
         var error = Assert.Throws<ConfigException>(() => Load("lab.yaml", yaml));
@@ -97,6 +102,17 @@ public sealed class SiteProfileLoaderTests : IDisposable
         var home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
         Assert.Equal(Path.Combine(home, "runs"), Load("a.yaml", "run_root: ~/runs\n").RunRoot);
         Assert.Equal("runs", Load("b.yaml", "run_root: ~/runs\nssh:\n  host: h\n").RunRoot);
+    }
+
+    [Fact]
+    public void The_exchange_block_names_the_broker_a_gateway_at_the_site_uses()
+    {
+        Assert.Null(Load("a.yaml", "run_root: /x\n").Exchange);
+        var site = Load("b.yaml", "run_root: /x\nexchange:\n  backend: rabbitmq\n  broker_uri: amqp://mq1:5672/swarm,amqp://mq2:5672/swarm\n  broker_name: chat\n").Exchange!;
+
+        Assert.Equal("rabbitmq", site.Backend);
+        Assert.Equal("amqp://mq1:5672/swarm,amqp://mq2:5672/swarm", site.BrokerUri);
+        Assert.Equal("chat", site.BrokerName);
     }
 
     [Fact]
