@@ -78,6 +78,7 @@ Describe 'Start-SwarmExchange and Get-SwarmExchange' {
         $info = Get-SwarmExchange -StateDirectory $script:StateDirectory
         $info.Url | Should -Be $script:Exchange.Url
         $info.Pid | Should -Not -Be $PID
+        $info.Backend | Should -Be 'Sqlite'
         Get-Process -Id $info.Pid | Should -Not -BeNullOrEmpty
         Join-Path $script:StateDirectory 'exchange.json' | Should -Exist
     }

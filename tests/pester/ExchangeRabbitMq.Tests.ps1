@@ -35,7 +35,9 @@ Describe 'Start-SwarmExchange -Backend RabbitMq' {
     It 'runs two detached gateways on the broker, each found by Get-SwarmExchange' {
         $script:A.Url | Should -Not -Be $script:B.Url
         (Get-SwarmExchange -StateDirectory $script:StateA).Pid | Should -Be $script:A.Pid
-        (Get-SwarmExchange -StateDirectory $script:StateB).Pid | Should -Be $script:B.Pid
+        $b = Get-SwarmExchange -StateDirectory $script:StateB
+        $b.Pid | Should -Be $script:B.Pid
+        $b.Backend | Should -Be "RabbitMq $($script:BrokerName)"
         Get-Content (Join-Path $script:StateA 'exchange.log') -Raw | Should -Match "store=rabbitmq:amqp://127.0.0.1:5673/test name=$($script:BrokerName)"
     }
 

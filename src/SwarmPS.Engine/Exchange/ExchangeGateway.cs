@@ -279,7 +279,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
             case ExchangeRouteKind.Summary:
             {
                 var summary = await _exchange.GetSummaryAsync(ct).ConfigureAwait(false);
-                return (HttpStatusCode.OK, new ExchangeWire.SummaryResponse(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes, Environment.ProcessId, _startedAt, EngineVersion));
+                return (HttpStatusCode.OK, new ExchangeWire.SummaryResponse(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes, Environment.ProcessId, _startedAt, EngineVersion, summary.Backend));
             }
 
             case ExchangeRouteKind.Register:

@@ -16,6 +16,9 @@ public sealed record ExchangeInfo(
     string? Fingerprint = null,
     string? CertificateFile = null)
 {
+    /// <summary>What keeps its mailboxes: Sqlite, or RabbitMq and the exchange's name on the broker; null from an older exchange.</summary>
+    public string? Backend { get; init; }
+
     /// <summary>
     /// Asks a running exchange for its figures. With <paramref name="url"/> it asks that exchange; without,
     /// it finds the one recorded in <paramref name="stateDirectory"/> (default state directory if null).
@@ -54,7 +57,10 @@ public sealed record ExchangeInfo(
             summary.StoreBytes,
             directory,
             trust?.Pin,
-            certificateFile);
+            certificateFile)
+        {
+            Backend = summary.Backend,
+        };
     }
 
     public static SwarmException NotRunning(string stateDirectory) => new(

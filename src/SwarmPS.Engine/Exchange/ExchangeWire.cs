@@ -50,7 +50,8 @@ public static class ExchangeWire
 
     public sealed record ErrorResponse(string Error, string Message, string? Remediation = null);
 
-    public sealed record SummaryResponse(long Mailboxes, long ActiveMailboxes, long PendingMessages, long StoreBytes, int Pid, DateTimeOffset StartedAt, string Version);
+    /// <summary>backend is absent from exchanges older than the RabbitMQ backend.</summary>
+    public sealed record SummaryResponse(long Mailboxes, long ActiveMailboxes, long PendingMessages, long StoreBytes, int Pid, DateTimeOffset StartedAt, string Version, string? Backend = null);
 
     /// <summary>A mailbox on the wire; silentMs and staleAfterMs are the exchange's own measure of its silence and its threshold (absent from older exchanges).</summary>
     public sealed record MailboxView(

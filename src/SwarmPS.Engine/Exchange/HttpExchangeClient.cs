@@ -139,7 +139,7 @@ public sealed class HttpExchangeClient : IExchange
     public async Task<ExchangeSummary> GetSummaryAsync(CancellationToken cancellationToken = default)
     {
         var summary = await SendAsync<ExchangeWire.SummaryResponse>(new HttpRequestMessage(HttpMethod.Get, "v1/exchange"), null, cancellationToken).ConfigureAwait(false);
-        return new ExchangeSummary(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes);
+        return new ExchangeSummary(summary.Mailboxes, summary.ActiveMailboxes, summary.PendingMessages, summary.StoreBytes) { Backend = summary.Backend };
     }
 
     /// <summary>The gateway's own description: pid and start time on top of the summary.</summary>

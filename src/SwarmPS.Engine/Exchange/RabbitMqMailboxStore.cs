@@ -440,7 +440,7 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
             var all = r.All(NowMs, Limits.HeartbeatThreshold).ToList();
             return (all.Count, all.Count(m => m.State == MailboxState.Active), r.Pending);
         });
-        return new ExchangeSummary(mailboxes, active, pending, _log.BytesRead);
+        return new ExchangeSummary(mailboxes, active, pending, _log.BytesRead) { Backend = $"{nameof(ExchangeBackend.RabbitMq)} {_settings.Name}" };
     }
 
     /// <summary>The mailbox's status; a mailbox this gateway has not heard of yet is looked for once more after reading the log to its end.</summary>

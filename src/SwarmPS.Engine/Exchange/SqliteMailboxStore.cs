@@ -478,7 +478,7 @@ public sealed class SqliteMailboxStore : IExchangeStore
         using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         reader.Read();
         var bytes = new[] { _path, _path + "-wal", _path + "-shm" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
-        return new ExchangeSummary(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), bytes);
+        return new ExchangeSummary(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), bytes) { Backend = nameof(ExchangeBackend.Sqlite) };
     }
 
     private const string MailboxSelect = """
