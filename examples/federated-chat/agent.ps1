@@ -241,10 +241,19 @@ function Invoke-Exchange([string] $Path, [object] $Body = @{}, [int] $TimeoutSec
                 # Not JSON (a proxy's page): keep ExchangeProtocolError.
             }
         }
+        if ($status -eq 503) { Step-Gateway }
         throw [ExchangeError]::new($status, $errorId, $message)
     }
     catch [System.Net.Http.HttpRequestException], [System.TimeoutException], [System.Threading.Tasks.TaskCanceledException], [System.IO.IOException] {
+        Step-Gateway
         throw [ExchangeError]::new(0, 'ExchangeUnreachable', $_.Exception.Message)
+    }
+}
+
+function Step-Gateway {
+    # The next gateway of SWARM_EXCHANGE_URL for the next call (the caller's retry); one gateway: no change.
+    if ($script:ExchangeUrls.Count -gt 1) {
+        $script:ExchangeUrl = $script:ExchangeUrls[([array]::IndexOf($script:ExchangeUrls, $script:ExchangeUrl) + 1) % $script:ExchangeUrls.Count]
     }
 }
 
@@ -310,8 +319,11 @@ function Invoke-CounterAgent {
     $script:Site = Get-RequiredVariable 'SWARM_SITE'
     $script:Name = Get-RequiredVariable 'SWARM_AGENT'
     $script:Me = Get-RequiredVariable 'SWARM_AGENT_UID'
-    $url = Get-RequiredVariable 'SWARM_EXCHANGE_URL'
-    $script:ExchangeUrl = if ($url.EndsWith('/')) { $url } else { "$url/" }
+    # SWARM_EXCHANGE_URL may list several gateways of one exchange, comma-separated (the RabbitMQ backend):
+    # calls go to one, and a gateway that cannot be reached or answers 503 hands the next retry to the next.
+    $script:ExchangeUrls = @((Get-RequiredVariable 'SWARM_EXCHANGE_URL').Split(',', [StringSplitOptions]::RemoveEmptyEntries -bor [StringSplitOptions]::TrimEntries) |
+        ForEach-Object { if ($_.EndsWith('/')) { $_ } else { "$_/" } })
+    $script:ExchangeUrl = $script:ExchangeUrls[0]
     $script:Token = Get-RequiredVariable 'SWARM_EXCHANGE_TOKEN'   # never printed, never logged
     $script:Http = New-ExchangeClient $script:ExchangeUrl
     $script:EventsFile = Join-Path (Get-RequiredVariable 'SWARM_RUN_DIR') 'events.jsonl'

@@ -85,6 +85,50 @@ Describe 'Start-SwarmExchange -Backend RabbitMq' {
     }
 }
 
+Describe 'The example agents on a list of gateways whose first is gone' {
+    It 'count to 3 between the pwsh agent and the Python agent, both moving to the gateway that answers' {
+        $probe = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        $dead = "http://127.0.0.1:$($probe.LocalEndpoint.Port)/"   # nothing listens there once the probe stops
+        $probe.Stop()
+        $runId = 'gateways-' + [Guid]::NewGuid().ToString('N').Substring(0, 6)
+        $ids = @{}
+        foreach ($name in 'a', 'b') {
+            $ids[$name] = (Register-SwarmMailbox -RunId $runId -Name $name -ExchangeUrl $script:B.Url -Confirm:$false).Id
+        }
+        $agents = foreach ($name in 'a', 'b') {
+            $peer = $name -eq 'a' ? 'b' : 'a'
+            # a: the pwsh example agent; b: the Python one (examples/agents/swarm_exchange.py).
+            $start = $name -eq 'a' ? [Diagnostics.ProcessStartInfo]::new((Join-Path $PSHOME 'pwsh')) : [Diagnostics.ProcessStartInfo]::new('python3')
+            $arguments = $name -eq 'a' ? @('-NoProfile', '-NonInteractive', '-File', (Join-Path $ExamplesRoot 'federated-chat/agent.ps1'), '-StopAt', '3', '-IdleTimeout', '60') : @((Join-Path $ExamplesRoot 'federated-chat/agent.py'), '--stop-at', '3', '--idle-timeout', '60')
+            foreach ($argument in $arguments) { $start.ArgumentList.Add($argument) }
+            $runDir = New-Item -ItemType Directory -Force (Join-Path $TestDrive "gateways-$name")
+            $variables = @{
+                SWARM_RUN_ID = $runId; SWARM_SITE = 'local'; SWARM_AGENT = $name; SWARM_AGENT_UID = "$($ids[$name])"
+                SWARM_PEERS = "$peer=$($ids[$peer])"; SWARM_EXCHANGE_URL = "$dead,$($script:B.Url)"; SWARM_RUN_DIR = $runDir.FullName
+            }
+            foreach ($key in $variables.Keys) { $start.Environment[$key] = $variables[$key] }
+            $start.UseShellExecute = $false
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            [pscustomobject]@{ Name = $name; Process = [Diagnostics.Process]::Start($start) }
+        }
+        try {
+            '{"kind":"bootstrap"}' | Send-SwarmMessage -To $ids['a'] -ExchangeUrl $script:A.Url -Confirm:$false | Out-Null
+            foreach ($agent in $agents) {
+                $stdout = $agent.Process.StandardOutput.ReadToEndAsync()
+                $stderr = $agent.Process.StandardError.ReadToEndAsync()
+                $agent.Process.WaitForExit(90000) | Should -BeTrue -Because "agent $($agent.Name) should finish"
+                $agent.Process.ExitCode | Should -Be 0 -Because "agent $($agent.Name) wrote: $($stderr.Result)"
+            }
+            Get-Content (Join-Path $TestDrive 'gateways-a/events.jsonl') -Raw | Should -Match '"agent_finished"|"n":3'
+        }
+        finally {
+            foreach ($agent in $agents) { if (-not $agent.Process.HasExited) { $agent.Process.Kill($true) } }
+        }
+    }
+}
+
 Describe 'Start-SwarmExchange -Site: the exchange a site profile describes' {
     BeforeAll {
         $script:SavedSitePath = $env:SWARMPS_SITE_PATH
