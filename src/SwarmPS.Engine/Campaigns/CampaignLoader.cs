@@ -70,25 +70,8 @@ public static partial class CampaignLoader
         }
 
         var urls = ReadExchangeUrls(exchange, backend);
-        var brokerUri = exchange.OptionalString("broker_uri");
-        var brokerName = exchange.OptionalString("broker_name");
-        if (backend != ExchangeSettings.RabbitMqBackend && (brokerUri ?? brokerName) is not null)
-        {
-            var key = brokerUri is not null ? "broker_uri" : "broker_name";
-            throw exchange.Invalid(key, $"'{key}:' belongs to the rabbitmq backend, and this campaign's backend is {backend}.", $"Set 'backend: rabbitmq' (gateways on a broker), or remove '{key}:'.");
-        }
-
-        if (brokerUri is not null)
-        {
-            try
-            {
-                BrokerUriText.Parse(brokerUri);
-            }
-            catch (SwarmException error)
-            {
-                throw exchange.Invalid("broker_uri", error.Message, error.Remediation ?? "Use amqp://host:5672/vhost.");
-            }
-        }
+        // Optional: the gateways may be started from elsewhere; a campaign that names its broker lets a script start them.
+        var (brokerUri, brokerName) = BrokerUriText.ReadKeys(exchange, backend, backend == ExchangeSettings.RabbitMqBackend, uriRequired: false);
 
         var tokenVariable = exchange.OptionalString("token_variable") ?? ExchangeSettings.DefaultTokenVariable;
         if (!EnvironmentName().IsMatch(tokenVariable))

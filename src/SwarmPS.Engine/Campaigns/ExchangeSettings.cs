@@ -30,7 +30,7 @@ public sealed record ExchangeSettings
     /// <summary>Every gateway agents may use, in order (several only for the rabbitmq backend); empty lets the launcher choose.</summary>
     public IReadOnlyList<Uri> Urls { get; init; } = [];
 
-    /// <summary>rabbitmq: the broker's nodes (amqp://host:port/vhost, comma-separated, no credentials), for starting the gateways.</summary>
+    /// <summary>rabbitmq: the broker's nodes (amqp://host:port/vhost, comma-separated, no credentials) the gateways run on; recorded for scripts that start them.</summary>
     public string? BrokerUri { get; init; }
 
     /// <summary>rabbitmq: the exchange's name on the broker, the same for every gateway of this campaign.</summary>

@@ -46,6 +46,37 @@ public static class BrokerUriText
         return brokers;
     }
 
+    /// <summary>
+    /// The <c>broker_uri:</c> and <c>broker_name:</c> of an exchange section (a campaign's, a site profile's):
+    /// allowed only when <paramref name="brokerBackend"/>, the URI checked as -BrokerUri is, at its line.
+    /// </summary>
+    /// <param name="backend">The section's backend, named when the keys do not belong to it.</param>
+    /// <param name="uriRequired">Whether a broker backend must name its broker here.</param>
+    public static (string? Uri, string? Name) ReadKeys(MappingReader exchange, string backend, bool brokerBackend, bool uriRequired)
+    {
+        var uri = exchange.OptionalString("broker_uri");
+        var name = exchange.OptionalString("broker_name");
+        if (!brokerBackend && (uri ?? name) is not null)
+        {
+            var key = uri is not null ? "broker_uri" : "broker_name";
+            throw exchange.Invalid(key, $"'{key}:' belongs to the rabbitmq backend, and this backend is {backend}.", $"Set 'backend: rabbitmq', or remove '{key}:'.");
+        }
+
+        if (brokerBackend && (uri is not null || uriRequired))
+        {
+            try
+            {
+                Parse(uri);
+            }
+            catch (SwarmException error)
+            {
+                throw exchange.Invalid("broker_uri", error.Message, error.Remediation ?? $"Use amqp://host:{DefaultPort}/vhost.");
+            }
+        }
+
+        return (uri, name);
+    }
+
     private static SwarmException Invalid(string errorId, string message, string remediation) =>
         new(errorId, message, remediation, SwarmErrorCategory.InvalidArgument);
 

@@ -98,8 +98,6 @@ public sealed class MailboxRegistry
 
     public bool IsAcknowledged(Guid mailbox, Guid message) => _ids.TryGetValue((mailbox, message), out var acknowledged) && acknowledged;
 
-    public bool IsPending(Guid mailbox, Guid message) => _ids.TryGetValue((mailbox, message), out var acknowledged) && !acknowledged;
-
     /// <summary>
     /// Records a stored message. The gateway that stored it calls this at once (its next send of the same id
     /// is a duplicate without waiting for the log), and the fold calls it again: the second time changes nothing.

@@ -70,8 +70,6 @@ public sealed class RabbitMqMailboxStore : IExchangeStore
 
     public ExchangeLimits Limits { get; }
 
-    public RabbitMqSettings Settings => _settings;
-
     /// <summary>Send costs since the store opened (the benchmark's breakdown).</summary>
     public RabbitMqStatistics Statistics
     {

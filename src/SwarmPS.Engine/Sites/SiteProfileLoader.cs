@@ -105,25 +105,8 @@ public static class SiteProfileLoader
             throw exchange.Invalid("backend", $"'{backend}' is not an exchange backend.", $"Use one of: {string.Join(", ", SiteExchange.Backends)}.");
         }
 
-        var brokerUri = exchange.OptionalString("broker_uri");
-        var brokerName = exchange.OptionalString("broker_name");
-        if (backend == "rabbitmq")
-        {
-            try
-            {
-                BrokerUriText.Parse(brokerUri);
-            }
-            catch (SwarmException error)
-            {
-                throw exchange.Invalid("broker_uri", error.Message, error.Remediation ?? $"Use amqp://host:{BrokerUriText.DefaultPort}/vhost.");
-            }
-        }
-        else if ((brokerUri ?? brokerName) is not null)
-        {
-            var key = brokerUri is not null ? "broker_uri" : "broker_name";
-            throw exchange.Invalid(key, $"'{key}:' belongs to the rabbitmq backend, and this site's exchange backend is {backend}.", $"Set 'backend: rabbitmq' under 'exchange:', or remove '{key}:'.");
-        }
-
+        // A gateway started from the profile needs the broker it runs on.
+        var (brokerUri, brokerName) = BrokerUriText.ReadKeys(exchange, backend, backend == "rabbitmq", uriRequired: true);
         return new SiteExchange { Backend = backend, BrokerUri = brokerUri, BrokerName = brokerName };
     }
 
