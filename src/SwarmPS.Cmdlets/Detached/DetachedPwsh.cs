@@ -90,6 +90,30 @@ public static class DetachedPwsh
         return Command(pwshPath, manifestPath, string.Join(' ', start));
     }
 
+    /// <summary>pwsh running Start-SwarmDashboard -Foreground for the same run, sites and paths (the token is made by the child and kept in its record).</summary>
+    public static IReadOnlyList<string> StartDashboard(
+        string pwshPath, string manifestPath, string runId, IReadOnlyList<string> sites, IReadOnlyList<string> paths, int port, string mirrorRoot)
+    {
+        var start = new List<string>
+        {
+            $"{NameOf<StartSwarmDashboardCommand>()} -{nameof(StartSwarmDashboardCommand.Foreground)} -{nameof(StartSwarmDashboardCommand.NoBrowser)} -Confirm:$false",
+            $"-{nameof(StartSwarmDashboardCommand.RunId)} {PowerShellLiteral.Quote(runId)}",
+            $"-{nameof(StartSwarmDashboardCommand.Port)} {port.ToString(CultureInfo.InvariantCulture)}",
+            $"-{nameof(StartSwarmDashboardCommand.MirrorRoot)} {PowerShellLiteral.Quote(mirrorRoot)}",
+        };
+        if (sites.Count > 0)
+        {
+            start.Add($"-{nameof(StartSwarmDashboardCommand.Site)} {string.Join(",", sites.Select(PowerShellLiteral.Quote))}");
+        }
+
+        if (paths.Count > 0)
+        {
+            start.Add($"-{nameof(StartSwarmDashboardCommand.Path)} {string.Join(",", paths.Select(PowerShellLiteral.Quote))}");
+        }
+
+        return Command(pwshPath, manifestPath, string.Join(' ', start));
+    }
+
     private static void AddIfSet(List<string> arguments, string parameter, string? value)
     {
         if (!string.IsNullOrEmpty(value))

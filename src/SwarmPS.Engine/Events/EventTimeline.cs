@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace SwarmPS.Engine.Events;
 
@@ -34,7 +33,7 @@ public sealed class EventTimeline
 
     /// <summary>Every event so far, merged and filtered.</summary>
     public IReadOnlyList<SwarmEvent> Read(EventFilter filter) =>
-        ReadNewEvents(new FileCursor()).Where(filter.Matches).ToList();
+        ReadNewEvents(new EventFileCursor()).Where(filter.Matches).ToList();
 
     /// <summary>
     /// Every event so far, then new ones as sites append them, until cancelled. Each poll's new events
@@ -44,7 +43,7 @@ public sealed class EventTimeline
     public async IAsyncEnumerable<SwarmEvent> FollowAsync(
         EventFilter filter, TimeSpan pollInterval, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var cursor = new FileCursor();
+        var cursor = new EventFileCursor();
         while (true)
         {
             foreach (var swarmEvent in ReadNewEvents(cursor).Where(filter.Matches))
@@ -89,7 +88,7 @@ public sealed class EventTimeline
     private static bool IsSiteDirectory(string directory) =>
         File.Exists(Path.Combine(directory, EventsFileName)) || File.Exists(Path.Combine(directory, "status.json"));
 
-    private List<SwarmEvent> ReadNewEvents(FileCursor cursor)
+    private List<SwarmEvent> ReadNewEvents(EventFileCursor cursor)
     {
         var events = new List<SwarmEvent>();
         foreach (var (site, file) in Sources())
@@ -112,40 +111,4 @@ public sealed class EventTimeline
     }
 
     private static string Truncate(string line) => line.Length <= 120 ? line : line[..120] + "...";
-
-    /// <summary>How far each file has been read, so following returns only what is new.</summary>
-    private sealed class FileCursor
-    {
-        private readonly Dictionary<string, long> _offsets = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, byte[]> _partialLines = new(StringComparer.Ordinal);
-
-        /// <summary>Complete lines added since the last read; a line still being written waits for its newline.</summary>
-        public IEnumerable<string> ReadNewLines(string file)
-        {
-            if (!File.Exists(file))
-            {
-                return Array.Empty<string>();
-            }
-
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var offset = _offsets.GetValueOrDefault(file);
-            if (stream.Length < offset)
-            {
-                offset = 0; // truncated or replaced: start again
-                _partialLines.Remove(file);
-            }
-
-            stream.Seek(offset, SeekOrigin.Begin);
-            var bytes = new byte[stream.Length - offset];
-            stream.ReadExactly(bytes);
-            _offsets[file] = offset + bytes.Length;
-
-            // Split on bytes, not text, so a multi-byte character cut by a concurrent write is never decoded half.
-            var pending = _partialLines.GetValueOrDefault(file) ?? Array.Empty<byte>();
-            var combined = pending.Length == 0 ? bytes : pending.Concat(bytes).ToArray();
-            var lastNewline = Array.LastIndexOf(combined, (byte)'\n');
-            _partialLines[file] = combined[(lastNewline + 1)..];
-            return lastNewline < 0 ? Array.Empty<string>() : Encoding.UTF8.GetString(combined, 0, lastNewline).Split('\n');
-        }
-    }
 }

@@ -1,0 +1,73 @@
+using SwarmPS.Engine.Files;
+using SwarmPS.Engine.Sites;
+
+namespace SwarmPS.Engine.Dashboard;
+
+/// <summary>
+/// Export-SwarmReport: the dashboard's view of a run now, as one HTML file that needs no server and no
+/// network (the page with the snapshot inside). Remote sites are mirrored first, as the dashboard would,
+/// until each has nothing more pending (or answered that it cannot be reached). Written whole (temp file,
+/// then rename) and owner-only: a report holds every agent's output; share it deliberately.
+/// </summary>
+public static class DashboardReport
+{
+    private const int MaxPollsPerSite = 1000;
+
+    public static async Task<DashboardUpdate> ExportAsync(SiteCatalog catalog, DashboardOptions options, string path, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var (sources, remote) = DashboardSources.Resolve(catalog, options);
+        if (remote.Count > 0)
+        {
+            OwnerOnly.CreateDirectory(options.MirrorRoot);
+            OwnerOnly.CreateDirectory(DashboardOptions.ControlDirectory(options.MirrorRoot));
+        }
+
+        var mirrors = remote.ToDictionary(
+            entry => entry.Site.Name,
+            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, DashboardOptions.ControlDirectory(options.MirrorRoot)),
+            StringComparer.Ordinal);
+        try
+        {
+            foreach (var mirror in mirrors.Values)
+            {
+                progress?.Report($"Mirroring {mirror.Site} over SSH");
+                for (var poll = 0; poll < MaxPollsPerSite; poll++)
+                {
+                    if (!(await mirror.PollAsync(cancellationToken).ConfigureAwait(false)).MorePending)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            var run = new DashboardRun(options.RunId, sources, mirrors);
+            run.Refresh();
+            if (run.NothingFound() && mirrors.Values.All(mirror => mirror.Status.State != MirrorState.Unreachable))
+            {
+                throw DashboardSources.RunNotFound(options.RunId, sources, mirrors.Values.Select(mirror => mirror.Status.Problem).OfType<string>());
+            }
+
+            var snapshot = run.Snapshot();
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!Directory.Exists(directory))
+            {
+                throw new SwarmException(
+                    "ReportDirectoryNotFound",
+                    $"The folder of '{path}' does not exist.",
+                    "Create the folder first, or pass a -Path in an existing one.",
+                    SwarmErrorCategory.ObjectNotFound,
+                    path);
+            }
+
+            AtomicFile.Write(path, stream => DashboardPage.WriteReport(stream, snapshot, DateTimeOffset.UtcNow), bufferSize: 1 << 16);
+            return snapshot;
+        }
+        finally
+        {
+            foreach (var mirror in mirrors.Values)
+            {
+                await mirror.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
