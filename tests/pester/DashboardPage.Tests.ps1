@@ -89,6 +89,18 @@ AfterAll {
     Stop-HeadlessBrowser $script:Browser
 }
 
+Describe 'The headless browser' {
+    It 'leaves no chromium or chromedriver process and no profile behind when stopped' {
+        $other = Start-HeadlessBrowser
+        $pids = @($other.DriverProcess.Id) + @(Get-ProcessDescendant $other.DriverProcess.Id)
+        $pids.Count | Should -BeGreaterThan 2   # chromedriver, chromium and chromium's helpers
+        Stop-HeadlessBrowser $other
+        @($pids | Where-Object { Test-Path "/proc/$_" }) | Should -BeNullOrEmpty
+        @(Get-ProcessByCommandLine $other.Root) | Should -BeNullOrEmpty
+        Test-Path $other.Root | Should -BeFalse
+    }
+}
+
 Describe 'The page file' {
     It 'holds the boot line once and loads nothing from anywhere' {
         $page = Get-Content -Raw $script:PagePath
@@ -241,9 +253,15 @@ return Array.from(document.querySelectorAll('#training .contributor-row[data-con
         $rows | Should -Be @('c1:c1|alpha|Training|40|2.31|—', 'c2:c2|beta|Accepted|38|2.45|kept')
     }
 
+    It 'names the condition and what the page shows when a wait runs out' {
+        { Wait-BrowserCondition $script:Browser 'return false' -Seconds 0.3 } |
+            Should -Throw '*return false*#sites-header: Sites: alpha (1 agent / 12 messages)*#warnings: alpha: events.jsonl*'
+    }
+
     It 'saves a screenshot of itself' {
         $png = Join-Path $RepoRoot 'out/test-artifacts/dashboard-two-site.png'
         Remove-Item $png -ErrorAction SilentlyContinue
+        Invoke-BrowserScript $script:Browser 'window.scrollTo(0, 0); return null' | Out-Null
         Save-BrowserScreenshot $script:Browser $png
         $bytes = [IO.File]::ReadAllBytes($png)
         $bytes.Length | Should -BeGreaterThan 10000
