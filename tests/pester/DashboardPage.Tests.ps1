@@ -296,6 +296,17 @@ Describe 'A one-site report' {
     }
 }
 
+Describe 'A report whose events are not in timestamp order' {
+    It 'shows them in timestamp order, equal timestamps in their given order' {
+        [ordered]@{
+            run_id = 'shuffled'; single_site = $true; seq = 4; sites = @((New-TestSite alpha Running 1 0)); warnings = @(); training = $null
+            events = @((New-TestEvent 0 30 alpha ping tick), (New-TestEvent 1 10 alpha ping tick), (New-TestEvent 2 20 alpha ping tick), (New-TestEvent 3 10 alpha ping tick))
+        } | Open-Report 'shuffled'
+        Invoke-BrowserScript $script:Browser 'return Array.from(document.querySelectorAll(".event-row")).map((r) => r.dataset.seq)' |
+            Should -Be @('1', '3', '2', '0')
+    }
+}
+
 Describe 'A report of 100,000 events over four sites' {
     BeforeAll {
         # Built as text: ConvertTo-Json of 100,000 objects takes longer than the page does to show them.
