@@ -14,6 +14,7 @@
 
     FormatsToProcess     = @(
         'module/SwarmPS.Campaigns.format.ps1xml'
+        'module/SwarmPS.Dashboard.format.ps1xml'
         'module/SwarmPS.Events.format.ps1xml'
         'module/SwarmPS.Exchange.format.ps1xml'
         'module/SwarmPS.Launch.format.ps1xml'

@@ -198,6 +198,14 @@ gates: { min_accepted: 1, min_replay_checked: 0, min_loss_improvement: 0.0 }
         Where-Object { $_ -and $_ -notlike 'System.*' } |
         Sort-Object -Unique
 
+    # --- Dashboard: one on a run directory of TestDrive (any free port), then stopped.
+    $dashboardRun = Join-Path $TestDrive 'dashboard-run/views-dashboard'
+    New-Item -ItemType Directory -Path (Join-Path $dashboardRun 'alpha') -Force | Out-Null
+    Set-Content -Path (Join-Path $dashboardRun 'alpha/events.jsonl') -Value '{"ts":"2026-12-01T10:00:00.000Z","site":"alpha","agent":"ping","kind":"message_sent","n":1,"to":"pong"}'
+    $dashboardMirrors = Join-Path $TestDrive 'dashboard-mirrors'
+    Start-SwarmDashboard -RunId views-dashboard -Path $dashboardRun -Port 0 -MirrorRoot $dashboardMirrors -NoBrowser -Confirm:$false | Add-Sample
+    Stop-SwarmDashboard -RunId views-dashboard -MirrorRoot $dashboardMirrors -Confirm:$false | Add-Sample
+
     # The headers each view declares, read from the format files the manifest loads.
     $script:Headers = @{}
     foreach ($file in Get-ChildItem (Join-Path $RepoRoot 'module') -Filter '*.format.ps1xml') {
@@ -239,7 +247,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution',
         'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt',
         'SwarmPS.Engine.Training.TrainingPlanFinding',
-        'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport' |
+        'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport',
+        'SwarmPS.Engine.Dashboard.DashboardInfo', 'SwarmPS.Engine.Dashboard.DashboardStopResult' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
