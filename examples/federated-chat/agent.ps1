@@ -295,8 +295,8 @@ function Send-Count([int] $N) {
     }
     # Recorded as the send begins: the peer may receive and answer before our call returns, and the
     # merged timeline must still show our message first. A send that fails for good ends the agent with
-    # an error right after, so the timeline does not mislead.
-    Write-SwarmEvent 'message_sent' ([ordered] @{ n = $N; to = $script:PeerName })
+    # an error right after, so the timeline does not mislead. bytes: what the dashboard shows as its size.
+    Write-SwarmEvent 'message_sent' ([ordered] @{ n = $N; to = $script:PeerName; bytes = [Text.Encoding]::UTF8.GetByteCount($message.body) })
     Invoke-Retrying { Invoke-Exchange "v1/mailboxes/$script:PeerId/messages" $message } ([datetime]::UtcNow.AddSeconds($IdleTimeout)) -PeerMayBeStarting | Out-Null
 }
 

@@ -99,8 +99,8 @@ def main():
         body = json.dumps({"kind": "count", "n": n})
         # Recorded as the send begins: the peer may receive and answer before our call returns, and the
         # merged timeline must still show our message first. A send that fails for good ends the agent
-        # with an error right after, so the timeline does not mislead.
-        record("message_sent", n=n, to=peer_name)
+        # with an error right after, so the timeline does not mislead. bytes: what the dashboard shows as its size.
+        record("message_sent", n=n, to=peer_name, bytes=len(body.encode("utf-8")))
         retrying(lambda: exchange.send(peer_id, body, sender=me, message_id=message_id), time.time() + args.idle_timeout, peer_may_be_starting=True)
 
     highest_seen = 0
