@@ -97,7 +97,7 @@ public static class MirrorReply
 
         try
         {
-            foreach (var line in output[(list + ListMark.Length + 1)..skipped].Split('\n'))
+            foreach (var line in Section(output, list + ListMark.Length + 1, skipped).Split('\n'))
             {
                 if (line.StartsWith("@@f ", StringComparison.Ordinal))
                 {
@@ -131,7 +131,7 @@ public static class MirrorReply
 
             Close();
             var names = new StringBuilder();
-            foreach (var line in output[(skipped + SkippedMark.Length + 2)..end].Split('\n'))
+            foreach (var line in Section(output, skipped + SkippedMark.Length + 2, end).Split('\n'))
             {
                 AppendHex(names, line);
             }
@@ -148,6 +148,9 @@ public static class MirrorReply
             return null;
         }
     }
+
+    // An empty section: its two marks share the newline between them.
+    private static string Section(string output, int start, int end) => start >= end ? "" : output[start..end];
 
     // od -An -v -tx1: two hex digits per byte, separated by blanks.
     private static void AppendHex(StringBuilder hex, string line)

@@ -190,7 +190,6 @@ public sealed class SiteMirror : IAsyncDisposable
             return Finish(MirrorState.Unreachable, unreachable, 0, 0, 0, false, clock);
         }
 
-        OwnerOnly.CreateDirectory(Directory);
         var command = new ShellCommand(
             "sh", "-c", MirrorReply.Script, "sh", _remoteDirectory,
             MirrorReply.MaxFileBytes.ToString(CultureInfo.InvariantCulture), MirrorReply.MaxPollBytes.ToString(CultureInfo.InvariantCulture), MirrorReply.TooLongGlob);
@@ -233,6 +232,8 @@ public sealed class SiteMirror : IAsyncDisposable
             Skip(MirrorPath.Printable(name), "a symbolic link, or a name outside [A-Za-z0-9._-]{1,128}: not copied");
         }
 
+        // Made once the site answered: an unreachable or missing site leaves nothing here.
+        OwnerOnly.CreateDirectory(Directory);
         var (files, bytes, morePending) = Apply(reply.Files);
         return Finish(MirrorState.Up, null, received, files, bytes, morePending, clock);
     }
@@ -241,6 +242,11 @@ public sealed class SiteMirror : IAsyncDisposable
     private IEnumerable<KeyValuePair<string, string>> KnownHere()
     {
         var known = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return known;
+        }
+
         var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = MirrorPath.MaxDepth - 1, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var file in new DirectoryInfo(Directory).EnumerateFiles("*", options))
         {
