@@ -30,6 +30,7 @@ public sealed class MirrorConnection
 
     private readonly string _controlDirectory;
     private bool _leadsGroup;
+    private ProcessIdentity? _master;
 
     private MirrorConnection(SshSettings settings, string controlDirectory, string? socket)
     {
@@ -45,7 +46,7 @@ public sealed class MirrorConnection
     public string? Socket { get; }
 
     /// <summary>The running master; null before it started, after it died, and without multiplexing.</summary>
-    public ProcessIdentity? Master { get; private set; }
+    public ProcessIdentity? Master { get => Volatile.Read(ref _master); private set => Volatile.Write(ref _master, value); }
 
     private string Log => Path.Combine(_controlDirectory, "ssh.log");
 

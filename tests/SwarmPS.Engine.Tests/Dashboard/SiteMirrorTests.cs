@@ -264,6 +264,71 @@ public sealed class SiteMirrorTests(SshdFixture sshd) : IDisposable
         Assert.Equal(mirror.Skipped.Count, mirror.Skipped.Select(skip => skip.Path).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_log_bigger_than_a_poll_carries_comes_in_polls_of_at_most_1_MiB()
+    {
+        File.WriteAllBytes(Remote("agents/x/stdout.log"), Enumerable.Range(0, (5 << 20) / 2).SelectMany(i => new[] { (byte)'a', (byte)'\n' }).ToArray());
+        await using var mirror = Mirror();
+
+        var first = await mirror.PollAsync(CancellationToken.None);
+
+        Assert.True(first.MorePending);
+        Assert.InRange(first.Status.BytesCopied, 1, MirrorReply.MaxFileBytes + 4096);
+        var polls = 1;
+        for (var last = first; last.MorePending; polls++)
+        {
+            var copiedBefore = last.Status.BytesCopied;
+            last = await mirror.PollAsync(CancellationToken.None);
+            Assert.InRange(last.Status.BytesCopied - copiedBefore, 1, MirrorReply.MaxFileBytes + 4096);
+        }
+
+        Assert.True(polls >= 5, $"5 MiB came in {polls} polls");
+        Assert.Equal(File.ReadAllBytes(Remote("agents/x/stdout.log")), File.ReadAllBytes(Local("agents/x/stdout.log")));
+    }
+
+    [Fact]
+    public async Task A_profile_without_multiplexing_connects_afresh_each_poll_and_starts_no_master()
+    {
+        File.WriteAllText(Remote("status.json"), "{}");
+        await using var mirror = Mirror(Beta(controlPath: null));
+
+        Assert.Equal(MirrorState.Up, (await mirror.PollAsync(CancellationToken.None)).Status.State);
+        Assert.Equal(MirrorState.Up, (await mirror.PollAsync(CancellationToken.None)).Status.State);
+
+        Assert.Null(mirror.Connection);
+        Assert.Empty(SshProcessesMentioning(_bed));
+        Assert.False(Directory.Exists(Path.Combine(_bed, "ctl")), "no control directory is needed");
+    }
+
+    [Fact]
+    public async Task Disposing_while_RunAsync_polls_ends_it_and_its_master()
+    {
+        File.WriteAllText(Remote("status.json"), "{}");
+        var mirror = Mirror();
+        var running = mirror.RunAsync(TimeSpan.FromMilliseconds(50), null, CancellationToken.None);
+        await WaitUntil(() => mirror.Connection is not null && File.Exists(Local("status.json")));
+        var master = mirror.Connection!;
+
+        await mirror.DisposeAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(master.IsAlive);
+        Assert.Empty(SshProcessesMentioning(_bed));
+    }
+
+    [Fact]
+    public void Bad_inputs_are_refused_at_Create_naming_the_fix()
+    {
+        var local = new SiteProfile { Name = "here", RunRoot = RunRoot };
+        Assert.Equal("SiteNotRemote", Assert.Throws<SwarmException>(() => SiteMirror.Create(local, RunId, Copy, _bed)).ErrorId);
+        Assert.Equal("RunIdInvalid", Assert.Throws<SwarmException>(() => SiteMirror.Create(Beta(), "../x", Copy, _bed)).ErrorId);
+        var tooLong = Assert.Throws<SwarmException>(() => SiteMirror.Create(Beta(), RunId, Copy, Path.Combine(_bed, new string('c', 90))));
+        Assert.Equal("MirrorControlPathTooLong", tooLong.ErrorId);
+        Assert.Contains("shorter control directory", tooLong.Remediation, StringComparison.Ordinal);
+        // ControlPath none needs no socket, so no length limit.
+        Assert.NotNull(SiteMirror.Create(Beta(controlPath: "none"), RunId, Copy, Path.Combine(_bed, new string('c', 90))));
+    }
+
     [Theory]
     [InlineData("../escape.log")]
     [InlineData("a/../../escape.log")]
