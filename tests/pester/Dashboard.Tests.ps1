@@ -70,6 +70,12 @@ BeforeAll {
         finally { $tcp.Dispose() }
     }
 
+    # Running, and not a zombie: a killed server's ssh child is re-parented, and its exit may not be reaped at once.
+    function Test-ProcessLive([int] $ProcessId) {
+        $stat = Get-Content "/proc/$ProcessId/stat" -Raw -ErrorAction SilentlyContinue
+        $null -ne $stat -and ($stat -replace '^.*\) ', '')[0] -ne 'Z'
+    }
+
     function Get-DashboardToken($Dashboard) { ([Uri] $Dashboard.Url).Query -replace '^\?token=', '' }
 }
 
@@ -99,7 +105,7 @@ Describe 'Start-SwarmDashboard over a local and a remote site' {
         # One remote site mirrors into the run's folder itself; its events are beta's, byte for byte.
         $mirrored = Join-Path $script:MirrorRoot "$script:RunId/events.jsonl"
         Get-Content $mirrored -Raw | Should -Be (Get-Content $script:BetaEvents -Raw)
-        (Get-Item (Join-Path $script:MirrorRoot $script:RunId)).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite, UserExecute'
+        [int] (Get-Item (Join-Path $script:MirrorRoot $script:RunId)).UnixFileMode | Should -Be ([Convert]::ToInt32('700', 8))
     }
 
     It 'shows both sites in the browser: header counts, swimlanes, cross-site edges' {
@@ -193,7 +199,7 @@ Describe 'Export-SwarmReport' {
         $report = Export-SwarmReport -RunId $script:RunId -Site alpha, beta -Path (Join-Path $TestDrive 'report.html') -MirrorRoot $script:MirrorRoot -Confirm:$false -WarningAction SilentlyContinue
 
         $report.PSTypeNames[0] | Should -Be 'System.IO.FileInfo'
-        $report.UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+        [int] $report.UnixFileMode | Should -Be ([Convert]::ToInt32('600', 8))
         Open-BrowserPage $script:Browser ([Uri]::new($report.FullName).AbsoluteUri)
         Wait-BrowserCondition $script:Browser 'return window.swarmDashboard && window.swarmDashboard.ready === true' -Seconds 10
         Invoke-BrowserScript $script:Browser 'return window.swarmDashboard.mode' | Should -Be 'report'
@@ -311,13 +317,13 @@ Describe 'Stop-SwarmDashboard' {
 
         Stop-Process -Id $launcher.Id -Force   # SIGKILL: no cleanup of any kind in the launcher
         $launcher.WaitForExit()
-        Test-Path "/proc/$($record.pid)" | Should -BeTrue -Because 'the dashboard is detached: it outlives the pwsh that started it'
+        Test-ProcessLive $record.pid | Should -BeTrue -Because 'the dashboard is detached: it outlives the pwsh that started it'
 
         $stopped = Stop-SwarmDashboard -RunId $script:RunId -MirrorRoot $mirrors -Confirm:$false
 
         $stopped.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Dashboard.DashboardStopResult'
         $stopped.ServerWasRunning | Should -BeTrue
-        Wait-Until { -not (Test-Path "/proc/$($record.pid)") -and -not (Test-Path "/proc/$mirrorPid") } -Seconds 10
+        Wait-Until { -not (Test-ProcessLive $record.pid) -and -not (Test-ProcessLive $mirrorPid) } -Seconds 10
         Test-Path $recordPath | Should -BeFalse
         # The other dashboard and its mirror still serve.
         (Invoke-WebRequest $bystander.Url.ToString()).StatusCode | Should -Be 200
@@ -330,14 +336,18 @@ Describe 'Stop-SwarmDashboard' {
         $record = Get-Content (Join-Path $mirrors ".dashboards/$script:RunId.json") -Raw | ConvertFrom-Json
         $mirrorPid = [int] $record.mirrors[0].pid
         Stop-Process -Id $dashboard.Pid -Force
-        Wait-Until { -not (Test-Path "/proc/$($dashboard.Pid)") }
-        Test-Path "/proc/$mirrorPid" | Should -BeTrue -Because 'the mirror connection outlives its server until stopped'
+        Wait-Until { -not (Test-ProcessLive $dashboard.Pid) }
+        Test-ProcessLive $mirrorPid | Should -BeTrue -Because 'the mirror connection outlives its server until stopped'
+
+        $controls = Join-Path ($env:XDG_RUNTIME_DIR ? $env:XDG_RUNTIME_DIR : (Join-Path $HOME '.ssh')) 'swarmps-dashboard-*'
+        $before = @(Get-Item $controls -ErrorAction SilentlyContinue).Count
 
         $stopped = Stop-SwarmDashboard -RunId $script:RunId -MirrorRoot $mirrors -Confirm:$false
 
+        @(Get-Item $controls -ErrorAction SilentlyContinue).Count | Should -Be ($before - 1) -Because 'its control folder (the socket the killed server left) goes too'
         $stopped.ServerWasRunning | Should -BeFalse
         $stopped.MirrorsStopped | Should -Be 1
-        Test-Path "/proc/$mirrorPid" | Should -BeFalse
+        Test-ProcessLive $mirrorPid | Should -BeFalse
     }
 
     It 'a run without a recorded dashboard is DashboardNotRunning' {

@@ -12,6 +12,9 @@ namespace SwarmPS.Engine.Dashboard;
 /// </summary>
 public static class DashboardHost
 {
+    /// <summary>The control folder's purpose (<see cref="DashboardOptions.ControlDirectory"/>) for a running dashboard.</summary>
+    public const string ControlPurpose = "dashboard";
+
     private static readonly TimeSpan RecordRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -35,10 +38,10 @@ public static class DashboardHost
         // The mirrors hold copies of other users' runs' output and the record holds the token: owner-only.
         OwnerOnly.CreateDirectory(options.MirrorRoot);
         OwnerOnly.Tighten(options.MirrorRoot);
-        OwnerOnly.CreateDirectory(DashboardOptions.ControlDirectory(options.MirrorRoot));
+        var control = DashboardOptions.ControlDirectory(options.MirrorRoot, options.RunId, ControlPurpose);
         var mirrors = remote.ToDictionary(
             entry => entry.Site.Name,
-            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, DashboardOptions.ControlDirectory(options.MirrorRoot)),
+            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, control),
             StringComparer.Ordinal);
         var run = new DashboardRun(options.RunId, sources, mirrors);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
@@ -111,6 +114,8 @@ public static class DashboardHost
             {
                 await mirror.DisposeAsync().ConfigureAwait(false);
             }
+
+            DashboardOptions.RemoveControlDirectory(control);
 
             // Only this dashboard's own record: a second one refused above must not remove the first's.
             if (record is not null && DashboardRecord.TryRead(options.MirrorRoot, options.RunId)?.Pid == record.Pid)

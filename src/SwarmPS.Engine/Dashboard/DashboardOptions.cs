@@ -37,6 +37,35 @@ public sealed record DashboardOptions
     /// <summary>Where the dashboard of a run keeps its record (never inside a mirrored or served directory).</summary>
     public static string RecordDirectory(string mirrorRoot) => Path.Combine(mirrorRoot, ".dashboards");
 
-    /// <summary>Where the mirrors' own ssh control sockets live (short: a socket path must fit in 104 bytes).</summary>
-    public static string ControlDirectory(string mirrorRoot) => Path.Combine(mirrorRoot, ".ssh");
+    /// <summary>
+    /// Where the mirrors of one dashboard (<paramref name="purpose"/> "dashboard") or one report export keep their
+    /// own ssh control sockets: one folder each, so two dashboards (or a dashboard and a report) mirroring the same
+    /// site never share, or stop, each other's master. In $XDG_RUNTIME_DIR when there is one, else ~/.ssh, with a
+    /// hashed name: a unix socket path must fit in about 100 bytes, which a mirror root under a long home may not.
+    /// </summary>
+    public static string ControlDirectory(string mirrorRoot, string runId, string purpose)
+    {
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        var parent = !string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)
+            ? runtime
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
+        var key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{Path.GetFullPath(mirrorRoot)}\n{runId}\n{purpose}")))[..12].ToLowerInvariant();
+        return Path.Combine(parent, $"swarmps-{purpose}-{key}");
+    }
+
+    /// <summary>Removes a control folder once its masters are gone (what a killed dashboard left is removed by Stop-SwarmDashboard).</summary>
+    public static void RemoveControlDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // A socket still bound by a master that would not die: left for the next stop.
+        }
+    }
 }

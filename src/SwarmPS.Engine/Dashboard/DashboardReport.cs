@@ -19,12 +19,13 @@ public static class DashboardReport
         if (remote.Count > 0)
         {
             OwnerOnly.CreateDirectory(options.MirrorRoot);
-            OwnerOnly.CreateDirectory(DashboardOptions.ControlDirectory(options.MirrorRoot));
         }
 
+        // Its own control folder: a dashboard of the same run may be mirroring the same sites right now.
+        var control = DashboardOptions.ControlDirectory(options.MirrorRoot, options.RunId, "report");
         var mirrors = remote.ToDictionary(
             entry => entry.Site.Name,
-            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, DashboardOptions.ControlDirectory(options.MirrorRoot)),
+            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, control),
             StringComparer.Ordinal);
         try
         {
@@ -68,6 +69,8 @@ public static class DashboardReport
             {
                 await mirror.DisposeAsync().ConfigureAwait(false);
             }
+
+            DashboardOptions.RemoveControlDirectory(control);
         }
     }
 }

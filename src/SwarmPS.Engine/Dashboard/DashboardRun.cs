@@ -28,6 +28,7 @@ public sealed class DashboardRun
     private readonly SortedDictionary<string, SiteTally> _sites = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = new();
     private readonly Dictionary<string, (DateTime Written, long Length)> _statusSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _skipsWarned = new(StringComparer.Ordinal);
     private int _warningCount;
     private TrainingRunStatus? _training;
 
@@ -266,12 +267,25 @@ public sealed class DashboardRun
         }
     }
 
-    /// <summary>Whether a mirror's state moved since the last refresh (it changes the header without any new event).</summary>
+    /// <summary>
+    /// Whether a mirror's state moved since the last refresh (it changes the header without any new event); the
+    /// remote files a mirror would not copy (links, odd names) become warnings, each once.
+    /// </summary>
     private bool Mirrored()
     {
         var changed = false;
         foreach (var (site, mirror) in _mirrors)
         {
+            var skipped = mirror.Skipped;
+            var seen = _skipsWarned.GetValueOrDefault(site);
+            foreach (var skip in skipped.Skip(seen))
+            {
+                AddWarning($"{site}: not mirrored: {skip.Path}: {skip.Reason}");
+                changed = true;
+            }
+
+            _skipsWarned[site] = Math.Max(seen, skipped.Count);
+
             var state = mirror.Status.State;
             if (_sites.TryGetValue(site, out var tally) && tally.LastMirrorState != state)
             {

@@ -38,6 +38,7 @@ public static class DashboardStopper
             // The server first (it would restart a mirror connection it saw die), then the connections.
             await ProcessStopper.StopAsync(new[] { (record.Server, false) }, ProcessStopper.DefaultGrace, cancellationToken).ConfigureAwait(false);
             var mirrors = await ProcessStopper.StopAsync(record.Mirrors.Select(mirror => (mirror.Identity, false)).ToList(), TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            DashboardOptions.RemoveControlDirectory(DashboardOptions.ControlDirectory(record.MirrorRoot, record.RunId, DashboardHost.ControlPurpose));
             record.Delete();
             results.Add(new DashboardStopResult(record.RunId, record.Pid, serverWasRunning, mirrors.Count, record.Url));
         }
