@@ -26,7 +26,10 @@ param(
 
     # Demo only: the exchange's backend (RabbitMq: two gateways on the broker of tests/infra/start-rabbitmq.sh, started if needed).
     [ValidateSet('Sqlite', 'RabbitMq')]
-    [string] $Backend = 'Sqlite'
+    [string] $Backend = 'Sqlite',
+
+    # Demo only: also show the run live in the browser dashboard, kept up 5 minutes after the agents end.
+    [switch] $Dashboard
 )
 
 Set-StrictMode -Version Latest
@@ -200,6 +203,9 @@ function Invoke-TaskDemo {
         }
         $arguments.Backend = 'RabbitMq'
     }
+    if ($Dashboard) {
+        $arguments.Dashboard = $true
+    }
     Invoke-DemoScript -Name Demo -Script 'examples/federated-chat/Invoke-Demo.ps1' -TimeoutSeconds 120 -Arguments $arguments
 }
 
@@ -216,7 +222,8 @@ function Invoke-TaskTrainingDemo {
 function Invoke-DemoScript([string] $Name, [string] $Script, [int] $TimeoutSeconds, [string] $Hint = '', [hashtable] $Arguments = @{}) {
     Invoke-Task Build
     $watch = [System.Diagnostics.Stopwatch]::StartNew()
-    $extra = foreach ($key in $Arguments.Keys) { "-$key"; $Arguments[$key] }
+    # A switch goes alone (-Dashboard); anything else as -Name value.
+    $extra = foreach ($key in $Arguments.Keys) { "-$key"; if ($Arguments[$key] -isnot [bool]) { $Arguments[$key] } }
     & (Get-PwshPath) -NoProfile -NonInteractive -File (Join-Path $Root $Script) -ManifestPath $Manifest -TimeoutSeconds $TimeoutSeconds @extra
     if ($LASTEXITCODE -ne 0) {
         throw "$Name failed (exit code $LASTEXITCODE); see the output above$Hint."

@@ -11,6 +11,10 @@
     every agent has finished, prints the merged timeline and the agents, and stops everything it started,
     also after an error or Ctrl+C. Exits 0 when both agents exited 0, 1 otherwise.
 
+    With -Dashboard the run is also shown live in a browser from before the kickoff (Start-SwarmDashboard -Site
+    alpha, beta; on a desktop the browser opens, elsewhere the URL is printed), and the dashboard stays up
+    -DashboardSeconds after the agents end (Ctrl+C ends it sooner), then is stopped with everything else.
+
     With -Backend RabbitMq the exchange is two gateways on a RabbitMQ broker (docs/exchange.md, "Backends"):
     site alpha's agents use gateway A first and B second, beta's B first and A second, so every message
     crosses gateways. The broker is -BrokerUri (default: the one tests/infra/start-rabbitmq.sh runs on
@@ -21,6 +25,9 @@
 
 .EXAMPLE
     pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1     # after the build, from anywhere
+
+.EXAMPLE
+    pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1 -Dashboard    # and watch it in the browser
 
 .EXAMPLE
     bash tests/infra/start-rabbitmq.sh; pwsh -NoProfile -File examples/federated-chat/Invoke-Demo.ps1 -Backend RabbitMq
@@ -39,7 +46,14 @@ param(
     [string] $Backend = 'Sqlite',
 
     # The broker's nodes for -Backend RabbitMq (credentials from SWARM_BROKER_USER/SWARM_BROKER_PASSWORD).
-    [string] $BrokerUri = 'amqp://127.0.0.1:5673/test'
+    [string] $BrokerUri = 'amqp://127.0.0.1:5673/test',
+
+    # Also show the run live in the browser dashboard (Start-SwarmDashboard -Site alpha, beta), from before the kickoff.
+    [switch] $Dashboard,
+
+    # With -Dashboard: how long the dashboard stays up after the agents end, before everything is stopped.
+    [ValidateRange(0, 86400)]
+    [int] $DashboardSeconds = 300
 )
 
 $ErrorActionPreference = 'Stop'
@@ -55,7 +69,8 @@ foreach ($path in $ManifestPath, $CampaignPath, (Join-Path $SitesPath 'alpha.yam
 Set-Location $RepositoryRoot
 Import-Module $ManifestPath
 $needed = 'Get-SwarmSite', 'Import-SwarmCampaign', 'Test-SwarmCampaign', 'Get-SwarmAgentId', 'Start-SwarmExchange',
-    'Stop-SwarmExchange', 'Start-SwarmSite', 'Send-SwarmBootstrap', 'Get-SwarmAgent', 'Get-SwarmEvent', 'Stop-SwarmSite'
+    'Stop-SwarmExchange', 'Start-SwarmSite', 'Send-SwarmBootstrap', 'Get-SwarmAgent', 'Get-SwarmEvent', 'Stop-SwarmSite',
+    'Start-SwarmDashboard', 'Stop-SwarmDashboard'
 $missing = $needed | Where-Object { -not (Get-Command -Module SwarmPS -Name $_ -ErrorAction SilentlyContinue) }
 if ($missing) {
     throw "Demo needs $($missing -join ', '), which this build of SwarmPS does not have."
@@ -98,6 +113,8 @@ if ($brokerAccount) {
     $env:SWARM_BROKER_USER, $env:SWARM_BROKER_PASSWORD = 'test', 'test'
 }
 $sitesStarted = [System.Collections.Generic.List[string]]::new()
+$dashboardMirrors = Join-Path $env:SWARMPS_DEMO_ROOT 'dashboard'
+$board = $null
 try {
     # Step 2: the exchange, detached, on a free port of 127.0.0.1: one SQLite exchange, or two gateways
     # of one exchange on the broker (same -BrokerName).
@@ -130,6 +147,14 @@ try {
         $status = Import-SwarmCampaign $CampaignPath | Select-SwarmAgent $slice.Agent |
             Start-SwarmSite -RunId $runId -Site $slice.Site -ExchangeUrl $url -Detach -Confirm:$false
         $status | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    }
+
+    # Step 3b (-Dashboard): both sites live in the browser, before anything happens.
+    if ($Dashboard) {
+        Write-Host "PS> Start-SwarmDashboard -RunId $runId -Site alpha, beta" -ForegroundColor Cyan
+        $board = Start-SwarmDashboard -RunId $runId -Site alpha, beta -MirrorRoot $dashboardMirrors -Confirm:$false
+        $board | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        Write-Host "Demo: dashboard at $($board.Url)"
     }
 
     # Step 4: the operator's kickoff, from here; it waits until ping is live.
@@ -192,10 +217,23 @@ try {
     else {
         Write-Host "Demo: FAILED: $(($failed | ForEach-Object { "$($_.Name) $($_.State) exit $($_.LastExitCode)" }) -join '; '). Read <run dir>/<site>/agents/*/stderr.log and launcher.log under $($runDirectories -join ', ')." -ForegroundColor Red
     }
+    if ($board -and $DashboardSeconds -gt 0) {
+        Write-Host "Demo: the dashboard stays up for $DashboardSeconds s at $($board.Url) (Ctrl+C ends it sooner)"
+        Start-Sleep -Seconds $DashboardSeconds
+    }
 }
 finally {
     # Everything this demo started is stopped, also after an error or Ctrl+C. Each step on its own,
     # so one failing cleanup does not skip the next.
+    if ($board) {
+        try {
+            Stop-SwarmDashboard -RunId $runId -MirrorRoot $dashboardMirrors -Confirm:$false | Out-Null
+            Write-Host 'Demo: dashboard stopped.'
+        }
+        catch {
+            Write-Warning "Demo: Stop-SwarmDashboard: $_"
+        }
+    }
     if ($sitesStarted.Count -gt 0) {
         try {
             Show "Stop-SwarmSite -RunId $runId" { Stop-SwarmSite -RunId $runId -Site $sitesStarted -Confirm:$false }

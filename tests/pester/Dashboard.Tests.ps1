@@ -355,3 +355,33 @@ Describe 'Stop-SwarmDashboard' {
             Should -Throw -ErrorId 'DashboardNotRunning,SwarmPS.Cmdlets.StopSwarmDashboardCommand'
     }
 }
+
+Describe 'The demo with -Dashboard' {
+    It 'shows both sites of the README demo live in the browser while it runs' {
+        $output = Join-Path $TestDrive 'demo.out'
+        $demo = Start-Process -FilePath $PwshPath -PassThru -RedirectStandardOutput $output -RedirectStandardError (Join-Path $TestDrive 'demo.err') -ArgumentList @(
+            '-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'examples/federated-chat/Invoke-Demo.ps1'),
+            '-ManifestPath', $ModuleManifest, '-Dashboard', '-DashboardSeconds', '20')
+        try {
+            $pattern = 'Demo: dashboard at (http://127\.0\.0\.1:\d+/\?token=[0-9a-f]{64})'
+            Wait-Until { (Test-Path $output) -and (Get-Content $output -Raw) -match $pattern } -Seconds 90
+            $url = [regex]::Match((Get-Content $output -Raw), $pattern).Groups[1].Value
+            Open-BrowserPage $script:Browser $url
+            Wait-BrowserCondition $script:Browser 'return window.swarmDashboard && window.swarmDashboard.ready === true' -Seconds 10
+            # The agents count to ten while the page is open: the header follows without a reload.
+            Wait-Until { (Get-Content $output -Raw) -match 'Demo: the dashboard stays up' } -Seconds 90
+            Wait-BrowserCondition $script:Browser "return /^Sites: alpha \(1 agent \/ \d+ messages\) · beta \(1 agent \/ \d+ messages\)$/.test(document.querySelector('#sites-header').textContent.trim()) && document.querySelectorAll('.event-row[data-kind=`"site_finished`"]').length + [...document.querySelectorAll('#filter-kind option')].filter(o => o.value === 'site_finished').length > 0" -Seconds 5
+            Invoke-BrowserScript $script:Browser "return [...document.querySelectorAll('#graph .swimlane')].map(l => l.dataset.site + ':' + [...l.querySelectorAll('.agent-node')].map(n => n.dataset.agent).join(','))" |
+                Should -Be 'alpha:ping', 'beta:pong'
+            Invoke-BrowserScript $script:Browser "return [...document.querySelectorAll('#graph .edge .edge-label')].map(l => l.textContent)" | Should -Match '^cross-site'
+            Save-BrowserScreenshot $script:Browser (Join-Path $script:Artifacts 'dashboard-demo.png')
+
+            $demo.WaitForExit(60000) | Should -BeTrue
+            $demo.ExitCode | Should -Be 0 -Because (Get-Content $output -Raw)
+            Get-Content $output -Raw | Should -Match 'Demo: dashboard stopped\.'
+        }
+        finally {
+            if (-not $demo.HasExited) { Stop-Process -Id $demo.Id -Force }
+        }
+    }
+}
