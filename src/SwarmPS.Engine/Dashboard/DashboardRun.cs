@@ -29,6 +29,7 @@ public sealed class DashboardRun
     private readonly List<string> _warnings = new();
     private readonly Dictionary<string, (DateTime Written, long Length)> _statusSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _skipsWarned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _problemsSaid = new(StringComparer.Ordinal);
     private int _warningCount;
     private TrainingRunStatus? _training;
 
@@ -86,23 +87,42 @@ public sealed class DashboardRun
     {
         var changed = false;
         var fresh = new List<SwarmEvent>();
-        var problems = new List<string>();
+        var problems = new List<string?>();
         foreach (var source in _sources)
         {
-            foreach (var (site, directory) in DashboardLayout.Sites(source))
+            IReadOnlyList<(string Site, string Directory)> sites;
+            try
+            {
+                sites = DashboardLayout.Sites(source);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                problems.Add(Once(source.Directory, $"{source.Directory}: {error.Message}"));
+                continue;
+            }
+
+            foreach (var (site, directory) in sites)
             {
                 var tally = TallyFor(site, source, directory);
                 changed |= ReadStatus(tally, problems);
-                foreach (var line in _cursor.ReadNewLines(Path.Combine(directory, DashboardLayout.EventsFileName)))
+                try
                 {
-                    if (SwarmEvent.TryParse(line, site, out var parsed))
+                    foreach (var line in _cursor.ReadNewLines(Path.Combine(directory, DashboardLayout.EventsFileName)))
                     {
-                        fresh.Add(parsed!);
+                        if (SwarmEvent.TryParse(line, site, out var parsed))
+                        {
+                            fresh.Add(parsed!);
+                        }
+                        else if (line.Trim().Length > 0)
+                        {
+                            problems.Add($"{site}: {DashboardLayout.EventsFileName}: not an event: {(line.Length <= 120 ? line : line[..120] + "...")}");
+                        }
                     }
-                    else if (line.Trim().Length > 0)
-                    {
-                        problems.Add($"{site}: {DashboardLayout.EventsFileName}: not an event: {(line.Length <= 120 ? line : line[..120] + "...")}");
-                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    // One unreadable file (its mode changed, a directory in its place) must not end the dashboard.
+                    problems.Add(Once(directory, $"{site}: {DashboardLayout.EventsFileName}: {error.Message}"));
                 }
             }
         }
@@ -119,12 +139,12 @@ public sealed class DashboardRun
                 SiteOf(swarmEvent.Site).Count(swarmEvent);
             }
 
-            foreach (var problem in problems)
+            foreach (var problem in problems.OfType<string>())
             {
                 AddWarning(problem);
             }
 
-            changed |= fresh.Count > 0 || problems.Count > 0;
+            changed |= fresh.Count > 0 || problems.Any(problem => problem is not null);
         }
 
         if (changed)
@@ -205,7 +225,7 @@ public sealed class DashboardRun
     }
 
     /// <summary>Re-reads status.json and training-status.json when they changed (size or time); both are small and replaced whole.</summary>
-    private bool ReadStatus(SiteTally tally, List<string> problems)
+    private bool ReadStatus(SiteTally tally, List<string?> problems)
     {
         var changed = false;
         var statusPath = Path.Combine(tally.Directory, DashboardLayout.StatusFileName);
@@ -249,6 +269,21 @@ public sealed class DashboardRun
         }
 
         return changed;
+    }
+
+    /// <summary>A problem that lasts (a folder that cannot be read) is one warning, not one per refresh; null when already said.</summary>
+    private string? Once(string key, string problem)
+    {
+        lock (_gate)
+        {
+            if (_problemsSaid.TryGetValue(key, out var said) && said == problem)
+            {
+                return null;
+            }
+
+            _problemsSaid[key] = problem;
+            return problem;
+        }
     }
 
     private bool HasChanged(string path)

@@ -1,4 +1,5 @@
 using System.Text;
+using SwarmPS.Engine.Files;
 
 namespace SwarmPS.Engine.Events;
 
@@ -12,10 +13,12 @@ public sealed class EventFileCursor
     private readonly Dictionary<string, long> _offsets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _partialLines = new(StringComparer.Ordinal);
 
-    /// <summary>Complete lines added since the last read; a line still being written waits for its newline.</summary>
+    /// <summary>Complete lines added since the last read; a line still being written waits for its newline. Nothing when the file does not exist (yet).</summary>
     public IEnumerable<string> ReadNewLines(string file)
     {
-        if (!File.Exists(file))
+        // Only a regular file: a FIFO in its place would block the open forever, a device would never end.
+        // Anything else throws FileRefusedException (an IOException) naming what is there.
+        if (!BoundedFileRead.IsRegularFile(file, followLinks: true))
         {
             return Array.Empty<string>();
         }

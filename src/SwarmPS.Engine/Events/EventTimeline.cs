@@ -93,7 +93,19 @@ public sealed class EventTimeline
         var events = new List<SwarmEvent>();
         foreach (var (site, file) in Sources())
         {
-            foreach (var line in cursor.ReadNewLines(file))
+            IEnumerable<string> lines;
+            try
+            {
+                lines = cursor.ReadNewLines(file);
+            }
+            catch (IOException error)
+            {
+                // Not a regular file (a FIFO, a directory) or unreadable: said, and the other sites still read.
+                UnreadableLine?.Invoke($"{file}: {error.Message}");
+                continue;
+            }
+
+            foreach (var line in lines)
             {
                 if (SwarmEvent.TryParse(line, site, out var parsed))
                 {

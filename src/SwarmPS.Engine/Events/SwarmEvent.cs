@@ -89,8 +89,9 @@ public sealed record SwarmEvent(
             parsed = new SwarmEvent(timestamp, site, agent, kind.GetString()!, fields);
             return true;
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string holding half a surrogate pair ("\ud800"), valid JSON that is no text.
             return false;
         }
     }

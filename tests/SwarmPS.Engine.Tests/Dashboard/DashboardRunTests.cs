@@ -146,6 +146,32 @@ public sealed class DashboardRunTests : IDisposable
     }
 
     [Fact]
+    public void An_events_file_that_cannot_be_read_is_one_warning_and_the_other_sites_still_read()
+    {
+        Site("r10", "alpha", Event("00.000", "alpha", "ping", "agent_started"));
+        var beta = Site("r10", "beta");
+        // A FIFO where the events file should be: opening it would block the reader forever; it is refused, every time.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(beta, "events.jsonl")))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var run = new DashboardRun("r10", new[]
+        {
+            new DashboardSource(DashboardSourceKind.Local, Path.Combine(_root, "r10", "alpha"), "alpha"),
+            new DashboardSource(DashboardSourceKind.Local, beta, "beta"),
+        });
+
+        run.Refresh();
+        run.Refresh();
+        run.Refresh();
+
+        var snapshot = run.Snapshot();
+        Assert.Single(snapshot.Events);
+        Assert.StartsWith("beta: events.jsonl: ", Assert.Single(snapshot.Warnings));
+    }
+
+    [Fact]
     public void Warnings_beyond_the_kept_number_are_counted_not_kept()
     {
         Site("r9", "alpha", Enumerable.Range(0, DashboardRun.MaxWarningsKept + 20).Select(i => $"garbage {i}").ToArray());
@@ -158,5 +184,81 @@ public sealed class DashboardRunTests : IDisposable
         Assert.Equal(DashboardRun.MaxWarningsKept + 20, snapshot.WarningCount);
         Assert.Equal(DashboardRun.MaxWarningsKept, snapshot.Warnings.Count);
         Assert.Equal("alpha: events.jsonl: not an event: garbage 519", snapshot.Warnings[^1]);
+    }
+}
+
+/// <summary>A live training run's coordinator status, as the dashboard shows it: read from the site directory, written into the snapshot.</summary>
+public sealed class DashboardTrainingTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("swarmps-dashboard-training-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void The_coordinators_status_file_gives_the_contributors_step_loss_and_verdict()
+    {
+        var alpha = Path.Combine(_root, "alpha");
+        Directory.CreateDirectory(alpha);
+        new SwarmPS.Engine.LiveTraining.TrainingRunStatus
+        {
+            RunId = "ft-1",
+            PlanDigest = "sha256:" + new string('a', 64),
+            Phase = SwarmPS.Engine.LiveTraining.TrainingPhase.Reviewing,
+            Detail = "replaying c2",
+            UpdatedAt = DateTimeOffset.UtcNow,
+            Contributors = new[]
+            {
+                new SwarmPS.Engine.LiveTraining.TrainingContributorStatus
+                {
+                    RunId = "ft-1", Contributor = "c1", Site = "alpha", Backend = "dotnet.cpu",
+                    State = SwarmPS.Engine.LiveTraining.ContributorState.Contributed, Step = 200, Loss = 2.085,
+                    Verdict = SwarmPS.Engine.Training.VerdictKind.Accepted,
+                },
+                new SwarmPS.Engine.LiveTraining.TrainingContributorStatus
+                {
+                    RunId = "ft-1", Contributor = "c2", Site = "beta", Backend = "pytorch.cpu",
+                    State = SwarmPS.Engine.LiveTraining.ContributorState.Training, Step = 40,
+                },
+            },
+        }.Write(alpha);
+        var run = new DashboardRun("ft-1", new[] { new DashboardSource(DashboardSourceKind.Local, alpha, "alpha") });
+
+        run.Refresh();
+
+        var json = System.Text.Json.JsonDocument.Parse(DashboardJson.ToBytes(run.Snapshot())).RootElement.GetProperty("training");
+        Assert.Equal("Reviewing", json.GetProperty("phase").GetString());
+        Assert.Equal("replaying c2", json.GetProperty("detail").GetString());
+        var contributors = json.GetProperty("contributors").EnumerateArray().ToList();
+        Assert.Equal(new[] { "c1 alpha Contributed 200 Accepted", "c2 beta Training 40 " },
+            contributors.Select(c => $"{c.GetProperty("id").GetString()} {c.GetProperty("site").GetString()} {c.GetProperty("state").GetString()} {c.GetProperty("step").GetInt64()} {c.GetProperty("verdict").GetString()}"));
+        Assert.Equal(2.085, contributors[0].GetProperty("loss").GetDouble());
+        // No loss yet is null, not 0.
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, contributors[1].GetProperty("loss").ValueKind);
+    }
+
+    [Fact]
+    public void A_number_json_cannot_carry_becomes_text_a_lone_surrogate_is_a_warning_and_markup_stays_inside_its_string()
+    {
+        var alpha = Path.Combine(_root, "alpha");
+        Directory.CreateDirectory(alpha);
+        File.WriteAllLines(Path.Combine(alpha, "events.jsonl"), new[]
+        {
+            "{\"ts\":\"2026-12-01T10:00:00.000Z\",\"site\":\"alpha\",\"agent\":\"a\",\"kind\":\"heartbeat\",\"loss\":1e400}",
+            "{\"ts\":\"2026-12-01T10:00:01.000Z\",\"site\":\"alpha\",\"agent\":\"\\ud800\",\"kind\":\"odd\"}",
+            "{\"ts\":\"2026-12-01T10:00:02.000Z\",\"site\":\"alpha\",\"agent\":\"a\",\"kind\":\"markup\",\"note\":\"</script><script>alert(1)</script>\"}",
+        });
+        var run = new DashboardRun("r", new[] { new DashboardSource(DashboardSourceKind.Local, alpha, "alpha") });
+        run.Refresh();
+
+        var bytes = DashboardJson.ToBytes(run.Snapshot());
+
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.DoesNotContain("</script>", text);
+        var snapshot = System.Text.Json.JsonDocument.Parse(bytes).RootElement;
+        var events = snapshot.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(2, events.Count);
+        Assert.Equal("Infinity", events[0].GetProperty("fields").GetProperty("loss").GetString());
+        Assert.Equal("</script><script>alert(1)</script>", events[1].GetProperty("fields").GetProperty("note").GetString());
+        Assert.StartsWith("alpha: events.jsonl: not an event: ", Assert.Single(snapshot.GetProperty("warnings").EnumerateArray()).GetString());
     }
 }

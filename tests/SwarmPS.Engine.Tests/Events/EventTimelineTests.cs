@@ -25,6 +25,15 @@ public sealed class EventTimelineTests : IDisposable
         Assert.Equal("3", parsed.Field("turn"));
     }
 
+    [Theory]
+    [InlineData("""{"ts":"2026-11-22T07:00:00.000Z","site":"alpha","agent":"\ud800","kind":"x"}""")]
+    [InlineData("""{"ts":"2026-11-22T07:00:00.000Z","site":"alpha","agent":"a","kind":"x","note":"\udfff half"}""")]
+    public void A_string_holding_half_a_surrogate_pair_is_not_an_event_and_no_crash(string line)
+    {
+        // Valid JSON, but no text: reading it as a string threw, which ended Get-SwarmEvent and the dashboard's reader.
+        Assert.False(SwarmEvent.TryParse(line, "alpha", out _));
+    }
+
     [Fact]
     public void Array_fields_survive_a_read_and_write_unchanged()
     {
