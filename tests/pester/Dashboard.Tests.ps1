@@ -306,8 +306,8 @@ Describe 'Stop-SwarmDashboard' {
         $other = Join-Path $TestDrive 'mirrors-other'
         # Another dashboard of the same run (another mirror root): it must keep running.
         $bystander = Start-SwarmDashboard -RunId $script:RunId -Site alpha, beta -Port 0 -MirrorRoot $other -NoBrowser -Confirm:$false
-        $script_ = "Import-Module '$ModuleManifest'; Start-SwarmDashboard -RunId '$script:RunId' -Site alpha, beta -Port 0 -MirrorRoot '$mirrors' -NoBrowser -Confirm:`$false | Out-Null; Start-Sleep 600"
-        $launcher = Start-Process -FilePath $PwshPath -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script_ -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'launcher.out') -RedirectStandardError (Join-Path $TestDrive 'launcher.err')
+        $launcherCommand = "Import-Module '$ModuleManifest'; Start-SwarmDashboard -RunId '$script:RunId' -Site alpha, beta -Port 0 -MirrorRoot '$mirrors' -NoBrowser -Confirm:`$false | Out-Null; Start-Sleep 600"
+        $launcher = Start-Process -FilePath $PwshPath -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $launcherCommand -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'launcher.out') -RedirectStandardError (Join-Path $TestDrive 'launcher.err')
         $recordPath = Join-Path $mirrors ".dashboards/$script:RunId.json"
         Wait-Until { (Test-Path $recordPath) -and (Get-Content $recordPath -Raw | ConvertFrom-Json).ready } -Seconds 90
         $record = Get-Content $recordPath -Raw | ConvertFrom-Json

@@ -69,7 +69,7 @@ public sealed class DashboardServer : IAsyncDisposable
         HttpListenerException? last = null;
         foreach (var candidate in candidates)
         {
-            var chosen = candidate == 0 ? FreePort() : candidate;
+            var chosen = candidate == 0 ? FreeTcpPort.On(IPAddress.Loopback) : candidate;
             var server = new DashboardServer(run, token, port, chosen);
             server._listener.Prefixes.Add($"http://127.0.0.1:{chosen}/");
             try
@@ -106,15 +106,6 @@ public sealed class DashboardServer : IAsyncDisposable
         _listener.Close();
         await Task.WhenAll(_accepting).ConfigureAwait(false);
         _stopping.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 
     private async Task AcceptAsync()
@@ -195,6 +186,11 @@ public sealed class DashboardServer : IAsyncDisposable
         catch (Exception error) when (error is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The browser went away (a closed tab, a reload): nothing to answer.
+            response.Abort();
+        }
+        catch (Exception)
+        {
+            // A fault of the dashboard itself: the request ends (the browser retries) instead of hanging, and the server serves on.
             response.Abort();
         }
     }

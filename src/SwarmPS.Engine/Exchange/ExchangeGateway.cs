@@ -84,7 +84,7 @@ public sealed class ExchangeGateway : IAsyncDisposable
         // listener takes a private port of its own, as it does under TLS.
         var host = address.Equals(IPAddress.Any) ? "*" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var fronted = certificate is not null || host != "*";
-        var chosen = port == 0 || fronted ? FreePort(address) : port;
+        var chosen = port == 0 || fronted ? FreeTcpPort.On(address) : port;
         var gateway = new ExchangeGateway(exchange, limits, token, log ?? ExchangeLog.None, new Uri($"http://{(host == "*" ? "127.0.0.1" : host)}:{chosen}/"), blobs, contributions);
         gateway.ListenerPort = chosen;
         gateway._listener.Prefixes.Add($"http://{host}:{chosen}/");
@@ -121,15 +121,6 @@ public sealed class ExchangeGateway : IAsyncDisposable
         }
 
         return gateway;
-    }
-
-    private static int FreePort(IPAddress address)
-    {
-        using var probe = new TcpListener(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 
     private async Task AcceptAsync()
