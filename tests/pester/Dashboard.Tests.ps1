@@ -381,7 +381,17 @@ Describe 'The demo with -Dashboard' {
             Get-Content $output -Raw | Should -Match 'Demo: dashboard stopped\.'
         }
         finally {
-            if (-not $demo.HasExited) { Stop-Process -Id $demo.Id -Force }
+            # A demo cut short by a failure above: interrupted as an operator would (SIGINT), so its own cleanup
+            # runs; if it is still there, killed, and its dashboard and exchange stopped from their records.
+            if (-not $demo.HasExited) {
+                & kill -s INT $demo.Id
+                if (-not $demo.WaitForExit(30000)) { Stop-Process -Id $demo.Id -Force }
+                $root = [regex]::Match((Get-Content $output -Raw), 'files under (\S+)').Groups[1].Value
+                if ($root) {
+                    Stop-SwarmDashboard -MirrorRoot (Join-Path $root 'dashboard') -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+                    Stop-SwarmExchange -StateDirectory (Join-Path $root 'exchange') -Confirm:$false -ErrorAction SilentlyContinue
+                }
+            }
         }
     }
 }
