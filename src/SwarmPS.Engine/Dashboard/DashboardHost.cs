@@ -39,10 +39,7 @@ public static class DashboardHost
         OwnerOnly.CreateDirectory(options.MirrorRoot);
         OwnerOnly.Tighten(options.MirrorRoot);
         var control = DashboardOptions.ControlDirectory(options.MirrorRoot, options.RunId, ControlPurpose);
-        var mirrors = remote.ToDictionary(
-            entry => entry.Site.Name,
-            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, control),
-            StringComparer.Ordinal);
+        var mirrors = DashboardSources.Mirrors(remote, options.RunId, control);
         var run = new DashboardRun(options.RunId, sources, mirrors);
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -69,10 +66,7 @@ public static class DashboardHost
 
             await FirstPollsAsync(mirrors.Values, progress, stopping.Token).ConfigureAwait(false);
             run.Refresh();
-            if (run.NothingFound() && mirrors.Values.All(mirror => mirror.Status.State != MirrorState.Unreachable))
-            {
-                throw DashboardSources.RunNotFound(options.RunId, sources, mirrors.Values.Select(mirror => mirror.Status.Problem).OfType<string>());
-            }
+            DashboardSources.EnsureFound(run, sources, mirrors.Values);
 
             record = Recorded(record, run, mirrors.Values) with { Ready = true };
             record.Write();

@@ -167,14 +167,7 @@ public static class DashboardJson
             writer.WriteString("site", contributor.Site);
             writer.WriteString("state", contributor.State.ToString());
             WriteNumberOrNull(writer, "step", contributor.Step);
-            if (contributor.Loss is { } loss && double.IsFinite(loss))
-            {
-                writer.WriteNumber("loss", loss);
-            }
-            else
-            {
-                writer.WriteNull("loss");
-            }
+            WriteNumberOrNull(writer, "loss", contributor.Loss is { } loss && double.IsFinite(loss) ? loss : null);
 
             writer.WriteString("verdict", contributor.Verdict?.ToString());
             writer.WriteEndObject();
@@ -184,7 +177,7 @@ public static class DashboardJson
         writer.WriteEndObject();
     }
 
-    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, long? value)
+    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double? value)
     {
         if (value is { } number)
         {

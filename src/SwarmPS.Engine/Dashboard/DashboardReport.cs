@@ -16,6 +16,18 @@ public static class DashboardReport
     public static async Task<DashboardUpdate> ExportAsync(SiteCatalog catalog, DashboardOptions options, string path, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var (sources, remote) = DashboardSources.Resolve(catalog, options);
+        // Before any mirroring: a report that cannot be written should not first copy a remote site.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            throw new SwarmException(
+                "ReportDirectoryNotFound",
+                $"The folder of '{path}' does not exist.",
+                "Create the folder first, or pass a -Path in an existing one.",
+                SwarmErrorCategory.ObjectNotFound,
+                path);
+        }
+
         if (remote.Count > 0)
         {
             OwnerOnly.CreateDirectory(options.MirrorRoot);
@@ -23,10 +35,7 @@ public static class DashboardReport
 
         // Its own control folder: a dashboard of the same run may be mirroring the same sites right now.
         var control = DashboardOptions.ControlDirectory(options.MirrorRoot, options.RunId, "report");
-        var mirrors = remote.ToDictionary(
-            entry => entry.Site.Name,
-            entry => SiteMirror.Create(entry.Site, options.RunId, entry.Directory, control),
-            StringComparer.Ordinal);
+        var mirrors = DashboardSources.Mirrors(remote, options.RunId, control);
         try
         {
             foreach (var mirror in mirrors.Values)
@@ -43,23 +52,9 @@ public static class DashboardReport
 
             var run = new DashboardRun(options.RunId, sources, mirrors);
             run.Refresh();
-            if (run.NothingFound() && mirrors.Values.All(mirror => mirror.Status.State != MirrorState.Unreachable))
-            {
-                throw DashboardSources.RunNotFound(options.RunId, sources, mirrors.Values.Select(mirror => mirror.Status.Problem).OfType<string>());
-            }
+            DashboardSources.EnsureFound(run, sources, mirrors.Values);
 
             var snapshot = run.Snapshot();
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            if (!Directory.Exists(directory))
-            {
-                throw new SwarmException(
-                    "ReportDirectoryNotFound",
-                    $"The folder of '{path}' does not exist.",
-                    "Create the folder first, or pass a -Path in an existing one.",
-                    SwarmErrorCategory.ObjectNotFound,
-                    path);
-            }
-
             AtomicFile.Write(path, stream => DashboardPage.WriteReport(stream, snapshot, DateTimeOffset.UtcNow), bufferSize: 1 << 16);
             return snapshot;
         }

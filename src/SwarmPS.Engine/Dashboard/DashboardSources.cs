@@ -59,8 +59,25 @@ public static class DashboardSources
         return (sources, remote);
     }
 
+    /// <summary>One mirror per remote site, by site name, their ssh sockets in <paramref name="controlDirectory"/>. No I/O.</summary>
+    public static Dictionary<string, SiteMirror> Mirrors(IEnumerable<(SiteProfile Site, string Directory)> remote, string runId, string controlDirectory) =>
+        remote.ToDictionary(entry => entry.Site.Name, entry => SiteMirror.Create(entry.Site, runId, entry.Directory, controlDirectory), StringComparer.Ordinal);
+
+    /// <summary>
+    /// After the first read of every source: throws <see cref="RunNotFound"/> when nothing has the run. A remote site
+    /// that could not be asked might have it, so then the dashboard shows what there is and that site says why.
+    /// </summary>
+    public static void EnsureFound(DashboardRun run, IReadOnlyList<DashboardSource> sources, IEnumerable<SiteMirror> mirrors)
+    {
+        var all = mirrors.ToList();
+        if (run.NothingFound() && all.All(mirror => mirror.Status.State != MirrorState.Unreachable))
+        {
+            throw RunNotFound(run.RunId, sources, all.Select(mirror => mirror.Status.Problem).OfType<string>());
+        }
+    }
+
     /// <summary>The error for a run that no source has: no events, no status, and no remote site that could not be asked.</summary>
-    public static SwarmException RunNotFound(string runId, IEnumerable<DashboardSource> sources, IEnumerable<string> mirrorProblems)
+    private static SwarmException RunNotFound(string runId, IEnumerable<DashboardSource> sources, IEnumerable<string> mirrorProblems)
     {
         var looked = string.Join("; ", sources.Select(source => source.Kind == DashboardSourceKind.Mirror ? $"{source.Site} (remote)" : source.Directory)
             .Concat(mirrorProblems));
