@@ -90,6 +90,19 @@ public static class DetachedPwsh
         return Command(pwshPath, manifestPath, string.Join(' ', start));
     }
 
+    /// <summary>pwsh running Start-SwarmAgentManager in the foreground for the same site and namespace (the control token travels in the environment, never here).</summary>
+    public static IReadOnlyList<string> StartAgentManager(string pwshPath, string manifestPath, string site, string nameSpace, string? exchangeUrl)
+    {
+        var start = new List<string>
+        {
+            $"{NameOf<StartSwarmAgentManagerCommand>()} -Confirm:$false",
+            $"-{nameof(StartSwarmAgentManagerCommand.Site)} {PowerShellLiteral.Quote(site)}",
+            $"-{nameof(StartSwarmAgentManagerCommand.Namespace)} {PowerShellLiteral.Quote(nameSpace)}",
+        };
+        AddIfSet(start, nameof(StartSwarmAgentManagerCommand.ExchangeUrl), exchangeUrl);
+        return Command(pwshPath, manifestPath, string.Join(' ', start));
+    }
+
     /// <summary>pwsh running Start-SwarmDashboard -Foreground for the same run, sites and paths (the token is made by the child and kept in its record).</summary>
     public static IReadOnlyList<string> StartDashboard(
         string pwshPath, string manifestPath, string runId, IReadOnlyList<string> sites, IReadOnlyList<string> paths, int port, string mirrorRoot)

@@ -57,14 +57,6 @@ public sealed record ExchangeServerOptions
     public string OutputPath => Path.Combine(StateDirectory, "exchange.out");
 
     /// <summary>$XDG_STATE_HOME/swarmps/exchange, default ~/.local/state/swarmps/exchange.</summary>
-    public static string DefaultStateDirectory()
-    {
-        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(stateHome))
-        {
-            stateHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        }
-
-        return Path.Combine(stateHome, "swarmps", "exchange");
-    }
+    public static string DefaultStateDirectory() =>
+        Path.Combine(Files.UserDirectories.State(), "exchange");
 }

@@ -7,10 +7,13 @@ namespace SwarmPS.Engine.Launch;
 /// <summary>
 /// The environment an agent process starts with (DESIGN.md "Agent process contract"): the launcher's
 /// own environment, then the site's variables and removals, the proxy, the agent's own variables, and
-/// last the SWARM_* contract, which nothing can override. A null value removes a variable.
+/// last the SWARM_* contract (SWARM_NAMESPACE included, from the launcher's own), which nothing can override; SWARM_CONTROL_TOKEN is removed. A null value removes a variable.
 /// </summary>
 public static class AgentEnvironment
 {
+    /// <summary>The variable a control token may be given in (SwarmPS.Engine.Control reads it); removed from every agent's environment.</summary>
+    public const string ControlTokenVariable = "SWARM_CONTROL_TOKEN";
+
     public static IReadOnlyDictionary<string, string?> For(
         CampaignAgent agent, string runId, SiteProfile site, IReadOnlyList<Uri> exchangeUrls, string exchangeToken, string siteDirectory, IReadOnlyList<string> allAgentNames,
         Func<string, string?>? launcherVariable = null)
@@ -42,7 +45,11 @@ public static class AgentEnvironment
             environment[name] = value;
         }
 
+        // The control token lets its holder start and stop processes: an agent never inherits it from its launcher
+        // (docs/control-protocol.md); a workflow agent reads its namespace's token file itself.
+        environment[ControlTokenVariable] = null;
         environment["SWARM_RUN_ID"] = runId;
+        environment[SwarmNamespace.Variable] = SwarmNamespace.Resolve(null, launcherVariable);
         environment["SWARM_SITE"] = site.Name;
         environment["SWARM_AGENT"] = agent.Name;
         environment["SWARM_AGENT_UID"] = AgentMailboxId.For(runId, agent.Name).ToString();

@@ -25,16 +25,8 @@ public sealed class RemoteExchangeTunnel : IAsyncDisposable
     public ReverseTunnel? Tunnel => _tunnel;
 
     /// <summary>$XDG_STATE_HOME/swarmps/tunnels (default ~/.local/state/swarmps/tunnels) on this machine.</summary>
-    public static string RootDirectory()
-    {
-        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(stateHome))
-        {
-            stateHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        }
-
-        return Path.Combine(stateHome, "swarmps", "tunnels");
-    }
+    public static string RootDirectory() =>
+        Path.Combine(Files.UserDirectories.State(), "tunnels");
 
     /// <summary>Where the tunnel records of one site of one run live; the run id is validated first (it becomes a path).</summary>
     public static string RecordDirectory(string runId, string site) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SwarmPS.Engine.Campaigns;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
 using SwarmPS.Engine.Sites;
@@ -168,6 +169,7 @@ public static class RemoteSiteLaunch
     {
         yield return ("SWARMPS_SITE_PATH", Remote(layout, "site"));
         yield return (options.Campaign.Exchange.TokenVariable, options.Exchange.Token);
+        yield return (SwarmNamespace.Variable, SwarmNamespace.Resolve(null)); // its agents' SWARM_NAMESPACE, as a local launch gives it
         var trust = ExchangeTrust.FromEnvironment(); // a malformed pin is refused here, with its own id
         if (trust.Pin is { } pin)
         {

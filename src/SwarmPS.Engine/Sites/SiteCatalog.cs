@@ -40,13 +40,7 @@ public sealed class SiteCatalog
             directories.AddRange(sitePath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
 
-        var configHome = environment("XDG_CONFIG_HOME");
-        if (string.IsNullOrWhiteSpace(configHome))
-        {
-            configHome = Path.Combine(environment("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-        }
-
-        directories.Add(Path.Combine(configHome, "swarmps", "sites"));
+        directories.Add(Path.Combine(Files.UserDirectories.Config(environment), "sites"));
         return directories;
     }
 
