@@ -42,7 +42,7 @@ public sealed class SendSwarmControlCommand : ControlCmdlet
     [Parameter]
     public Guid? CorrelationId { get; set; }
 
-    protected override void ProcessRecord() => RunForItem(() =>
+    protected override void ProcessRecord() => Run(() =>
     {
         var identity = ManagerIdentity.For(ResolvedNamespace, null, Site);
         var command = Command.ToLowerInvariant();

@@ -13,10 +13,14 @@ namespace SwarmPS.Engine.Control;
 /// </summary>
 public sealed class AgentManager
 {
-    /// <summary>A command's handling (a start waits up to a minute for agents) must end before its lease does, or it would be delivered again.</summary>
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// A command is acknowledged once journaled, before it runs, so the lease only has to cover milliseconds. It is
+    /// short because a long poll of a manager that was killed can still be waiting in the exchange and lease the
+    /// next command to the dead connection: that command comes back to the new manager when this lease ends.
+    /// </summary>
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan ReceiveWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReceiveWait = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(2);
 
@@ -144,9 +148,10 @@ public sealed class AgentManager
 
             foreach (var message in messages)
             {
-                // Handled before it is acknowledged: a crash in between redelivers it, and the journal then says it was cut short.
-                await receiver.HandleAsync(message, cancellationToken).ConfigureAwait(false);
-                await exchange.AcknowledgeAsync(Identity.MailboxId, new[] { message.Id }, CancellationToken.None).ConfigureAwait(false);
+                await receiver.HandleAsync(
+                    message,
+                    () => exchange.AcknowledgeAsync(Identity.MailboxId, new[] { message.Id }, CancellationToken.None),
+                    cancellationToken).ConfigureAwait(false);
             }
         }
     }

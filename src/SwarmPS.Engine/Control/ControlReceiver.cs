@@ -27,7 +27,35 @@ public sealed class ControlReceiver(
     /// <summary>How far a sender's clock may run ahead of the receiver's.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    public async Task HandleAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles one message. <paramref name="acknowledge"/> is called once it is settled: for an accepted command, as
+    /// soon as it is journaled and before it runs, so its lease never has to cover the run (a start waits up to a
+    /// minute) and a crash mid-run leaves a journal entry without a reply, reported as ControlCommandInterrupted
+    /// to a retry rather than run twice: control is at most once.
+    /// </summary>
+    public async Task HandleAsync(ReceivedMessage message, Func<Task> acknowledge, CancellationToken cancellationToken)
+    {
+        var acknowledged = false;
+        async Task SettleAsync()
+        {
+            if (!acknowledged)
+            {
+                acknowledged = true;
+                await acknowledge().ConfigureAwait(false);
+            }
+        }
+
+        try
+        {
+            await HandleOneAsync(message, SettleAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await SettleAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleOneAsync(ReceivedMessage message, Func<Task> settle, CancellationToken cancellationToken)
     {
         var envelope = ControlEnvelope.TryRead(message.Body);
         if (envelope is null)
@@ -78,6 +106,7 @@ public sealed class ControlReceiver(
 
         handled.Accepted(command);
         Record(Fields(command, accepted: true, replayed: false, null));
+        await settle().ConfigureAwait(false);
         ControlReply answer;
         try
         {

@@ -64,6 +64,18 @@ public sealed class ControlToken
 
     public override string ToString() => $"control token from {Source}";
 
+    private static bool IsRegularFile(string file)
+    {
+        try
+        {
+            return BoundedFileRead.IsRegularFile(file, followLinks: true);
+        }
+        catch (FileRefusedException)
+        {
+            return false;
+        }
+    }
+
     private static bool TryReadHex(string hex, Span<byte> into)
     {
         for (var i = 0; i < into.Length; i++)
@@ -101,6 +113,16 @@ public sealed class ControlToken
                 $"No control token for namespace '{nameSpace}': {Variable} is not set and the token file '{file}' does not exist.",
                 $"Set {Variable} (environment only), or create the file readable by you alone: umask 077; mkdir -p {Path.GetDirectoryName(file)}; openssl rand -hex 32 > {file}. Use the same token where the agent manager runs.",
                 SwarmErrorCategory.ObjectNotFound,
+                file);
+        }
+
+        if (!IsRegularFile(file))
+        {
+            throw new SwarmException(
+                "ControlTokenFileUnreadable",
+                $"The control token file '{file}' is not a regular file (a device, FIFO or directory), so it is not read.",
+                "Point SWARM_CONTROL_TOKEN_FILE at a regular file holding only the token, readable by you alone (chmod 600).",
+                SwarmErrorCategory.InvalidData,
                 file);
         }
 

@@ -1,3 +1,4 @@
+using SwarmPS.Engine.Events;
 using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Processes;
 
@@ -50,6 +51,12 @@ public static class ManagerStopper
 
             after = after with { Running = false };
             after.Write(identity.RecordFile);
+            new EventLog(identity.EventsFile).Append(SwarmEvent.Now(identity.Site, ControlEvents.Agent, ControlEvents.ManagerStopped, new Dictionary<string, object?>
+            {
+                ["pid"] = record.Pid,
+                ["by"] = "Stop-SwarmAgentManager",
+                ["running_slices"] = after.Runs.Where(run => run.Lifecycle != ManagerLifecycle.Stopped).Select(run => run.RunId).ToArray(),
+            }));
         }
 
         var mailbox = exchange is null ? null : (await exchange.GetStatusAsync(new[] { identity.MailboxId }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();

@@ -210,6 +210,21 @@ public abstract class ExchangeConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_terminated_mailbox_registered_again_takes_and_delivers_messages()
+    {
+        // An agent manager that stops terminates its mailbox; the next one registers the same id and must get its commands.
+        var first = await Register("agent-b");
+        await _exchange.TerminateAsync(first.Id);
+        var again = await Register("agent-b");
+
+        await _exchange.SendAsync(OutgoingMessage.Create(again.Id, "after"));
+        var waited = await _exchange.ReceiveAsync(again.Id, new ReceiveRequest(MaxMessages: 1, Wait: TimeSpan.FromSeconds(2)));
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal("after", Assert.Single(waited).Body);
+    }
+
+    [Fact]
     public async Task A_mailbox_without_heartbeats_turns_INACTIVE_and_a_heartbeat_revives_it()
     {
         var mailbox = await Register("agent-a");
