@@ -95,6 +95,12 @@ def cases(work):
          lambda e: e["error_id"] == "LauncherParameterInvalid"),
         ("bad JSON for a hashtable", ["New-SwarmTaskSet", "-Axis", "{lr:"], 1,
          lambda e: e["error_id"] == "LauncherParameterInvalid" and "-Axis" in e["message"]),
+        ("a parameter without its value", ["Get-SwarmAgentId", "-Name", "agent-a", "-RunId"], 1,
+         lambda e: e["error_id"] == "LauncherParameterValueMissing" and "-RunId" in e["message"]),
+        ("a single-valued parameter twice", ["Get-SwarmAgentId", "-RunId", "demo-001", "-RunId", "demo-002", "-Name", "agent-a"], 1,
+         lambda e: e["error_id"] == "LauncherParameterInvalid" and "twice" in e["message"]),
+        ("a common parameter the launcher sets itself", ["Get-SwarmAgentId", "-RunId", "demo-001", "-Name", "agent-a", "-ErrorAction", "Continue"], 1,
+         lambda e: e["error_id"] == "LauncherParameterInvalid" and "-ErrorAction" in e["message"]),
     ]
 
 
