@@ -199,7 +199,7 @@ Describe 'swarmps finds pwsh' {
         $caller = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'caller') -Force
         Copy-Item (New-AdapterFile 'relative.safetensors' @{ 'm.lora_A.weight' = @(2, 4); 'm.lora_B.weight' = @(4, 2) }) $caller
         $result = Invoke-Swarmps -ArgumentList Get-SwarmAdapter, -Path, relative.safetensors -WorkingDirectory $caller.FullName `
-            -Environment @{ SWARMPS_PWSH = $null; PATH = $bin.FullName; HOME = $HOME; DOTNET_CLI_TELEMETRY_OPTOUT = '1' }
+            -Environment @{ SWARMPS_PWSH = $null; PATH = $bin.FullName }
         $result.ExitCode | Should -Be 0 -Because $result.Stderr
         $result.Envelope.data.Path | Should -Be @((Join-Path $caller 'relative.safetensors'))
     }
