@@ -65,6 +65,8 @@ def cases(work):
     return [
         ("one agent id", ["Get-SwarmAgentId", "-RunId", "demo-001", "-Name", "agent-a"], 0,
          lambda e: ids(e) == [AGENT_A]),
+        ("non-ASCII in argv and in the UTF-8 stdout", ["Get-SwarmAgentId", "-RunId", "chat.2026-11", "-Name", "\u00dcn\u00efcode agent"], 0,
+         lambda e: [(i["Name"], i["Id"]) for i in e["data"]] == [("\u00dcn\u00efcode agent", "78d53057-7e0d-550f-99e3-00d58d945d91")]),
         ("names by prefix and case, array as a,b", ["get-swarmagentid", "-run", "demo-001", "-na", "agent-a,agent-b"], 0,
          lambda e: ids(e) == [AGENT_A, AGENT_B]),
         ("array as a JSON array", ["Get-SwarmAgentId", "-RunId", "demo-001", "-Name", '["agent-a","agent-b"]'], 0,
