@@ -78,12 +78,13 @@ function Write-Envelope([System.Collections.IDictionary] $Envelope) {
 
 # Writes the failure envelope, a one-line summary on stderr for a person reading the log, and exits with the
 # category's code. Every failure ends here, so no failure can leave stdout empty.
+# No parameter is Mandatory: an empty message must never make this function itself prompt.
 function Exit-WithFailure {
     param(
-        [Parameter(Mandatory)] [string] $ErrorId,
-        [Parameter(Mandatory)] [string] $Category,
-        [Parameter(Mandatory)] [string] $Message,
-        [Parameter(Mandatory)] [AllowEmptyString()] [string] $Remediation,
+        [string] $ErrorId,
+        [string] $Category,
+        [string] $Message,
+        [string] $Remediation,
         [bool] $RetrySafe = $false,
         [object[]] $Data = @()
     )
