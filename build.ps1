@@ -140,6 +140,16 @@ function Invoke-TaskPackage {
 
     Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
     Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
+    # The launcher for callers that are not PowerShell (docs/launcher.md): the script and its sh wrapper,
+    # which must stay executable so `<module>/module/swarmps` runs as a command.
+    foreach ($launcher in 'module/swarmps.ps1', 'module/swarmps') {
+        if (-not (Test-Path (Join-Path $target $launcher))) {
+            throw "Package: $launcher is missing from $target; callers outside PowerShell would have no swarmps."
+        }
+    }
+    if (-not $IsWindows -and -not ((Get-Item (Join-Path $target 'module/swarmps')).UnixFileMode -band [IO.UnixFileMode]::UserExecute)) {
+        throw "Package: module/swarmps in $target is not executable; run git update-index --chmod=+x module/swarmps and package again."
+    }
     # The pytorch.cpu trainer: the module finds it at <module root>/trainers/pytorch_cpu/train.py
     # (src/SwarmPS.Cmdlets/ModuleTrainer.cs). Its sources only, never a __pycache__ of a local run.
     $pytorchTrainer = Join-Path $target 'trainers/pytorch_cpu'

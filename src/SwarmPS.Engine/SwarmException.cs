@@ -33,6 +33,9 @@ public class SwarmException : Exception
     /// <summary>The failing item (a file, an agent, a job), never the caller.</summary>
     public object? Target { get; }
 
+    /// <summary>Whether the same call may be retried as it is (<see cref="ErrorRetry"/> holds the one table, by id).</summary>
+    public bool RetrySafe => ErrorRetry.IsSafe(ErrorId);
+
     /// <summary>Problem and fix together, as an operator reads it in a log.</summary>
     public override string ToString() => $"{ErrorId}: {Message} Fix: {Remediation}";
 }
