@@ -278,6 +278,7 @@ def main():
         agent.stopping = True  # the loop ends after the current receive (at most RECEIVE_WAIT_MS), then stops the workflows
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_sigterm)  # Ctrl+C when run by hand: the same orderly stop
     record("workflow_agent_started", namespace=namespace, workflows=sorted(workflows))
     agent.run()
     record("workflow_agent_stopped", namespace=namespace)

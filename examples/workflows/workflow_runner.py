@@ -26,14 +26,25 @@ class CatalogError(Exception):
     pass
 
 
+def _refuse_duplicates(pairs):
+    """json's object hook: a key given twice is an error, not the last one silently winning."""
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise CatalogError(f"{json.dumps(key)} is given twice in one object.")
+    return dict(pairs)
+
+
 def load_catalog(path, working_directory):
     """{"<name>": {"command": [argv...], "description": "..."}} checked whole; programs resolved now
     (relative paths from the agent's working directory, bare names on PATH), as a launch checks agents."""
     try:
         with open(path, encoding="utf-8") as file:
-            catalog = json.load(file)
+            catalog = json.load(file, object_pairs_hook=_refuse_duplicates)
     except FileNotFoundError:
         raise CatalogError(f"the workflow catalog {path} does not exist; pass --workflows with the path of a JSON file.") from None
+    except CatalogError as error:
+        raise CatalogError(f"{path}: {error}") from None
     except (OSError, ValueError) as error:
         raise CatalogError(f"the workflow catalog {path} is not readable JSON: {error}") from None
     if not isinstance(catalog, dict) or not catalog:
@@ -86,6 +97,12 @@ def _process_start_time(pid):
     return None if fields[0] == "Z" else fields[19]
 
 
+def _adopted_alive(execution):
+    """An execution a previous run of the agent started: alive while its leader is the same process."""
+    started = _process_start_time(execution["pid"])
+    return started is not None and started == execution.get("pid_started")
+
+
 def _group_alive(pgid):
     try:
         os.killpg(pgid, 0)
@@ -119,7 +136,7 @@ class WorkflowRunner:
             self._next, self._executions = saved["next"], saved["executions"]
         # Executions a previous run of the agent left Running: still there, adopted; gone, their end is unknown.
         for execution in self._running():
-            if _process_start_time(execution["pid"]) != execution.get("pid_started"):
+            if not _adopted_alive(execution):
                 self._end(execution, "Failed", None)
         self._save()
 
@@ -177,7 +194,7 @@ class WorkflowRunner:
                 if code is not None:
                     del self._children[execution["execution_id"]]
                     self._end(execution, "Succeeded" if code == 0 else "Failed", _exit_code(code))
-            elif _process_start_time(execution["pid"]) != execution["pid_started"]:
+            elif not _adopted_alive(execution):
                 self._end(execution, "Failed", None)  # adopted: not our child, so its exit code is not ours to read
 
     def stop_all(self, grace):

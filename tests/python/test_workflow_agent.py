@@ -431,6 +431,19 @@ class AgentCase(unittest.TestCase):
         self.assertEqual("Stopped", self.ask("workflow.stop", {"execution_id": sleeper})["result"]["state"])
         self.assertEqual([], workflow_processes(sleeper))
 
+    def test_a_workflow_that_ended_while_the_agent_was_down_is_failed_with_no_exit_code(self):
+        sleeper = self.ask("workflow.start", {"workflow": "sleep"})["result"]["execution_id"]
+        pids = wait_until(lambda: (lambda found: found if len(found) == 2 else None)(workflow_processes(sleeper)), what="sleep running")
+        self.agent.kill()
+        self.agent.wait()
+        os.killpg(os.getpgid(pids[0]), signal.SIGKILL)
+        wait_until(lambda: not workflow_processes(sleeper), what="sleep gone")
+        time.sleep(1.5)  # the dead agent's last long poll (see the restart test)
+        self.start_agent()
+        ended = self.execution(sleeper)
+        self.assertEqual(("Failed", None), (ended["state"], ended["exit_code"]))
+        self.assertEqual(("Running", "Failed"), (self.events("workflow_state")[-1]["from"], self.events("workflow_state")[-1]["to"]))
+
     def test_the_journal_forgets_ids_past_their_expiry_and_never_reruns_an_interrupted_command(self):
         self.agent.send_signal(signal.SIGTERM)
         self.agent.wait(5)
@@ -502,7 +515,9 @@ class StartupRefusals(unittest.TestCase):
                  "a command as one string": ('{"a": {"command": "/bin/true"}}', "non-empty list of strings"),
                  "an unknown key": ('{"a": {"command": ["/bin/true"], "cwd": "/"}}', "unknown key(s) cwd"),
                  "a missing program": ('{"a": {"command": ["no-such-program-here"]}}', "not an executable file"),
-                 "no workflows": ("{}", "at least one")}
+                 "no workflows": ("{}", "at least one"),
+                 "a name given twice": ('{"a": {"command": ["/bin/true"]}, "a": {"command": ["/bin/false"]}}', '"a" is given twice'),
+                 "names differing in case": ('{"a": {"command": ["/bin/true"]}, "A": {"command": ["/bin/false"]}}', "declared twice")}
         for case, (text, expected) in cases.items():
             with self.subTest(case):
                 catalog = os.path.join(self.root, "catalog.json")
