@@ -194,7 +194,7 @@ class AgentCase(unittest.TestCase):
         with open(self.catalog, "w") as file:
             json.dump(workflows, file)
         self.me = call("POST", "v1/mailboxes", {"runId": self.run_id, "name": "workflow"})["id"]
-        self.beating = True
+        self.heart_stopped = threading.Event()
         self.heart = threading.Thread(target=self._heartbeat, daemon=True)
         self.heart.start()
         self.caller = Caller(self.token, self.NAMESPACE)
@@ -206,7 +206,7 @@ class AgentCase(unittest.TestCase):
         if self.agent is not None and self.agent.poll() is None:
             self.agent.kill()
             self.agent.wait()
-        self.beating = False
+        self.heart_stopped.set()
         self.heart.join()
         self.caller.close()
         call("POST", f"v1/mailboxes/{self.me}/terminate")
@@ -222,12 +222,12 @@ class AgentCase(unittest.TestCase):
             return [pid for execution in json.load(file)["executions"] for pid in workflow_processes(execution["execution_id"])]
 
     def _heartbeat(self):
-        while self.beating:
+        while not self.heart_stopped.is_set():
             try:
                 call("POST", f"v1/mailboxes/{self.me}/heartbeat")
             except (OSError, urllib.error.HTTPError):
                 pass
-            time.sleep(1)
+            self.heart_stopped.wait(1)
 
     def environment(self, **extra):
         environment = {key: value for key, value in os.environ.items() if not key.startswith("SWARM")}
