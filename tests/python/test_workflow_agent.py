@@ -304,7 +304,11 @@ class AgentCase(unittest.TestCase):
         self.assertEqual(("workflow.start", True, True, False, None, {"user": USER, "host": "testhost", "pid": os.getpid()}),
                          (started["command"], started["verified"], started["accepted"], started["replayed"], started["error_id"], started["sender"]))
         with open(os.path.join(self.run_dir, "events.jsonl")) as file:
-            self.assertNotIn(self.token, file.read())
+            timeline = file.read()
+        self.assertNotIn(self.token, timeline)
+        self.assertNotRegex(timeline, "[0-9a-f]{64}", "a MAC in an event")
+        for name in ("handled.jsonl", "workflows.json"):
+            self.assertEqual(0o600, stat.S_IMODE(os.stat(os.path.join(self.agent_dir, name)).st_mode), name)
 
     def test_list_shows_every_execution_oldest_first_and_a_failure(self):
         first = self.ask("workflow.start", {"workflow": "hello", "parameters": {}})["result"]["execution_id"]
