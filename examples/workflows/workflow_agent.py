@@ -162,7 +162,8 @@ class WorkflowAgent:
                 raise ControlError("ControlCommandUnknown", f"{json.dumps(_claimed(command.get('command')))} is not a command of a workflow agent.",
                                    f"Send one of {', '.join(COMMANDS)} (start, stop and status are for the agent manager).")
             self.journal.begin(command["correlation_id"], keep_until)
-            result = self._execute(command["command"], command.get("args", {}))
+            # Absent or null args are no args (workflow.list takes none); anything else must be an object.
+            result = self._execute(command["command"], {} if command.get("args") is None else command["args"])
             reply = self._reply(command, ok=True, result=result, error=None)
         except ControlError as error:
             reply = self._reply(command, ok=False, result=None, error=error)

@@ -318,6 +318,12 @@ class AgentCase(unittest.TestCase):
         self.assertEqual([first, second], [execution["execution_id"] for execution in executions])
         self.assertEqual([f"hello-{self.NAMESPACE}-1", f"fail-{self.NAMESPACE}-2"], [first, second])
         self.assertEqual(("Failed", 3, {}), (executions[1]["state"], executions[1]["exit_code"], executions[1]["parameters"]))
+        for args, error_id in ((None, None), ([], "ControlCommandInvalid")):  # null args are none; a list is not an object
+            payload, _ = self.caller.command(self.me, "workflow.list")
+            payload["args"] = args
+            self.caller.send(self.me, seal(self.token, payload))
+            reply = self.caller.wait_reply(payload["correlation_id"])
+            self.assertEqual(error_id, reply["error"] and reply["error"]["error_id"], reply)
 
     def test_stop_ends_the_whole_process_group(self):
         execution_id = self.ask("workflow.start", {"workflow": "sleep"})["result"]["execution_id"]
