@@ -13,8 +13,9 @@ SWARM_RUN_DIR, and SWARM_NAMESPACE (default "default").
   Changing the token means restarting the agent, as it does for every caller of the namespace.
 - Each message of its mailbox is a control command (sealed with that token) or ordinary traffic, which is
   acknowledged and recorded (message_ignored). Commands: workflow.start, workflow.stop, workflow.list.
-- Every command, accepted or refused, is a control_command event in $SWARM_RUN_DIR/events.jsonl; every
-  state change of an execution a workflow_state event. Its own files are under
+- Every command is a control_command event in $SWARM_RUN_DIR/events.jsonl, when it is accepted (before it
+  runs) or refused; an accepted one's outcome follows as control_reply; every state change of an
+  execution is a workflow_state event. Its own files are under
   $SWARM_RUN_DIR/agents/$SWARM_AGENT/ (owner-only): handled.jsonl (replay protection), workflows.json
   (executions and the id counter), workflows/<execution id>.log (a workflow's stdout and stderr).
 - On SIGTERM (Stop-SwarmSite) the running workflows are stopped, then it exits 0.
@@ -161,14 +162,26 @@ class WorkflowAgent:
             if command.get("command") not in COMMANDS:
                 raise ControlError("ControlCommandUnknown", f"{json.dumps(_claimed(command.get('command')))} is not a command of a workflow agent.",
                                    f"Send one of {', '.join(COMMANDS)} (start, stop and status are for the agent manager).")
-            self.journal.begin(command["correlation_id"], keep_until)
+        except ControlError as error:
+            # Refused: the protocol's own rules. The refusal is journaled too, so a retry gets the same answer.
+            reply = self._reply(command, ok=False, result=None, error=error)
+            self.journal.finish(command["correlation_id"], keep_until, reply)
+            self._event(command, verified=True, accepted=False, replayed=False, error_id=error.error_id)
+            self._answer(command, reply)
+            return
+
+        # Accepted: recorded before it runs; what it did (a workflow started, or WorkflowUnknown...) follows as control_reply.
+        self.journal.begin(command["correlation_id"], keep_until)
+        self._event(command, verified=True, accepted=True, replayed=False, error_id=None)
+        try:
             # Absent or null args are no args (workflow.list takes none); anything else must be an object.
             result = self._execute(command["command"], {} if command.get("args") is None else command["args"])
             reply = self._reply(command, ok=True, result=result, error=None)
         except ControlError as error:
             reply = self._reply(command, ok=False, result=None, error=error)
         self.journal.finish(command["correlation_id"], keep_until, reply)
-        self._event(command, verified=True, accepted=reply["ok"], replayed=False, error_id=reply["error"] and reply["error"]["error_id"])
+        record("control_reply", correlation_id=reply["correlation_id"], command=reply["command"], ok=reply["ok"],
+               error_id=reply["error"] and reply["error"]["error_id"])
         self._answer(command, reply)
 
     def _replay(self, command, handled):

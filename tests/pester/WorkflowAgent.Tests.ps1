@@ -98,12 +98,13 @@ Describe 'The example campaign examples/workflows/campaign.yaml under Start-Swar
             $null = Import-SwarmCampaign (Join-Path $ExamplesRoot 'workflows/campaign.yaml') | Start-SwarmSite -RunId $script:RunId -Site alpha -Detach -Confirm:$false
         } finally { Pop-Location }
         $script:Agent = (Get-SwarmAgentId -RunId $script:RunId -Name workflow).Id
-        $script:Reply = (Invoke-Exchange 'v1/mailboxes' @{ runId = 'control.default'; name = "reply.pester.$([Guid]::NewGuid().ToString('N').Substring(0, 16))" }).id
+        $script:Reply = (Invoke-Exchange 'v1/mailboxes' @{ runId = 'control.default'; name = 'reply.pester.0' }).id  # the first slot of the pool: this exchange is new
         $script:RunDirectory = Join-Path $TestDrive "alpha-host/runs/$script:RunId/alpha"
     }
 
     AfterAll {
         Stop-SwarmSite -RunId $script:RunId -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+        if ($script:Reply) { $null = Invoke-Exchange "v1/mailboxes/$script:Reply/terminate" @{} }
     }
 
     It 'runs hello with its parameters, then stops a running sleep when the site is stopped' {

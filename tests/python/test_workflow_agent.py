@@ -103,13 +103,23 @@ def open_reply(token, body):
 
 
 class Caller:
-    """Registers reply.<user>.<16 hex> in control.<namespace>, sends commands, waits for their replies."""
+    """Takes the first reply slot that is not live, reply.<user>.<0..63> in control.<namespace>, sends
+    commands, waits for their replies (dropping any other correlation id: a reused slot may hold a late one)."""
 
     def __init__(self, token, namespace):
         self.token = token
         self.namespace = namespace
-        run_id, name = f"control.{namespace}", f"reply.{USER}.{secrets.token_hex(8)}"
-        self.mailbox = call("POST", "v1/mailboxes", {"runId": run_id, "name": name})["id"]
+        run_id = f"control.{namespace}"
+        for slot in range(64):
+            name = f"reply.{USER}.{slot}"
+            try:
+                self.mailbox = call("POST", "v1/mailboxes", {"runId": run_id, "name": name})["id"]
+                break
+            except urllib.error.HTTPError as error:
+                if error.code != 409:  # MailboxExists: that slot is live, another caller holds it
+                    raise
+        else:
+            raise AssertionError("all 64 reply slots are live")
         assert self.mailbox == mailbox_id(run_id, name), "the exchange and uuid5 disagree on the reply mailbox id"
 
     def command(self, to, command, args=None, correlation_id=None, token=None, **overrides):
@@ -303,6 +313,10 @@ class AgentCase(unittest.TestCase):
                          set(started) - {"ts", "site", "agent", "kind"})
         self.assertEqual(("workflow.start", True, True, False, None, {"user": USER, "host": "testhost", "pid": os.getpid()}),
                          (started["command"], started["verified"], started["accepted"], started["replayed"], started["error_id"], started["sender"]))
+        outcome = self.events("control_reply")[0]
+        self.assertEqual((started["correlation_id"], "workflow.start", True, None), (outcome["correlation_id"], outcome["command"], outcome["ok"], outcome["error_id"]))
+        kinds = [event["kind"] for event in self.events()]
+        self.assertLess(kinds.index("control_command"), kinds.index("workflow_state"), "accepted is recorded before it runs")
         with open(os.path.join(self.run_dir, "events.jsonl")) as file:
             timeline = file.read()
         self.assertNotIn(self.token, timeline)
@@ -408,8 +422,11 @@ class AgentCase(unittest.TestCase):
         self.assert_refused(self.ask("workflow.start", {"workflow": "nope"}), "WorkflowUnknown")
         self.assert_refused(self.ask("workflow.stop", {"execution_id": f"hello-{self.NAMESPACE}-9"}), "WorkflowExecutionUnknown")
         self.assert_nothing_started()
-        self.assertEqual(["ControlCommandUnknown", "WorkflowUnknown", "WorkflowExecutionUnknown"],
-                         [event["error_id"] for event in self.events("control_command")][:3])
+        # A command the protocol refuses is refused; one it accepts may still fail: its outcome is a control_reply.
+        self.assertEqual([(False, "ControlCommandUnknown"), (True, None), (True, None)],
+                         [(event["accepted"], event["error_id"]) for event in self.events("control_command")][:3])
+        self.assertEqual([("workflow.start", False, "WorkflowUnknown"), ("workflow.stop", False, "WorkflowExecutionUnknown")],
+                         [(event["command"], event["ok"], event["error_id"]) for event in self.events("control_reply")][:2])
 
     def test_ordinary_messages_are_acknowledged_and_ignored(self):
         self.caller.send(self.me, '{"kind":"bootstrap","task":"not a command"}')
