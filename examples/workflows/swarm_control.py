@@ -4,7 +4,8 @@ What any control participant written in Python needs, apart from what it execute
 
 - load_control_token(namespace): the namespace's control token from its owner-only file;
 - open_envelope(body) / seal(token, payload) / mac_matches(token, payload, mac): the envelope and its MAC;
-- check_command(command, namespace, me, now): the namespace, target and expiry rules, in the page's order;
+- command_problem(command) / check_command(command, namespace, me, now): the shape, then the namespace,
+  target and expiry rules, in the page's order;
 - ReplayJournal: the correlation ids handled and their replies, kept on disk across restarts.
 
 The token is never printed, logged or put in an event; ControlError messages name files, never contents.
@@ -125,7 +126,7 @@ def load_control_token(namespace, environ=os.environ):
         os.close(descriptor)
     token = text.strip()
     if len(token) < MIN_TOKEN_LENGTH:
-        raise ControlError("ControlTokenTooShort", f"The control token in {path} has {len(token)} characters; at least {MIN_TOKEN_LENGTH} are needed.",
+        raise ControlError("ControlTokenInvalid", f"The control token in {path} has {len(token)} characters; at least {MIN_TOKEN_LENGTH} are needed.",
                            f"Write a longer one: umask 077; openssl rand -hex 32 > {path} (and give callers the same).")
     return token
 
@@ -170,9 +171,27 @@ def unsealed(payload):
 
 # --- the rules every command passes ----------------------------------------------------------------------
 
+def command_problem(command):
+    """Why a verified payload is not a well-formed command (ControlCommandInvalid), or None. The fields every
+    rule after it reads: ids that are UUIDs, names that are strings, times that are RFC 3339."""
+    if not isinstance(command, dict) or command.get("type") != "command":
+        return 'the payload is not a command (type is not "command")'
+    for field in ("correlation_id", "target", "reply_to"):
+        if not is_uuid(command.get(field)):
+            return f"'{field}' is missing or not a UUID"
+    for field in ("namespace", "command"):
+        if not isinstance(command.get(field), str):
+            return f"'{field}' is missing or not a string"
+    for field in ("sent_at", "expires_at"):
+        if parse_time(command.get(field)) is None:
+            return f"'{field}' is missing or not an RFC 3339 timestamp (2026-12-02T03:04:05.678Z)"
+    return None
+
+
 def check_command(command, namespace, me, now):
-    """Raises ControlError for the first rule the command breaks: namespace, target, expiry (the page's order).
-    Returns the moment until which its correlation id must be remembered (expires_at + 10 minutes)."""
+    """Raises ControlError for the first rule a well-formed command breaks: namespace, target, expiry (the
+    order of the page's table, and of SwarmPS's own receiver). Returns the moment until which its
+    correlation id must be remembered (expires_at + 10 minutes)."""
     claimed = command.get("namespace")
     if claimed != namespace:
         raise ControlError("ControlNamespaceMismatch", f"The command is for namespace {json.dumps(claimed)}; this agent serves '{namespace}'.",
@@ -181,10 +200,7 @@ def check_command(command, namespace, me, now):
     if not same_uuid(target, me):
         raise ControlError("ControlTargetMismatch", f"The command is for mailbox {json.dumps(target)}; this agent is {me}.",
                            "Address the workflow agent of the run you mean (its mailbox is uuid5 over '<run id>/<agent name>').")
-    sent_at, expires_at = parse_time(command.get("sent_at")), parse_time(command.get("expires_at"))
-    if sent_at is None or expires_at is None:
-        raise ControlError("ControlCommandInvalid", "sent_at and expires_at must be RFC 3339 UTC timestamps.",
-                           "Send timestamps such as 2026-12-02T03:04:05.678Z.")
+    sent_at, expires_at = parse_time(command["sent_at"]), parse_time(command["expires_at"])
     if now > expires_at:
         raise ControlError("ControlCommandExpired", f"The command expired at {format_time(expires_at)}; it was received at {format_time(now)}.",
                            "Send it again (with a new correlation id); if this repeats, check that the agent is running and its clock is right.")
@@ -200,7 +216,7 @@ def check_command(command, namespace, me, now):
 # --- replay protection -----------------------------------------------------------------------------------
 
 class ReplayJournal:
-    """The correlation ids handled, with their replies, in an owner-only JSON-lines file: one line per step,
+    """The correlation ids of the commands accepted, with their replies, in an owner-only JSON-lines file: one line per step,
     the last line of an id wins. Before a command runs its id is written as pending (no reply yet), so an
     agent that dies while executing never executes it again: the retry learns it was interrupted."""
 

@@ -25,7 +25,6 @@ Exit codes: 0 on SIGTERM, 2 for a bad catalog, environment or control token (the
 """
 
 import argparse
-import datetime
 import json
 import os
 import signal
@@ -36,8 +35,8 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "agents"))
-from swarm_control import (NAMESPACE_RULE, ControlError, ReplayJournal, check_command, format_time, is_uuid,  # noqa: E402
-                           load_control_token, mac_matches, open_envelope, seal, unsealed, utc_now)
+from swarm_control import (NAMESPACE_RULE, ControlError, ReplayJournal, check_command, command_problem, format_time,  # noqa: E402
+                           is_uuid, load_control_token, mac_matches, open_envelope, seal, unsealed, utc_now)
 from swarm_exchange import Exchange, ExchangeError  # noqa: E402
 from workflow_runner import CatalogError, WorkflowRunner, load_catalog  # noqa: E402
 
@@ -123,12 +122,11 @@ class WorkflowAgent:
         if not mac_matches(self._token, payload_text, mac):
             self._refuse_unverified(payload)
             return
-        if not isinstance(payload, dict) or payload.get("type") != "command":
-            # A sealed reply (or anything but a command) is never answered: two participants must not
-            # bounce refusals at each other.
-            record("message_ignored", message_id=message["id"], reason="a control message that is not a command")
+        if isinstance(payload, dict) and payload.get("type") == "reply":
+            # A sealed reply is never answered: two participants must not bounce messages at each other.
+            record("message_ignored", message_id=message["id"], reason="a control reply, not a command")
             return
-        self._handle_command(payload)
+        self._handle_command(payload if isinstance(payload, dict) else {})
 
     def _refuse_unverified(self, payload):
         """Nothing executed, nothing journaled (a forger must not be able to claim a real caller's correlation id);
@@ -138,39 +136,29 @@ class WorkflowAgent:
                              f"Use the control token of namespace '{self.namespace}' (SWARM_CONTROL_TOKEN or its token file) on the caller's side, "
                              "the same one this agent's token file holds.")
         self._event(claims, verified=False, accepted=False, replayed=False, error_id=error.error_id)
-        if claims.get("type") == "command" and is_uuid(claims.get("reply_to")):
+        if claims.get("type") != "reply" and is_uuid(claims.get("reply_to")):
             refusal = self._reply(claims, ok=False, result=None, error=error)
             self._send(claims["reply_to"], unsealed(refusal))
 
     def _handle_command(self, command):
-        if not is_uuid(command.get("correlation_id")):
-            error = ControlError("ControlCommandInvalid", "correlation_id must be a UUID.", "Give every command a fresh UUID as correlation_id.")
-            self._event(command, verified=True, accepted=False, replayed=False, error_id=error.error_id)
-            if is_uuid(command.get("reply_to")):
-                self._send(command["reply_to"], seal(self._token, self._reply(command, ok=False, result=None, error=error)))
+        """The checks after the MAC in the order of SwarmPS's own receiver: shape, namespace, target, expiry,
+        replay. What passes them is accepted (journaled and recorded before it runs), then run; its outcome,
+        success or not (WorkflowUnknown, ControlCommandUnknown...), is the control_reply event and the reply."""
+        problem = command_problem(command)
+        if problem is not None:
+            self._refuse(command, ControlError("ControlCommandInvalid", f"The command could not be read: {problem}.",
+                                               "Send commands as docs/control-protocol.md describes them (Send-SwarmControl does)."))
+            return
+        try:
+            keep_until = check_command(command, self.namespace, self.me, utc_now())
+        except ControlError as error:
+            self._refuse(command, error)
             return
         handled = self.journal.get(command["correlation_id"])
         if handled is not None:
             self._replay(command, handled)
             return
 
-        now = utc_now()
-        # Until its own expiry is known to be sane, a command's id is kept for the longest life one may claim.
-        keep_until = now + datetime.timedelta(hours=1, minutes=10)
-        try:
-            keep_until = check_command(command, self.namespace, self.me, now)
-            if command.get("command") not in COMMANDS:
-                raise ControlError("ControlCommandUnknown", f"{json.dumps(_claimed(command.get('command')))} is not a command of a workflow agent.",
-                                   f"Send one of {', '.join(COMMANDS)} (start, stop and status are for the agent manager).")
-        except ControlError as error:
-            # Refused: the protocol's own rules. The refusal is journaled too, so a retry gets the same answer.
-            reply = self._reply(command, ok=False, result=None, error=error)
-            self.journal.finish(command["correlation_id"], keep_until, reply)
-            self._event(command, verified=True, accepted=False, replayed=False, error_id=error.error_id)
-            self._answer(command, reply)
-            return
-
-        # Accepted: recorded before it runs; what it did (a workflow started, or WorkflowUnknown...) follows as control_reply.
         self.journal.begin(command["correlation_id"], keep_until)
         self._event(command, verified=True, accepted=True, replayed=False, error_id=None)
         try:
@@ -183,6 +171,11 @@ class WorkflowAgent:
         record("control_reply", correlation_id=reply["correlation_id"], command=reply["command"], ok=reply["ok"],
                error_id=reply["error"] and reply["error"]["error_id"])
         self._answer(command, reply)
+
+    def _refuse(self, command, error):
+        """A refusal by the protocol's rules: recorded and answered, not journaled (a retry is checked afresh)."""
+        self._event(command, verified=True, accepted=False, replayed=False, error_id=error.error_id)
+        self._answer(command, self._reply(command, ok=False, result=None, error=error))
 
     def _replay(self, command, handled):
         """The stored reply again, replayed: true, and nothing executed. An id whose reply was never stored
@@ -197,6 +190,9 @@ class WorkflowAgent:
         self._answer(command, reply)
 
     def _execute(self, name, args):
+        if name not in COMMANDS:
+            raise ControlError("ControlCommandUnknown", f"{json.dumps(_claimed(name))} is not a command of a workflow agent.",
+                               f"Send one of {', '.join(COMMANDS)} (start, stop and status are for the agent manager).")
         if not isinstance(args, dict):
             raise ControlError("ControlCommandInvalid", "args must be an object.", "Send args as a JSON object ({} when the command takes none).")
         if name == "workflow.list":

@@ -75,7 +75,7 @@ Describe 'tests/python/test_workflow_agent.py' {
         $report = $stderr.Result + $stdout.Result
         $python.ExitCode | Should -Be 0 -Because $report
         # The number of tests in the file: a test that silently stopped being collected fails here.
-        $report | Should -Match 'Ran 20 tests' -Because $report
+        $report | Should -Match 'Ran 21 tests' -Because $report
         $report | Should -Match '(?m)^OK$' -Because $report
         $report | Should -Not -Match 'skipped' -Because $report
     }
