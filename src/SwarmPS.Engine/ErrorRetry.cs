@@ -32,6 +32,10 @@ public static class ErrorRetry
 
         // Read-only status queries and waits that ran out: asking again is what the remediation says.
         "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout",
+
+        // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
+        // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.
+        "AgentManagerNoReply", "ControlReplySlotsBusy",
     };
 
     /// <summary>True when <paramref name="errorId"/> is in <see cref="SafeIds"/>; ids are compared exactly.</summary>

@@ -318,6 +318,56 @@ Describe 'Two namespaces on one exchange' {
     }
 }
 
+Describe 'Workflows of a campaign the manager started' {
+    BeforeAll {
+        # The workflow agent reads its namespace's token file (the site never hands it SWARM_CONTROL_TOKEN).
+        $script:TokenFile = Join-Path $env:XDG_CONFIG_HOME 'swarmps/control/default.token'
+        New-Item -ItemType Directory -Force (Split-Path $TokenFile) | Out-Null
+        Set-Content $TokenFile $DefaultToken
+        chmod 600 $TokenFile
+        # The example's agent command is relative to where the manager runs: the repository root.
+        Push-Location $RepoRoot
+        try { $script:WorkflowManager = Start-SwarmAgentManager -Site alpha -Detach -Confirm:$false } finally { Pop-Location }
+        $script:WorkflowRun = New-RunId 'wf'
+        Send-SwarmControl -Site alpha -Command Start -Campaign (Join-Path $ExamplesRoot 'workflows/campaign.yaml') -RunId $WorkflowRun -Confirm:$false | Out-Null
+    }
+
+    AfterAll {
+        Stop-Manager
+        Stop-AllRuns
+        Remove-Item $TokenFile -ErrorAction SilentlyContinue
+    }
+
+    It 'starts a named workflow with parameters and returns its execution id' {
+        $execution = Start-SwarmWorkflow -Name hello -RunId $WorkflowRun -Parameters @{ who = 'pester'; tries = 2 } -Confirm:$false
+        $execution.PSTypeNames[0] | Should -Be 'SwarmPS.Engine.Control.WorkflowExecution'
+        $execution.ExecutionId | Should -Be 'hello-default-1'
+        $execution.Namespace | Should -Be 'default'
+        ($execution.Parameters | ConvertFrom-Json).who | Should -Be 'pester'
+        Wait-Until { (Get-SwarmWorkflow -RunId $WorkflowRun hello-default-1).State -eq 'Succeeded' } -Seconds 30
+        (Get-SwarmWorkflow -RunId $WorkflowRun hello-default-1).ExitCode | Should -Be 0
+        Get-Content (Join-Path $AlphaRuns "$WorkflowRun/alpha/agents/workflow/workflows/hello-default-1.log") -Raw | Should -Match '"who":\s*"pester"'
+    }
+
+    It 'lists executions and stops a running one, from the pipeline' {
+        (Start-SwarmWorkflow -Name sleep -RunId $WorkflowRun -Confirm:$false).ExecutionId | Should -Be 'sleep-default-2'
+        $listed = Get-SwarmWorkflow -RunId $WorkflowRun
+        $listed.ExecutionId | Should -Be @('hello-default-1', 'sleep-default-2')
+        ($listed | Where-Object Workflow -eq sleep).State | Should -Be 'Running'
+        $stopped = Get-SwarmWorkflow -RunId $WorkflowRun 'sleep*' | Stop-SwarmWorkflow -Confirm:$false
+        $stopped.State | Should -Be 'Stopped'
+        (Get-SwarmWorkflow -RunId $WorkflowRun sleep-default-2).State | Should -Be 'Stopped'
+    }
+
+    It 'says so for a workflow the agent does not know' {
+        { Start-SwarmWorkflow -Name nonesuch -RunId $WorkflowRun -Confirm:$false } | Should -Throw -ErrorId 'WorkflowUnknown,SwarmPS.Cmdlets.StartSwarmWorkflowCommand'
+    }
+
+    It 'refuses a workflow command of another namespace, even sealed with the same token' {
+        { Get-SwarmWorkflow -RunId $WorkflowRun -Namespace blue } | Should -Throw -ErrorId 'ControlNamespaceMismatch,SwarmPS.Cmdlets.GetSwarmWorkflowCommand'
+    }
+}
+
 Describe 'Bad input to the control cmdlets' {
     It 'refuses <Case>' -TestCases @(
         @{ Case = 'an invalid namespace'; Command = { Send-SwarmControl -Site alpha -Namespace 'Bad_Name' -Command Status }; ErrorId = 'NamespaceInvalid,SwarmPS.Cmdlets.SendSwarmControlCommand' }
