@@ -369,7 +369,16 @@ Describe 'Workflows of a campaign the manager started' {
 }
 
 Describe 'Bad input to the control cmdlets' {
+    BeforeAll {
+        # A site this machine reaches over SSH: its manager belongs on its own login node.
+        $script:RemoteProfile = Join-Path $TestDrive 'sites/gamma.yaml'
+        Set-Content -Path $RemoteProfile -Value "scheduler: local`nrun_root: /tmp/gamma-runs`nssh:`n  host: gamma.invalid`n  user: nobody`n"
+    }
+
+    AfterAll { Remove-Item $RemoteProfile -ErrorAction SilentlyContinue }
+
     It 'refuses <Case>' -TestCases @(
+        @{ Case = 'a manager for a site reached over SSH'; Command = { Start-SwarmAgentManager -Site gamma -Confirm:$false }; ErrorId = 'AgentManagerSiteRemote,SwarmPS.Cmdlets.StartSwarmAgentManagerCommand' }
         @{ Case = 'an invalid namespace'; Command = { Send-SwarmControl -Site alpha -Namespace 'Bad_Name' -Command Status }; ErrorId = 'NamespaceInvalid,SwarmPS.Cmdlets.SendSwarmControlCommand' }
         @{ Case = 'Start without -Campaign'; Command = { Send-SwarmControl -Site alpha -Command Start -RunId x-1 -Confirm:$false }; ErrorId = 'ControlArgumentMissing,SwarmPS.Cmdlets.SendSwarmControlCommand' }
         @{ Case = 'a manager without a site among several'; Command = { Start-SwarmAgentManager -Confirm:$false }; ErrorId = 'AgentManagerSiteRequired,SwarmPS.Cmdlets.StartSwarmAgentManagerCommand' }

@@ -19,18 +19,49 @@ public sealed class ManagedSlices(ManagerOptions options, EventLog events, Actio
 
     public static readonly IReadOnlyList<string> Commands = new[] { ControlCommand.Start, ControlCommand.Stop, ControlCommand.Status };
 
+    /// <summary>One command at a time, and the heartbeat's refresh never in the middle of one (it would judge a slice half started or half stopped).</summary>
+    private readonly SemaphoreSlim _busy = new(1, 1);
+
     private ManagerIdentity Identity => options.Identity;
 
-    public async Task<JsonObject> ExecuteAsync(ControlCommand command, CancellationToken cancellationToken) => command.Command switch
+    public async Task<JsonObject> ExecuteAsync(ControlCommand command, CancellationToken cancellationToken)
     {
-        ControlCommand.Start => await StartAsync(command, cancellationToken).ConfigureAwait(false),
-        ControlCommand.Stop => await StopAsync(command.Arg("run_id"), cancellationToken).ConfigureAwait(false),
-        ControlCommand.Status => Status(),
-        _ => throw ControlErrors.CommandUnknown(command.Command, Identity.ToString(), Commands),
-    };
+        await _busy.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return command.Command switch
+            {
+                ControlCommand.Start => await StartAsync(command, cancellationToken).ConfigureAwait(false),
+                ControlCommand.Stop => await StopAsync(command.Arg("run_id"), cancellationToken).ConfigureAwait(false),
+                ControlCommand.Status => Status(),
+                _ => throw ControlErrors.CommandUnknown(command.Command, Identity.ToString(), Commands),
+            };
+        }
+        finally
+        {
+            _busy.Release();
+        }
+    }
 
-    /// <summary>Brings each slice's lifecycle up to date with its site's status (agents that ended by themselves are Stopped).</summary>
+    /// <summary>Brings each slice's lifecycle up to date with its site's status (agents that ended by themselves are Stopped); skipped while a command runs.</summary>
     public void Refresh()
+    {
+        if (!_busy.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            RefreshNow();
+        }
+        finally
+        {
+            _busy.Release();
+        }
+    }
+
+    private void RefreshNow()
     {
         foreach (var run in record().Runs.Where(run => run.Lifecycle == ManagerLifecycle.Running))
         {
@@ -44,7 +75,7 @@ public sealed class ManagedSlices(ManagerOptions options, EventLog events, Actio
 
     private async Task<JsonObject> StartAsync(ControlCommand command, CancellationToken cancellationToken)
     {
-        Refresh();
+        RefreshNow();
         var active = record().Runs.Where(run => run.Lifecycle != ManagerLifecycle.Stopped).ToList();
         if (active.Count > 0)
         {
@@ -95,7 +126,7 @@ public sealed class ManagedSlices(ManagerOptions options, EventLog events, Actio
 
     private async Task<JsonObject> StopAsync(string? runId, CancellationToken cancellationToken)
     {
-        Refresh();
+        RefreshNow();
         var runs = record().Runs;
         if (runId is not null && runs.All(run => run.RunId != runId))
         {
@@ -121,7 +152,7 @@ public sealed class ManagedSlices(ManagerOptions options, EventLog events, Actio
 
     private JsonObject Status()
     {
-        Refresh();
+        RefreshNow();
         var current = record();
         return new JsonObject
         {

@@ -66,6 +66,18 @@ public static class ManagerSite
                 SwarmErrorCategory.InvalidArgument);
         }
 
-        return catalog.Get(name).Name;
+        var site = catalog.Get(name);
+        if (site.IsRemote)
+        {
+            // Its slices would be started here as local processes: the manager belongs on the site itself.
+            throw new SwarmException(
+                "AgentManagerSiteRemote",
+                $"Site '{site.Name}' is reached over SSH from this machine ({site.LoginHost}); an agent manager runs on the site's own login node, where its profile is local.",
+                $"Start it there: ssh {site.LoginHost} and run Start-SwarmAgentManager -Site {site.Name} -Detach; from here, send it commands with Send-SwarmControl -Site {site.Name}.",
+                SwarmErrorCategory.InvalidOperation,
+                site.Name);
+        }
+
+        return site.Name;
     }
 }
