@@ -226,6 +226,6 @@ Describe 'A Python caller (tests/python/drive_swarmps.py)' {
         finally { Restore-Environment $saved }
         $summary = "$output"
         $LASTEXITCODE | Should -Be 0 -Because $summary
-        $output[-1] | Should -Be 'drive_swarmps: 20 cases, 20 agree'
+        $output[-1] | Should -Be 'drive_swarmps: 22 cases, 22 agree'
     }
 }

@@ -101,6 +101,11 @@ def cases(work):
          lambda e: e["error_id"] == "LauncherParameterValueMissing" and "-RunId" in e["message"]),
         ("a single-valued parameter twice", ["Get-SwarmAgentId", "-RunId", "demo-001", "-RunId", "demo-002", "-Name", "agent-a"], 1,
          lambda e: e["error_id"] == "LauncherParameterInvalid" and "twice" in e["message"]),
+        ("control without a control token: the caller's input", ["Send-SwarmControl", "-Site", "alpha", "-Command", "Status"], 1,
+         lambda e: e["error_id"] == "ControlTokenMissing" and "SWARM_CONTROL_TOKEN" in e["remediation"] and not e["retry_safe"]),
+        ("control, exchange not reachable: network, retry-safe",
+         ["Get-SwarmAgentManager", "-Site", "alpha", "-ExchangeUrl", exchange], 2,
+         lambda e: e["error_id"] == "ExchangeUnreachable" and e["retry_safe"]),
         ("a common parameter the launcher sets itself", ["Get-SwarmAgentId", "-RunId", "demo-001", "-Name", "agent-a", "-ErrorAction", "Continue"], 1,
          lambda e: e["error_id"] == "LauncherParameterInvalid" and "-ErrorAction" in e["message"]),
     ]
@@ -174,6 +179,8 @@ def main():
         environment["XDG_CONFIG_HOME"] = os.path.join(work, "config")
         environment["SWARM_EXCHANGE_TOKEN"] = "drive-swarmps-token"
         environment.pop("SWARM_EXCHANGE_URL", None)
+        for variable in ("SWARM_CONTROL_TOKEN", "SWARM_CONTROL_TOKEN_FILE", "SWARM_NAMESPACE"):
+            environment.pop(variable, None)
         all_cases = cases(work)
         with concurrent.futures.ThreadPoolExecutor(max_workers=arguments.workers) as pool:
             results = list(pool.map(lambda case: run_case(arguments.swarmps, environment, case), all_cases))
