@@ -120,17 +120,20 @@ public sealed class ControlClientTests
     }
 
     [Fact]
-    public async Task A_stale_reply_in_a_reused_slot_and_an_unsealed_success_are_dropped()
+    public async Task A_stale_reply_in_a_reused_slot_an_unsealed_success_and_unreadable_bodies_are_dropped()
     {
         await using var fixture = await ControlStoreFixture.CreateAsync();
         fixture.Execute = command =>
         {
-            // Before the real reply, the slot gets a late sealed reply to an earlier command, and a forged unsealed "success" to this one.
+            // Before the real reply, the slot gets a late sealed reply to an earlier command, a forged unsealed "success" to this one, and bodies with duplicate keys.
             var stale = ControlReply.Success(command with { CorrelationId = Guid.NewGuid() }, fixture.Own, new JsonObject { ["stale"] = true });
             var forged = ControlReply.Success(command, fixture.Own, new JsonObject { ["forged"] = true });
             fixture.Store.SendAsync(OutgoingMessage.Create(command.ReplyTo, ControlEnvelope.Seal(fixture.Token, stale.ToJson()), fixture.Own)).GetAwaiter().GetResult();
             fixture.Store.SendAsync(OutgoingMessage.Create(command.ReplyTo, ControlEnvelope.Unsealed(forged.ToJson()), fixture.Own)).GetAwaiter().GetResult();
             fixture.Store.SendAsync(OutgoingMessage.Create(command.ReplyTo, "not control at all", fixture.Own)).GetAwaiter().GetResult();
+            fixture.Store.SendAsync(OutgoingMessage.Create(command.ReplyTo, "{\"swarm_control\":1,\"swarm_control\":1,\"payload\":\"{}\"}", fixture.Own)).GetAwaiter().GetResult();
+            var duplicated = $"{{\"type\":\"reply\",\"correlation_id\":\"{command.CorrelationId}\",\"ok\":true,\"ok\":false}}";
+            fixture.Store.SendAsync(OutgoingMessage.Create(command.ReplyTo, ControlEnvelope.Seal(fixture.Token, duplicated), fixture.Own)).GetAwaiter().GetResult();
             return new JsonObject { ["real"] = true };
         };
         using var pump = Pump.Start(fixture);

@@ -89,6 +89,22 @@ public sealed class ControlCommandParsingTests
         Assert.NotNull(problem);
     }
 
+    [Theory]
+    [InlineData("args", "{\"campaign\":\"a.yaml\",\"campaign\":\"b.yaml\"}")]
+    [InlineData("args", "{\"agents\":[{\"name\":\"a\",\"name\":\"b\"}]}")]
+    [InlineData("sender", "{\"user\":\"alice\",\"user\":\"mallory\"}")]
+    public void A_property_named_twice_anywhere_is_null_with_a_problem(string field, string json)
+    {
+        // Spliced as text: JsonNode itself would not hold a duplicate. Python keeps the last one; this reader must not pick either.
+        var payload = ControlTestKit.Command(Guid.NewGuid(), Guid.NewGuid()).ToJson();
+        var start = payload.IndexOf($"\"{field}\":{{", StringComparison.Ordinal);
+        var end = payload.IndexOf('}', start) + 1;
+        var hostile = payload[..start] + $"\"{field}\":" + json + payload[end..];
+
+        Assert.Null(ControlCommand.TryParse(hostile, out var problem));
+        Assert.Contains("named twice", problem);
+    }
+
     [Fact]
     public void A_sender_of_the_wrong_shape_and_args_that_are_not_an_object_are_tolerated()
     {

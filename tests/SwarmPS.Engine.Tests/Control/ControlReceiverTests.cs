@@ -228,6 +228,24 @@ public sealed class ControlReceiverTests
     }
 
     [Fact]
+    public async Task A_sealed_command_with_a_property_named_twice_in_its_args_is_ControlCommandInvalid_and_never_runs()
+    {
+        await using var fixture = await ControlStoreFixture.CreateAsync();
+        var command = ControlTestKit.Command(fixture.Own, fixture.ReplyTo, ControlCommand.Start);
+        var payload = command.ToJson().Replace("\"args\":{\"run_id\":\"chat-007\"}", "\"args\":{\"run_id\":\"chat-007\",\"run_id\":\"other\"}");
+        Assert.NotEqual(command.ToJson(), payload);
+        fixture.Execute = executed => new JsonObject { ["run_id"] = executed.Arg("run_id") };
+
+        await fixture.HandleAsync(ControlEnvelope.Seal(fixture.Token, payload));
+
+        var reply = await fixture.SealedReplyAsync();
+        Assert.Equal("ControlCommandInvalid", reply.Error!.ErrorId);
+        Assert.Equal(command.CorrelationId, reply.CorrelationId);
+        Assert.Equal(0, fixture.Executions);
+        Assert.Equal(1, fixture.Acknowledgements);
+    }
+
+    [Fact]
     public async Task A_reply_to_a_terminated_or_unknown_mailbox_is_dropped_without_throwing()
     {
         await using var fixture = await ControlStoreFixture.CreateAsync();
