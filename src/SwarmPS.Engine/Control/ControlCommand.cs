@@ -55,7 +55,7 @@ public sealed record ControlCommand
         problem = null;
         try
         {
-            if (JsonNode.Parse(payload) is not JsonObject json || Text(json, "type") != "command")
+            if (ControlJson.Parse(payload) is not JsonObject json || Text(json, "type") != "command")
             {
                 problem = "the payload is not a command (type is not \"command\")";
                 return null;
@@ -86,11 +86,12 @@ public sealed record ControlCommand
     {
         try
         {
+            // Only the top level is looked into, so only a duplicate there (which reply_to?) makes it unreadable.
             return JsonNode.Parse(payload) is JsonObject json && Guid.TryParse(Text(json, "reply_to"), out var replyTo)
                 ? (replyTo, Guid.TryParse(Text(json, "correlation_id"), out var correlation) ? correlation : Guid.Empty)
                 : null;
         }
-        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException or ArgumentException)
         {
             return null;
         }

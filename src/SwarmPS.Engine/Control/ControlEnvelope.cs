@@ -23,7 +23,7 @@ public sealed record ControlEnvelope(string Payload, string? Mac)
     {
         try
         {
-            if (JsonNode.Parse(body) is JsonObject outer
+            if (ControlJson.Parse(body) is JsonObject outer
                 && outer["swarm_control"] is JsonValue version && version.TryGetValue<int>(out var number) && number == Version
                 && outer["payload"] is JsonValue payload && payload.TryGetValue<string>(out var text))
             {

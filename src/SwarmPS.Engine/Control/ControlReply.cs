@@ -53,7 +53,7 @@ public sealed record ControlReply
     {
         try
         {
-            if (JsonNode.Parse(payload) is not JsonObject json || ControlCommand.Text(json, "type") != "reply"
+            if (ControlJson.Parse(payload) is not JsonObject json || ControlCommand.Text(json, "type") != "reply"
                 || !Guid.TryParse(ControlCommand.Text(json, "correlation_id"), out var correlation))
             {
                 return null;

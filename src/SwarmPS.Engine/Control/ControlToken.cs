@@ -106,7 +106,8 @@ public sealed class ControlToken
 
     private static string ReadFile(string file, string nameSpace)
     {
-        if (!File.Exists(file))
+        // File.Exists is false for a directory: that is refused below as not a regular file, not reported missing.
+        if (!File.Exists(file) && !Directory.Exists(file))
         {
             throw new SwarmException(
                 "ControlTokenMissing",

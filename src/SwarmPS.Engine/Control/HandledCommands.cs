@@ -81,7 +81,7 @@ public sealed class HandledCommands
         {
             try
             {
-                return JsonNode.Parse(line) is JsonObject json
+                return ControlJson.Parse(line) is JsonObject json
                        && Guid.TryParse(ControlCommand.Text(json, "correlation_id"), out var id)
                        && ControlCommand.Text(json, "expires_at") is { } expires
                     ? new Entry(id, ControlTime.Parse(expires), json["reply"] is JsonObject reply ? ControlReply.TryParse(reply.ToJsonString()) : null)
