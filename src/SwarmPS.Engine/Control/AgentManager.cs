@@ -148,10 +148,20 @@ public sealed class AgentManager
 
             foreach (var message in messages)
             {
-                await receiver.HandleAsync(
-                    message,
-                    () => exchange.AcknowledgeAsync(Identity.MailboxId, new[] { message.Id }, CancellationToken.None),
-                    cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await receiver.HandleAsync(
+                        message,
+                        () => exchange.AcknowledgeAsync(Identity.MailboxId, new[] { message.Id }, CancellationToken.None),
+                        cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested && error is SwarmException or IOException or UnauthorizedAccessException)
+                {
+                    // One message must never end the manager (the exchange away while it acknowledged, a full disk
+                    // under its journal): it is recorded, and an unacknowledged message comes back when its lease ends.
+                    TryRecord(new Dictionary<string, object?> { ["message_id"] = message.Id.ToString(), ["failed"] = error is SwarmException swarm ? swarm.ErrorId : error.GetType().Name, ["problem"] = error.Message });
+                    await PauseAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -196,6 +206,18 @@ public sealed class AgentManager
             ["pid"] = Environment.ProcessId,
             ["running_slices"] = _record.Runs.Where(run => run.Lifecycle != ManagerLifecycle.Stopped).Select(run => run.RunId).ToArray(),
         }));
+    }
+
+    private void TryRecord(Dictionary<string, object?> fields)
+    {
+        try
+        {
+            _events.Append(SwarmEvent.Now(Identity.Site, ControlEvents.Agent, ControlEvents.Command, fields));
+        }
+        catch (IOException)
+        {
+            // The disk that refused the journal refuses the event too; the manager carries on regardless.
+        }
     }
 
     private void Update(Func<ManagerRecord, ManagerRecord> change)

@@ -177,15 +177,17 @@ public sealed class ControlReceiver(
 
     private string Sealed(ControlReply reply) => ControlEnvelope.Seal(token, reply.ToJson());
 
-    /// <summary>A caller that gave up has terminated its reply mailbox: the reply is dropped, the command's outcome stays recorded.</summary>
+    /// <summary>A reply that cannot be delivered (the caller gave up and freed its mailbox, the exchange is away) is dropped; the outcome stays recorded.</summary>
     private async Task ReplyAsync(Guid replyTo, string body, CancellationToken cancellationToken)
     {
         try
         {
             await exchange.SendAsync(OutgoingMessage.Create(replyTo, body, ownMailbox), cancellationToken).ConfigureAwait(false);
         }
-        catch (SwarmException error) when (error.ErrorId is "MailboxNotFound" or "MailboxTerminated")
+        catch (SwarmException error) when (!cancellationToken.IsCancellationRequested)
         {
+            // Gone (MailboxNotFound, MailboxTerminated), or the exchange away for a moment: the outcome is in the
+            // journal either way, and a retry with the same correlation id is answered from there.
             Record(new() { ["reply_to"] = replyTo.ToString(), ["reply_dropped"] = error.ErrorId });
         }
     }
