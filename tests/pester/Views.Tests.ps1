@@ -8,7 +8,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 
-    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'SWARM_TRAINING_TOKEN'
+    $script:Saved = Save-Environment 'SWARMPS_SITE_PATH', 'SWARM_EXCHANGE_URL', 'SWARM_EXCHANGE_TOKEN', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'SWARM_TRAINING_TOKEN',
+        'XDG_STATE_HOME', 'SWARM_CONTROL_TOKEN', 'SWARM_CONTROL_TOKEN_FILE', 'SWARM_NAMESPACE', 'SWARM_SITE', 'SWARM_RUN_ID'
 
     # The built-in local site, its run root and preflight cache on TestDrive; no user site files.
     $env:XDG_DATA_HOME = Join-Path $TestDrive 'data'
@@ -89,6 +90,41 @@ agents:
     Get-SwarmAgent -RunId $script:Detached | Add-Sample
     Get-SwarmEvent -Path $runDirectory | Where-Object Kind -eq 'site_starting' | Add-Sample
     Stop-SwarmSite -RunId $script:Detached -Confirm:$false | Add-Sample
+
+    # --- Control: this user's agent manager of the local site (its files on TestDrive), asked for its status,
+    # and the example workflow agent (examples/workflows) of a run on the local site, asked to run hello.
+    # The agent reads the control token from its default file, so the same token is in the variable and there.
+    $env:XDG_STATE_HOME = Join-Path $TestDrive 'state'
+    $env:SWARM_CONTROL_TOKEN = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
+    Remove-Item Env:SWARM_CONTROL_TOKEN_FILE, Env:SWARM_NAMESPACE, Env:SWARM_SITE, Env:SWARM_RUN_ID -ErrorAction SilentlyContinue
+    $tokenFile = Join-Path $env:XDG_CONFIG_HOME 'swarmps/control/default.token'
+    New-Item -ItemType Directory -Force (Split-Path $tokenFile) | Out-Null
+    Set-Content -Path $tokenFile -Value $env:SWARM_CONTROL_TOKEN -NoNewline
+    [IO.File]::SetUnixFileMode($tokenFile, [IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite)
+    $script:ManagerStarted = $true
+    Start-SwarmAgentManager -Site local -Detach -Confirm:$false | Add-Sample
+    Send-SwarmControl -Site local -Command Status | Add-Sample
+
+    $workflowAgent = ConvertTo-Json (Join-Path $ExamplesRoot 'workflows/workflow_agent.py')
+    $workflows = ConvertTo-Json (Join-Path $ExamplesRoot 'workflows/workflows.json')
+    $workflowCampaign = Join-Path $TestDrive 'views-workflows.yaml'
+    Set-Content -Path $workflowCampaign -Value @"
+name: views-workflows
+initial_agent: workflow
+user_task: Run the workflows you are asked to run.
+startup_timeout: 60
+exchange:
+  heartbeat_interval: 1s
+agents:
+  - name: workflow
+    site: local
+    command: ["python3", $workflowAgent, "--workflows", $workflows]
+    environment:
+      PYTHONUNBUFFERED: "1"
+"@
+    $script:WorkflowRun = New-RunId 'views-wf'
+    Import-SwarmCampaign $workflowCampaign | Start-SwarmSite -RunId $script:WorkflowRun -Site local -Detach -Confirm:$false | Out-Null
+    Start-SwarmWorkflow -Name hello -RunId $script:WorkflowRun -Parameters @{ who = 'views' } -Confirm:$false | Add-Sample
 
     # --- Sites.
     Get-SwarmSite local | Add-Sample
@@ -218,6 +254,12 @@ gates: { min_accepted: 1, min_replay_checked: 0, min_loss_improvement: 0.0 }
 }
 
 AfterAll {
+    if ($script:WorkflowRun) {
+        Stop-SwarmSite -RunId $script:WorkflowRun -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+    }
+    if ($script:ManagerStarted) {
+        Stop-SwarmAgentManager -Site local -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+    }
     if ($script:Detached) {
         Stop-SwarmSite -RunId $script:Detached -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
     }
@@ -248,7 +290,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Training.ContributionVerdict', 'SwarmPS.Engine.Training.PublicationReceipt',
         'SwarmPS.Engine.Training.TrainingPlanFinding',
         'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport',
-        'SwarmPS.Engine.Dashboard.DashboardInfo', 'SwarmPS.Engine.Dashboard.DashboardStopResult' |
+        'SwarmPS.Engine.Dashboard.DashboardInfo', 'SwarmPS.Engine.Dashboard.DashboardStopResult',
+        'SwarmPS.Engine.Control.AgentManagerInfo', 'SwarmPS.Engine.Control.ControlResult', 'SwarmPS.Engine.Control.WorkflowExecution' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
@@ -295,6 +338,8 @@ Describe 'Default views at 120 columns' {
         @{ Type = 'SwarmPS.Engine.Exchange.ContributionArrival'; Property = 'ArrivedAt' }
         @{ Type = 'SwarmPS.Engine.Training.ArrivedContribution'; Property = 'ArrivedAt' }
         @{ Type = 'SwarmPS.Engine.LiveTraining.TrainingContributorStatus'; Property = 'LastHeartbeat' }
+        @{ Type = 'SwarmPS.Engine.Control.AgentManagerInfo'; Property = 'LastHeartbeat' }
+        @{ Type = 'SwarmPS.Engine.Control.WorkflowExecution'; Property = 'StartedAt' }
     ) {
         param($Type, $Property)
         $sample = $script:Samples[$Type]
