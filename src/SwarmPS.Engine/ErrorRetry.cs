@@ -35,7 +35,7 @@ public static class ErrorRetry
 
         // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
         // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.
-        "AgentManagerNoReply", "ControlReplySlotsBusy",
+        "AgentManagerNoReply", "WorkflowAgentNoReply", "ControlReplySlotsBusy",
     };
 
     /// <summary>True when <paramref name="errorId"/> is in <see cref="SafeIds"/>; ids are compared exactly.</summary>

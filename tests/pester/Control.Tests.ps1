@@ -5,7 +5,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Bed = Start-TwoSiteBed
     $script:SavedControl = Save-Environment 'SWARM_CONTROL_TOKEN', 'SWARM_CONTROL_TOKEN_FILE', 'SWARM_NAMESPACE', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME', 'SWARM_SITE'
-    $env:XDG_STATE_HOME = Join-Path $TestDrive 'state'
+    # Not under TestDrive: Pester empties what a Describe added to it when the Describe ends, and a manager's
+    # record must outlive the Describe that started it, as it outlives any session on a login node.
+    $script:StateHome = Join-Path ([IO.Path]::GetTempPath()) "swarmps-control-$([Guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $env:XDG_STATE_HOME = $StateHome
     $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
     $env:SWARM_NAMESPACE = $null
     $env:SWARM_SITE = $null
@@ -76,6 +79,7 @@ AfterAll {
     Stop-AllRuns
     Stop-TwoSiteBed $Bed
     Restore-Environment $SavedControl
+    Remove-Item -Recurse -Force $StateHome -ErrorAction SilentlyContinue
 }
 
 Describe 'An agent manager on site alpha, driven from elsewhere' {
@@ -118,6 +122,13 @@ Describe 'An agent manager on site alpha, driven from elsewhere' {
         $status.Manager | Should -Match "pid $($Manager.Pid)$"
         ($status.Runs | Where-Object RunId -eq $FirstRun).Lifecycle | Should -Be 'Running'
         (Get-SwarmAgentManager -Site alpha).Running | Should -Be "$FirstRun (Running)"
+    }
+
+    It 'names the agent, not the manager, when an agent that speaks no control protocol is sent a workflow command' {
+        { Get-SwarmWorkflow -RunId $FirstRun -Agent echo -Timeout 2 } | Should -Throw -ErrorId 'WorkflowAgentNoReply,SwarmPS.Cmdlets.GetSwarmWorkflowCommand'
+        try { Get-SwarmWorkflow -RunId $FirstRun -Agent echo -Timeout 2 } catch { $silence = $_ }
+        $silence.Exception.Message | Should -Match "workflow agent 'echo' of run '$FirstRun'.*ACTIVE, last heartbeat"
+        $silence.ErrorDetails.RecommendedAction | Should -Match "Get-SwarmAgent -RunId $FirstRun"
     }
 
     It 'refuses a second start while its agents run, naming them and the Stop to send' {
@@ -264,6 +275,25 @@ Describe 'A manager killed with -9' {
     }
 }
 
+Describe 'Stopping a manager from a shell without the exchange settings' {
+    It 'stops what its record names, warns that the mailbox is left to go INACTIVE, and shows it Stopped' {
+        $manager = Start-SwarmAgentManager -Site alpha -Detach -Confirm:$false
+        $url = $env:SWARM_EXCHANGE_URL
+        $env:SWARM_EXCHANGE_URL = $null
+        try {
+            $stopped = Stop-SwarmAgentManager -Site alpha -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        } finally { $env:SWARM_EXCHANGE_URL = $url }
+        $stopped.State | Should -Be 'Stopped'
+        "$warned" | Should -Match 'mailbox is not terminated from here'
+        Wait-Until { -not (Test-Path "/proc/$($manager.Pid)") -or (Get-Content "/proc/$($manager.Pid)/stat" -ErrorAction SilentlyContinue) -match '^\d+ \(.*\) Z' } -Seconds 20
+        (Get-ManagerEvent | Where-Object kind -eq 'manager_stopped' | Select-Object -Last 1).by | Should -Be 'Stop-SwarmAgentManager'
+        # Its mailbox still looks live on the exchange; the next manager here sees the recorded process gone and takes over at once.
+        $next = Start-SwarmAgentManager -Site alpha -Detach -Confirm:$false
+        (Send-SwarmControl -Site alpha -Command Status).Manager | Should -Match "pid $($next.Pid)$"
+        Stop-Manager
+    }
+}
+
 Describe 'Two namespaces on one exchange' {
     BeforeAll {
         $script:Red = Start-SwarmAgentManager -Site alpha -Detach -Confirm:$false
@@ -380,6 +410,7 @@ Describe 'Bad input to the control cmdlets' {
     It 'refuses <Case>' -TestCases @(
         @{ Case = 'a manager for a site reached over SSH'; Command = { Start-SwarmAgentManager -Site gamma -Confirm:$false }; ErrorId = 'AgentManagerSiteRemote,SwarmPS.Cmdlets.StartSwarmAgentManagerCommand' }
         @{ Case = 'an invalid namespace'; Command = { Send-SwarmControl -Site alpha -Namespace 'Bad_Name' -Command Status }; ErrorId = 'NamespaceInvalid,SwarmPS.Cmdlets.SendSwarmControlCommand' }
+        @{ Case = 'a manager of another user that does not exist'; Command = { Send-SwarmControl -Site alpha -User someone-else -Command Status }; ErrorId = 'AgentManagerNotFound,SwarmPS.Cmdlets.SendSwarmControlCommand' }
         @{ Case = 'Start without -Campaign'; Command = { Send-SwarmControl -Site alpha -Command Start -RunId x-1 -Confirm:$false }; ErrorId = 'ControlArgumentMissing,SwarmPS.Cmdlets.SendSwarmControlCommand' }
         @{ Case = 'a manager without a site among several'; Command = { Start-SwarmAgentManager -Confirm:$false }; ErrorId = 'AgentManagerSiteRequired,SwarmPS.Cmdlets.StartSwarmAgentManagerCommand' }
         @{ Case = 'a manager for a site not in the catalog'; Command = { Start-SwarmAgentManager -Site nowhere -Confirm:$false }; ErrorId = 'SiteNotFound,SwarmPS.Cmdlets.StartSwarmAgentManagerCommand' }

@@ -38,13 +38,18 @@ public sealed class SendSwarmControlCommand : ControlCmdlet
     [ValidateRange(1, 3600)]
     public int Timeout { get; set; } = 90;
 
+    /// <summary>Whose manager: the account it runs under on the site (default your user name here; say it when the two differ). You need that namespace's control token all the same.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
     /// <summary>Reuse to retry a command whose answer was lost: the manager runs one correlation id once and answers a repeat from its journal.</summary>
     [Parameter]
     public Guid? CorrelationId { get; set; }
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var identity = ManagerIdentity.For(ResolvedNamespace, null, Site);
+        var identity = ManagerIdentity.For(ResolvedNamespace, User, Site);
         var command = Command.ToLowerInvariant();
         var args = new JsonObject();
         if (command == ControlCommand.Start)

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SwarmPS.Engine.Control;
+using SwarmPS.Engine.Exchange;
 using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Cmdlets;
@@ -17,9 +18,19 @@ public sealed class StopSwarmAgentManagerCommand : ControlCmdlet
     protected override void ProcessRecord() => Run(() =>
     {
         var identity = ManagerIdentity.For(ResolvedNamespace, null, ManagerSite.Resolve(Site, SiteCatalog.Default));
-        if (ShouldProcess(identity.ToString(), "Stop"))
+        if (!ShouldProcess(identity.ToString(), "Stop"))
         {
-            WriteObject(Await(_ => ManagerStopper.StopAsync(identity, Client, StopToken)));
+            return;
         }
+
+        // The process is stopped from its record; the exchange is only told (its mailbox terminated) when this
+        // session knows where it is, so a dead manager can be cleaned up from a shell without the exchange settings.
+        var reachable = !string.IsNullOrEmpty(ExchangeUrl) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ExchangeConnection.UrlVariable));
+        if (!reachable)
+        {
+            WriteWarning($"No exchange given (-ExchangeUrl, {ExchangeConnection.UrlVariable}): the manager's mailbox is not terminated from here; it turns INACTIVE by itself once its heartbeats stop.");
+        }
+
+        WriteObject(Await(_ => ManagerStopper.StopAsync(identity, reachable ? Client : null, StopToken)));
     });
 }

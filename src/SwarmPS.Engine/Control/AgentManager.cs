@@ -112,13 +112,14 @@ public sealed class AgentManager
         }
         catch (SwarmException error) when (error.ErrorId == "MailboxExists")
         {
-            if (previous is not { Running: true } || !thisHost)
+            // Only a predecessor recorded on this host, whose process is gone, can be judged dead: its mailbox is taken
+            // over (killed -9 and still Running in its record, or stopped without the exchange settings).
+            if (previous is null || !thisHost || previous.Process.IsAlive)
             {
                 var mailbox = (await exchange.GetStatusAsync(new[] { Identity.MailboxId }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
                 throw ManagerErrors.MailboxLive(Identity, mailbox, previous);
             }
 
-            // The recorded manager is gone from this host (killed -9, or its node rebooted): its mailbox only looks live.
             await exchange.TerminateAsync(Identity.MailboxId, cancellationToken).ConfigureAwait(false);
             await exchange.RegisterAsync(Identity.RunId, Identity.MailboxName, cancellationToken).ConfigureAwait(false);
         }

@@ -21,8 +21,10 @@ public sealed class ControlClient(IExchange exchange, ControlToken token, string
     /// Sends <paramref name="command"/> with <paramref name="args"/> to <paramref name="target"/> and returns the verified reply.
     /// <paramref name="receiver"/> names the receiver in errors ("agent manager of alice on site 'alpha' (namespace 'default')").
     /// </summary>
+    /// <param name="silence">The error for no answer in time, given the command and the receiver's mailbox as the exchange then reports it; default <see cref="ManagerErrors.NoReply"/>.</param>
     public async Task<ControlReply> SendAsync(
-        Guid target, string receiver, string command, JsonObject args, TimeSpan timeout, Guid? correlationId, CancellationToken cancellationToken)
+        Guid target, string receiver, string command, JsonObject args, TimeSpan timeout, Guid? correlationId, CancellationToken cancellationToken,
+        Func<ControlCommand, MailboxStatus?, SwarmException>? silence = null)
     {
         var replyTo = await ClaimReplyMailboxAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -45,7 +47,7 @@ public sealed class ControlClient(IExchange exchange, ControlToken token, string
             if (reply is null)
             {
                 var mailbox = (await exchange.GetStatusAsync(new[] { target }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-                throw ManagerErrors.NoReply(receiver, target, sent, timeout, mailbox);
+                throw silence?.Invoke(sent, mailbox) ?? ManagerErrors.NoReply(receiver, target, sent, timeout, mailbox);
             }
 
             return reply.Error is { } error

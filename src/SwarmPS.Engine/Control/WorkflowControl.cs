@@ -51,6 +51,15 @@ public sealed class WorkflowControl(IExchange exchange, ControlToken token, stri
                 runId);
         }
 
-        return await new ControlClient(exchange, token, nameSpace).SendAsync(Target, Receiver, command, args, timeout, correlationId, cancellationToken).ConfigureAwait(false);
+        return await new ControlClient(exchange, token, nameSpace).SendAsync(
+            Target, Receiver, command, args, timeout, correlationId, cancellationToken, (sent, silent) => NoReply(sent, timeout, silent)).ConfigureAwait(false);
     }
+
+    private SwarmException NoReply(ControlCommand sent, TimeSpan waited, MailboxStatus? mailbox) => new(
+        "WorkflowAgentNoReply",
+        $"The {Receiver} (mailbox {Target}) did not answer '{sent.Command}' (correlation id {sent.CorrelationId}) within {waited.TotalSeconds:0} s. "
+        + (mailbox is null ? "Its mailbox is gone from the exchange." : $"Its mailbox is {mailbox.State.ToString().ToUpperInvariant()}, last heartbeat {ControlTime.Format(mailbox.LastHeartbeat)}."),
+        $"Check the agent with Get-SwarmAgent -RunId {runId} and its stderr.log (is it a workflow agent of docs/control-protocol.md? busy with a long stop?); the command expired at {ControlTime.Format(sent.ExpiresAt)} and will not run later. A retry with -CorrelationId {sent.CorrelationId} is never executed twice.",
+        SwarmErrorCategory.OperationTimeout,
+        Target);
 }
