@@ -17,7 +17,6 @@ SWARM_EXCHANGE_TOKEN, SWARM_RUN_DIR.
 """
 
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -26,23 +25,8 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agents"))
+from swarm_events import record  # noqa: E402
 from swarm_exchange import SWARM_NAMESPACE, Exchange, ExchangeError, peers_from_environment  # noqa: E402
-
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def record(kind, **fields):
-    """Appends one event line to this site's events.jsonl in a single write, as SwarmPS itself does."""
-    event = {"ts": utc_now(), "site": os.environ["SWARM_SITE"], "agent": os.environ["SWARM_AGENT"], "kind": kind}
-    event.update(fields)
-    line = (json.dumps(event, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(os.path.join(os.environ["SWARM_RUN_DIR"], "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
 
 
 def transient(error, peer_may_be_starting=False):

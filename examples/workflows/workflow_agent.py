@@ -37,6 +37,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "agents"))
 from swarm_control import (NAMESPACE_RULE, ControlError, ReplayJournal, check_command, command_problem, format_time,  # noqa: E402
                            is_uuid, load_control_token, mac_matches, open_envelope, seal, unsealed, utc_now)
+from swarm_events import record  # noqa: E402
 from swarm_exchange import Exchange, ExchangeError  # noqa: E402
 from workflow_runner import CatalogError, WorkflowRunner, load_catalog  # noqa: E402
 
@@ -48,18 +49,6 @@ RECEIVE_WAIT_MS = 1000
 SHUTDOWN_GRACE = 3.0
 # How long a reply keeps being retried when the exchange is away; the caller has given up by then.
 REPLY_RETRY_SECONDS = 20.0
-
-
-def record(kind, **fields):
-    """Appends one event line to this site's events.jsonl in a single write, as SwarmPS itself does."""
-    event = {"ts": format_time(utc_now()), "site": os.environ["SWARM_SITE"], "agent": os.environ["SWARM_AGENT"], "kind": kind}
-    event.update(fields)
-    line = (json.dumps(event, separators=(",", ":")) + "\n").encode("utf-8")
-    fd = os.open(os.path.join(os.environ["SWARM_RUN_DIR"], "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
 
 
 def _claimed(value, limit=200):

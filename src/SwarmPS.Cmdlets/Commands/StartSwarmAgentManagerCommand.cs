@@ -79,13 +79,6 @@ public sealed class StartSwarmAgentManagerCommand : ControlCmdlet
     private static AgentManagerInfo Info(ManagerIdentity identity, ManagerRecord record) =>
         AgentManagerInfo.From(identity, null, record, DateTimeOffset.UtcNow) with { State = ManagerState.Running, LastHeartbeat = record.HeartbeatAt };
 
-    /// <summary>The slices the manager starts are detached sites: this installation's pwsh running Start-SwarmSite, as Start-SwarmSite -Detach does.</summary>
-    private Func<Engine.Launch.DetachedSiteArguments, IReadOnlyList<string>> DetachedSiteLauncher()
-    {
-        var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
-        var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
-        return slice => DetachedPwsh.StartSite(
-            pwsh, manifest, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout,
-            slice.Allocation is not null, slice.Allocation?.Nodes, slice.Allocation?.Walltime, slice.Allocation?.Queue);
-    }
+    private Func<Engine.Launch.DetachedSiteArguments, IReadOnlyList<string>> DetachedSiteLauncher() =>
+        DetachedPwsh.SiteLauncher(ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME")), ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path)));
 }

@@ -148,13 +148,6 @@ public sealed class StartSwarmSiteCommand : CampaignRunCmdlet
     private static string InAllocation(SiteLaunchOptions options) =>
         options.Allocation is null ? "" : $", as the ranks of one {options.Site.Scheduler.ToString().ToLowerInvariant()} allocation";
 
-    /// <summary>The detached launcher: this installation's pwsh ($PSHOME, never the process path) running this cmdlet for the same slice.</summary>
-    private Func<DetachedSiteArguments, IReadOnlyList<string>> DetachedLauncher()
-    {
-        var pwsh = ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME"));
-        var manifest = ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path));
-        return slice => DetachedPwsh.StartSite(
-            pwsh, manifest, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout,
-            slice.Allocation is not null, slice.Allocation?.Nodes, slice.Allocation?.Walltime, slice.Allocation?.Queue);
-    }
+    private Func<DetachedSiteArguments, IReadOnlyList<string>> DetachedLauncher() =>
+        DetachedPwsh.SiteLauncher(ChildPwsh.In((string)SessionState.PSVariable.GetValue("PSHOME")), ModuleManifestPath.For(ChildPwsh.ModuleOf(MyInvocation.MyCommand.Module?.Path)));
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using System.Reflection;
+using SwarmPS.Engine.Launch;
 using SwarmPS.Engine.Processes;
 
 namespace SwarmPS.Cmdlets;
@@ -89,6 +90,12 @@ public static class DetachedPwsh
 
         return Command(pwshPath, manifestPath, string.Join(' ', start));
     }
+
+    /// <summary>The detached launcher of a site's slice (Start-SwarmSite -Detach, and every start of an agent manager): this pwsh running Start-SwarmSite for the slice.</summary>
+    public static Func<DetachedSiteArguments, IReadOnlyList<string>> SiteLauncher(string pwshPath, string manifestPath) =>
+        slice => StartSite(
+            pwshPath, manifestPath, slice.CampaignFile, slice.Agents, slice.RunId, slice.Site, slice.ExchangeUrl, slice.Bootstrap, slice.StartupTimeout,
+            slice.Allocation is not null, slice.Allocation?.Nodes, slice.Allocation?.Walltime, slice.Allocation?.Queue);
 
     /// <summary>pwsh running Start-SwarmAgentManager in the foreground for the same site and namespace (the control token travels in the environment, never here).</summary>
     public static IReadOnlyList<string> StartAgentManager(string pwshPath, string manifestPath, string site, string nameSpace, string? exchangeUrl)

@@ -127,18 +127,14 @@ public sealed class ControlToken
                 file);
         }
 
-        if (!OperatingSystem.IsWindows())
+        if (OwnerOnly.IsOpenToOthers(file, out var mode))
         {
-            var mode = File.GetUnixFileMode(file);
-            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new SwarmException(
-                    "ControlTokenFileUnsafe",
-                    $"The control token file '{file}' can be read or written by others (mode {Convert.ToString((int)mode, 8)}), so it is not used: whoever reads it can start and stop your agents.",
-                    $"Make it yours alone: chmod 600 {file}; if others may have read it, make a new token.",
-                    SwarmErrorCategory.PermissionDenied,
-                    file);
-            }
+            throw new SwarmException(
+                "ControlTokenFileUnsafe",
+                $"The control token file '{file}' can be read or written by others (mode {Convert.ToString((int)mode, 8)}), so it is not used: whoever reads it can start and stop your agents.",
+                $"Make it yours alone: chmod 600 {file}; if others may have read it, make a new token.",
+                SwarmErrorCategory.PermissionDenied,
+                file);
         }
 
         try

@@ -128,13 +128,7 @@ public sealed class ExchangeCertificate : IDisposable
     /// <summary>A key readable by group or others is refused, the way ssh refuses a loose identity file.</summary>
     private static void EnsureKeyPrivate(string keyFile)
     {
-        if (OperatingSystem.IsWindows() || !File.Exists(keyFile))
-        {
-            return;
-        }
-
-        var mode = File.GetUnixFileMode(keyFile);
-        if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        if (File.Exists(keyFile) && Files.OwnerOnly.IsOpenToOthers(keyFile, out var mode))
         {
             throw new SwarmException(
                 "ExchangeKeyExposed",

@@ -109,4 +109,14 @@ internal static class OwnerOnly
             // Not ours, or gone: nothing to tighten here.
         }
     }
+
+    /// <summary>
+    /// True when group or others may read or write <paramref name="path"/> (its <paramref name="mode"/> says how): a
+    /// secret so exposed is refused rather than used, as ssh refuses such a key. Always false on Windows (no modes).
+    /// </summary>
+    public static bool IsOpenToOthers(string path, out UnixFileMode mode)
+    {
+        mode = OperatingSystem.IsWindows() ? FileMode : File.GetUnixFileMode(path);
+        return (mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0;
+    }
 }
