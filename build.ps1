@@ -141,8 +141,9 @@ function Invoke-TaskPackage {
     Copy-Item -Recurse -Path $ModuleBin -Destination (Join-Path $target 'bin')
     Copy-Item -Recurse -Path (Join-Path $Root 'module') -Destination (Join-Path $target 'module')
     # The launcher for callers that are not PowerShell (docs/launcher.md): the script and its sh wrapper,
-    # which must stay executable so `<module>/module/swarmps` runs as a command.
-    foreach ($launcher in 'module/swarmps.ps1', 'module/swarmps') {
+    # which must stay executable so `<module>/module/swarmps` runs as a command. No file may be named after the
+    # package (swarmps.ps1): PSResourceGet would install the package as something other than a module.
+    foreach ($launcher in 'module/swarmps-cli.ps1', 'module/swarmps') {
         if (-not (Test-Path (Join-Path $target $launcher))) {
             throw "Package: $launcher is missing from $target; callers outside PowerShell would have no swarmps."
         }

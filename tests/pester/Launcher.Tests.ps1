@@ -1,16 +1,16 @@
 # Acceptance tests for swarmps, the launcher for callers that are not PowerShell (docs/launcher.md): the sh
-# wrapper module/swarmps and pwsh -File module/swarmps.ps1, each run as a real child process, as an
+# wrapper module/swarmps and pwsh -File module/swarmps-cli.ps1, each run as a real child process, as an
 # orchestrator or a shell script runs them; and tests/python/drive_swarmps.py, a Python caller.
 # Run after building: Invoke-Pester ./tests/pester/Launcher.Tests.ps1 (Pester 5, pwsh 7.4+).
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Wrapper = Join-Path $RepoRoot 'module/swarmps'
-    $script:Script = Join-Path $RepoRoot 'module/swarmps.ps1'
+    $script:Script = Join-Path $RepoRoot 'module/swarmps-cli.ps1'
     $script:Config = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'config')
 
     # Runs swarmps once, -Via Wrapper (the sh script, itself executable, told which pwsh by SWARMPS_PWSH) or
-    # -Via File (pwsh -File swarmps.ps1, deliberately without -NonInteractive: the script must not prompt
+    # -Via File (pwsh -File swarmps-cli.ps1, deliberately without -NonInteractive: the script must not prompt
     # on its own). stdin stays open and unwritten, so a prompt would hang, and a hang fails the test after
     # 60 s instead of blocking the run. Returns the exit code, stdout, stderr and the parsed envelope.
     function Invoke-Swarmps {

@@ -4,7 +4,7 @@
     swarmps: runs ONE SwarmPS cmdlet for a caller that is not PowerShell and prints ONE JSON envelope.
 
 .DESCRIPTION
-    pwsh -NoProfile -NonInteractive -File module/swarmps.ps1 <Verb-SwarmNoun> [-Param value ...] [-Switch] [-Switch:$false]
+    pwsh -NoProfile -NonInteractive -File module/swarmps-cli.ps1 <Verb-SwarmNoun> [-Param value ...] [-Switch] [-Switch:$false]
 
     stdout is exactly one line of UTF-8 JSON:
         {"ok":true,"data":[...]}
@@ -286,7 +286,7 @@ function ConvertTo-Splat([System.Management.Automation.CommandInfo] $Command, [o
 }
 
 # PowerShell would prompt for a missing mandatory parameter, and no prompt can be answered here (the sh
-# wrapper runs pwsh -NonInteractive as well, but pwsh -File swarmps.ps1 may be run without it). So the
+# wrapper runs pwsh -NonInteractive as well, but pwsh -File swarmps-cli.ps1 may be run without it). So the
 # check is made first: some parameter set that holds every parameter given must have all its mandatory
 # parameters given. Pipeline input does not exist here, so a mandatory pipeline parameter must be named too.
 function Assert-MandatoryParameter([System.Management.Automation.CommandInfo] $Command, [System.Collections.IDictionary] $Splat) {
