@@ -49,7 +49,7 @@ public sealed class AgentManager
             Namespace = Identity.Namespace,
             User = Identity.User,
             Site = Identity.Site,
-            Host = Environment.MachineName,
+            Host = Launch.RecordedProcess.ThisHost,
             Pid = Environment.ProcessId,
             StartTicks = Processes.ProcessIdentity.Current.StartTicks,
             MailboxId = Identity.MailboxId,
@@ -100,8 +100,7 @@ public sealed class AgentManager
     private async Task<ManagerRecord?> ClaimAsync(IExchange exchange, CancellationToken cancellationToken)
     {
         var previous = ManagerRecord.TryRead(Identity.RecordFile);
-        var thisHost = previous is not null && string.Equals(previous.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase);
-        if (previous is { Running: true } && (previous.IsAliveHere || (!thisHost && DateTimeOffset.UtcNow - previous.HeartbeatAt < ManagerOptions.StaleAfter)))
+        if (previous is { Running: true } && (previous.IsAliveHere || (!previous.IsOnThisHost && DateTimeOffset.UtcNow - previous.HeartbeatAt < ManagerOptions.StaleAfter)))
         {
             throw ManagerErrors.AlreadyRunning(Identity, previous);
         }
@@ -114,7 +113,7 @@ public sealed class AgentManager
         {
             // Only a predecessor recorded on this host, whose process is gone, can be judged dead: its mailbox is taken
             // over (killed -9 and still Running in its record, or stopped without the exchange settings).
-            if (previous is null || !thisHost || previous.Process.IsAlive)
+            if (previous is null || !previous.IsOnThisHost || previous.Process.IsAlive)
             {
                 var mailbox = (await exchange.GetStatusAsync(new[] { Identity.MailboxId }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
                 throw ManagerErrors.MailboxLive(Identity, mailbox, previous);

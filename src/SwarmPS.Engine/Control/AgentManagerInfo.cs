@@ -33,7 +33,7 @@ public sealed record AgentManagerInfo
     public static AgentManagerInfo From(ManagerIdentity identity, MailboxStatus? mailbox, ManagerRecord? record, DateTimeOffset now)
     {
         var silent = mailbox is null ? (TimeSpan?)null : mailbox.SilentFor ?? now - mailbox.LastHeartbeat;
-        var recordedDead = record is { Running: true } && string.Equals(record.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !record.Process.IsAlive;
+        var recordedDead = record?.DiedHere == true;
         var state = mailbox switch
         {
             // A record that says running with no mailbox: the exchange lost it (or is another one); nothing answers.

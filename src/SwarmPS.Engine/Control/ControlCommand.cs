@@ -55,7 +55,7 @@ public sealed record ControlCommand
         problem = null;
         try
         {
-            if (ControlJson.Parse(payload) is not JsonObject json || Text(json, "type") != "command")
+            if (ControlJson.Parse(payload) is not JsonObject json || ControlJson.Text(json, "type") != "command")
             {
                 problem = "the payload is not a command (type is not \"command\")";
                 return null;
@@ -63,13 +63,13 @@ public sealed record ControlCommand
 
             return new ControlCommand
             {
-                Namespace = Text(json, "namespace") ?? throw Missing("namespace"),
+                Namespace = ControlJson.Text(json, "namespace") ?? throw Missing("namespace"),
                 CorrelationId = Id(json, "correlation_id"),
-                Command = Text(json, "command") ?? throw Missing("command"),
+                Command = ControlJson.Text(json, "command") ?? throw Missing("command"),
                 Target = Id(json, "target"),
                 ReplyTo = Id(json, "reply_to"),
-                SentAt = ControlTime.Parse(Text(json, "sent_at") ?? throw Missing("sent_at")),
-                ExpiresAt = ControlTime.Parse(Text(json, "expires_at") ?? throw Missing("expires_at")),
+                SentAt = ControlTime.Parse(ControlJson.Text(json, "sent_at") ?? throw Missing("sent_at")),
+                ExpiresAt = ControlTime.Parse(ControlJson.Text(json, "expires_at") ?? throw Missing("expires_at")),
                 Sender = ControlSender.From(json["sender"] as JsonObject),
                 Args = json["args"] is JsonObject args ? (JsonObject)JsonNode.Parse(args.ToJsonString())! : new JsonObject(),
             };
@@ -87,8 +87,8 @@ public sealed record ControlCommand
         try
         {
             // Only the top level is looked into, so only a duplicate there (which reply_to?) makes it unreadable.
-            return JsonNode.Parse(payload) is JsonObject json && Guid.TryParse(Text(json, "reply_to"), out var replyTo)
-                ? (replyTo, Guid.TryParse(Text(json, "correlation_id"), out var correlation) ? correlation : Guid.Empty)
+            return JsonNode.Parse(payload) is JsonObject json && Guid.TryParse(ControlJson.Text(json, "reply_to"), out var replyTo)
+                ? (replyTo, Guid.TryParse(ControlJson.Text(json, "correlation_id"), out var correlation) ? correlation : Guid.Empty)
                 : null;
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException or ArgumentException)
@@ -100,11 +100,8 @@ public sealed record ControlCommand
     /// <summary>A string argument, or null when absent; a non-string is refused by the caller's check.</summary>
     public string? Arg(string name) => Args[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    internal static string? Text(JsonObject json, string name) =>
-        json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-
     private static Guid Id(JsonObject json, string name) =>
-        Guid.TryParse(Text(json, name), out var id) ? id : throw new FormatException($"'{name}' is missing or not a UUID");
+        Guid.TryParse(ControlJson.Text(json, name), out var id) ? id : throw new FormatException($"'{name}' is missing or not a UUID");
 
     private static FormatException Missing(string name) => new($"'{name}' is missing");
 }
@@ -117,8 +114,8 @@ public sealed record ControlSender(string User, string Host, int Pid)
     public JsonObject ToJson() => new() { ["user"] = User, ["host"] = Host, ["pid"] = Pid };
 
     public static ControlSender From(JsonObject? json) => new(
-        json is null ? "?" : ControlCommand.Text(json, "user") ?? "?",
-        json is null ? "?" : ControlCommand.Text(json, "host") ?? "?",
+        json is null ? "?" : ControlJson.Text(json, "user") ?? "?",
+        json is null ? "?" : ControlJson.Text(json, "host") ?? "?",
         json?["pid"] is JsonValue pid && pid.TryGetValue<int>(out var number) ? number : 0);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{User}@{Host} (pid {Pid})");

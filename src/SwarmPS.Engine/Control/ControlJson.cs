@@ -27,6 +27,10 @@ internal static class ControlJson
         return node;
     }
 
+    /// <summary>A string property, or null when it is absent or not a string (the caller decides whether that is an error).</summary>
+    public static string? Text(JsonObject json, string name) =>
+        json[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
     // Depth is bounded by JsonNode.Parse's own MaxDepth (64), so the recursion is too.
     private static void Walk(JsonNode? node)
     {

@@ -53,8 +53,8 @@ public sealed record ControlReply
     {
         try
         {
-            if (ControlJson.Parse(payload) is not JsonObject json || ControlCommand.Text(json, "type") != "reply"
-                || !Guid.TryParse(ControlCommand.Text(json, "correlation_id"), out var correlation))
+            if (ControlJson.Parse(payload) is not JsonObject json || ControlJson.Text(json, "type") != "reply"
+                || !Guid.TryParse(ControlJson.Text(json, "correlation_id"), out var correlation))
             {
                 return null;
             }
@@ -63,11 +63,11 @@ public sealed record ControlReply
             var ok = json["ok"] is JsonValue okValue && okValue.TryGetValue<bool>(out var flag) && flag;
             return new ControlReply
             {
-                Namespace = ControlCommand.Text(json, "namespace") ?? "",
+                Namespace = ControlJson.Text(json, "namespace") ?? "",
                 CorrelationId = correlation,
-                Command = ControlCommand.Text(json, "command") ?? "",
-                From = Guid.TryParse(ControlCommand.Text(json, "from"), out var from) ? from : Guid.Empty,
-                SentAt = ControlCommand.Text(json, "sent_at") is { } sent ? ControlTime.Parse(sent) : DateTimeOffset.MinValue,
+                Command = ControlJson.Text(json, "command") ?? "",
+                From = Guid.TryParse(ControlJson.Text(json, "from"), out var from) ? from : Guid.Empty,
+                SentAt = ControlJson.Text(json, "sent_at") is { } sent ? ControlTime.Parse(sent) : DateTimeOffset.MinValue,
                 Replayed = json["replayed"] is JsonValue replayed && replayed.TryGetValue<bool>(out var again) && again,
                 Result = json["result"] is JsonObject result ? (JsonObject)JsonNode.Parse(result.ToJsonString())! : null,
                 // ok false with no usable error is still a refusal, never read as a success.
@@ -87,9 +87,9 @@ public sealed record ControlError(string ErrorId, string Message, string Remedia
     public static ControlError Of(SwarmException error) => new(error.ErrorId, error.Message, error.Remediation);
 
     public static ControlError From(JsonObject? json) => new(
-        json is null ? "ControlReplyInvalid" : ControlCommand.Text(json, "error_id") ?? "ControlReplyInvalid",
-        json is null ? "The reply says it failed but names no error." : ControlCommand.Text(json, "message") ?? "",
-        json is null ? "" : ControlCommand.Text(json, "remediation") ?? "");
+        json is null ? "ControlReplyInvalid" : ControlJson.Text(json, "error_id") ?? "ControlReplyInvalid",
+        json is null ? "The reply says it failed but names no error." : ControlJson.Text(json, "message") ?? "",
+        json is null ? "" : ControlJson.Text(json, "remediation") ?? "");
 
     public JsonObject ToJson() => new() { ["error_id"] = ErrorId, ["message"] = Message, ["remediation"] = Remediation };
 }

@@ -43,7 +43,7 @@ public sealed record ControlResult
             RepliedAt = reply.SentAt,
             Runs = runs.Select(ControlRun.From).ToList(),
             Manager = result["manager"] is JsonObject manager
-                ? $"{ControlCommand.Text(manager, "user")}@{ControlCommand.Text(manager, "host")} pid {manager["pid"]}"
+                ? $"{ControlJson.Text(manager, "user")}@{ControlJson.Text(manager, "host")} pid {manager["pid"]}"
                 : null,
         };
     }
@@ -53,11 +53,11 @@ public sealed record ControlResult
 public sealed record ControlRun(string RunId, string? Campaign, string? State, string? Lifecycle, string? SiteDirectory, IReadOnlyList<string> Agents)
 {
     public static ControlRun From(JsonObject run) => new(
-        ControlCommand.Text(run, "run_id") ?? "",
-        ControlCommand.Text(run, "campaign"),
-        ControlCommand.Text(run, "state"),
-        ControlCommand.Text(run, "lifecycle"),
-        ControlCommand.Text(run, "site_directory"),
+        ControlJson.Text(run, "run_id") ?? "",
+        ControlJson.Text(run, "campaign"),
+        ControlJson.Text(run, "state"),
+        ControlJson.Text(run, "lifecycle"),
+        ControlJson.Text(run, "site_directory"),
         (run["agents"] as JsonArray ?? new JsonArray()).OfType<JsonObject>()
-            .Select(agent => $"{ControlCommand.Text(agent, "name")} ({ControlCommand.Text(agent, "state")})").ToList());
+            .Select(agent => $"{ControlJson.Text(agent, "name")} ({ControlJson.Text(agent, "state")})").ToList());
 }

@@ -82,8 +82,8 @@ public sealed class HandledCommands
             try
             {
                 return ControlJson.Parse(line) is JsonObject json
-                       && Guid.TryParse(ControlCommand.Text(json, "correlation_id"), out var id)
-                       && ControlCommand.Text(json, "expires_at") is { } expires
+                       && Guid.TryParse(ControlJson.Text(json, "correlation_id"), out var id)
+                       && ControlJson.Text(json, "expires_at") is { } expires
                     ? new Entry(id, ControlTime.Parse(expires), json["reply"] is JsonObject reply ? ControlReply.TryParse(reply.ToJsonString()) : null)
                     : null;
             }

@@ -54,9 +54,17 @@ public sealed record ManagerRecord
     [JsonIgnore]
     public ProcessIdentity Process => new(Pid, StartTicks);
 
+    /// <summary>True when it was started on this very machine: only then do its pid and start time mean anything here.</summary>
+    [JsonIgnore]
+    public bool IsOnThisHost => string.Equals(Host, Launch.RecordedProcess.ThisHost, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True when the process it names is alive on this host (a record from another login node cannot be judged here: false).</summary>
     [JsonIgnore]
-    public bool IsAliveHere => Running && string.Equals(Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && Process.IsAlive;
+    public bool IsAliveHere => Running && IsOnThisHost && Process.IsAlive;
+
+    /// <summary>True when it says it runs, was started here, and its process is gone (killed -9, or its node rebooted).</summary>
+    [JsonIgnore]
+    public bool DiedHere => Running && IsOnThisHost && !Process.IsAlive;
 
     public void Write(string path)
     {

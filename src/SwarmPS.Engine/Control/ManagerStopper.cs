@@ -19,7 +19,7 @@ public static class ManagerStopper
             $"See which run with Get-SwarmAgentManager; a manager runs where it was started (its record is there).",
             SwarmErrorCategory.ObjectNotFound,
             identity.Directory);
-        if (record.Running && !string.Equals(record.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+        if (record.Running && !record.IsOnThisHost)
         {
             throw new SwarmException(
                 "AgentManagerOnOtherHost",

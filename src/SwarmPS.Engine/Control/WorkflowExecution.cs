@@ -31,12 +31,12 @@ public sealed record WorkflowExecution
 
     public static WorkflowExecution From(JsonObject execution, string runId, string agent) => new()
     {
-        ExecutionId = ControlCommand.Text(execution, "execution_id") ?? throw Invalid("execution_id", agent),
-        Workflow = ControlCommand.Text(execution, "workflow") ?? throw Invalid("workflow", agent),
-        Namespace = ControlCommand.Text(execution, "namespace") ?? "",
-        State = ControlCommand.Text(execution, "state") ?? throw Invalid("state", agent),
-        StartedAt = ControlCommand.Text(execution, "started_at") is { } started ? ControlTime.Parse(started) : null,
-        EndedAt = ControlCommand.Text(execution, "ended_at") is { } ended ? ControlTime.Parse(ended) : null,
+        ExecutionId = ControlJson.Text(execution, "execution_id") ?? throw Invalid("execution_id", agent),
+        Workflow = ControlJson.Text(execution, "workflow") ?? throw Invalid("workflow", agent),
+        Namespace = ControlJson.Text(execution, "namespace") ?? "",
+        State = ControlJson.Text(execution, "state") ?? throw Invalid("state", agent),
+        StartedAt = ControlJson.Text(execution, "started_at") is { } started ? ControlTime.Parse(started) : null,
+        EndedAt = ControlJson.Text(execution, "ended_at") is { } ended ? ControlTime.Parse(ended) : null,
         ExitCode = execution["exit_code"] is JsonValue code && code.TryGetValue<int>(out var number) ? number : null,
         Parameters = execution["parameters"]?.ToJsonString() ?? "{}",
         RunId = runId,
