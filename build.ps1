@@ -356,8 +356,18 @@ function Invoke-PesterSuite($Counts) {
         $configuration.Output.Verbosity = 'Detailed'
         $result = Invoke-Pester -Configuration $configuration
         # A skip must say why (Detailed prints the reason); a run that found nothing is a failure.
+        # The names of what failed travel with the counts: a CI log is often read from its tail, far below
+        # the [-] line of a failure in a 900-test run.
+        $failures = @(
+            foreach ($test in $result.Failed) {
+                $message = if ($test.ErrorRecord) { "$($test.ErrorRecord[0].Exception.Message)" } else { '' }
+                '{0} ({1}): {2}' -f $test.ExpandedPath, $test.ScriptBlock.File, ($message -split "`n")[0]
+            }
+            foreach ($block in @($result.FailedBlocks) + @($result.FailedContainers)) {
+                if ($block) { "block or file: $($block.Name) $($block.Item)" }
+            })
         @{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-           Skipped = $result.SkippedCount; NotRun = $result.NotRunCount; Total = $result.TotalCount } |
+           Skipped = $result.SkippedCount; NotRun = $result.NotRunCount; Total = $result.TotalCount; Failures = $failures } |
             ConvertTo-Json | Set-Content -Path $ResultPath
     }
     $resultPath = Join-Path $Root 'obj/pester-result.json'
@@ -376,6 +386,8 @@ function Invoke-PesterSuite($Counts) {
         throw "The Pester suite in $suite found no test."
     }
     if ($result.Failed -gt 0) {
+        Write-Host 'Test: what failed in the Pester suite:'
+        foreach ($failure in @($result.Failures)) { Write-Host "  [-] $failure" }
         throw "The Pester acceptance suite failed: $($result.Failed) failing test(s) or block(s); see the output above."
     }
 }
