@@ -48,6 +48,12 @@ public sealed record JobPlan
 
     public string? Account { get; init; }
 
+    /// <summary>Memory per task in bytes; null for the site's default.</summary>
+    public long? Memory { get; init; }
+
+    /// <summary>GPUs per task; null for none.</summary>
+    public int? Gpus { get; init; }
+
     public IReadOnlyList<string> Resources { get; init; } = Array.Empty<string>();
 
     public required IReadOnlyList<PlannedWave> Waves { get; init; }

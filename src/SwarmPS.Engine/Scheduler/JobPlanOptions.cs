@@ -24,6 +24,12 @@ public sealed record JobPlanOptions
     /// <summary>Account or project; null for the profile's.</summary>
     public string? Account { get; init; }
 
+    /// <summary>Memory per task (array element) in bytes; rendered per scheduler (SLURM --mem, PBS mem, SGE the site's memory complex).</summary>
+    public long? Memory { get; init; }
+
+    /// <summary>GPUs per task (array element); rendered per scheduler (SLURM --gres=gpu:n, PBS ngpus, SGE the site's GPU complex).</summary>
+    public int? Gpus { get; init; }
+
     /// <summary>Extra scheduler options passed through verbatim, e.g. "--mem=4G" or "-l mem=4gb".</summary>
     public IReadOnlyList<string> Resources { get; init; } = Array.Empty<string>();
 }
