@@ -364,7 +364,10 @@ function Invoke-PesterSuite($Counts) {
                 '{0} ({1}): {2}' -f $test.ExpandedPath, $test.ScriptBlock.File, ($message -split "`n")[0]
             }
             foreach ($block in @($result.FailedBlocks) + @($result.FailedContainers)) {
-                if ($block) { "block or file: $($block.Name) $($block.Item)" }
+                if ($block) {
+                    $message = if ($block.ErrorRecord) { "$($block.ErrorRecord[0].Exception.Message)" } else { '' }
+                    'block or file {0}{1}: {2}' -f $block.Name, $block.Item, ($message -split "`n")[0]
+                }
             })
         @{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
            Skipped = $result.SkippedCount; NotRun = $result.NotRunCount; Total = $result.TotalCount; Failures = $failures } |
