@@ -33,6 +33,9 @@ public static class ErrorRetry
         // Read-only status queries and waits that ran out: asking again is what the remediation says.
         "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout",
 
+        // The canary keeps running; the same submit again waits for it and submits nothing twice.
+        "CanaryTimeout",
+
         // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
         // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.
         "AgentManagerNoReply", "WorkflowAgentNoReply", "ControlReplySlotsBusy",

@@ -44,6 +44,9 @@ public sealed class JobRecord
 
     public List<AttemptRecord> Attempts { get; set; } = new();
 
+    /// <summary>For a canary job (Submit-SwarmJob -Canary), the key of the sweep it tries; null for a sweep.</summary>
+    public string? CanaryOf { get; set; }
+
     public IEnumerable<ArrayRecord> Arrays => Attempts.SelectMany(a => a.Arrays);
 
     public bool FullySubmitted => Arrays.All(a => a.JobId is not null);
