@@ -49,6 +49,7 @@
         'Import-SwarmCampaign'
         'Import-SwarmTrainingPlan'
         'Initialize-SwarmRepository'
+        'Invoke-SwarmAggregation'
         'Invoke-SwarmFailureDrill'
         'Merge-SwarmContribution'
         'New-SwarmJobPlan'

@@ -36,6 +36,9 @@ public static class ErrorRetry
         // The canary keeps running; the same submit again waits for it and submits nothing twice.
         "CanaryTimeout",
 
+        // Aggregation: the job is still running, or a read of the site failed; nothing was combined or changed.
+        "AggregationJobRunning", "AggregationListingFailed", "AggregationFetchFailed",
+
         // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
         // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.
         "AgentManagerNoReply", "WorkflowAgentNoReply", "ControlReplySlotsBusy",

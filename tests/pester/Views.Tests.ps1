@@ -147,6 +147,7 @@ agents:
         $plan | Submit-SwarmJob -Confirm:$false | Add-Sample
         Wait-SwarmJob -Id $plan.Key -PollInterval 5 -Timeout 00:01:00 | Out-Null
         Get-SwarmJob -Id $plan.Key -Task 0 | Add-Sample
+        Invoke-SwarmAggregation -Id $plan.Key -Reducer 'sh', '-c', 'cat "$SWARM_AGGREGATE_INPUTS" > "$SWARM_SUMMARY"' | Add-Sample
 
         # --- Ledger.
         $run = New-SwarmRun -Statepoint @{ lr = 0.1; seed = 1 } -Experiment views-sweep
@@ -283,6 +284,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerEntry', 'SwarmPS.Engine.Ledger.LedgerFinding', 'SwarmPS.Engine.Ledger.LedgerRun',
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
+        'SwarmPS.Engine.Scheduler.AggregationResult',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
         'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
         'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',

@@ -43,6 +43,9 @@ public static class JobScriptWriter
             printf '%s\n' "$index" > "$attempt_dir/status/$task.start"
 
             """.Replace("\r", "", StringComparison.Ordinal));
+        // Whose result this directory holds: aggregation refuses one that another job or task wrote (ResultProvenance).
+        script.Append("printf '%s %s %s\\n' ").Append(PosixQuoting.Quote(plan.Key)).Append(" \"$task\" ").Append(layout.Attempt)
+            .Append(" > \"$SWARM_TASK_DIR/").Append(ResultProvenance.MarkerFile).Append("\" || exit 2\n");
 
         foreach (var name in plan.Site.UnsetEnvironment)
         {
