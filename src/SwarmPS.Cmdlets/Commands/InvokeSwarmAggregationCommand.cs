@@ -35,13 +35,14 @@ public sealed class InvokeSwarmAggregationCommand : JobCmdlet
     [Parameter]
     public SwitchParameter CheckOnly { get; set; }
 
-    protected override void ProcessRecord()
+    /// <summary>Each job on its own: one that cannot be aggregated is an error for it, not for the jobs after it.</summary>
+    protected override void ProcessRecord() => Run(() =>
     {
         foreach (var id in Id)
         {
             RunForItem(() => Aggregate(id));
         }
-    }
+    });
 
     private void Aggregate(string id)
     {
