@@ -34,7 +34,7 @@ internal sealed class JsonFields
         var unknown = _fields.Keys.FirstOrDefault(k => !known.Contains(k));
         if (unknown is not null)
         {
-            throw new IntentShapeException($"{Name(unknown)} is not a field of an intent (known: {string.Join(", ", known)}).");
+            throw new IntentShapeException($"'{Name(unknown)}' is not a field of an intent (known: {string.Join(", ", known)}).");
         }
     }
 
