@@ -27,7 +27,18 @@ public static class IntentRuns
         {
             var repository = group.First().Repository!;
             var members = group.Select(x => x.Index).ToList();
-            var read = LedgerReader.Read(repository, new LedgerQuery { Statuses = [RunStatus.Complete] });
+            LedgerReadResult read;
+            try
+            {
+                read = LedgerReader.Read(repository, new LedgerQuery { Statuses = [RunStatus.Complete] });
+            }
+            catch (Exception error) when (error is SwarmException or IOException or UnauthorizedAccessException)
+            {
+                // One unreadable ledger leaves its campaigns without walltimes; it does not end the query.
+                notes.Add($"The ledger of '{repository.Root}' could not be read ({error.Message}); its campaigns' runs were left out.");
+                continue;
+            }
+
             if (read.Problems.Count > 0)
             {
                 notes.Add($"{read.Problems.Count} ledger file(s) in '{repository.Root}' could not be read and were left out (Test-SwarmLedger names them).");
