@@ -159,6 +159,10 @@ agents:
         New-Item -ItemType Directory findings | Out-Null
         Set-Content findings/broken.md "---`ncites:`n  runs:`n    - 0123456789abcdef0123456789abcdef`n---`nText."
         Test-SwarmCitation -Path findings/broken.md | Add-Sample
+
+        # --- Intents (campaign memory).
+        $tasks | Save-SwarmIntent views-sweep -Goal 'a sample for the views' -TaskKind train -Command 'true' -Path intents -Confirm:$false | Add-Sample
+        Find-SwarmIntent -Root intents -Rollup | Add-Sample
     }
     finally {
         Pop-Location
@@ -293,7 +297,8 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Training.TrainingPlanFinding',
         'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport',
         'SwarmPS.Engine.Dashboard.DashboardInfo', 'SwarmPS.Engine.Dashboard.DashboardStopResult',
-        'SwarmPS.Engine.Control.AgentManagerInfo', 'SwarmPS.Engine.Control.ControlResult', 'SwarmPS.Engine.Control.WorkflowExecution' |
+        'SwarmPS.Engine.Control.AgentManagerInfo', 'SwarmPS.Engine.Control.ControlResult', 'SwarmPS.Engine.Control.WorkflowExecution',
+        'SwarmPS.Engine.Intents.CampaignIntent', 'SwarmPS.Engine.Intents.IntentRollup' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)

@@ -64,6 +64,15 @@ public sealed class TaskSet
 
     public IReadOnlyList<string> ParameterNames => _names;
 
+    /// <summary>The explicit list's column names (the first parameters), empty for a pure product.</summary>
+    public IReadOnlyList<string> RowNames => _names[.._rowWidth];
+
+    /// <summary>The explicit list's rows, values aligned with <see cref="RowNames"/>: the generating form a campaign intent records.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> Rows => _rows;
+
+    /// <summary>The axes crossed with the rows, in order (the last varies fastest).</summary>
+    public IReadOnlyList<TaskAxis> Axes => _axes;
+
     public long Count { get; }
 
     /// <summary>SHA-256 over the generating form (names, rows, axis values): the same sweep gives the same key.</summary>
