@@ -168,7 +168,7 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             int? exit = fields.TryGetValue("exit_status", out var e) && int.TryParse(e, out var code) ? code : null;
             var failed = fields.GetValueOrDefault("failed", "0");
             var state = failed.StartsWith('0') && exit == 0 ? SchedulerElementState.Completed : SchedulerElementState.Failed;
-            snapshot.Set(id, index, state, exit, failed.StartsWith('0') ? $"exit_status {exit}" : "failed " + failed);
+            snapshot.Set(id, index, state, exit, failed.StartsWith('0') ? $"exit_status {exit}" : "failed " + failed, FailureClassifier.Sge(fields));
         }
     }
 
