@@ -88,6 +88,7 @@
         'Test-SwarmSite'
         'Test-SwarmTrainingPlan'
         'Wait-SwarmJob'
+        'Watch-SwarmJob'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

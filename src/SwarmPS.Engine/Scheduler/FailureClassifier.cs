@@ -34,7 +34,7 @@ public static partial class FailureClassifier
     public static FailureClass? Sge(IReadOnlyDictionary<string, string> fields)
     {
         var failed = LeadingInt(fields.GetValueOrDefault("failed", "0")) ?? 0;
-        var exit = LeadingInt(fields.GetValueOrDefault("exit_status", "")) ;
+        var exit = LeadingInt(fields.GetValueOrDefault("exit_status", ""));
         if (failed == 0 && exit == 0)
         {
             return null;
@@ -56,15 +56,17 @@ public static partial class FailureClassifier
                     return FailureClass.Walltime;
                 }
             }
+        }
 
-            var maxvmem = MemorySize.TryParse(fields.GetValueOrDefault("maxvmem", ""));
-            foreach (var name in new[] { "h_vmem", "s_vmem", "h_rss", "s_rss", "mem_free" })
+        // h_vmem is a limit on the address space: an allocation past it fails inside the task (Python's
+        // MemoryError, exit 1), or execd kills it. Either way the peak the task reached (maxvmem) is what
+        // it had when the allocation that failed was asked for; three quarters of the limit or more says so.
+        var maxvmem = MemorySize.TryParse(fields.GetValueOrDefault("maxvmem", ""));
+        foreach (var name in new[] { "h_vmem", "s_vmem", "h_rss", "s_rss" })
+        {
+            if (limits.TryGetValue(name, out var asked) && MemorySize.TryParse(asked) is { } limit && maxvmem is { } used && used >= limit * 0.75)
             {
-                // Within 5%: the kill comes as the last allocation crosses the limit, which maxvmem may not show.
-                if (limits.TryGetValue(name, out var asked) && MemorySize.TryParse(asked) is { } limit && maxvmem is { } used && used >= limit * 0.95)
-                {
-                    return FailureClass.OutOfMemory;
-                }
+                return FailureClass.OutOfMemory;
             }
         }
 

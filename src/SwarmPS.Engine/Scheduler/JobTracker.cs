@@ -51,7 +51,7 @@ public sealed class JobTracker
                 cancellationToken.ThrowIfCancellationRequested();
                 var (record, attempt, array) = open[i];
                 var files = result.Files[directories.IndexOf(tracked[i].Layout.StatusDirectory)];
-                var (states, details) = Resolve(attempt, array, snapshot, files);
+                var (states, details) = Resolve(attempt, array, snapshot, files, adapter.NamesFailureCauses);
                 live[array] = states;
                 exitCodes[array] = details;
                 _sink?.TasksObserved(record, attempt, array, states);
@@ -74,7 +74,7 @@ public sealed class JobTracker
 
     /// <summary>Per element: the exit file wins; else the scheduler's word, refined by the start mark.</summary>
     private static (SwarmTaskState[] States, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)> Details) Resolve(
-        AttemptRecord attempt, ArrayRecord array, SchedulerSnapshot snapshot, TaskFileStatus files)
+        AttemptRecord attempt, ArrayRecord array, SchedulerSnapshot snapshot, TaskFileStatus files, bool schedulerNamesCauses)
     {
         var states = new SwarmTaskState[array.Count];
         var details = new Dictionary<int, (int?, string?, FailureClass?)>();
@@ -85,10 +85,10 @@ public sealed class JobTracker
             var known = snapshot.TryGet(array.JobId!, index, out var element);
             if (files.ExitCodes.TryGetValue(task, out var exit))
             {
-                if (exit > 128 && known && !SchedulerSnapshot.IsFinal(element.State))
+                if (exit != 0 && schedulerNamesCauses && known && !SchedulerSnapshot.IsFinal(element.State))
                 {
-                    // Killed by a signal (an out-of-memory kill, say) while the scheduler still ends the job:
-                    // wait for its word on why, which the exit code alone cannot give.
+                    // Failed while the scheduler still ends the job (epilog, accounting): wait for its word on
+                    // why (out of memory, say), which the exit code alone cannot give.
                     states[index - 1] = SwarmTaskState.Running;
                     details[index] = (exit, null, null);
                     continue;

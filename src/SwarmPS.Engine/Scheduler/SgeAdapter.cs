@@ -44,6 +44,8 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             args.Add(string.Join(',', submission.DependsOn));
         }
 
+        if (plan.Memory is { } memory) { args.AddRange(new[] { "-l", "h_vmem=" + (memory / (1024 * 1024)).ToString(CultureInfo.InvariantCulture) + "M" }); } // h/watch stand-in until h/plan renders Memory
+
         return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "h_rt");
     }
 
