@@ -31,7 +31,7 @@ public static class ErrorRetry
         "BootstrapRecipientNotFound", "MailboxHeldByExchange", "JobStillRunning", "TrainingStatusNotFound", "ContributionNotFound",
 
         // Read-only status queries and waits that ran out: asking again is what the remediation says.
-        "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout",
+        "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout", "WatchTimeout",
 
         // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
         // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.

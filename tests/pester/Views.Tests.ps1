@@ -151,7 +151,7 @@ agents:
         $failing = New-SwarmTaskSet -Axis @{ n = 1 } | New-SwarmJobPlan -Site local -Command 'false'
         $failing | Submit-SwarmJob -Confirm:$false | Out-Null
         $failing | Watch-SwarmJob -PollInterval 5 -Timeout 00:01:00 -InformationVariable watched -WarningAction SilentlyContinue | Out-Null
-        $watched.MessageData | Where-Object { $_.PSTypeNames[0] -eq 'SwarmPS.Engine.Scheduler.WatchDecision' } | Add-Sample
+        $watched | ForEach-Object MessageData | Where-Object { $null -ne $_ -and $_.PSTypeNames[0] -eq 'SwarmPS.Engine.Scheduler.WatchDecision' } | Add-Sample
 
         # --- Ledger.
         $run = New-SwarmRun -Statepoint @{ lr = 0.1; seed = 1 } -Experiment views-sweep

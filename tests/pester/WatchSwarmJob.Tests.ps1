@@ -32,8 +32,8 @@ BeforeAll {
 
     # One command for every sweep: its task's 'mode' says how it ends.
     $script:Command = @('bash', '-c', @'
-case "$SWARM_KW_mode" in
-  slow)   sleep "${SWARM_KW_seconds:-75}" ;;
+case "$SWARM_KW_MODE" in
+  slow)   sleep "${SWARM_KW_SECONDS:-75}" ;;
   memory) python3 -c 'import time
 x = []
 for _ in range(6): x.append(bytearray(50 * 1024 * 1024)); time.sleep(1)' ;;
@@ -45,7 +45,7 @@ esac
         $jobs = $Plan | Watch-SwarmJob -MaxAttempts $MaxAttempts -PollInterval 5 -Timeout $Timeout -InformationVariable info -WarningVariable warned -WarningAction SilentlyContinue
         [pscustomobject]@{
             Job       = @($jobs)
-            Decisions = @($info.MessageData | Where-Object { $_.PSTypeNames[0] -eq 'SwarmPS.Engine.Scheduler.WatchDecision' })
+            Decisions = @($info | ForEach-Object MessageData | Where-Object { $null -ne $_ -and $_.PSTypeNames[0] -eq 'SwarmPS.Engine.Scheduler.WatchDecision' })
             Warnings  = @($warned)
         }
     }
