@@ -85,10 +85,12 @@ public sealed class JobTracker
             var known = snapshot.TryGet(array.JobId!, index, out var element);
             if (files.ExitCodes.TryGetValue(task, out var exit))
             {
-                if (exit != 0 && schedulerNamesCauses && known && !SchedulerSnapshot.IsFinal(element.State))
+                if (exit != 0 && schedulerNamesCauses && jobKnown && (!known || !SchedulerSnapshot.IsFinal(element.State)))
                 {
-                    // Failed while the scheduler still ends the job (epilog, accounting): wait for its word on
-                    // why (out of memory, say), which the exit code alone cannot give.
+                    // Failed while the scheduler still holds the job (an ending element, or Grid Engine's array
+                    // still in qstat, whose ended tasks qacct is asked about once it leaves): wait for its word
+                    // on why (out of memory, say), which the exit code alone cannot give. Bounded: once the
+                    // scheduler reports the job no more, the exit file decides.
                     states[index - 1] = SwarmTaskState.Running;
                     details[index] = (exit, null, null);
                     continue;
@@ -119,6 +121,13 @@ public sealed class JobTracker
                     _ => (FailureClass?)null,
                 };
                 details[index] = (element.ExitCode, reason, failure);
+            }
+            else if (started && schedulerNamesCauses && jobKnown)
+            {
+                // Ended without an exit file (killed) while its array is still listed: its cause comes when
+                // the scheduler reports the element again or in accounting (Grid Engine's qacct, once the array ends).
+                states[index - 1] = SwarmTaskState.Running;
+                details[index] = (null, null, null);
             }
             else if (started)
             {
