@@ -107,8 +107,8 @@ Describe 'Watch-SwarmJob on SLURM' {
 
 Describe 'Watch-SwarmJob on Grid Engine' {
     BeforeAll {
-        # h_rt of 5 s kills the 8 s sleeper; h_vmem of 250M (the plan's memory) fails the 300 MB allocation.
-        $plan = New-SwarmTaskSet -Axis @{ mode = 'slow', 'memory'; seconds = 8 } | New-SwarmJobPlan -Site grid -Command $script:Command -Walltime 00:00:05
+        # h_rt of 8 s kills the 11 s sleeper; h_vmem of 250M (the plan's memory) fails the 300 MB allocation (6 s).
+        $plan = New-SwarmTaskSet -Axis @{ mode = 'slow', 'memory'; seconds = 11 } | New-SwarmJobPlan -Site grid -Command $script:Command -Walltime 00:00:08
         $plan.Memory = 250MB
         $plan | Submit-SwarmJob -Confirm:$false -WarningAction SilentlyContinue | Out-Null
         $script:GridPlan = $plan
@@ -116,18 +116,18 @@ Describe 'Watch-SwarmJob on Grid Engine' {
     }
 
     It 'classifies the h_rt kill as Walltime and the h_vmem failure as OutOfMemory, from qacct' {
-        ($script:Grid.Decisions.Failure | Sort-Object) -join ',' | Should -Be 'OutOfMemory,Walltime'
+        ($script:Grid.Decisions | ForEach-Object { "$($_.Failure)" } | Sort-Object) -join ',' | Should -Be 'OutOfMemory,Walltime'
         $script:Grid.Decisions.Action | Sort-Object -Unique | Should -Be 'Resubmitted'
     }
 
     It 'gives the walltime task twice the walltime and the memory task half as much memory again' {
         $walltime = $script:Grid.Decisions | Where-Object Failure -EQ 'Walltime'
-        $walltime.NewWalltime | Should -Be ([TimeSpan]::FromSeconds(10))
+        $walltime.NewWalltime | Should -Be ([TimeSpan]::FromSeconds(16))
         $walltime.NewMemory | Should -Be 250MB
         $memory = $script:Grid.Decisions | Where-Object Failure -EQ 'OutOfMemory'
         $memory.OldMemory | Should -Be 250MB
         $memory.NewMemory | Should -Be 375MB
-        $memory.NewWalltime | Should -Be ([TimeSpan]::FromSeconds(5))
+        $memory.NewWalltime | Should -Be ([TimeSpan]::FromSeconds(8))
         $walltime.NewAttempt | Should -Not -Be $memory.NewAttempt -Because 'each set of resources is its own attempt'
     }
 
