@@ -92,6 +92,7 @@
         'Test-SwarmSite'
         'Test-SwarmTrainingPlan'
         'Wait-SwarmJob'
+        'Watch-SwarmJob'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

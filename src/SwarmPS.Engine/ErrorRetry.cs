@@ -31,7 +31,7 @@ public static class ErrorRetry
         "BootstrapRecipientNotFound", "MailboxHeldByExchange", "JobStillRunning", "TrainingStatusNotFound", "ContributionNotFound",
 
         // Read-only status queries and waits that ran out: asking again is what the remediation says.
-        "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout",
+        "SiteUnreachable", "SchedulerUnavailable", "WaitTimeout", "WatchTimeout",
 
         // The canary keeps running; the same submit again waits for it and submits nothing twice.
         "CanaryTimeout",

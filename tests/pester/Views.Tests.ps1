@@ -148,6 +148,11 @@ agents:
         Wait-SwarmJob -Id $plan.Key -PollInterval 5 -Timeout 00:01:00 | Out-Null
         Get-SwarmJob -Id $plan.Key -Task 0 | Add-Sample
         Invoke-SwarmAggregation -Id $plan.Key -Reducer 'sh', '-c', 'cat "$SWARM_AGGREGATE_INPUTS" > "$SWARM_SUMMARY"' | Add-Sample
+        # A task that fails on its own: Watch-SwarmJob reports it is not resubmitted (a WatchDecision, information stream).
+        $failing = New-SwarmTaskSet -Axis @{ n = 1 } | New-SwarmJobPlan -Site local -Command 'false'
+        $failing | Submit-SwarmJob -Confirm:$false | Out-Null
+        $failing | Watch-SwarmJob -PollInterval 5 -Timeout 00:01:00 -InformationVariable watched -WarningAction SilentlyContinue | Out-Null
+        $watched | ForEach-Object MessageData | Where-Object { $null -ne $_ -and $_.PSTypeNames[0] -eq 'SwarmPS.Engine.Scheduler.WatchDecision' } | Add-Sample
 
         # --- Ledger.
         $run = New-SwarmRun -Statepoint @{ lr = 0.1; seed = 1 } -Experiment views-sweep
@@ -289,7 +294,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.AggregationResult',
-        'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
+        'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Scheduler.WatchDecision', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
         'SwarmPS.Engine.Training.Adapter', 'SwarmPS.Engine.Training.AdapterMergeReceipt', 'SwarmPS.Engine.Training.TrainingPlan',
         'SwarmPS.Engine.Training.EvidenceExportResult', 'SwarmPS.Engine.Training.EvidenceReport',
         'SwarmPS.Engine.Exchange.ContributionArrival', 'SwarmPS.Engine.Training.ArrivedContribution',

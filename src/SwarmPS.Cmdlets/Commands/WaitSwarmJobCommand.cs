@@ -6,7 +6,7 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>
 /// Wait-SwarmJob: polls until the jobs end, showing one progress bar (activity 5100) with a child bar per
-/// wave, all closed with Completed records; warns with each failed task's stderr.log. Ctrl+C stops the
+/// wave, all closed with Completed records (<see cref="JobProgressBars"/>); warns with each failed task's stderr.log. Ctrl+C stops the
 /// wait at once, not the jobs: their tasks keep running, as a scheduler's would (Stop-SwarmJob cancels them).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "SwarmJob")]
@@ -15,11 +15,6 @@ public sealed class WaitSwarmJobCommand : JobCmdlet
 {
     private const int ActivityId = 5100;
     private readonly List<string> _ids = new();
-
-    /// <summary>Child bars (one per wave) shown so far, each closed with its own Completed record.</summary>
-    private readonly SortedSet<int> _openChildren = new();
-
-    private bool _parentOpen;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobIdCompleter))]
@@ -38,6 +33,7 @@ public sealed class WaitSwarmJobCommand : JobCmdlet
     protected override void EndProcessing() => Run(() =>
     {
         var store = OpenJobStore();
+        var bars = new JobProgressBars(WriteProgress, ActivityId, "Wait-SwarmJob");
         var timeout = MyInvocation.BoundParameters.ContainsKey(nameof(Timeout)) ? Timeout : (TimeSpan?)null;
         WithRecorder(warnWhenNotRecording: false, recorder =>
         {
@@ -49,8 +45,8 @@ public sealed class WaitSwarmJobCommand : JobCmdlet
                     // Each poll moves the runs of the tasks it sees running or ended (ended ones reach the ledger).
                     var waiter = new JobWaiter(new JobTracker(SiteShell.For(site), store, sink: recorder));
                     var jobs = Await(writer => waiter.WaitAsync(site, group.ToList(), TimeSpan.FromSeconds(PollInterval), timeout,
-                        writer.Progress<IReadOnlyList<SwarmJob>>(ShowProgress), StopToken));
-                    CompleteProgress();
+                        writer.Progress<IReadOnlyList<SwarmJob>>(bars.Show), StopToken));
+                    bars.Complete();
                     foreach (var note in jobs.Select(j => j.FailureNote()).OfType<string>())
                     {
                         WriteWarning(note);
@@ -64,50 +60,9 @@ public sealed class WaitSwarmJobCommand : JobCmdlet
                 // After Ctrl+C the pipeline takes no more records; the host clears the bars itself.
                 if (!StopToken.IsCancellationRequested)
                 {
-                    CompleteProgress();
+                    bars.Complete();
                 }
             }
         });
     });
-
-    private void ShowProgress(IReadOnlyList<SwarmJob> jobs)
-    {
-        var total = jobs.Sum(j => j.TaskCount);
-        var done = jobs.Sum(j => j.Succeeded + j.Failed + j.Cancelled);
-        WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", $"{done} of {total} tasks ended")
-        {
-            PercentComplete = total == 0 ? 100 : (int)(100 * done / total),
-        });
-        _parentOpen = true;
-        var child = ActivityId + 1;
-        foreach (var job in jobs)
-        {
-            foreach (var wave in job.Waves)
-            {
-                _openChildren.Add(child);
-                WriteProgress(new ProgressRecord(child++, $"{job.Id} attempt {wave.Attempt} wave {wave.Wave}",
-                    $"pending {wave.Pending}  running {wave.Running}  done {wave.Succeeded}  failed {wave.Failed}  cancelled {wave.Cancelled}")
-                {
-                    ParentActivityId = ActivityId,
-                    PercentComplete = wave.Tasks == 0 ? 100 : (int)(100 * wave.Done / wave.Tasks),
-                });
-            }
-        }
-    }
-
-    /// <summary>Closes every bar this command opened (children first), so none lingers after the wait.</summary>
-    private void CompleteProgress()
-    {
-        foreach (var child in _openChildren)
-        {
-            WriteProgress(new ProgressRecord(child, "Wait-SwarmJob", "done") { ParentActivityId = ActivityId, RecordType = ProgressRecordType.Completed });
-        }
-
-        _openChildren.Clear();
-        if (_parentOpen)
-        {
-            WriteProgress(new ProgressRecord(ActivityId, "Wait-SwarmJob", "done") { RecordType = ProgressRecordType.Completed });
-            _parentOpen = false;
-        }
-    }
 }

@@ -47,6 +47,13 @@ public interface ISchedulerAdapter
     /// <summary>Reads the steps' output into the snapshot. Unknown fields and lines are skipped, not fatal.</summary>
     void ParseStatus(IReadOnlyDictionary<string, ProbeOutput> outputs, IReadOnlyList<TrackedArray> arrays, SchedulerSnapshot snapshot);
 
+    /// <summary>
+    /// Whether this scheduler says why a task ended (killed at its walltime, out of memory), so a task whose
+    /// exit file shows a failure is reported once the scheduler has ended it too, with its cause. The local
+    /// pool knows no more than the exit code.
+    /// </summary>
+    bool NamesFailureCauses => true;
+
     /// <summary>One command that cancels all the given arrays.</summary>
     ShellCommand BuildCancel(IReadOnlyList<TrackedArray> arrays);
 }

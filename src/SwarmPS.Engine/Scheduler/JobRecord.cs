@@ -64,6 +64,12 @@ public sealed class AttemptRecord
 
     public int? Throttle { get; set; }
 
+    /// <summary>The walltime each task of this attempt asked for (null: the site's default); Watch-SwarmJob raises it after a walltime kill.</summary>
+    public TimeSpan? Walltime { get; set; }
+
+    /// <summary>The memory in bytes each task of this attempt asked for (null: the site's default); Watch-SwarmJob raises it after an out-of-memory kill.</summary>
+    public long? Memory { get; set; }
+
     /// <summary>When Stop-SwarmJob cancelled this attempt; its cancelled tasks then make the job Cancelled, not Failed.</summary>
     public DateTimeOffset? Stopped { get; set; }
 
@@ -96,5 +102,5 @@ public sealed class ArrayRecord
     public List<TaskOutcome> Outcomes { get; set; } = new();
 }
 
-/// <summary>A task of a settled array that did not succeed: which one, how, and with what exit code.</summary>
-public sealed record TaskOutcome(long Task, SwarmTaskState State, int? ExitCode, string? Reason);
+/// <summary>A task of a settled array that did not succeed: which one, how, with what exit code, and why (null in records written before the class was kept).</summary>
+public sealed record TaskOutcome(long Task, SwarmTaskState State, int? ExitCode, string? Reason, FailureClass? Failure = null);

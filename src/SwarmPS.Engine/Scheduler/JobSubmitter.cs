@@ -95,13 +95,39 @@ public sealed class JobSubmitter
                 return new SubmitResult(record, 0, record.Attempts.Last().Number, $"job {plan.Key}: all {record.TaskCount} tasks succeeded; nothing to resume");
             }
 
-            // The command as first resolved: resolving again could differ if files moved, and the key must not.
-            attemptPlan = WavePlanner.Plan(plan.Site, plan.RunCommand, plan.Tasks, OptionsOf(plan), plan.MaxArraySize, selection)
-                with { Command = plan.Command, RunCommand = plan.RunCommand, Origin = plan.Origin, Key = plan.Key };
+            attemptPlan = AttemptPlan(plan, selection, plan.Walltime, plan.Memory);
             attempt = NewAttempt(record, attemptPlan);
             _store.Save(record);
         }
 
+        return await SubmitAttemptAsync(plan, record, attempt, attemptPlan, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Submits a new attempt of exactly <paramref name="tasks"/> (failed in their latest attempt, which has
+    /// ended), asking for <paramref name="walltime"/> and <paramref name="memory"/> per task; other tasks
+    /// of the job may still run. Watch-SwarmJob's resubmission: the caller has made sure no task goes twice.
+    /// <paramref name="record"/> is the job's record as the caller tracks it; the new attempt is added to it.
+    /// </summary>
+    public async Task<SubmitResult> RetryAsync(JobPlan plan, JobRecord record, IReadOnlyList<long> tasks, TimeSpan? walltime, long? memory, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var attemptPlan = AttemptPlan(plan, tasks.Order().ToList(), walltime, memory);
+        var attempt = NewAttempt(record, attemptPlan);
+        _store.Save(record);
+        return await SubmitAttemptAsync(plan, record, attempt, attemptPlan, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The plan of a new attempt of some tasks, with its own walltime and memory per task.</summary>
+    private static JobPlan AttemptPlan(JobPlan plan, IReadOnlyList<long> selection, TimeSpan? walltime, long? memory)
+    {
+        // The command as first resolved: resolving again could differ if files moved, and the key must not.
+        var options = OptionsOf(plan) with { Walltime = walltime, Memory = memory };
+        return WavePlanner.Plan(plan.Site, plan.RunCommand, plan.Tasks, options, plan.MaxArraySize, selection)
+            with { Command = plan.Command, RunCommand = plan.RunCommand, Origin = plan.Origin, Key = plan.Key, Walltime = walltime, Memory = memory };
+    }
+
+    private async Task<SubmitResult> SubmitAttemptAsync(JobPlan plan, JobRecord record, AttemptRecord attempt, JobPlan attemptPlan, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         _sink?.AttemptPlanned(record, attempt, plan.Tasks);
         var layout = new JobLayout(record.JobRoot, attempt.Number);
         await StageAsync(attemptPlan, layout, cancellationToken).ConfigureAwait(false);
@@ -184,6 +210,8 @@ public sealed class JobSubmitter
         Walltime = plan.Walltime,
         Queue = plan.Queue,
         Account = plan.Account,
+        Memory = plan.Memory,
+        Gpus = plan.Gpus,
         Resources = plan.Resources,
     };
 
@@ -212,6 +240,8 @@ public sealed class JobSubmitter
             Created = DateTimeOffset.UtcNow,
             Selection = plan.Selection?.ToList(),
             Throttle = plan.Throttle,
+            Walltime = plan.Walltime,
+            Memory = plan.Memory,
         };
         attempt.Arrays = ArrayRecords(plan, attempt.Number);
         record.Attempts.Add(attempt);

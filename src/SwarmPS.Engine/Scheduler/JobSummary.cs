@@ -25,11 +25,11 @@ internal sealed class JobSummary
     }
 
     /// <summary>One array's elements, in index order (element 1 first), with their exit codes and reasons.</summary>
-    public void AddArray(AttemptRecord attempt, ArrayRecord array, IEnumerable<(SwarmTaskState State, int? Exit, string? Reason)> elements)
+    public void AddArray(AttemptRecord attempt, ArrayRecord array, IEnumerable<(SwarmTaskState State, int? Exit, string? Reason, FailureClass? Failure)> elements)
     {
         var counts = new TaskStateTally();
         var index = 0;
-        foreach (var (state, exit, reason) in elements)
+        foreach (var (state, exit, reason, failure) in elements)
         {
             index++;
             var task = attempt.TaskAtLine(array.Offset + index);
@@ -40,7 +40,7 @@ internal sealed class JobSummary
             if (isWanted || isFailure)
             {
                 var status = new SwarmTaskStatus(_record.Key, _record.Site, task, attempt.Number, array.Wave, array.JobId, index, state, exit, reason,
-                    JobLayout.StandardErrorLog(_record.JobRoot, task));
+                    JobLayout.StandardErrorLog(_record.JobRoot, task), failure);
                 if (isWanted)
                 {
                     _selected[task] = status;

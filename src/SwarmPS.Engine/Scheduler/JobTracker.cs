@@ -37,7 +37,7 @@ public sealed class JobTracker
         var tracked = open.Select(o => new TrackedArray(o.Array.JobId!, new JobLayout(o.Record.JobRoot, o.Attempt.Number), o.Array.Index, o.Array.Count)).ToList();
 
         var live = new Dictionary<ArrayRecord, SwarmTaskState[]>();
-        var exitCodes = new Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason)>>();
+        var exitCodes = new Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)>>();
         if (tracked.Count > 0)
         {
             var directories = tracked.Select(t => t.Layout.StatusDirectory).Distinct(StringComparer.Ordinal).ToList();
@@ -51,7 +51,7 @@ public sealed class JobTracker
                 cancellationToken.ThrowIfCancellationRequested();
                 var (record, attempt, array) = open[i];
                 var files = result.Files[directories.IndexOf(tracked[i].Layout.StatusDirectory)];
-                var (states, details) = Resolve(attempt, array, snapshot, files);
+                var (states, details) = Resolve(attempt, array, snapshot, files, adapter.NamesFailureCauses);
                 live[array] = states;
                 exitCodes[array] = details;
                 _sink?.TasksObserved(record, attempt, array, states);
@@ -73,24 +73,38 @@ public sealed class JobTracker
     private static bool IsFinal(SwarmTaskState state) => state is SwarmTaskState.Succeeded or SwarmTaskState.Failed or SwarmTaskState.Cancelled;
 
     /// <summary>Per element: the exit file wins; else the scheduler's word, refined by the start mark.</summary>
-    private static (SwarmTaskState[] States, Dictionary<int, (int? Exit, string? Reason)> Details) Resolve(
-        AttemptRecord attempt, ArrayRecord array, SchedulerSnapshot snapshot, TaskFileStatus files)
+    private static (SwarmTaskState[] States, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)> Details) Resolve(
+        AttemptRecord attempt, ArrayRecord array, SchedulerSnapshot snapshot, TaskFileStatus files, bool schedulerNamesCauses)
     {
         var states = new SwarmTaskState[array.Count];
-        var details = new Dictionary<int, (int?, string?)>();
+        var details = new Dictionary<int, (int?, string?, FailureClass?)>();
         var jobKnown = snapshot.KnownJobs.Contains(array.JobId!);
         for (var index = 1; index <= array.Count; index++)
         {
             var task = attempt.TaskAtLine(array.Offset + index);
+            var known = snapshot.TryGet(array.JobId!, index, out var element);
             if (files.ExitCodes.TryGetValue(task, out var exit))
             {
+                if (exit != 0 && schedulerNamesCauses && jobKnown && (!known || !SchedulerSnapshot.IsFinal(element.State)))
+                {
+                    // Failed while the scheduler still holds the job (an ending element, or Grid Engine's array
+                    // still in qstat, whose ended tasks qacct is asked about once it leaves): wait for its word
+                    // on why (out of memory, say), which the exit code alone cannot give. Bounded: once the
+                    // scheduler reports the job no more, the exit file decides.
+                    states[index - 1] = SwarmTaskState.Running;
+                    details[index] = (exit, null, null);
+                    continue;
+                }
+
                 states[index - 1] = exit == 0 ? SwarmTaskState.Succeeded : SwarmTaskState.Failed;
-                details[index] = (exit, exit == 0 ? null : $"exit code {exit}");
+                // The scheduler's cause wins (it killed the command, which then wrote a signal's exit code).
+                var cause = exit == 0 ? (FailureClass?)null : known && element.Failure is { } said && said != FailureClass.Cancelled ? said : FailureClass.NonZeroExit;
+                details[index] = (exit, exit == 0 ? null : cause == FailureClass.NonZeroExit ? $"exit code {exit}" : $"exit code {exit} ({element.Detail})", cause);
                 continue;
             }
 
             var started = files.Started.Contains(task);
-            if (snapshot.TryGet(array.JobId!, index, out var element))
+            if (known)
             {
                 (states[index - 1], var reason) = element.State switch
                 {
@@ -100,24 +114,37 @@ public sealed class JobTracker
                     // Ended without writing its exit status: killed (walltime, node failure, memory) before the script could.
                     _ => (SwarmTaskState.Failed, $"ended without an exit status ({element.Detail})"),
                 };
-                details[index] = (element.ExitCode, reason);
+                var failure = states[index - 1] switch
+                {
+                    SwarmTaskState.Failed => element.Failure ?? FailureClass.Unknown,
+                    SwarmTaskState.Cancelled => FailureClass.Cancelled,
+                    _ => (FailureClass?)null,
+                };
+                details[index] = (element.ExitCode, reason, failure);
+            }
+            else if (started && schedulerNamesCauses && jobKnown)
+            {
+                // Ended without an exit file (killed) while its array is still listed: its cause comes when
+                // the scheduler reports the element again or in accounting (Grid Engine's qacct, once the array ends).
+                states[index - 1] = SwarmTaskState.Running;
+                details[index] = (null, null, null);
             }
             else if (started)
             {
                 states[index - 1] = SwarmTaskState.Failed;
-                details[index] = (null, jobKnown ? "started but the scheduler no longer reports it" : "started, then the scheduler forgot the job");
+                details[index] = (null, jobKnown ? "started but the scheduler no longer reports it" : "started, then the scheduler forgot the job", FailureClass.Unknown);
             }
             else
             {
                 states[index - 1] = SwarmTaskState.Cancelled;
-                details[index] = (null, "never ran and the scheduler no longer reports it (cancelled)");
+                details[index] = (null, "never ran and the scheduler no longer reports it (cancelled)", FailureClass.Cancelled);
             }
         }
 
         return (states, details);
     }
 
-    private static void Settle(JobRecord record, AttemptRecord attempt, ArrayRecord array, SwarmTaskState[] states, Dictionary<int, (int? Exit, string? Reason)> details)
+    private static void Settle(JobRecord record, AttemptRecord attempt, ArrayRecord array, SwarmTaskState[] states, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)> details)
     {
         array.Settled = true;
         array.Outcomes = new List<TaskOutcome>();
@@ -128,8 +155,8 @@ public sealed class JobTracker
                 continue;
             }
 
-            var (exit, reason) = details.GetValueOrDefault(index);
-            array.Outcomes.Add(new TaskOutcome(attempt.TaskAtLine(array.Offset + index), states[index - 1], exit, reason));
+            var (exit, reason, failure) = details.GetValueOrDefault(index);
+            array.Outcomes.Add(new TaskOutcome(attempt.TaskAtLine(array.Offset + index), states[index - 1], exit, reason, failure));
         }
     }
 
@@ -139,7 +166,7 @@ public sealed class JobTracker
     private static SwarmJob Summarise(
         JobRecord record,
         Dictionary<ArrayRecord, SwarmTaskState[]> live,
-        Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason)>> details,
+        Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)>> details,
         IReadOnlyCollection<long>? wanted)
     {
         var summary = new JobSummary(record, wanted);
@@ -158,11 +185,11 @@ public sealed class JobTracker
     /// Each element of one array, in index order: never submitted; settled (its recorded outcome, else it
     /// succeeded); asked about in this query (its live state); or not asked about yet (pending).
     /// </summary>
-    private static IEnumerable<(SwarmTaskState State, int? Exit, string? Reason)> Elements(
+    private static IEnumerable<(SwarmTaskState State, int? Exit, string? Reason, FailureClass? Failure)> Elements(
         AttemptRecord attempt,
         ArrayRecord array,
         Dictionary<ArrayRecord, SwarmTaskState[]> live,
-        Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason)>> details)
+        Dictionary<ArrayRecord, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)>> details)
     {
         var outcomes = array.JobId is not null && array.Settled ? array.Outcomes.ToDictionary(o => o.Task) : null;
         var states = array.JobId is not null && outcomes is null ? live.GetValueOrDefault(array) : null;
@@ -170,22 +197,22 @@ public sealed class JobTracker
         {
             if (array.JobId is null)
             {
-                yield return (SwarmTaskState.NotSubmitted, null, null);
+                yield return (SwarmTaskState.NotSubmitted, null, null, null);
             }
             else if (outcomes is not null)
             {
                 yield return outcomes.TryGetValue(attempt.TaskAtLine(array.Offset + index), out var outcome)
-                    ? (outcome.State, outcome.ExitCode, outcome.Reason)
-                    : (SwarmTaskState.Succeeded, 0, null);
+                    ? (outcome.State, outcome.ExitCode, outcome.Reason, outcome.Failure)
+                    : (SwarmTaskState.Succeeded, 0, null, null);
             }
             else if (states is not null)
             {
-                var (exit, reason) = details[array].GetValueOrDefault(index);
-                yield return (states[index - 1], exit, reason);
+                var (exit, reason, failure) = details[array].GetValueOrDefault(index);
+                yield return (states[index - 1], exit, reason, failure);
             }
             else
             {
-                yield return (SwarmTaskState.Pending, null, null);
+                yield return (SwarmTaskState.Pending, null, null, null);
             }
         }
     }

@@ -126,6 +126,9 @@ public sealed class LocalPoolAdapter : ISchedulerAdapter
         }
     }
 
+    /// <summary>The pool has only the exit code to go by.</summary>
+    public bool NamesFailureCauses => false;
+
     public ShellCommand BuildCancel(IReadOnlyList<TrackedArray> arrays)
     {
         // Mark first, so dependants waiting on this array see it ended; kill the driver's whole group.

@@ -155,7 +155,12 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
             var element = index ?? (Int(attributes, "array_index") ?? 1);
             var stateCode = Text(attributes, "job_state") ?? "";
             var exit = Int(attributes, "Exit_status");
-            snapshot.Set(jobId, element, MapState(stateCode, exit), exit, "job_state " + stateCode);
+            var state = MapState(stateCode, exit);
+            var failure = state == SchedulerElementState.Failed
+                ? FailureClassifier.Pbs(exit, Nested(attributes, "resources_used", "walltime"), Nested(attributes, "Resource_List", "walltime"),
+                    Nested(attributes, "resources_used", "mem"), Nested(attributes, "Resource_List", "mem"))
+                : null;
+            snapshot.Set(jobId, element, state, exit, "job_state " + stateCode, failure);
         }
 
         // Parents tell what subjobs are still to run; they fill in only elements no subjob entry described.
@@ -218,6 +223,10 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
             JsonValueKind.Number => value.GetRawText(),
             _ => null,
         } : null;
+
+    /// <summary>A field of a nested attribute object: resources_used.walltime, Resource_List.mem.</summary>
+    private static string? Nested(JsonElement element, string parent, string name) =>
+        element.TryGetProperty(parent, out var inner) && inner.ValueKind == JsonValueKind.Object ? Text(inner, name) : null;
 
     private static int? Int(JsonElement element, string name) =>
         int.TryParse(Text(element, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;

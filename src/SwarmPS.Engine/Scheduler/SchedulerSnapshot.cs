@@ -11,7 +11,7 @@ public sealed class SchedulerSnapshot
     public int ElementCount => _elements.Count;
 
     /// <summary>Records an element; a later, more final report (accounting after queue) wins over Pending/Running.</summary>
-    public void Set(string jobId, int index, SchedulerElementState state, int? exitCode = null, string? detail = null)
+    public void Set(string jobId, int index, SchedulerElementState state, int? exitCode = null, string? detail = null, FailureClass? failure = null)
     {
         KnownJobs.Add(jobId);
         if (_elements.TryGetValue((jobId, index), out var existing) && IsFinal(existing.State) && !IsFinal(state))
@@ -19,7 +19,7 @@ public sealed class SchedulerSnapshot
             return;
         }
 
-        _elements[(jobId, index)] = new SchedulerElement(state, exitCode, detail);
+        _elements[(jobId, index)] = new SchedulerElement(state, exitCode, detail, failure);
     }
 
     public void SetRange(string jobId, int first, int last, SchedulerElementState state, string? detail = null)
@@ -35,5 +35,5 @@ public sealed class SchedulerSnapshot
     public static bool IsFinal(SchedulerElementState state) => state is SchedulerElementState.Completed or SchedulerElementState.Failed or SchedulerElementState.Cancelled;
 }
 
-/// <summary>One element's state, its exit code when the scheduler knows it, and the scheduler's own word for it.</summary>
-public sealed record SchedulerElement(SchedulerElementState State, int? ExitCode, string? Detail);
+/// <summary>One element's state, its exit code when the scheduler knows it, the scheduler's own word for it, and why it failed (<see cref="FailureClassifier"/>).</summary>
+public sealed record SchedulerElement(SchedulerElementState State, int? ExitCode, string? Detail, FailureClass? Failure = null);

@@ -44,6 +44,8 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             args.Add(string.Join(',', submission.DependsOn));
         }
 
+        if (plan.Memory is { } memory) { args.AddRange(new[] { "-l", "h_vmem=" + (memory / (1024 * 1024)).ToString(CultureInfo.InvariantCulture) + "M" }); } // h/watch stand-in until h/plan renders Memory
+
         return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "h_rt");
     }
 
@@ -168,7 +170,7 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             int? exit = fields.TryGetValue("exit_status", out var e) && int.TryParse(e, out var code) ? code : null;
             var failed = fields.GetValueOrDefault("failed", "0");
             var state = failed.StartsWith('0') && exit == 0 ? SchedulerElementState.Completed : SchedulerElementState.Failed;
-            snapshot.Set(id, index, state, exit, failed.StartsWith('0') ? $"exit_status {exit}" : "failed " + failed);
+            snapshot.Set(id, index, state, exit, failed.StartsWith('0') ? $"exit_status {exit}" : "failed " + failed, FailureClassifier.Sge(fields));
         }
     }
 

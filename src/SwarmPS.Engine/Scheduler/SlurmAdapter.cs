@@ -187,7 +187,7 @@ public sealed partial class SlurmAdapter : ISchedulerAdapter
         }
         else if (int.TryParse(indices, out var index))
         {
-            snapshot.Set(job, index, mapped, exitCode, detail);
+            snapshot.Set(job, index, mapped, exitCode, detail, FailureClassifier.Slurm(state));
         }
     }
 

@@ -81,7 +81,7 @@ public sealed record SwarmArrayStatus(
     string Id, string Site, int Attempt, int Wave, int Index, string? SchedulerJobId, int Count,
     long Pending, long Running, long Succeeded, long Failed, long Cancelled, bool Settled);
 
-/// <summary>One task: its latest attempt, where it ran, its state and exit code, and its stderr.log on the site.</summary>
+/// <summary>One task: its latest attempt, where it ran, its state and exit code, its stderr.log on the site, and why it failed (<see cref="FailureClass"/>).</summary>
 public sealed record SwarmTaskStatus(
     string Id, string Site, long Task, int Attempt, int Wave, string? SchedulerJobId, int ArrayIndex,
-    SwarmTaskState State, int? ExitCode, string? Reason, string StandardErrorLog);
+    SwarmTaskState State, int? ExitCode, string? Reason, string StandardErrorLog, FailureClass? Failure = null);
