@@ -55,7 +55,7 @@ public sealed class JobTracker
                 live[array] = states;
                 exitCodes[array] = details;
                 _sink?.TasksObserved(record, attempt, array, states);
-                if (states.All(IsFinal))
+                if (states.All(IsFinal) && !HasPendingCause(states, details))
                 {
                     Settle(record, attempt, array, states, details);
                 }
@@ -69,6 +69,10 @@ public sealed class JobTracker
 
         return records.Select(r => Summarise(r, live, exitCodes, tasks)).ToList();
     }
+
+    /// <summary>A failed element whose cause the scheduler has yet to give: its array is not settled before it has.</summary>
+    private static bool HasPendingCause(SwarmTaskState[] states, Dictionary<int, (int? Exit, string? Reason, FailureClass? Failure)> details) =>
+        Enumerable.Range(1, states.Length).Any(index => states[index - 1] == SwarmTaskState.Failed && details[index].Failure is null);
 
     private static bool IsFinal(SwarmTaskState state) => state is SwarmTaskState.Succeeded or SwarmTaskState.Failed or SwarmTaskState.Cancelled;
 
@@ -88,11 +92,12 @@ public sealed class JobTracker
                 if (exit != 0 && schedulerNamesCauses && jobKnown && (!known || !SchedulerSnapshot.IsFinal(element.State)))
                 {
                     // Failed while the scheduler still holds the job (an ending element, or Grid Engine's array
-                    // still in qstat, whose ended tasks qacct is asked about once it leaves): wait for its word
-                    // on why (out of memory, say), which the exit code alone cannot give. Bounded: once the
-                    // scheduler reports the job no more, the exit file decides.
-                    states[index - 1] = SwarmTaskState.Running;
-                    details[index] = (exit, null, null);
+                    // still in qstat, whose ended tasks qacct is asked about once it leaves). It counts as failed
+                    // now; its cause (out of memory, say, which the exit code alone cannot tell) is pending, and
+                    // the array is not settled until it is known. Bounded: once the scheduler reports the job no
+                    // more, the exit file decides.
+                    states[index - 1] = SwarmTaskState.Failed;
+                    details[index] = (exit, $"exit code {exit}; its cause comes when the scheduler lets go of job {array.JobId}", null);
                     continue;
                 }
 
@@ -124,10 +129,10 @@ public sealed class JobTracker
             }
             else if (started && schedulerNamesCauses && jobKnown)
             {
-                // Ended without an exit file (killed) while its array is still listed: its cause comes when
-                // the scheduler reports the element again or in accounting (Grid Engine's qacct, once the array ends).
-                states[index - 1] = SwarmTaskState.Running;
-                details[index] = (null, null, null);
+                // Ended without an exit file (killed) while its array is still listed: failed, its cause pending
+                // until the scheduler reports the element again or in accounting (Grid Engine's qacct, once the array ends).
+                states[index - 1] = SwarmTaskState.Failed;
+                details[index] = (null, $"killed before it could write its exit status; its cause comes when the scheduler lets go of job {array.JobId}", null);
             }
             else if (started)
             {
@@ -202,7 +207,8 @@ public sealed class JobTracker
             else if (outcomes is not null)
             {
                 yield return outcomes.TryGetValue(attempt.TaskAtLine(array.Offset + index), out var outcome)
-                    ? (outcome.State, outcome.ExitCode, outcome.Reason, outcome.Failure)
+                    // Records settled before classes were kept say nothing of the cause: Unknown, never pending.
+                    ? (outcome.State, outcome.ExitCode, outcome.Reason, outcome.Failure ?? (outcome.State == SwarmTaskState.Cancelled ? FailureClass.Cancelled : FailureClass.Unknown))
                     : (SwarmTaskState.Succeeded, 0, null, null);
             }
             else if (states is not null)

@@ -48,7 +48,8 @@ public sealed class JobWatcher
                 resubmitted += await DecideAsync(site, jobs[i].Plan, jobs[i].Record, statuses[i], maxAttempts, decided, decisions, cancellationToken).ConfigureAwait(false);
             }
 
-            if (resubmitted == 0 && statuses.All(j => j.IsFinished))
+            // Done when every task has ended, nothing went out again, and no failure still waits for its cause.
+            if (resubmitted == 0 && statuses.All(j => j.IsFinished) && !statuses.Any(HasPendingCause))
             {
                 return statuses;
             }
@@ -83,7 +84,8 @@ public sealed class JobWatcher
         var groups = new Dictionary<(TimeSpan? Walltime, long? Memory), List<(long Task, WatchDecision Decision)>>();
         foreach (var task in status.Tasks.Where(t => t.State is SwarmTaskState.Failed or SwarmTaskState.Cancelled))
         {
-            if (!decided.Add((record.Key, task.Task, task.Attempt)))
+            // A failure whose cause the scheduler has not given yet is decided on a later poll, once it has.
+            if (IsCausePending(task) || !decided.Add((record.Key, task.Task, task.Attempt)))
             {
                 continue;
             }
@@ -127,6 +129,10 @@ public sealed class JobWatcher
 
         return resubmitted;
     }
+
+    private static bool IsCausePending(SwarmTaskStatus task) => task.State == SwarmTaskState.Failed && task.Failure is null;
+
+    private static bool HasPendingCause(SwarmJob job) => job.Tasks.Any(IsCausePending);
 
     /// <summary>What an attempt asked for per task; records written before attempts kept it fall back to the plan's.</summary>
     private static (TimeSpan? Walltime, long? Memory) Asked(JobPlan plan, AttemptRecord attempt) =>
