@@ -25,15 +25,19 @@ internal static class AtomicFile
     /// it. For records that are the only account of something outside (a submitted job, a ledger entry);
     /// files rewritten often and cheap to lose (status, caches) leave it off, it costs two disk flushes.
     /// </param>
-    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false) =>
-        Write(path, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)), mode, durable);
+    /// <param name="flushDirectory">
+    /// With <paramref name="durable"/>: false leaves the directory's fsync to the caller, who writes many
+    /// files into one directory and flushes it once after the last (<see cref="DirectorySync.Flush"/>).
+    /// </param>
+    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, bool flushDirectory = true) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)), mode, durable, flushDirectory: flushDirectory);
 
     /// <summary>
     /// Like <see cref="WriteAllText"/>, for content written as a stream (a safetensors adapter of hundreds
     /// of megabytes): <paramref name="write"/> fills the temporary file, and only when it returns is the
     /// file renamed into place. If it throws, the temporary file is deleted and the target is untouched.
     /// </summary>
-    public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096)
+    public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096, bool flushDirectory = true)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
@@ -64,7 +68,7 @@ internal static class AtomicFile
             throw;
         }
 
-        if (durable)
+        if (durable && flushDirectory)
         {
             // The rename is a change to the directory: until the directory is on disk, a crash may bring
             // back the old name (or none, for a new file).

@@ -72,42 +72,33 @@ public sealed partial class RunStore
     /// <see cref="SetStatus"/>: a run already in the asked status is unchanged, a terminal run is never
     /// moved again (counted as refused, not thrown: one finished run must not stop the rest), a task
     /// without a run is counted as missing. Terminal moves are promoted after the commit.
+    /// Set-based, because a poll moves thousands: one SELECT reads every run of the batch, the rule runs
+    /// here in memory in the batch's order (so two tasks of one run, or one task twice, end as they would
+    /// one by one), and one UPDATE writes each moved run's final row.
     /// </summary>
     public JobRunsChange SetJobTaskStatuses(string job, int attempt, IEnumerable<(long Task, RunStatus Status)> changes)
     {
+        var batch = changes.ToList();
         var changed = 0;
         var unchanged = 0;
         var refused = 0;
         var missing = 0;
         var terminal = new List<string>();
-        CodeVersion? code = null;
         using (var transaction = _connection.BeginTransaction(deferred: false))
         {
-            using var read = Prepare(transaction, """
-                SELECT r.id, r.status, r.started_at FROM job_tasks j JOIN runs r ON r.id = j.run_id
-                WHERE j.job = $job AND j.attempt = $attempt AND j.task = $task;
-                """, "$job", "$attempt", "$task");
-            using var update = Prepare(transaction, UpdateStatusSql, "$id", "$status", "$started", "$ended", "$wall", "$commit", "$dirty");
-            read.Parameters["$job"].Value = job;
-            read.Parameters["$attempt"].Value = attempt;
+            var (runOfTask, runs) = ReadJobTaskRuns(job, attempt, batch.Select(c => c.Task), transaction);
+            var moved = new Dictionary<string, MovedRun>(StringComparer.Ordinal);
+            CodeVersion? code = null;
             var now = Now();
-            foreach (var (task, status) in changes)
+            foreach (var (task, status) in batch)
             {
-                read.Parameters["$task"].Value = task;
-                string id;
-                RunStatus current;
-                string? startedAt;
-                using (var reader = read.ExecuteReader())
+                if (!runOfTask.TryGetValue(task, out var id))
                 {
-                    if (!reader.Read())
-                    {
-                        missing++;
-                        continue;
-                    }
-
-                    (id, current, startedAt) = (reader.GetString(0), RunStatusNames.Parse(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2));
+                    missing++;
+                    continue;
                 }
 
+                var (current, startedAt) = runs[id];
                 if (current == status)
                 {
                     unchanged++;
@@ -126,10 +117,10 @@ public sealed partial class RunStore
                     code = _options.CaptureCodeVersion ? CodeVersion.Read(Repository.Root) : CodeVersion.Unknown;
                 }
 
-                var stamp = firstStart ? code! : CodeVersion.Unknown;
-                SetValues(update, ("$id", id), ("$status", status.ToName()), ("$started", started), ("$ended", ended), ("$wall", wall),
-                    ("$commit", stamp.Commit), ("$dirty", stamp.Dirty));
-                update.ExecuteNonQuery();
+                // A run moved twice in one batch keeps the code version of its first start.
+                var stamp = firstStart ? code! : moved.TryGetValue(id, out var earlier) ? earlier.Code : CodeVersion.Unknown;
+                moved[id] = new MovedRun(status, started, ended, wall, stamp);
+                runs[id] = (status, started);
                 changed++;
                 if (status.IsTerminal())
                 {
@@ -137,30 +128,82 @@ public sealed partial class RunStore
                 }
             }
 
+            WriteMovedRuns(moved, transaction);
             transaction.Commit();
         }
 
         // Promote after the commit, like SetStatus: a failed promotion never undoes a status.
-        var at = _options.Clock.GetUtcNow();
-        var promoted = new List<(string Id, string At)>();
-        var failed = new List<PromotionOutcome>();
-        var rule = terminal.Count > 1 ? RedactionRuleOrNull() : null;
-        foreach (var id in terminal)
+        var (promoted, failed) = terminal.Count == 0
+            ? (0, [])
+            : PromoteRuns(QueryIds(terminal), terminal.Count > 1 ? RedactionRuleOrNull() : null);
+        return new JobRunsChange(changed, unchanged, refused, missing, promoted, failed);
+    }
+
+    /// <summary>The new row of a run a batch moved: its status and stamps, and the code version of a first start.</summary>
+    private sealed record MovedRun(RunStatus Status, string? Started, string? Ended, double? Wall, CodeVersion Code);
+
+    /// <summary>
+    /// The run of each of <paramref name="tasks"/> that has one, and each such run's status and start
+    /// stamp, in one statement. CROSS JOIN keeps SQLite's join order as written (task list, then primary-key
+    /// lookups); left to choose, it scans the attempt's whole job_tasks and the task list once per row.
+    /// </summary>
+    private (Dictionary<long, string> RunOfTask, Dictionary<string, (RunStatus Status, string? StartedAt)> Runs) ReadJobTaskRuns(
+        string job, int attempt, IEnumerable<long> tasks, SqliteTransaction transaction)
+    {
+        var runOfTask = new Dictionary<long, string>();
+        var runs = new Dictionary<string, (RunStatus, string?)>(StringComparer.Ordinal);
+        using var read = _connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = """
+            SELECT j.task, r.id, r.status, r.started_at
+            FROM json_each($tasks) t
+            CROSS JOIN job_tasks j ON j.job = $job AND j.attempt = $attempt AND j.task = t.value
+            CROSS JOIN runs r ON r.id = j.run_id;
+            """;
+        read.Parameters.AddWithValue("$tasks", System.Text.Json.JsonSerializer.Serialize(tasks.Distinct()));
+        read.Parameters.AddWithValue("$job", job);
+        read.Parameters.AddWithValue("$attempt", attempt);
+        using var reader = read.ExecuteReader();
+        while (reader.Read())
         {
-            var outcome = LedgerPromoter.Promote(Repository, Get(id), at, rule);
-            if (outcome.Promoted)
-            {
-                promoted.Add((id, LedgerProjection.Timestamp(at)));
-            }
-            else
-            {
-                failed.Add(outcome);
-            }
+            var id = reader.GetString(1);
+            runOfTask[reader.GetInt64(0)] = id;
+            runs[id] = (RunStatusNames.Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3));
         }
 
-        RecordPromotions(promoted, failed);
-        return new JobRunsChange(changed, unchanged, refused, missing, promoted.Count, failed);
+        return (runOfTask, runs);
     }
+
+    /// <summary>
+    /// The final rows of the moved runs in one UPDATE, by the same columns as <see cref="UpdateStatusSql"/>:
+    /// the code version only where a first start read one.
+    /// </summary>
+    private void WriteMovedRuns(Dictionary<string, MovedRun> moved, SqliteTransaction transaction)
+    {
+        if (moved.Count == 0)
+        {
+            return;
+        }
+
+        // In key order, so the UPDATE walks the runs table's pages once, front to back.
+        var rows = moved.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new object?[]
+        {
+            m.Key, m.Value.Status.ToName(), m.Value.Started, m.Value.Ended, m.Value.Wall, m.Value.Code.Commit,
+            m.Value.Code.Dirty is { } dirty ? (dirty ? 1 : 0) : null,
+        });
+        Execute(_connection, """
+            UPDATE runs SET status = json_extract(u.value, '$[1]'), started_at = json_extract(u.value, '$[2]'),
+                ended_at = json_extract(u.value, '$[3]'), wall_seconds = json_extract(u.value, '$[4]'),
+                code_commit = COALESCE(json_extract(u.value, '$[5]'), code_commit),
+                code_dirty = COALESCE(json_extract(u.value, '$[6]'), code_dirty)
+            FROM json_each($rows) u
+            WHERE runs.id = json_extract(u.value, '$[0]');
+            """, transaction, ("$rows", JsonRows(rows)));
+    }
+
+    /// <summary>The runs with these ids, read in one statement.</summary>
+    private List<LedgerRun> QueryIds(IEnumerable<string> ids) =>
+        Query("WHERE r.id IN (SELECT value FROM json_each($ids))", null, ("$ids", System.Text.Json.JsonSerializer.Serialize(ids)));
 
     private SqliteCommand Prepare(SqliteTransaction transaction, string sql, params string[] parameters)
     {
@@ -174,13 +217,5 @@ public sealed partial class RunStore
 
         command.Prepare();
         return command;
-    }
-
-    private static void SetValues(SqliteCommand command, params (string Name, object? Value)[] values)
-    {
-        foreach (var (name, value) in values)
-        {
-            command.Parameters[name].Value = value ?? DBNull.Value;
-        }
     }
 }

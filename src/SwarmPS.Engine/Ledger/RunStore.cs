@@ -330,21 +330,12 @@ public sealed partial class RunStore : IDisposable
         var done = skipped;
         progress?.Report((done, terminal.Count));
 
-        // Writing files is latency-bound (create, write, rename), so several run at once; the store is
-        // updated afterwards in batches of 1,000, on this thread, because one connection is one thread.
+        // The store is updated after each batch of 1,000, on this thread, because one connection is one thread.
         var rule = RedactionRuleOrNull();
         foreach (var chunk in due.Chunk(1000))
         {
-            var outcomes = new (PromotionOutcome Outcome, string At)[chunk.Length];
-            Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, i =>
-            {
-                var at = _options.Clock.GetUtcNow();
-                outcomes[i] = (LedgerPromoter.Promote(Repository, chunk[i], at, rule), LedgerProjection.Timestamp(at));
-            });
-            var succeeded = outcomes.Where(o => o.Outcome.Promoted).Select(o => (o.Outcome.RunId, o.At)).ToList();
-            var failed = outcomes.Where(o => !o.Outcome.Promoted).Select(o => o.Outcome).ToList();
-            RecordPromotions(succeeded, failed);
-            promoted += succeeded.Count;
+            var (succeeded, failed) = PromoteRuns(chunk, rule, cancellationToken);
+            promoted += succeeded;
             failures.AddRange(failed);
             done += chunk.Length;
             progress?.Report((done, terminal.Count));
@@ -401,7 +392,23 @@ public sealed partial class RunStore : IDisposable
         return outcome;
     }
 
-    /// <summary>Notes promotions in the store; bookkeeping only, so a busy store never undoes a written entry.</summary>
+    /// <summary>
+    /// Writes the entries of many terminal runs (<see cref="LedgerPromoter.PromoteAll"/>) and notes them in
+    /// the store: how many were written, and the failures.
+    /// </summary>
+    private (int Promoted, List<PromotionOutcome> Failed) PromoteRuns(IReadOnlyList<LedgerRun> runs, RedactionRule? rule, CancellationToken cancellationToken = default)
+    {
+        var outcomes = LedgerPromoter.PromoteAll(Repository, runs, _options.Clock, rule, cancellationToken);
+        var succeeded = outcomes.Where(o => o.Outcome.Promoted).Select(o => (o.Outcome.RunId, LedgerProjection.Timestamp(o.At))).ToList();
+        var failed = outcomes.Where(o => !o.Outcome.Promoted).Select(o => o.Outcome).ToList();
+        RecordPromotions(succeeded, failed);
+        return (succeeded.Count, failed);
+    }
+
+    /// <summary>
+    /// Notes promotions in the store, two set-based UPDATEs in one transaction; bookkeeping only, so a busy
+    /// store never undoes a written entry.
+    /// </summary>
     private void RecordPromotions(IReadOnlyCollection<(string Id, string At)> succeeded, IEnumerable<PromotionOutcome> failed)
     {
         var failures = failed.ToList();
@@ -413,14 +420,20 @@ public sealed partial class RunStore : IDisposable
         try
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            foreach (var (id, at) in succeeded)
+            if (succeeded.Count > 0)
             {
-                Execute(_connection, "UPDATE runs SET promoted_at = $at, promotion_error = NULL WHERE id = $id;", transaction, ("$id", id), ("$at", at));
+                Execute(_connection, """
+                    UPDATE runs SET promoted_at = json_extract(p.value, '$[1]'), promotion_error = NULL
+                    FROM json_each($rows) p WHERE runs.id = json_extract(p.value, '$[0]');
+                    """, transaction, ("$rows", JsonRows(succeeded.Select(p => new object?[] { p.Id, p.At }))));
             }
 
-            foreach (var failure in failures)
+            if (failures.Count > 0)
             {
-                Execute(_connection, "UPDATE runs SET promotion_error = $error WHERE id = $id;", transaction, ("$id", failure.RunId), ("$error", failure.Error));
+                Execute(_connection, """
+                    UPDATE runs SET promotion_error = json_extract(p.value, '$[1]')
+                    FROM json_each($rows) p WHERE runs.id = json_extract(p.value, '$[0]');
+                    """, transaction, ("$rows", JsonRows(failures.Select(f => new object?[] { f.RunId, f.Error }))));
             }
 
             transaction.Commit();
@@ -430,6 +443,12 @@ public sealed partial class RunStore : IDisposable
             // The ledger file is the truth for promotion; Sync compares files, not these columns.
         }
     }
+
+    /// <summary>
+    /// Rows for a set-based statement as one JSON parameter (<c>json_each</c>): a batch of any size is one
+    /// statement and one round trip. Values are strings, numbers or null.
+    /// </summary>
+    private static string JsonRows(IEnumerable<object?[]> rows) => System.Text.Json.JsonSerializer.Serialize(rows);
 
     private LedgerRun? Find(string id, SqliteTransaction transaction) =>
         Query("WHERE r.id = $id", transaction, ("$id", id)).FirstOrDefault();
