@@ -70,7 +70,7 @@ Describe 'A site with ssh.client: sshnet' {
 
         $checks.Name | Should -Be @('SSH client', 'SSH key', 'TCP reach', 'SSH login', 'Scheduler commands', 'Run root writable', 'Clock skew')
         $checks | Where-Object Status -ne 'Pass' | ForEach-Object { "$($_.Name): $($_.Detail)" } | Should -BeNullOrEmpty
-        ($checks | Where-Object Name -eq 'SSH client').Detail | Should -BeLike '*in-process SSH.NET 2026.0.0*'
+        ($checks | Where-Object Name -eq 'SSH client').Detail | Should -BeLike '*in-process SSH.NET 2026.0.0 (ssh.client: sshnet)*'
         ($checks | Where-Object Name -eq 'SSH login').Detail | Should -BeLike "*Logged in to $($script:user)@127.0.0.1*"
         # The run root check wrote and removed a file there over SSH.NET.
         Join-Path $TestDrive 'pester-sshnet-runs' | Should -Exist
@@ -85,7 +85,8 @@ Describe 'A site with ssh.client: sshnet' {
             $assembly | Should -Not -BeNullOrEmpty -Because "$name is what SSH.NET needs"
             $assembly.Location | Should -Be (Join-Path $RepoRoot "bin/dependencies/$name.dll")
         }
-        ($loaded | Where-Object { $_.GetName().Name -eq 'Renci.SshNet' }).GetName().Version | Should -Be '2026.0.0.0'
+        # SSH.NET 2026.0.0 stamps its assembly 2026.0.0.1.
+        ($loaded | Where-Object { $_.GetName().Name -eq 'Renci.SshNet' }).GetName().Version.ToString() | Should -BeLike '2026.0.0.*'
         [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'Renci.SshNet'
     }
 

@@ -130,7 +130,11 @@ public sealed class SitePreflight
     /// <summary>The in-process client needs no program and reads no ssh config: the profile's words are what it uses.</summary>
     private static (Outcome, SshResolvedConfig?) CheckInProcessClient(SshSettings ssh)
     {
-        var version = typeof(Renci.SshNet.SshClient).Assembly.GetName().Version;
+        // The package version (2026.0.0), not the assembly's (2026.0.0.1); "+commit" cut off.
+        var informational = typeof(Renci.SshNet.SshClient).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        var version = informational?.Split('+')[0] ?? typeof(Renci.SshNet.SshClient).Assembly.GetName().Version?.ToString();
         var keys = ssh.IdentityFile is { } named
             ? new[] { OpenSshShell.ExpandHome(named) }
             : SshNetShell.DefaultKeyFiles.Select(OpenSshShell.ExpandHome).ToArray();
