@@ -8,9 +8,12 @@ using SwarmPS.Engine.Sites;
 // round trip, here a process listing standing in for squeue (the bench sshd runs no scheduler) and the
 // listing of a status/ directory holding 64 tasks' .exit files. The first poll of each transport, which
 // pays for connecting and logging in, is reported apart from the 100 timed ones.
-// usage: dotnet run -c Release --project bench/SwarmPS.Bench.Ssh [-- <polls>]
+// With "true" as the second argument each poll is the command `true` instead, which leaves the transport's
+// own cost per command (no remote bash, ps or find).
+// usage: dotnet run -c Release --project bench/SwarmPS.Bench.Ssh [-- <polls> [probe|true]]
 // Needs the sshd of tests/infra/start-sshd.sh (started here if it does not run; left running).
 var polls = args.Length > 0 ? int.Parse(args[0]) : 100;
+var bareCommand = args.Length > 1 && args[1] == "true";
 var repository = FindRepository();
 const string State = "/tmp/swarmps-test/sshd";
 var port = StartSshd(repository);
@@ -35,7 +38,7 @@ var settings = new SshSettings
 };
 var controlDirectory = Directory.CreateTempSubdirectory("swarmps-bench-mux-");
 
-Console.WriteLine($"{polls} status polls per transport against sshd on 127.0.0.1:{port} ({Environment.ProcessorCount} cores)");
+Console.WriteLine($"{polls} {(bareCommand ? "runs of `true`" : "status polls")} per transport against sshd on 127.0.0.1:{port} ({Environment.ProcessorCount} cores, load {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")})");
 Console.WriteLine($"{"transport",-28} {"first poll (connect) ms",24} {"total s",9} {"median ms",10} {"p95 ms",8} {"connections",12}");
 try
 {
@@ -73,6 +76,17 @@ async Task Measure(string name, ISiteShell shell, Func<string> connections)
 
 async Task Poll(ISiteShell shell)
 {
+    if (bareCommand)
+    {
+        var done = await shell.RunAsync(new ShellCommand("true"));
+        if (done.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`true` exited {done.ExitCode}: {done.StandardError}");
+        }
+
+        return;
+    }
+
     var result = await probe.RunAsync(shell, "bench", steps, [statusDirectory.FullName], CancellationToken.None);
     if (result.Files[0].ExitCodes.Count != 64 || result.Steps["queue"].ExitCode != 0)
     {

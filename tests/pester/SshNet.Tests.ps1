@@ -70,7 +70,7 @@ Describe 'A site with ssh.client: sshnet' {
 
         $checks.Name | Should -Be @('SSH client', 'SSH key', 'TCP reach', 'SSH login', 'Scheduler commands', 'Run root writable', 'Clock skew')
         $checks | Where-Object Status -ne 'Pass' | ForEach-Object { "$($_.Name): $($_.Detail)" } | Should -BeNullOrEmpty
-        ($checks | Where-Object Name -eq 'SSH client').Detail | Should -BeLike '*in-process SSH.NET 2026.0.0 (ssh.client: sshnet)*'
+        ($checks | Where-Object Name -eq 'SSH client').Detail | Should -BeLike '*in-process SSH.NET 2026.0.0* (ssh.client: sshnet)*'
         ($checks | Where-Object Name -eq 'SSH login').Detail | Should -BeLike "*Logged in to $($script:user)@127.0.0.1*"
         # The run root check wrote and removed a file there over SSH.NET.
         Join-Path $TestDrive 'pester-sshnet-runs' | Should -Exist

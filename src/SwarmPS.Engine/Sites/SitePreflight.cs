@@ -130,7 +130,7 @@ public sealed class SitePreflight
     /// <summary>The in-process client needs no program and reads no ssh config: the profile's words are what it uses.</summary>
     private static (Outcome, SshResolvedConfig?) CheckInProcessClient(SshSettings ssh)
     {
-        // The package version (2026.0.0), not the assembly's (2026.0.0.1); "+commit" cut off.
+        // SSH.NET's informational version (2026.0.0.1 for the 2026.0.0 package), "+commit" cut off.
         var informational = typeof(Renci.SshNet.SshClient).Assembly
             .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
