@@ -435,6 +435,10 @@ function Assert-ModuleLayout {
         'bin/dependencies/SwarmPS.Engine.dll'
         'bin/dependencies/YamlDotNet.dll'
         'bin/dependencies/Microsoft.Data.Sqlite.dll'
+        # The in-process SSH transport (ssh.client: sshnet) and what SSH.NET itself needs.
+        'bin/dependencies/Renci.SshNet.dll'
+        'bin/dependencies/BouncyCastle.Cryptography.dll'
+        'bin/dependencies/Microsoft.Extensions.Logging.Abstractions.dll'
         'bin/dependencies/runtimes/linux-x64/native/libe_sqlite3.so'
         'bin/dependencies/runtimes/linux-arm64/native/libe_sqlite3.so'
         'bin/dependencies/runtimes/osx-arm64/native/libe_sqlite3.dylib'

@@ -73,13 +73,16 @@ public sealed class SitePreflight
     {
         var site = run.Site;
         var token = run.CancellationToken;
-        var shell = new OpenSshShell(ssh, _sshProgram);
+        // client: sshnet logs in through the shared in-process shell, the one every later command of the site uses.
+        ISiteShell shell = ssh.Client == SshClientKind.SshNet ? SshNetShell.Shared(ssh) : new OpenSshShell(ssh, _sshProgram);
         var deadline = Deadline(ssh);
         SshResolvedConfig? resolved = null;
 
         await run.CheckAsync(SshClient, [], async () =>
         {
-            var (outcome, config) = await CheckSshClientAsync(shell, token).ConfigureAwait(false);
+            var (outcome, config) = shell is OpenSshShell openSsh
+                ? await CheckSshClientAsync(openSsh, token).ConfigureAwait(false)
+                : CheckInProcessClient(ssh);
             resolved = config;
             return outcome;
         }).ConfigureAwait(false);
@@ -124,6 +127,20 @@ public sealed class SitePreflight
         return (Outcome.Pass(FirstLine(version.StandardError + version.StandardOutput)), SshResolvedConfig.Parse(resolved.StandardOutput));
     }
 
+    /// <summary>The in-process client needs no program and reads no ssh config: the profile's words are what it uses.</summary>
+    private static (Outcome, SshResolvedConfig?) CheckInProcessClient(SshSettings ssh)
+    {
+        // SSH.NET's informational version (2026.0.0.1 for the 2026.0.0 package), "+commit" cut off.
+        var informational = typeof(Renci.SshNet.SshClient).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        var version = informational?.Split('+')[0] ?? typeof(Renci.SshNet.SshClient).Assembly.GetName().Version?.ToString();
+        var keys = ssh.IdentityFile is { } named
+            ? new[] { OpenSshShell.ExpandHome(named) }
+            : SshNetShell.DefaultKeyFiles.Select(OpenSshShell.ExpandHome).ToArray();
+        return (Outcome.Pass($"in-process SSH.NET {version} (ssh.client: sshnet)"), new SshResolvedConfig(ssh.Host, ssh.Port, keys, null, null));
+    }
+
     private static Outcome CheckKey(SshSettings ssh, SshResolvedConfig? resolved)
     {
         if (ssh.IdentityFile is { } named)
@@ -132,7 +149,8 @@ public sealed class SitePreflight
         }
 
         var agent = Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
-        if (!string.IsNullOrEmpty(agent) && File.Exists(agent))
+        // The in-process client does not use an agent, so a live one proves nothing for it.
+        if (ssh.Client == SshClientKind.OpenSsh && !string.IsNullOrEmpty(agent) && File.Exists(agent))
         {
             return Outcome.Pass($"ssh-agent at {agent}");
         }
@@ -222,7 +240,7 @@ public sealed class SitePreflight
         }
     }
 
-    private static async Task<Outcome> CheckLoginAsync(OpenSshShell shell, TimeSpan deadline, CancellationToken token)
+    private static async Task<Outcome> CheckLoginAsync(ISiteShell shell, TimeSpan deadline, CancellationToken token)
     {
         var result = await shell.RunAsync(new ShellCommand("true") { Timeout = deadline }, token).ConfigureAwait(false);
         if (result.TimedOut)

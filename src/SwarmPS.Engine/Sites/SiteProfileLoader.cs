@@ -19,7 +19,7 @@ public static class SiteProfileLoader
 
     private static readonly string[] SshKeys =
     {
-        "host", "user", "port", "identity_file", "config_file", "control_path", "control_persist", "connect_timeout", "options",
+        "client", "host", "user", "port", "identity_file", "config_file", "control_path", "control_persist", "connect_timeout", "options",
     };
 
     public static SiteProfile Load(string path, VariableExpander? expander = null, string? source = null) =>
@@ -206,11 +206,16 @@ public static class SiteProfileLoader
         return (tunnel, gateway);
     }
 
+    /// <summary>The values of ssh.client, as a profile spells them.</summary>
+    public static readonly IReadOnlyList<string> SshClients = new[] { "openssh", "sshnet" };
+
     private static SshSettings ReadSsh(MappingReader ssh)
     {
         var defaults = new SshSettings { Host = "" };
+        var client = ReadSshClient(ssh);
         return new SshSettings
         {
+            Client = client,
             Host = ssh.RequiredString("host"),
             User = ssh.OptionalString("user"),
             Port = ssh.OptionalInt("port", minimum: 1, maximum: 65535) ?? defaults.Port,
@@ -219,7 +224,49 @@ public static class SiteProfileLoader
             ControlPath = ssh.Has("control_path") ? ssh.OptionalString("control_path") : defaults.ControlPath,
             ControlPersist = ssh.OptionalString("control_persist") ?? defaults.ControlPersist,
             ConnectTimeout = ssh.OptionalDuration("connect_timeout") ?? defaults.ConnectTimeout,
-            Options = ssh.StringMap("options"),
+            Options = ReadSshOptions(ssh, client),
         };
+    }
+
+    private static SshClientKind ReadSshClient(MappingReader ssh)
+    {
+        var client = ssh.OptionalString("client") ?? "openssh";
+        return client switch
+        {
+            "openssh" => SshClientKind.OpenSsh,
+            "sshnet" => SshClientKind.SshNet,
+            _ => throw ssh.Invalid(
+                "client", $"'{client}' is not an SSH client SwarmPS knows.",
+                $"Use one of: {string.Join(", ", SshClients)} (openssh, the default, is the system ssh program; "
+                + "sshnet is the in-process client for hosts without one)."),
+        };
+    }
+
+    /// <summary>
+    /// The ssh -o options; with client: sshnet, an OpenSSH-only key or option is an error here, at load time,
+    /// rather than a setting silently not applied (SshNetOptions says why).
+    /// </summary>
+    private static IReadOnlyDictionary<string, string> ReadSshOptions(MappingReader ssh, SshClientKind client)
+    {
+        var options = ssh.StringMap("options");
+        if (client != SshClientKind.SshNet)
+        {
+            return options;
+        }
+
+        foreach (var key in SshNetOptions.OpenSshOnlyKeys.Where(ssh.Has))
+        {
+            throw ssh.Invalid(key, $"{key} is an OpenSSH setting; client: sshnet does not apply it.", SshNetOptions.Remediation);
+        }
+
+        foreach (var (name, value) in options)
+        {
+            if (SshNetOptions.Problem(name, value) is { } problem)
+            {
+                throw ssh.Invalid("options", problem, SshNetOptions.Remediation);
+            }
+        }
+
+        return options;
     }
 }

@@ -8,6 +8,9 @@ public sealed record SshSettings
 {
     public required string Host { get; init; }
 
+    /// <summary>The SSH implementation to use; OpenSSH unless the profile says <c>client: sshnet</c>.</summary>
+    public SshClientKind Client { get; init; } = SshClientKind.OpenSsh;
+
     /// <summary>Login name on the far side; may differ from the workspace user name (ALCF).</summary>
     public string? User { get; init; }
 

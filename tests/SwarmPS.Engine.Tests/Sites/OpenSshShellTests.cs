@@ -6,6 +6,10 @@ using SwarmPS.Engine.Sites;
 
 namespace SwarmPS.Engine.Tests.Sites;
 
+/// <summary>
+/// The remote shell contract against the real sshd. Every test that takes a client runs through both
+/// transports (the OpenSSH client and the in-process SSH.NET one): the same argv must arrive byte for byte.
+/// </summary>
 [Collection(SshdCollection.Name)]
 public sealed class OpenSshShellTests(SshdFixture sshd)
 {
@@ -36,10 +40,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         "ünïcödé ✓ 日本",
     };
 
-    [Fact]
-    public async Task Arguments_arrive_byte_for_byte()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Arguments_arrive_byte_for_byte(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var result = await shell.RunAsync(new ShellCommand("printf", new[] { "%s\\0" }.Concat(HostileArguments).ToArray()));
 
@@ -48,10 +54,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Equal(expected, result.StandardOutput);
     }
 
-    [Fact]
-    public async Task Program_name_with_a_space_is_one_word()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Program_name_with_a_space_is_one_word(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var result = await shell.RunAsync(new ShellCommand("no such program", "x"));
 
@@ -60,13 +68,18 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(254)]
-    public async Task Remote_exit_codes_are_results_not_exceptions(int code)
+    [InlineData("openssh", 0)]
+    [InlineData("openssh", 1)]
+    [InlineData("openssh", 3)]
+    [InlineData("openssh", 254)]
+    [InlineData("sshnet", 0)]
+    [InlineData("sshnet", 1)]
+    [InlineData("sshnet", 3)]
+    [InlineData("sshnet", 254)]
+    [InlineData("sshnet", 255)]
+    public async Task Remote_exit_codes_are_results_not_exceptions(string client, int code)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var result = await shell.RunAsync(new ShellCommand("sh", "-c", "echo out; echo err >&2; exit \"$1\"", "sh", code.ToString()));
 
@@ -76,10 +89,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.False(result.TimedOut);
     }
 
-    [Fact]
-    public async Task Standard_input_bytes_arrive()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Standard_input_bytes_arrive(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(Encoding.UTF8.GetBytes("ünïcödé\n")).ToArray();
 
         var result = await shell.RunAsync(new ShellCommand("od", "-An", "-v", "-tx1") { StandardInput = bytes });
@@ -90,10 +105,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Equal(bytes, received);
     }
 
-    [Fact]
-    public async Task Environment_is_exported_on_the_far_side_verbatim()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Environment_is_exported_on_the_far_side_verbatim(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         var environment = new Dictionary<string, string>
         {
             ["SWARM_RUN_ID"] = "demo-001",
@@ -111,10 +128,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Equal("demo-001\0a b 'c' \"d\" $(id) `id` ;e\nf\0\0", result.StandardOutput);
     }
 
-    [Fact]
-    public async Task A_bad_environment_name_is_refused_before_anything_runs()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task A_bad_environment_name_is_refused_before_anything_runs(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var error = await Assert.ThrowsAsync<SwarmException>(() => shell.RunAsync(new ShellCommand("true")
         {
@@ -125,10 +144,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Contains("BAD;NAME", error.Message);
     }
 
-    [Fact]
-    public async Task Working_directory_with_spaces_is_entered()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Working_directory_with_spaces_is_entered(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         var directory = Path.Combine(Path.GetTempPath(), $"swarmps ssh cwd '{Guid.NewGuid():N}' $(x)");
         Directory.CreateDirectory(directory);
         try
@@ -144,10 +165,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         }
     }
 
-    [Fact]
-    public async Task A_missing_working_directory_is_a_failed_result()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task A_missing_working_directory_is_a_failed_result(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var result = await shell.RunAsync(new ShellCommand("true") { WorkingDirectory = "/nonexistent/swarmps" });
 
@@ -155,10 +178,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Contains("/nonexistent/swarmps", result.StandardError);
     }
 
-    [Fact]
-    public async Task Timeout_kills_and_reports_TimedOut()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Timeout_kills_and_reports_TimedOut(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         await shell.RunAsync(new ShellCommand("true")); // connect first, so the clock measures the command
         var clock = Stopwatch.StartNew();
 
@@ -170,10 +195,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
-    [Fact]
-    public async Task Cancellation_stops_the_command()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task Cancellation_stops_the_command(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         var clock = Stopwatch.StartNew();
 
@@ -284,10 +311,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         Assert.Contains("fingerprint", error.Remediation);
     }
 
-    [Fact]
-    public async Task WriteFileAsync_is_byte_exact_and_atomic()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task WriteFileAsync_is_byte_exact_and_atomic(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
         var directory = Directory.CreateTempSubdirectory("swarmps-stage-");
         try
         {
@@ -325,10 +354,12 @@ public sealed class OpenSshShellTests(SshdFixture sshd)
         }
     }
 
-    [Fact]
-    public async Task WriteFileAsync_into_an_unwritable_place_is_StagingFailed()
+    [Theory]
+    [InlineData("openssh")]
+    [InlineData("sshnet")]
+    public async Task WriteFileAsync_into_an_unwritable_place_is_StagingFailed(string client)
     {
-        var shell = new OpenSshShell(sshd.Settings());
+        var shell = sshd.Shell(client);
 
         var error = await Assert.ThrowsAsync<SwarmException>(() => shell.WriteFileAsync("/proc/swarmps/x", new byte[] { 1 }));
 

@@ -75,6 +75,11 @@ public sealed class SiteProfileLoaderTests : IDisposable
     [InlineData("run_root: /x\nlimits:\n  max_arry_size: 5\n", "ConfigUnknownKey", "max_array_size")]
     [InlineData("run_root: /x\nssh:\n  user: bob\n", "ConfigMissingField", "host")]
     [InlineData("run_root: /x\nssh:\n  host: h\n  port: twenty-two\n", "ConfigTypeMismatch", "port")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  client: putty\n", "ConfigValueInvalid", "openssh, sshnet")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  client: sshnet\n  control_path: ~/.ssh/cm-%C\n", "ConfigValueInvalid", "client: openssh")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  client: sshnet\n  config_file: ~/.ssh/config\n", "ConfigValueInvalid", "config_file is an OpenSSH setting")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  client: sshnet\n  options:\n    ProxyJump: bastion\n", "ConfigValueInvalid", "'ProxyJump' is not supported with client: sshnet")]
+    [InlineData("run_root: /x\nssh:\n  host: h\n  client: sshnet\n  options:\n    StrictHostKeyChecking: \"no\"\n", "ConfigValueInvalid", "StrictHostKeyChecking=yes")]
     [InlineData("scheduler: slurm\n", "ConfigMissingField", "run_root")]
     [InlineData("run_root: /home/<your-user>/runs\n", "ConfigPlaceholder", "<your-user>")]
     [InlineData("run_root: /x\nmodules: gcc\n", "ConfigTypeMismatch", "modules")]
@@ -94,6 +99,19 @@ public sealed class SiteProfileLoaderTests : IDisposable
         Assert.Equal(errorId, error.ErrorId);
         Assert.Contains(mentioned, error.Message + error.Remediation);
         Assert.StartsWith(Path.Combine(_files.Root, "lab.yaml") + ":", error.Message);
+    }
+
+    [Fact]
+    public void Ssh_client_is_openssh_unless_the_profile_says_sshnet()
+    {
+        Assert.Equal(SshClientKind.OpenSsh, Load("a.yaml", "run_root: /x\nssh:\n  host: h\n").Ssh!.Client);
+        Assert.Equal(SshClientKind.OpenSsh, Load("b.yaml", "run_root: /x\nssh:\n  host: h\n  client: openssh\n").Ssh!.Client);
+        var sshnet = Load("c.yaml", "run_root: /x\nssh:\n  host: h\n  client: sshnet\n  options:\n    UserKnownHostsFile: ~/k\n").Ssh!;
+
+        Assert.Equal(SshClientKind.SshNet, sshnet.Client);
+        Assert.Equal("~/k", sshnet.Options["UserKnownHostsFile"]);
+        Assert.IsType<SshNetShell>(SiteShell.For(Load("d.yaml", "run_root: /x\nssh:\n  host: h\n  client: sshnet\n")));
+        Assert.IsType<OpenSshShell>(SiteShell.For(Load("e.yaml", "run_root: /x\nssh:\n  host: h\n")));
     }
 
     [Fact]

@@ -131,6 +131,21 @@ public sealed class SshdFixture : IAsyncLifetime
         },
     };
 
+    /// <summary>
+    /// The same site for the in-process SSH.NET client: no ssh_config (it reads none), the same key and
+    /// known_hosts; the control path is not used by it.
+    /// </summary>
+    public SshSettings SshNetSettings(string? identityFile = null, int? port = null) =>
+        Settings(controlPath: null, identityFile: identityFile, port: port) with { Client = SshClientKind.SshNet, ConfigFile = null };
+
+    /// <summary>A shell of either transport on this sshd, for tests that must hold for both.</summary>
+    public ISiteShell Shell(string client) => client switch
+    {
+        "openssh" => new OpenSshShell(Settings()),
+        "sshnet" => new SshNetShell(SshNetSettings()),
+        _ => throw new ArgumentOutOfRangeException(nameof(client), client, "openssh or sshnet"),
+    };
+
     public static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
