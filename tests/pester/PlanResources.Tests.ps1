@@ -53,8 +53,8 @@ Describe 'Memory per task on the real schedulers' {
         try {
             $job = scontrol show job -o | Where-Object { $_ -match "JobName=$(Get-ArrayName $plan)\b" } | Select-Object -First 1
             $job | Should -Not -BeNullOrEmpty
+            # The loopback cluster does not treat memory as consumable (CR_Core), so TRES leaves it out; the request is MinMemoryNode.
             $job | Should -Match 'MinMemoryNode=100M\b'
-            $job | Should -Match 'TRES=\S*mem=100M'
         }
         finally {
             $null = Stop-SwarmJob -Id $plan.Key -Confirm:$false
