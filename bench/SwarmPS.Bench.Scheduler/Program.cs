@@ -93,7 +93,7 @@ static void Plan(int n, bool print = false)
     var allocated = GC.GetAllocatedBytesForCurrentThread();
     var clock = Stopwatch.StartNew();
     var tasks = TaskSet.Product(new[] { TaskAxis.Seeds(n / 100, name: "seed"), TaskAxis.Linspace("x", 0, 1, 100) });
-    var plan = WavePlanner.Plan(site, new[] { "python", "train.py" }, tasks, new JobPlanOptions { MaxConcurrentJobs = 50, Throttle = 100, TaskDuration = TimeSpan.FromMinutes(3) });
+    var plan = WavePlanner.Plan(site, new[] { "python", "train.py" }, tasks, new JobPlanOptions { MaxConcurrentJobs = 50_000, Throttle = 100, TaskDuration = TimeSpan.FromMinutes(3) });
     var ms = clock.Elapsed.TotalMilliseconds;
     var mb = (GC.GetAllocatedBytesForCurrentThread() - allocated) / 1e6;
     if (print)
@@ -161,6 +161,13 @@ static void LedgerRuns(int n)
 
         var entries = Directory.EnumerateFiles(Path.Combine(repo, ".swarm", "ledger"), "*.json").Count();
         Console.WriteLine($"| all ended (complete/failed) and promoted: {entries:N0} ledger entries | {Lap()} |");
+        // A plan without -TaskDuration asks the store for the command's past runs: one query, whatever the store holds.
+        TaskDurationHistory.Find(repo, record.Command); // warm-up (JIT, SQLite open), not printed
+        Lap(); // the warm-up is not measured
+        var history = TaskDurationHistory.Find(repo, record.Command);
+        Console.WriteLine($"| estimate from history: median of the {history?.Runs ?? 0:N0} most recent complete runs of the command | {Lap()} |");
+        var none = TaskDurationHistory.Find(repo, new[] { "python", "other.py" });
+        Console.WriteLine($"| estimate from history, a command with no runs ({(none is null ? "none found" : "found?")}) | {Lap()} |");
         foreach (var note in recorder.TakeNotes())
         {
             Console.WriteLine("note: " + note);

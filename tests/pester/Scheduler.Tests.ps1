@@ -66,7 +66,7 @@ Describe 'New-SwarmTaskSet' {
 Describe 'New-SwarmJobPlan' {
     It 'splits into arrays and waves and estimates the wall-clock time' {
         $plan = New-SwarmTaskSet -Axis @{ n = 1..25 } |
-            New-SwarmJobPlan -Site local -Command 'true' -MaxArraySize 10 -MaxConcurrentJobs 2 -Throttle 5 -TaskDuration 00:01:00
+            New-SwarmJobPlan -Site local -Command 'true' -MaxArraySize 10 -MaxConcurrentJobs 20 -Throttle 5 -TaskDuration 00:01:00
         $plan.ArrayCount | Should -Be 3
         $plan.WaveCount | Should -Be 2
         $plan.EstimatedWallClock | Should -Be ([timespan]'00:03:00')

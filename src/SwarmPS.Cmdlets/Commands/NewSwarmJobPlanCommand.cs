@@ -45,6 +45,14 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
     [Parameter]
     public string? Account { get; set; }
 
+    /// <summary>Memory per task in bytes (write -Memory 4GB); rendered per scheduler in whole MiB. Checked by the planner (at least 1 MiB).</summary>
+    [Parameter]
+    public long Memory { get; set; }
+
+    /// <summary>GPUs per task; the planner checks it (1 or more) and refuses it where the site cannot request GPUs.</summary>
+    [Parameter]
+    public int Gpus { get; set; }
+
     /// <summary>Extra scheduler options passed through as they are, e.g. '--mem=4G' or '-l', 'mem=4gb'.</summary>
     [Parameter]
     public string[] Resources { get; set; } = Array.Empty<string>();
@@ -62,6 +70,8 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
             Walltime = bound.ContainsKey(nameof(Walltime)) ? Walltime : null,
             Queue = Queue,
             Account = Account,
+            Memory = bound.ContainsKey(nameof(Memory)) ? Memory : null,
+            Gpus = bound.ContainsKey(nameof(Gpus)) ? Gpus : null,
             Resources = Resources,
         };
 

@@ -58,8 +58,11 @@ public sealed record JobPlan
 
     public required IReadOnlyList<PlannedWave> Waves { get; init; }
 
-    /// <summary>Lower bound on the sweep's wall-clock time, when a task duration was given.</summary>
+    /// <summary>Lower bound on the sweep's wall-clock time, when a task duration was given or found in the ledger.</summary>
     public TimeSpan? EstimatedWallClock { get; init; }
+
+    /// <summary>Where the task duration behind the estimate came from: "-TaskDuration", "ledger (n runs)", or null for no estimate.</summary>
+    public string? EstimateSource { get; init; }
 
     /// <summary>Hash of repository, site, command and task set: the job record's name, found again on resubmission.</summary>
     public required string Key { get; init; }

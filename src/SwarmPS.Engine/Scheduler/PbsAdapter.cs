@@ -16,7 +16,8 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
 {
     public SchedulerKind Kind => SchedulerKind.Pbs;
 
-    public IReadOnlyList<string> RequiredCommands { get; } = new[] { "qsub", "qstat", "qdel" };
+    /// <summary>qmgr answers the array-limit query (max_array_size), read-only.</summary>
+    public IReadOnlyList<string> RequiredCommands { get; } = new[] { "qsub", "qstat", "qdel", "qmgr" };
 
     public ShellCommand BuildSubmit(ArraySubmission submission)
     {
@@ -47,7 +48,32 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
             args.Add("depend=afterany:" + string.Join(':', submission.DependsOn));
         }
 
-        return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "walltime");
+        return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "walltime", ResourceRequests(plan));
+    }
+
+    /// <summary>
+    /// Memory and GPUs are chunk resources on PBS Pro: one select statement of one chunk per element,
+    /// "select=1:mem=4096mb:ngpus=1" (a job-wide -l mem= is the old form some sites refuse); none without either.
+    /// </summary>
+    internal static IEnumerable<string> ResourceRequests(JobPlan plan)
+    {
+        if (plan.Memory is null && plan.Gpus is null)
+        {
+            return [];
+        }
+
+        var select = "select=1";
+        if (plan.Memory is { } memory)
+        {
+            select += ":mem=" + WavePlanner.MemoryMebibytes(memory).ToString(CultureInfo.InvariantCulture) + "mb";
+        }
+
+        if (plan.Gpus is { } gpus)
+        {
+            select += ":ngpus=" + gpus.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return [select];
     }
 
     public string ParseSubmitted(ShellResult result, ArraySubmission submission)
@@ -68,10 +94,22 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
         throw SubmitErrors.Rejected("qsub", message, submission.Name);
     }
 
-    /// <summary>PBS keeps max_array_size in the server attributes, which only managers may list everywhere; the default applies.</summary>
-    public ShellCommand? BuildArrayLimitQuery() => null;
+    /// <summary>
+    /// PBS keeps max_array_size among the server's attributes, which any user may list. A server that
+    /// prints no such line runs PBS's default of 10000 (the planner's default for PBS); a qmgr that fails
+    /// (a site that restricts it) leaves the default too.
+    /// </summary>
+    public ShellCommand? BuildArrayLimitQuery() => new("qmgr", "-c", "list server") { Timeout = TimeSpan.FromSeconds(30) };
 
-    public int? ParseArrayLimit(string output) => null;
+    /// <summary>
+    /// "    max_array_size = 10000" in qmgr's listing ("Server name" then one indented "attr = value" a
+    /// line); "set server max_array_size = 10000" in its print form. Anything else is not a limit.
+    /// </summary>
+    public int? ParseArrayLimit(string output)
+    {
+        var match = MaxArraySizePattern().Match(output);
+        return match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max > 0 ? max : null;
+    }
 
     public IReadOnlyList<ProbeStep> BuildStatusSteps(IReadOnlyList<TrackedArray> arrays) => new[]
     {
@@ -236,6 +274,9 @@ public sealed partial class PbsAdapter : ISchedulerAdapter
         $"PBS did not answer the status query: {text.Trim().Split('\n').LastOrDefault()?.Trim()}",
         "Check that the PBS server is up (qstat -B) from the login node, then run Get-SwarmJob again.",
         SwarmErrorCategory.ResourceUnavailable);
+
+    [GeneratedRegex(@"^[ \t]*(?:set server[ \t]+)?max_array_size[ \t]*=[ \t]*(\d{1,9})[ \t]*\r?$", RegexOptions.Multiline)]
+    private static partial Regex MaxArraySizePattern();
 
     [GeneratedRegex(@"^\d+(\[\])?(\.\S+)?$")]
     private static partial Regex SubmittedIdPattern();

@@ -44,9 +44,27 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             args.Add(string.Join(',', submission.DependsOn));
         }
 
-        if (plan.Memory is { } memory) { args.AddRange(new[] { "-l", "h_vmem=" + (memory / (1024 * 1024)).ToString(CultureInfo.InvariantCulture) + "M" }); } // h/watch stand-in until h/plan renders Memory
+        return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "h_rt", ResourceRequests(plan));
+    }
 
-        return QsubCommand.Finish(args, plan, submission.Layout.Script, walltimeResource: "h_rt");
+    /// <summary>
+    /// Memory and GPUs under the site's complex names (profile scheduler_resources; memory defaults to
+    /// h_vmem, per slot, which is per element here). The planner has already refused GPUs on a site
+    /// without a GPU complex, so a missing one here is a plan built around the planner.
+    /// </summary>
+    internal static IEnumerable<string> ResourceRequests(JobPlan plan)
+    {
+        var names = plan.Site.SchedulerResources;
+        if (plan.Memory is { } memory)
+        {
+            yield return names.MemoryComplex + "=" + WavePlanner.MemoryMebibytes(memory).ToString(CultureInfo.InvariantCulture) + "M";
+        }
+
+        if (plan.Gpus is { } gpus)
+        {
+            var complex = names.GpuComplex ?? throw new InvalidOperationException("A GPU plan for a Grid Engine site without scheduler_resources.gpu_complex.");
+            yield return complex + "=" + gpus.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     public string ParseSubmitted(ShellResult result, ArraySubmission submission)

@@ -50,6 +50,17 @@ public sealed partial class SlurmAdapter : ISchedulerAdapter
             args.Add("--time=" + SchedulerTime.Format(walltime));
         }
 
+        // Each element is a one-task job, so --mem (per node) is per element; whole MiB, rounded up.
+        if (plan.Memory is { } memory)
+        {
+            args.Add("--mem=" + WavePlanner.MemoryMebibytes(memory).ToString(CultureInfo.InvariantCulture) + "M");
+        }
+
+        if (plan.Gpus is { } gpus)
+        {
+            args.Add("--gres=gpu:" + gpus.ToString(CultureInfo.InvariantCulture));
+        }
+
         args.AddRange(plan.Resources);
         args.Add(submission.Layout.Script);
         return new ShellCommand("sbatch", args) { Timeout = TimeSpan.FromMinutes(2) };

@@ -5,8 +5,10 @@ using SwarmPS.Engine.Sites;
 namespace SwarmPS.Engine.Scheduler;
 
 /// <summary>
-/// Splits tasks into arrays no larger than the array limit and groups arrays into waves no larger than
-/// the concurrent-jobs limit. <see cref="Plan"/> is pure arithmetic over counts: planning a million tasks
+/// Splits tasks into arrays no larger than the array limit and groups arrays into waves that hold at most
+/// the concurrent-jobs limit of array ELEMENTS: schedulers count every element of an array as a job
+/// against a user's limit (SLURM MaxSubmitJobs, PBS max_queued, SGE max_u_jobs), so a wave of N arrays
+/// of 1000 is N*1000 jobs, not N. <see cref="Plan"/> is pure arithmetic over counts: planning a million tasks
 /// allocates one small record per array, never one per task. <see cref="PlanAsync"/> is what an operator's
 /// plan goes through: it first asks the scheduler its array limit when nobody else gave one.
 /// </summary>
@@ -24,7 +26,9 @@ public static class WavePlanner
     /// <summary>
     /// Plans as <see cref="Plan"/> does, with the array limit from the options, else the site profile, else
     /// the scheduler (one read-only query through <paramref name="shell"/>, by default the site's own;
-    /// asked only when the first two say nothing), else the scheduler's stock default.
+    /// asked only when the first two say nothing), else the scheduler's stock default. Without a task
+    /// duration in the options, the estimate takes the median of the same command's finished runs in the
+    /// origin repository's run store (<see cref="TaskDurationHistory"/>), when it has any.
     /// </summary>
     public static async Task<JobPlan> PlanAsync(
         SiteProfile site,
@@ -38,7 +42,9 @@ public static class WavePlanner
         var limit = SchedulerArrayLimit.IsNeeded(site, options)
             ? await SchedulerArrayLimit.AskAsync(site, shell ?? SiteShell.For(site), cancellationToken).ConfigureAwait(false)
             : null;
-        return Plan(site, command, tasks, options, limit, origin: origin);
+        // Without -TaskDuration, the ledger's finished runs of the same command say how long a task takes.
+        var history = options.TaskDuration is null && origin is not null ? TaskDurationHistory.Find(origin.Repository, command) : null;
+        return Plan(site, command, tasks, options, limit, origin: origin, history: history);
     }
 
     public static JobPlan Plan(
@@ -48,7 +54,8 @@ public static class WavePlanner
         JobPlanOptions? options = null,
         int? schedulerMaxArraySize = null,
         IReadOnlyList<long>? selection = null,
-        JobOrigin? origin = null)
+        JobOrigin? origin = null,
+        TaskDurationHistory.Median? history = null)
     {
         options ??= new JobPlanOptions();
         if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
@@ -75,24 +82,11 @@ public static class WavePlanner
         var concurrent = Positive(options.MaxConcurrentJobs ?? site.Limits.MaxConcurrentJobs, "MaxConcurrentJobs");
         var throttle = Positive(options.Throttle, "Throttle");
         CheckWalltime(site, options.Walltime);
+        CheckResources(site, options.Memory, options.Gpus);
 
-        var arraysPerWave = concurrent ?? int.MaxValue;
-        var waves = new List<PlannedWave>();
-        var current = new List<PlannedArray>();
-        var arrayIndex = 0;
-        for (long offset = 0; offset < taskCount; offset += arraySize)
-        {
-            if (current.Count == arraysPerWave)
-            {
-                waves.Add(new PlannedWave(waves.Count, current));
-                current = new List<PlannedArray>();
-            }
-
-            var size = (int)Math.Min(arraySize, taskCount - offset);
-            current.Add(new PlannedArray(waves.Count, arrayIndex++, offset, size));
-        }
-
-        waves.Add(new PlannedWave(waves.Count, current));
+        var waves = PackWaves(taskCount, arraySize, concurrent);
+        var duration = options.TaskDuration ?? history?.Duration;
+        var estimateSource = options.TaskDuration is not null ? "-TaskDuration" : history?.Source;
 
         return new JobPlan
         {
@@ -110,12 +104,106 @@ public static class WavePlanner
             Walltime = options.Walltime,
             Queue = options.Queue ?? site.Queue,
             Account = options.Account ?? site.Account,
+            Memory = options.Memory,
+            Gpus = options.Gpus,
             Resources = options.Resources.ToArray(),
             Waves = waves,
-            EstimatedWallClock = Estimate(site, waves, throttle, options.TaskDuration),
+            EstimatedWallClock = Estimate(site, waves, throttle, duration),
+            EstimateSource = estimateSource,
             Key = KeyOf(site, runCommand, tasks, origin),
         };
     }
+
+    /// <summary>
+    /// Cuts the tasks into arrays of at most <paramref name="arraySize"/> and fills each wave with arrays
+    /// until it holds <paramref name="elementsPerWave"/> elements. The last array of a wave is cut short to
+    /// fit and the next wave continues where it ended, so every wave but the last is exactly full and no
+    /// array is ever larger than a wave (an array limit above the concurrent limit is capped by it).
+    /// </summary>
+    private static List<PlannedWave> PackWaves(long taskCount, int arraySize, int? elementsPerWave)
+    {
+        var capacity = elementsPerWave ?? long.MaxValue;
+        var waves = new List<PlannedWave>();
+        var current = new List<PlannedArray>();
+        var room = capacity;
+        var arrayIndex = 0;
+        for (long offset = 0; offset < taskCount;)
+        {
+            if (room == 0)
+            {
+                waves.Add(new PlannedWave(waves.Count, current));
+                current = new List<PlannedArray>();
+                room = capacity;
+            }
+
+            var size = (int)Math.Min(Math.Min(arraySize, taskCount - offset), room);
+            current.Add(new PlannedArray(waves.Count, arrayIndex++, offset, size));
+            offset += size;
+            room -= size;
+        }
+
+        waves.Add(new PlannedWave(waves.Count, current));
+        return waves;
+    }
+
+    /// <summary>
+    /// Memory and GPUs per task are checked here, at planning, so a plan the site cannot render never
+    /// reaches submission: bounds first, then what the scheduler can express (Grid Engine needs the site's
+    /// GPU complex; the local pool hands out no GPUs).
+    /// </summary>
+    private static void CheckResources(SiteProfile site, long? memory, int? gpus)
+    {
+        if (memory is < MinimumMemory)
+        {
+            throw new SwarmException(
+                "PlanMemoryInvalid",
+                $"The memory per task {memory} bytes is under the smallest request of 1 MiB ({MinimumMemory} bytes).",
+                "Give memory per task in bytes; in PowerShell write it with a unit, e.g. -Memory 4GB or -Memory 512MB.",
+                SwarmErrorCategory.InvalidArgument,
+                "Memory");
+        }
+
+        if (gpus is { } count && count < 1)
+        {
+            throw new SwarmException(
+                "PlanGpusInvalid",
+                $"GPUs per task is {count}; it must be 1 or more.",
+                "Give -Gpus a positive number of GPUs per task, or leave it out for a CPU-only sweep.",
+                SwarmErrorCategory.InvalidArgument,
+                "Gpus");
+        }
+
+        if (gpus is null)
+        {
+            return;
+        }
+
+        if (site.Scheduler == SchedulerKind.Sge && site.SchedulerResources.GpuComplex is null)
+        {
+            throw new SwarmException(
+                "GpuComplexNotConfigured",
+                $"Site '{site.Name}' runs Grid Engine, whose GPU resource has a site-defined name, and its profile names none.",
+                $"Set scheduler_resources.gpu_complex in the site profile ({site.Source}) to the consumable complex that counts GPUs ('qconf -sc' lists them, e.g. gpu), or leave out -Gpus.",
+                SwarmErrorCategory.InvalidArgument,
+                site.Name);
+        }
+
+        if (site.Scheduler == SchedulerKind.Local)
+        {
+            throw new SwarmException(
+                "PlanGpusUnsupported",
+                $"Site '{site.Name}' is the local pool, which runs tasks as plain processes and does not hand out GPUs.",
+                "Leave out -Gpus: every local task sees the machine's GPUs (set CUDA_VISIBLE_DEVICES in the command to choose), or submit to a batch site.",
+                SwarmErrorCategory.InvalidArgument,
+                site.Name);
+        }
+    }
+
+    /// <summary>The smallest memory request: every scheduler is given whole MiB.</summary>
+    public const long MinimumMemory = 1024 * 1024;
+
+    /// <summary>Memory as whole MiB, rounded up, so a request never asks for less than was given.</summary>
+    public static long MemoryMebibytes(long bytes) => (bytes + MinimumMemory - 1) / MinimumMemory;
 
     /// <summary>
     /// The job record key: the submitting repository (machine label and path hash), site, argv as run and

@@ -42,6 +42,9 @@ public sealed record SiteProfile
 
     public SiteLimits Limits { get; init; } = new();
 
+    /// <summary>Grid Engine's names for memory and GPU requests (profile key scheduler_resources); the stock names when absent.</summary>
+    public SiteSchedulerResources SchedulerResources { get; init; } = new();
+
     /// <summary>
     /// How a batch script starts one process per rank inside an allocation: srun, mpiexec, pbsdsh or fork
     /// (the script itself starts every rank on the first node). Null takes the scheduler's usual one

@@ -11,7 +11,7 @@ public static class SiteProfileLoader
     private static readonly string[] ProfileKeys =
     {
         "name", "description", "scheduler", "ssh", "run_root", "scratch", "queue", "account",
-        "environment", "unset_environment", "modules", "proxy", "limits", "launcher", "allocation", "exchange_tunnel", "exchange_tunnel_gateway", "exchange",
+        "environment", "unset_environment", "modules", "proxy", "limits", "scheduler_resources", "launcher", "allocation", "exchange_tunnel", "exchange_tunnel_gateway", "exchange",
     };
 
     /// <summary>The launchers a profile may name; AllocationLauncher (Scheduler) turns them into commands.</summary>
@@ -82,12 +82,52 @@ public static class SiteProfileLoader
                 MaxConcurrentJobs = limits?.OptionalInt("max_concurrent_jobs", minimum: 1),
                 MaxWalltime = limits?.OptionalDuration("max_walltime"),
             },
+            SchedulerResources = ReadSchedulerResources(profile, scheduler),
             ExchangeTunnel = tunnel,
             ExchangeTunnelGateway = gateway,
             Exchange = ReadExchange(profile),
             Description = profile.OptionalString("description"),
             Source = source,
         };
+    }
+
+    /// <summary>
+    /// scheduler_resources: Grid Engine's complex names for -Memory and -Gpus. Only Grid Engine lets each
+    /// site name them, so the section is refused on another scheduler rather than silently ignored.
+    /// </summary>
+    private static SiteSchedulerResources ReadSchedulerResources(MappingReader profile, SchedulerKind scheduler)
+    {
+        var section = profile.OptionalMapping("scheduler_resources", "scheduler_resources section", "memory_complex", "gpu_complex");
+        if (section is null)
+        {
+            return new SiteSchedulerResources();
+        }
+
+        if (scheduler != SchedulerKind.Sge)
+        {
+            throw profile.Invalid(
+                "scheduler_resources", $"scheduler_resources names Grid Engine complexes, but this site's scheduler is {scheduler.ToString().ToLowerInvariant()}.",
+                "Remove scheduler_resources: SLURM requests --mem and --gres=gpu:N, PBS mem and ngpus, under the same names everywhere.");
+        }
+
+        return new SiteSchedulerResources
+        {
+            MemoryComplex = ComplexName(section, "memory_complex") ?? SiteSchedulerResources.DefaultMemoryComplex,
+            GpuComplex = ComplexName(section, "gpu_complex"),
+        };
+
+        static string? ComplexName(MappingReader section, string key)
+        {
+            var name = section.OptionalString(key);
+            if (name is not null && !SiteSchedulerResources.IsValidComplexName(name))
+            {
+                throw section.Invalid(
+                    key, $"'{name}' is not a Grid Engine complex name.",
+                    "Give the complex's name as 'qconf -sc' lists it (letters, digits, '_', '.', '-'), e.g. " + (key == "gpu_complex" ? "gpu." : "h_vmem."));
+            }
+
+            return name;
+        }
     }
 
     /// <summary>The exchange block: the backend, and for rabbitmq the broker (checked as -BrokerUri is: amqp, no credentials).</summary>

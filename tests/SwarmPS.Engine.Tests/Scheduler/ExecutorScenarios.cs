@@ -78,7 +78,7 @@ public abstract class ExecutorScenarios : IDisposable
     public async Task Throttled_waves_run_in_order_a_failure_is_recorded_and_resume_reruns_only_it()
     {
         File.WriteAllText(Path.Combine(Root, "fail-2"), "");
-        var plan = WavePlanner.Plan(Site(), Command(0.3), Tasks(6), new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 2, Throttle = 1 });
+        var plan = WavePlanner.Plan(Site(), Command(0.3), Tasks(6), new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 4, Throttle = 1 });
         var submitter = new JobSubmitter(Shell, Store);
 
         var first = await submitter.SubmitAsync(plan);

@@ -28,7 +28,7 @@ public sealed class JobLifecycleTests : IDisposable
     public void WhatIf_lists_the_exact_commands_with_placeholders_and_writes_nothing()
     {
         var plan = WavePlanner.Plan(Site(SchedulerKind.Slurm), new[] { "python", "train.py" }, TaskSet.Product(new[] { TaskAxis.Seeds(5) }),
-            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 2, Throttle = 3 });
+            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 4, Throttle = 3 });
         var shell = new CountingShell(LocalShell.Instance);
 
         var lines = new JobSubmitter(shell, Store).Describe(plan);
@@ -45,7 +45,7 @@ public sealed class JobLifecycleTests : IDisposable
     public async Task WhatIf_lists_exactly_the_submit_commands_that_Submit_then_runs()
     {
         var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(3) }),
-            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 1 });
+            new JobPlanOptions { MaxArraySize = 2, MaxConcurrentJobs = 2 });
         var shell = new CountingShell(LocalShell.Instance);
         var submitter = new JobSubmitter(shell, Store);
 

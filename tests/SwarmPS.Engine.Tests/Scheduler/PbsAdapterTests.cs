@@ -42,6 +42,54 @@ public sealed class PbsAdapterTests
     }
 
     [Fact]
+    public void Memory_and_gpus_are_one_select_chunk_after_the_walltime()
+    {
+        var plan = WavePlanner.Plan(Site, new[] { "python", "x.py" }, TaskSet.Product(new[] { TaskAxis.Seeds(10) }),
+            new JobPlanOptions { Walltime = TimeSpan.FromHours(1), Memory = (4L << 30) + 1, Gpus = 2 });
+        var command = Adapter.BuildSubmit(new ArraySubmission(plan, plan.Arrays.Single(), new JobLayout("/x", 1), Array.Empty<string>()));
+
+        Assert.Contains("-l walltime=01:00:00 -l select=1:mem=4097mb:ngpus=2 /x/", string.Join(' ', command.Arguments));
+        Assert.Single(command.Arguments, a => a.StartsWith("select=", StringComparison.Ordinal));
+
+        var memoryOnly = WavePlanner.Plan(Site, new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }), new JobPlanOptions { Memory = 512L << 20 });
+        Assert.Equal(["select=1:mem=512mb"], PbsAdapter.ResourceRequests(memoryOnly));
+        var neither = WavePlanner.Plan(Site, new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }));
+        Assert.Empty(PbsAdapter.ResourceRequests(neither));
+    }
+
+    [Fact]
+    public void The_array_limit_is_asked_of_qmgr_and_read_from_a_real_server_listing()
+    {
+        var query = Adapter.BuildArrayLimitQuery()!;
+        Assert.Equal(["qmgr", "-c", "list server"], new[] { query.Program }.Concat(query.Arguments));
+
+        Assert.Equal(10000, Adapter.ParseArrayLimit(Fixture("qmgr-print-server-pbspro-nbc2017.txt")));
+        // The real list form without max_array_size: no limit read, so PBS's stock 10000 applies in the planner.
+        Assert.Null(Adapter.ParseArrayLimit(Fixture("qmgr-list-server-max_queued-baw-server.txt")));
+        var site = Site with { Queue = null };
+        var plan = WavePlanner.Plan(site, new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(2) }), schedulerMaxArraySize: Adapter.ParseArrayLimit(Fixture("qmgr-list-server-max_queued-baw-server.txt")));
+        Assert.Equal(("default", 10000), (plan.MaxArraySizeSource, plan.MaxArraySize));
+    }
+
+    [Fact]
+    public void A_list_form_line_is_read_and_anything_else_is_not_a_limit()
+    {
+        // Written in code (see SOURCES.md): the real list form's header and indentation with a max_array_size line.
+        var listing = Fixture("qmgr-list-server-max_queued-baw-server.txt").Replace("    max_queued = [u:user09=0]", "    max_array_size = 2500", StringComparison.Ordinal);
+        Assert.Equal(2500, Adapter.ParseArrayLimit(listing));
+        Assert.Equal(2500, Adapter.ParseArrayLimit(listing.Replace("\n", "\r\n", StringComparison.Ordinal)));
+
+        Assert.Null(Adapter.ParseArrayLimit(""));
+        Assert.Null(Adapter.ParseArrayLimit("qmgr: Error (15007) returned from server\n"));
+        Assert.Null(Adapter.ParseArrayLimit("Server aqua\n    max_array_size = 0\n"));
+        Assert.Null(Adapter.ParseArrayLimit("Server aqua\n    max_array_size = -3\n"));
+        Assert.Null(Adapter.ParseArrayLimit("Server aqua\n    max_array_size = 99999999999999\n"));
+        Assert.Null(Adapter.ParseArrayLimit("Server aqua\n    max_array_size = 10000 # big\n"));
+        Assert.Null(Adapter.ParseArrayLimit("Server aqua\n    comment = max_array_size = 50\n"));
+        Assert.Null(Adapter.ParseArrayLimit(new string('\0', 100) + "\u00ff\u00fe garbage"));
+    }
+
+    [Fact]
     public void A_single_task_is_a_plain_job_because_pbs_refuses_one_element_arrays()
     {
         var plan = WavePlanner.Plan(Site, new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(1) }), new JobPlanOptions { Throttle = 2 });

@@ -23,15 +23,79 @@ public sealed class WavePlannerTests
     }
 
     [Fact]
-    public void Groups_arrays_into_waves_no_larger_than_the_concurrent_jobs_limit()
+    public void Waves_hold_at_most_the_concurrent_jobs_limit_of_array_elements()
     {
-        var plan = WavePlanner.Plan(Site(limits: new SiteLimits { MaxArraySize = 10, MaxConcurrentJobs = 2 }), Command, Tasks(45));
+        // 45 tasks, arrays of 10, 25 elements at once: each wave is 10 + 10 + 5, the cut array resumes in the next wave.
+        var plan = WavePlanner.Plan(Site(limits: new SiteLimits { MaxArraySize = 10, MaxConcurrentJobs = 25 }), Command, Tasks(45));
 
-        Assert.Equal(3, plan.WaveCount);
-        Assert.Equal(new[] { 2, 2, 1 }, plan.Waves.Select(w => w.Arrays.Count));
-        Assert.Equal(new[] { 0, 0, 1, 1, 2 }, plan.Arrays.Select(a => a.Wave));
+        Assert.Equal(2, plan.WaveCount);
+        Assert.Equal(new long[] { 25, 20 }, plan.Waves.Select(w => w.TaskCount));
+        Assert.Equal(new[] { 10, 10, 5, 10, 10 }, plan.Arrays.Select(a => a.Count));
+        Assert.Equal(new long[] { 0, 10, 20, 25, 35 }, plan.Arrays.Select(a => a.Offset));
+        Assert.Equal(new[] { 0, 0, 0, 1, 1 }, plan.Arrays.Select(a => a.Wave));
         Assert.Equal("profile", plan.MaxArraySizeSource);
-        Assert.Equal(45, plan.Waves.Sum(w => w.TaskCount));
+        Assert.All(plan.Waves, w => Assert.True(w.TaskCount <= 25));
+    }
+
+    [Fact]
+    public void An_array_limit_above_the_concurrent_limit_is_capped_by_it()
+    {
+        var plan = WavePlanner.Plan(Site(), Command, Tasks(2500), new JobPlanOptions { MaxArraySize = 1000, MaxConcurrentJobs = 300 });
+
+        Assert.Equal(9, plan.WaveCount);
+        Assert.All(plan.Waves, w => Assert.Single(w.Arrays));
+        Assert.Equal(Enumerable.Repeat(300, 8).Append(100), plan.Arrays.Select(a => a.Count));
+        Assert.Equal(2500, plan.Waves.Sum(w => w.TaskCount));
+    }
+
+    [Fact]
+    public void Without_a_concurrent_limit_one_wave_holds_every_array()
+    {
+        var plan = WavePlanner.Plan(Site(), Command, Tasks(2500), new JobPlanOptions { MaxArraySize = 1000 });
+
+        Assert.Equal(1, plan.WaveCount);
+        Assert.Equal(new[] { 1000, 1000, 500 }, plan.Arrays.Select(a => a.Count));
+    }
+
+    [Fact]
+    public void Memory_and_gpus_travel_on_the_plan()
+    {
+        var plan = WavePlanner.Plan(Site(), Command, Tasks(3), new JobPlanOptions { Memory = 4L << 30, Gpus = 2 });
+
+        Assert.Equal(4L << 30, plan.Memory);
+        Assert.Equal(2, plan.Gpus);
+        Assert.Equal(4096, WavePlanner.MemoryMebibytes(plan.Memory!.Value));
+        Assert.Equal(2, WavePlanner.MemoryMebibytes((1L << 20) + 1)); // rounded up, never less than asked
+    }
+
+    [Theory]
+    [InlineData(0L, null, "PlanMemoryInvalid")]
+    [InlineData(1048575L, null, "PlanMemoryInvalid")]
+    [InlineData(-5L, null, "PlanMemoryInvalid")]
+    [InlineData(null, 0, "PlanGpusInvalid")]
+    [InlineData(null, -1, "PlanGpusInvalid")]
+    public void Bad_memory_or_gpus_are_refused(long? memory, int? gpus, string errorId)
+    {
+        var error = Assert.Throws<SwarmException>(() => WavePlanner.Plan(Site(), Command, Tasks(3), new JobPlanOptions { Memory = memory, Gpus = gpus }));
+
+        Assert.Equal(errorId, error.ErrorId);
+        Assert.False(string.IsNullOrEmpty(error.Remediation));
+    }
+
+    [Fact]
+    public void Gpus_on_grid_engine_need_the_profiles_gpu_complex_and_the_local_pool_refuses_them()
+    {
+        var sge = Assert.Throws<SwarmException>(() => WavePlanner.Plan(Site(SchedulerKind.Sge), Command, Tasks(3), new JobPlanOptions { Gpus = 1 }));
+        Assert.Equal("GpuComplexNotConfigured", sge.ErrorId);
+        Assert.Contains("scheduler_resources.gpu_complex", sge.Remediation);
+
+        var local = Assert.Throws<SwarmException>(() => WavePlanner.Plan(Site(SchedulerKind.Local), Command, Tasks(3), new JobPlanOptions { Gpus = 1 }));
+        Assert.Equal("PlanGpusUnsupported", local.ErrorId);
+
+        var configured = Site(SchedulerKind.Sge) with { SchedulerResources = new SiteSchedulerResources { GpuComplex = "gpu" } };
+        Assert.Equal(1, WavePlanner.Plan(configured, Command, Tasks(3), new JobPlanOptions { Gpus = 1 }).Gpus);
+        // The local pool takes memory as a note for the plan and enforces nothing.
+        Assert.Equal(1L << 30, WavePlanner.Plan(Site(SchedulerKind.Local), Command, Tasks(3), new JobPlanOptions { Memory = 1L << 30 }).Memory);
     }
 
     [Fact]
@@ -82,9 +146,33 @@ public sealed class WavePlannerTests
             Site(),
             Command,
             Tasks(200),
-            new JobPlanOptions { MaxArraySize = 100, MaxConcurrentJobs = 1, Throttle = 10, TaskDuration = TimeSpan.FromMinutes(5) });
+            new JobPlanOptions { MaxArraySize = 100, MaxConcurrentJobs = 100, Throttle = 10, TaskDuration = TimeSpan.FromMinutes(5) });
 
         Assert.Equal(TimeSpan.FromMinutes(5 * 20), plan.EstimatedWallClock);
+        Assert.Equal("-TaskDuration", plan.EstimateSource);
+    }
+
+    [Fact]
+    public void Without_a_duration_there_is_no_estimate_and_no_source()
+    {
+        var plan = WavePlanner.Plan(Site(), Command, Tasks(20));
+
+        Assert.Null(plan.EstimatedWallClock);
+        Assert.Null(plan.EstimateSource);
+    }
+
+    [Fact]
+    public void A_duration_from_history_estimates_and_says_so_and_the_option_wins_over_it()
+    {
+        var history = new TaskDurationHistory.Median(TimeSpan.FromMinutes(2), 7);
+
+        var fromHistory = WavePlanner.Plan(Site(), Command, Tasks(20), new JobPlanOptions { Throttle = 10 }, history: history);
+        Assert.Equal(TimeSpan.FromMinutes(4), fromHistory.EstimatedWallClock);
+        Assert.Equal("ledger (7 runs)", fromHistory.EstimateSource);
+
+        var given = WavePlanner.Plan(Site(), Command, Tasks(20), new JobPlanOptions { Throttle = 10, TaskDuration = TimeSpan.FromMinutes(1) }, history: history);
+        Assert.Equal(TimeSpan.FromMinutes(2), given.EstimatedWallClock);
+        Assert.Equal("-TaskDuration", given.EstimateSource);
     }
 
     [Fact]

@@ -93,6 +93,11 @@ public sealed class SiteProfileLoaderTests : IDisposable
     [InlineData("run_root: /x\nexchange:\n  backend: rabbitmq\n  broker_uri: amqp://op:secret@mq:5672/\n", "ConfigValueInvalid", "carries credentials")]
     [InlineData("run_root: /x\nexchange:\n  broker_name: chat\n", "ConfigValueInvalid", "backend: rabbitmq")]
     [InlineData("run_root: /x\nexchange:\n  brokr_uri: amqp://mq/\n", "ConfigUnknownKey", "broker_uri")]
+    [InlineData("scheduler: slurm\nrun_root: /x\nscheduler_resources:\n  gpu_complex: gpu\n", "ConfigValueInvalid", "--gres=gpu")]
+    [InlineData("scheduler: sge\nrun_root: /x\nscheduler_resources:\n  gpus_complex: gpu\n", "ConfigUnknownKey", "gpu_complex")]
+    [InlineData("scheduler: sge\nrun_root: /x\nscheduler_resources:\n  gpu_complex: \"gpu=2\"\n", "ConfigValueInvalid", "not a Grid Engine complex name")]
+    [InlineData("scheduler: sge\nrun_root: /x\nscheduler_resources:\n  memory_complex: \"h_vmem,gpu\"\n", "ConfigValueInvalid", "qconf -sc")]
+    [InlineData("scheduler: sge\nrun_root: /x\nscheduler_resources: gpu\n", "ConfigTypeMismatch", "scheduler_resources")]
     public void Bad_profiles_fail_with_a_located_error_naming_the_problem(string yaml, string errorId, string mentioned)
     {
         var error = Assert.Throws<ConfigException>(() => Load("lab.yaml", yaml));
@@ -141,5 +146,15 @@ public sealed class SiteProfileLoaderTests : IDisposable
         Assert.True(tunnelled.ExchangeTunnel);
         Assert.Equal("login1.hsn.example", tunnelled.ExchangeTunnelGateway);
         Assert.Null(Load("c.yaml", "run_root: /x\nssh:\n  host: h\nexchange_tunnel: yes\n").ExchangeTunnelGateway);
+    }
+
+    [Fact]
+    public void Grid_engine_complex_names_are_read_and_default_to_h_vmem_without_a_gpu()
+    {
+        var named = Load("a.yaml", "scheduler: sge\nrun_root: /x\nscheduler_resources:\n  memory_complex: mem_free\n  gpu_complex: gpu\n").SchedulerResources;
+        Assert.Equal(("mem_free", "gpu"), (named.MemoryComplex, named.GpuComplex));
+
+        var stock = Load("b.yaml", "scheduler: sge\nrun_root: /x\n").SchedulerResources;
+        Assert.Equal(("h_vmem", (string?)null), (stock.MemoryComplex, stock.GpuComplex));
     }
 }
