@@ -79,6 +79,7 @@
         'Stop-SwarmSite'
         'Stop-SwarmWorkflow'
         'Submit-SwarmJob'
+        'Sync-SwarmCode'
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'

@@ -57,8 +57,6 @@ public static class ProcessRunner
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        await FeedStandardInputAsync(process, command.StandardInput).ConfigureAwait(false);
-
         using var deadline = command.Timeout is { } timeout
             ? new CancellationTokenSource(timeout)
             : new CancellationTokenSource();
@@ -66,6 +64,8 @@ public static class ProcessRunner
         var timedOut = false;
         try
         {
+            // A streamed input runs under the same deadline as the process: a stuck far side cannot hold the writer forever.
+            await FeedStandardInputAsync(process, command, linked.Token).ConfigureAwait(false);
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -83,11 +83,16 @@ public static class ProcessRunner
         return new ShellResult(timedOut ? -1 : process.ExitCode, output, error2, clock.Elapsed, timedOut);
     }
 
-    private static async Task FeedStandardInputAsync(Process process, byte[]? input)
+    private static async Task FeedStandardInputAsync(Process process, ShellCommand command, CancellationToken cancellationToken)
     {
         try
         {
-            if (input is { Length: > 0 })
+            if (command.StandardInputWriter is { } writer)
+            {
+                await writer(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+                await process.StandardInput.BaseStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (command.StandardInput is { Length: > 0 } input)
             {
                 await process.StandardInput.BaseStream.WriteAsync(input).ConfigureAwait(false);
                 await process.StandardInput.BaseStream.FlushAsync().ConfigureAwait(false);
