@@ -23,6 +23,9 @@ BeforeAll {
             -o "UserKnownHostsFile=$s/known_hosts" -o StrictHostKeyChecking=yes "$($script:Remote.User)@127.0.0.1" $Script
     }
 
+    # The remote user's home outlives a test run: start from no shipped code, so the first sync ships.
+    Invoke-Far 'rm -rf ~/swarm-code-pester'
+
     # A fresh experiment repository: tracked code, an ignored output, an untracked new file, an executable.
     function New-Experiment([string] $Name) {
         $repo = New-Item -ItemType Directory -Path (Join-Path $TestDrive $Name)
@@ -69,9 +72,10 @@ Describe 'Sync-SwarmCode to a local site' {
         $first.Files | Should -Be 5
         (Get-Content (Join-Path $first.Destination '.swarm-code.json') -Raw | ConvertFrom-Json).tree_hash | Should -Be $first.TreeHash
         # Owner-only on a shared host; the executable stays executable for its owner.
-        (Get-Item (Join-Path $first.Destination 'train.py')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
-        (Get-Item (Join-Path $first.Destination 'run.sh')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite, UserExecute'
-        (Get-Item $first.Destination).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite, UserExecute'
+        [int] (Get-Item (Join-Path $first.Destination 'train.py')).UnixFileMode | Should -Be 0x180 -Because 'files are 0600'
+        [int] (Get-Item (Join-Path $first.Destination 'run.sh')).UnixFileMode | Should -Be 0x1C0 -Because 'executables are 0700'
+        [int] (Get-Item $first.Destination).UnixFileMode | Should -Be 0x1C0 -Because 'folders are 0700'
+        [int] (Get-Item (Join-Path $first.Destination 'src')).UnixFileMode | Should -Be 0x1C0 -Because 'folders are 0700'
 
         $second = Sync-SwarmCode -Site here -Path $repo -Exclude '*.tmp' -Confirm:$false
         $second.Shipped | Should -BeFalse
@@ -88,10 +92,17 @@ Describe 'Sync-SwarmCode to a local site' {
 
     It '-WhatIf shows the tree and changes nothing' {
         $repo = New-Experiment 'exp-whatif'
-        $out = Sync-SwarmCode -Site here -Path $repo -WhatIf 6>&1 | Out-String
+        # What if: text goes to the host, so a child pwsh shows it on its stdout.
+        $pwsh = $PwshPath
+        $script = "Import-Module '$ModuleManifest'; `$env:SWARMPS_SITE_PATH = '$env:SWARMPS_SITE_PATH'; Sync-SwarmCode -Site here -Path '$repo' -WhatIf"
+        $out = & $pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String
         $out | Should -Match 'Ship code'
-        $out | Should -Match '6 file\(s\), \d+ bytes, tree [0-9a-f]{64}'
+        $out | Should -Match '6 file\(s\), \d+ bytes, tree [0-9a-f]{64}, to .*code/exp-whatif on site here by local'
         Test-Path (Join-Path $script:LocalRoot 'code/exp-whatif') | Should -BeFalse
+
+        Sync-SwarmCode -Site here -Path $repo -Confirm:$false | Out-Null
+        $again = & $pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String
+        $again | Should -Match 'unchanged on the site: skip'
     }
 
     It 'takes the site from Get-SwarmSite and the folder name from -CodeName' {
@@ -135,8 +146,9 @@ Describe 'Sync-SwarmCode to a remote site over ssh' {
         $first.Destination | Should -Be "$($script:Remote.Home)/swarm-code-pester/code/exp-far-$Transport"
         $listing = @(Invoke-Far "cd '$($first.Destination)' && find . -type f | sort")
         $listing | Should -Be @('./.gitignore', './.swarm-code.json', './run.sh', './src/model.py', './train.py', './untracked.py')
-        @(Invoke-Far "stat -c '%a %U' '$($first.Destination)' '$($first.Destination)/train.py' '$($first.Destination)/run.sh'") |
-            Should -Be @("700 $($script:Remote.User)", "600 $($script:Remote.User)", "700 $($script:Remote.User)")
+        $d = $first.Destination
+        @(Invoke-Far "stat -c '%a %U' '$d' '$d/src' '$d/train.py' '$d/run.sh' '$d/.swarm-code.json' '$d/..'") |
+            Should -Be @('700', '700', '600', '700', '600', '700' | ForEach-Object { "$_ $($script:Remote.User)" })
 
         (Sync-SwarmCode -Site far -Path $repo -Transport $Transport -Exclude 'notes.*' -Confirm:$false).Shipped | Should -BeFalse
 

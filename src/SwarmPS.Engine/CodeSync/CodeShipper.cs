@@ -22,8 +22,9 @@ public static partial class CodeShipper
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromMinutes(1);
 
-    // "~" is the far side's home, which only that side knows (as for the run root in preflight).
-    private const string ExpandHome = "d=$1; case $d in \"~\") d=$HOME ;; \"~/\"*) d=$HOME/${d#\"~/\"} ;; esac; ";
+    // "~" is the far side's home, which only that side knows (as for the run root in preflight); a relative
+    // run root (how the profile loader spells "~/x" for a remote site) is relative to where ssh starts, the home.
+    private const string ExpandHome = "d=$1; case $d in \"~\") d=$HOME ;; \"~/\"*) d=$HOME/${d#\"~/\"} ;; /*) ;; *) d=$PWD/$d ;; esac; ";
 
     // Swaps the complete tree $t in for $d. Between the two renames $d is briefly absent, never half-written.
     private const string SwapIn = "printf '%s\\n' \"$3\" > \"$t/" + ShippedCode.FileName + "\"; "
@@ -151,9 +152,10 @@ public static partial class CodeShipper
         var ssh = new OpenSshShell(site.Ssh!);
         var stage = $"{plan.Destination}.swarm-tmp.{Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant()}";
 
-        // rsync makes only the last folder of its target: the code folder above it is made here, owner-only.
+        // The staging folder is made here, owner-only: rsync would make it with the login's umask (often 0755),
+        // and would not make the code folder above it at all.
         var prepare = await ssh.RunAsync(
-            new ShellCommand("sh", "-c", "umask 077; mkdir -p -- \"$(dirname -- \"$1\")\"", "sh", plan.Destination) { Timeout = ProbeTimeout },
+            new ShellCommand("sh", "-c", "set -e; umask 077; mkdir -p -- \"$(dirname -- \"$1\")\"; mkdir -- \"$1\"", "sh", stage) { Timeout = ProbeTimeout },
             cancellationToken).ConfigureAwait(false);
         if (!prepare.Succeeded)
         {
