@@ -34,10 +34,11 @@ public static partial class CodeShipper
     /// <summary>Lists and hashes the code, reads what the site holds, and picks the transport. Changes nothing.</summary>
     public static async Task<CodeSyncPlan> PlanAsync(CodeSyncRequest request, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.StartNew();
         var manifest = await CodeManifest.BuildAsync(request.Path, request.Exclude, cancellationToken).ConfigureAwait(false);
         var name = CheckName(request.Name ?? Path.GetFileName(manifest.Root.TrimEnd('/')));
         var probe = await ProbeAsync(request.Site, name, cancellationToken).ConfigureAwait(false);
-        return new CodeSyncPlan(request, manifest, name, probe.Destination, probe.OnSite, PickTransport(request, probe.SiteHasRsync, manifest.Root));
+        return new CodeSyncPlan(request, manifest, name, probe.Destination, probe.OnSite, PickTransport(request, probe.SiteHasRsync, manifest.Root), clock.Elapsed);
     }
 
     /// <summary>Ships the planned tree unless the plan skips; returns what happened.</summary>
@@ -69,7 +70,7 @@ public static partial class CodeShipper
 
         return new CodeSyncResult(
             plan.Request.Site.Name, plan.Name, plan.Destination, plan.Manifest.TreeHash, plan.Manifest.Files.Count,
-            plan.Manifest.Bytes, !plan.Skips, plan.Transport, clock.Elapsed);
+            plan.Manifest.Bytes, !plan.Skips, plan.Transport, plan.Planning + clock.Elapsed);
     }
 
     /// <summary>
@@ -132,7 +133,8 @@ public static partial class CodeShipper
     private static async Task ShipWithTarAsync(CodeSyncPlan plan, ShippedCode record, CancellationToken cancellationToken)
     {
         const string script = "set -e; umask 077; d=$1; t=\"$d.swarm-tmp.$$\"; mkdir -p -- \"$(dirname -- \"$d\")\"; "
-            + "rm -rf -- \"$t\"; mkdir -- \"$t\"; trap 'rm -rf -- \"$t\"' EXIT; tar -xf - -C \"$t\"; " + SwapIn;
+            + "rm -rf -- \"$t\"; mkdir -- \"$t\"; trap 'rm -rf -- \"$t\"' EXIT; tar -xf - -C \"$t\"; "
+            + "[ -f \"$t/" + CodeTarStream.CompleteMarker + "\" ] || { echo 'the code stream ended early' >&2; exit 1; }; rm -f -- \"$t/" + CodeTarStream.CompleteMarker + "\"; " + SwapIn;
         var shell = SiteShell.For(plan.Request.Site);
         var result = await shell.RunAsync(
             new ShellCommand("sh", "-c", script, "sh", plan.Destination, "", record.ToJson())

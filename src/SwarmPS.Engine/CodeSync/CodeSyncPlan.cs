@@ -10,7 +10,8 @@ public sealed record CodeSyncPlan(
     string Name,
     string Destination,
     ShippedCode? OnSite,
-    string Transport)
+    string Transport,
+    TimeSpan Planning)
 {
     /// <summary>The site already holds exactly this tree, and -Force was not given.</summary>
     public bool Skips => !Request.Force && OnSite?.TreeHash == Manifest.TreeHash;

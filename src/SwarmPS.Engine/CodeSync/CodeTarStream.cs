@@ -25,7 +25,7 @@ public static class CodeTarStream
             }
 
             var path = Path.Combine(manifest.Root, file.Path);
-            await using var content = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, useAsync: true);
+            await using var content = Open(file, path);
             if (content.Length != file.Size)
             {
                 throw Changed(file, path);
@@ -39,11 +39,31 @@ public static class CodeTarStream
             };
             await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
         }
+
+        // Last, so its presence proves the stream was whole: a stream cut between two entries unpacks cleanly.
+        await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, CompleteMarker) { Mode = PrivateFile }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The empty file that ends every stream; the unpacking script refuses a tree without it.</summary>
+    public const string CompleteMarker = ".swarm-code-complete";
+
+    // A missing file is the writer's error, not a closed pipe (FileNotFoundException is an IOException, which
+    // the process runner would take for the far side having gone).
+    private static FileStream Open(CodeFile file, string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, useAsync: true);
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Changed(file, path);
+        }
     }
 
     private static SwarmException Changed(CodeFile file, string path) => new(
         "CodeFileVanished",
-        $"'{file.Path}' changed size while the code was shipped ({file.Size} bytes when hashed).",
+        $"'{file.Path}' was removed or changed size while the code was shipped ({file.Size} bytes when hashed).",
         "Let whatever is changing the folder finish (a build, a checkout), then sync again.",
         SwarmErrorCategory.ObjectNotFound,
         path);

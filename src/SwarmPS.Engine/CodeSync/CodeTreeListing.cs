@@ -21,6 +21,7 @@ public static class CodeTreeListing
         var paths = fromGit ?? WalkAll(root);
         var kept = paths
             .Where(path => !excludes.Any(pattern => pattern.Excludes(path)))
+            .Where(path => path is not (ShippedCode.FileName or CodeTarStream.CompleteMarker)) // Ours, on the site.
             .Where(path => IsFileOrLink(Path.Combine(root, path)))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)

@@ -62,10 +62,11 @@ public static class ProcessRunner
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         var timedOut = false;
+        Exception? inputFailure = null;
         try
         {
             // A streamed input runs under the same deadline as the process: a stuck far side cannot hold the writer forever.
-            await FeedStandardInputAsync(process, command, linked.Token).ConfigureAwait(false);
+            inputFailure = await FeedStandardInputAsync(process, command, linked.Token).ConfigureAwait(false);
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -80,10 +81,18 @@ public static class ProcessRunner
         // don't let them stall the caller beyond a short grace.
         var output = await CollectAsync(stdout).ConfigureAwait(false);
         var error2 = await CollectAsync(stderr).ConfigureAwait(false);
+        if (inputFailure is not null)
+        {
+            // The writer failed (a file vanished mid-stream): its stdin was closed, the process has ended, and
+            // the writer's error is the one that explains what happened.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inputFailure);
+        }
+
         return new ShellResult(timedOut ? -1 : process.ExitCode, output, error2, clock.Elapsed, timedOut);
     }
 
-    private static async Task FeedStandardInputAsync(Process process, ShellCommand command, CancellationToken cancellationToken)
+    /// <summary>Feeds and closes stdin; returns the writer's own failure (other than a closed pipe) for the caller to rethrow.</summary>
+    private static async Task<Exception?> FeedStandardInputAsync(Process process, ShellCommand command, CancellationToken cancellationToken)
     {
         try
         {
@@ -97,12 +106,30 @@ public static class ProcessRunner
                 await process.StandardInput.BaseStream.WriteAsync(input).ConfigureAwait(false);
                 await process.StandardInput.BaseStream.FlushAsync().ConfigureAwait(false);
             }
-
-            process.StandardInput.Close();
         }
         catch (IOException)
         {
             // The process exited without reading its input; its exit code tells the story.
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            CloseInput(process);
+            return error;
+        }
+
+        CloseInput(process);
+        return null;
+    }
+
+    private static void CloseInput(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Already closed by the far side.
         }
     }
 

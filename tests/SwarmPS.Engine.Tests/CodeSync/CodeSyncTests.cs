@@ -177,6 +177,38 @@ public sealed class CodeSyncTests : IDisposable
         Assert.Equal(new[] { "exp" }, Directory.GetFileSystemEntries(Path.Combine(_root, "runs/code")).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task A_ship_that_fails_half_way_leaves_the_old_tree_whole_and_no_staging_folder()
+    {
+        Write("a.py", "one");
+        Write("b.py", "two");
+        var site = new SiteProfile { Name = "here", RunRoot = Path.Combine(_root, "runs") };
+        var request = new CodeSyncRequest { Site = site, Path = Tree, Name = "exp" };
+        await CodeShipper.ShipAsync(await CodeShipper.PlanAsync(request, CancellationToken.None), CancellationToken.None);
+
+        Write("a.py", "changed");
+        var plan = await CodeShipper.PlanAsync(request, CancellationToken.None);
+        File.Delete(Path.Combine(Tree, "b.py"));
+        var error = await Assert.ThrowsAsync<SwarmException>(() => CodeShipper.ShipAsync(plan, CancellationToken.None));
+
+        Assert.Equal("CodeFileVanished", error.ErrorId);
+        Assert.Equal("one", File.ReadAllText(Path.Combine(_root, "runs/code/exp/a.py")));
+        Assert.Equal("two", File.ReadAllText(Path.Combine(_root, "runs/code/exp/b.py")));
+        Assert.Equal(new[] { "exp" }, Directory.GetFileSystemEntries(Path.Combine(_root, "runs/code")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_file_that_changes_size_after_hashing_fails_the_ship()
+    {
+        Write("a.py", "one");
+        var site = new SiteProfile { Name = "here", RunRoot = Path.Combine(_root, "runs") };
+        var plan = await CodeShipper.PlanAsync(new CodeSyncRequest { Site = site, Path = Tree, Name = "exp" }, CancellationToken.None);
+        Write("a.py", "grown");
+        var error = await Assert.ThrowsAsync<SwarmException>(() => CodeShipper.ShipAsync(plan, CancellationToken.None));
+        Assert.Equal("CodeFileVanished", error.ErrorId);
+        Assert.False(Directory.Exists(Path.Combine(_root, "runs/code/exp")));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("{\"tree_hash\":\"short\"}")]
