@@ -83,6 +83,7 @@
         'Stop-SwarmSite'
         'Stop-SwarmWorkflow'
         'Submit-SwarmJob'
+        'Sync-SwarmCode'
         'Sync-SwarmLedger'
         'Test-SwarmCampaign'
         'Test-SwarmCitation'

@@ -42,6 +42,10 @@ public static class ErrorRetry
         // Control: an unanswered command expired and never runs later (and a retry with the same correlation id is
         // answered from the receiver's journal); no reply mailbox was free, so nothing was sent.
         "AgentManagerNoReply", "WorkflowAgentNoReply", "ControlReplySlotsBusy",
+
+        // Code sync: the folder changed under the hash, or rsync failed and its staging folder was removed;
+        // the shipped tree on the site is untouched either way.
+        "CodeFileVanished", "CodeRsyncFailed",
     };
 
     /// <summary>True when <paramref name="errorId"/> is in <see cref="SafeIds"/>; ids are compared exactly.</summary>

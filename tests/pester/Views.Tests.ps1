@@ -161,6 +161,7 @@ agents:
         Get-SwarmLedger -Id $run.Id | Add-Sample
         Publish-SwarmLedgerEntry -Id $run.Id -Confirm:$false | Add-Sample
         Sync-SwarmLedger -Confirm:$false | Add-Sample
+        Sync-SwarmCode -Site local -Confirm:$false | Add-Sample
         New-Item -ItemType Directory findings | Out-Null
         Set-Content findings/broken.md "---`ncites:`n  runs:`n    - 0123456789abcdef0123456789abcdef`n---`nText."
         Test-SwarmCitation -Path findings/broken.md | Add-Sample
@@ -303,7 +304,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.LiveTraining.TrainingContributorStatus', 'SwarmPS.Engine.LiveTraining.DrillReport',
         'SwarmPS.Engine.Dashboard.DashboardInfo', 'SwarmPS.Engine.Dashboard.DashboardStopResult',
         'SwarmPS.Engine.Control.AgentManagerInfo', 'SwarmPS.Engine.Control.ControlResult', 'SwarmPS.Engine.Control.WorkflowExecution',
-        'SwarmPS.Engine.Intents.CampaignIntent', 'SwarmPS.Engine.Intents.IntentRollup' |
+        'SwarmPS.Engine.Intents.CampaignIntent', 'SwarmPS.Engine.Intents.IntentRollup', 'SwarmPS.Engine.CodeSync.CodeSyncResult' |
         ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)

@@ -38,6 +38,12 @@ public sealed class JobRecord
 
     public string TaskSetFingerprint { get; set; } = "";
 
+    /// <summary>
+    /// The tree hash of the code the tasks run (Sync-SwarmCode's <c>.swarm-code.json</c> on the site, see
+    /// CodeSync.CodeShipper.ReadShippedAsync); null when no code was shipped. -Resume compares it.
+    /// </summary>
+    public string? CodeHash { get; set; }
+
     public string JobRoot { get; set; } = "";
 
     public DateTimeOffset Created { get; set; }

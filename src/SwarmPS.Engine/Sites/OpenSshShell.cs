@@ -32,6 +32,7 @@ public sealed partial class OpenSshShell : ISiteShell
         var ssh = new ShellCommand(_sshProgram, BuildSshArguments(BuildRemoteCommand(command)))
         {
             StandardInput = command.StandardInput,
+            StandardInputWriter = command.StandardInputWriter,
             Timeout = command.Timeout,
         };
         var result = await ProcessRunner.RunAsync(ssh, cancellationToken).ConfigureAwait(false);

@@ -57,15 +57,16 @@ public static class ProcessRunner
 
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        await FeedStandardInputAsync(process, command.StandardInput).ConfigureAwait(false);
-
         using var deadline = command.Timeout is { } timeout
             ? new CancellationTokenSource(timeout)
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         var timedOut = false;
+        Exception? inputFailure = null;
         try
         {
+            // A streamed input runs under the same deadline as the process: a stuck far side cannot hold the writer forever.
+            inputFailure = await FeedStandardInputAsync(process, command, linked.Token).ConfigureAwait(false);
             await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -80,24 +81,55 @@ public static class ProcessRunner
         // don't let them stall the caller beyond a short grace.
         var output = await CollectAsync(stdout).ConfigureAwait(false);
         var error2 = await CollectAsync(stderr).ConfigureAwait(false);
+        if (inputFailure is not null)
+        {
+            // The writer failed (a file vanished mid-stream): its stdin was closed, the process has ended, and
+            // the writer's error is the one that explains what happened.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inputFailure);
+        }
+
         return new ShellResult(timedOut ? -1 : process.ExitCode, output, error2, clock.Elapsed, timedOut);
     }
 
-    private static async Task FeedStandardInputAsync(Process process, byte[]? input)
+    /// <summary>Feeds and closes stdin; returns the writer's own failure (other than a closed pipe) for the caller to rethrow.</summary>
+    private static async Task<Exception?> FeedStandardInputAsync(Process process, ShellCommand command, CancellationToken cancellationToken)
     {
         try
         {
-            if (input is { Length: > 0 })
+            if (command.StandardInputWriter is { } writer)
+            {
+                await writer(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+                await process.StandardInput.BaseStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (command.StandardInput is { Length: > 0 } input)
             {
                 await process.StandardInput.BaseStream.WriteAsync(input).ConfigureAwait(false);
                 await process.StandardInput.BaseStream.FlushAsync().ConfigureAwait(false);
             }
-
-            process.StandardInput.Close();
         }
         catch (IOException)
         {
             // The process exited without reading its input; its exit code tells the story.
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            CloseInput(process);
+            return error;
+        }
+
+        CloseInput(process);
+        return null;
+    }
+
+    private static void CloseInput(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Already closed by the far side.
         }
     }
 

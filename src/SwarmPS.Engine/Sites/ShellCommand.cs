@@ -17,6 +17,12 @@ public sealed record ShellCommand(string Program, IReadOnlyList<string> Argument
     /// <summary>Bytes written to the command's standard input, then closed. Null gives an empty stdin.</summary>
     public byte[]? StandardInput { get; init; }
 
+    /// <summary>
+    /// Streams the command's standard input instead of <see cref="StandardInput"/> (code shipped as a tar
+    /// stream is too big to hold in memory); the stream is closed when it returns. Runs while the output is read.
+    /// </summary>
+    public Func<Stream, CancellationToken, Task>? StandardInputWriter { get; init; }
+
     /// <summary>Variables set for the command (for remote shells: exported on the far side).</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
