@@ -94,6 +94,9 @@ public sealed partial class ExchangeHostProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Waits for the host to have exited and been reaped; false when it has not within <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like kill -9.</summary>
     public void KillHard()
     {

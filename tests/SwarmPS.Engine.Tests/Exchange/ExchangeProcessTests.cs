@@ -20,7 +20,9 @@ public sealed class ExchangeProcessTests
 
             Assert.True(await ExchangeProcess.StopAsync(state, TimeSpan.FromSeconds(20), CancellationToken.None));
 
-            Assert.True(host.HasExited);
+            // StopAsync saw the process end; the Process object learns it when .NET reaps the child, a moment
+            // later (CI once saw HasExited still false right after StopAsync returned).
+            Assert.True(host.WaitForExit(TimeSpan.FromSeconds(10)));
             Assert.Null(ExchangeStateFile.Read(directory));
             Assert.False(await ExchangeProcess.StopAsync(state, TimeSpan.FromSeconds(1), CancellationToken.None));
             Assert.Contains("stopping", await File.ReadAllTextAsync(Path.Combine(directory, "exchange.log")));
