@@ -174,3 +174,38 @@ Describe 'Sync-SwarmCode to a remote site over ssh' {
         { Sync-SwarmCode -Site gone -Path $repo -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'SiteUnreachable,SwarmPS.Cmdlets.SyncSwarmCodeCommand'
     }
 }
+
+Describe 'A job plan that runs shipped code (New-SwarmJobPlan -Code)' {
+    It 'keys and records the job by the shipped tree hash, gives the tasks SWARM_CODE_DIR, and makes changed code a new job' {
+        $repo = New-Experiment 'planned-code'
+        $first = Sync-SwarmCode -Site here -Path $repo -CodeName planned
+        Push-Location $TestDrive
+        try {
+            $tasks = New-SwarmTaskSet -Seeds 2
+            $plan = $tasks | New-SwarmJobPlan -Site here -Code planned -Command 'sh', '-c', 'cat "$SWARM_CODE_DIR/src/model.py" > seen.txt'
+            $plain = $tasks | New-SwarmJobPlan -Site here -Command 'sh', '-c', 'cat "$SWARM_CODE_DIR/src/model.py" > seen.txt'
+            $plan.Code.TreeHash | Should -Be $first.TreeHash
+            $plan.Code.Directory | Should -Be (Join-Path $script:LocalRoot 'code/planned')
+            $plan.Key | Should -Not -Be $plain.Key
+
+            $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+            $job.State | Should -Be 'Succeeded'
+            Get-Content (Join-Path $job.JobRoot 'results/1/seen.txt') | Should -Be 'LAYERS = 2'
+            (Get-Content -Raw (Join-Path $TestDrive ".swarm/jobs/$($plan.Key).json") | ConvertFrom-Json).CodeHash | Should -Be $first.TreeHash
+
+            Set-Content (Join-Path $repo 'src/model.py') 'LAYERS = 3'
+            $second = Sync-SwarmCode -Site here -Path $repo -CodeName planned
+            $second.TreeHash | Should -Not -Be $first.TreeHash
+            $changed = $tasks | New-SwarmJobPlan -Site here -Code planned -Command 'sh', '-c', 'cat "$SWARM_CODE_DIR/src/model.py" > seen.txt'
+            $changed.Key | Should -Not -Be $plan.Key
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'refuses code that was never shipped under that name' {
+        { New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site here -Code never-shipped -Command 'true' } |
+            Should -Throw -ErrorId 'CodeNotShipped,SwarmPS.Cmdlets.NewSwarmJobPlanCommand'
+    }
+}

@@ -6,7 +6,7 @@ namespace SwarmPS.Cmdlets;
 
 /// <summary>New-SwarmJobPlan: splits a task set into arrays and waves for one site. Plans only; submits nothing.</summary>
 [Cmdlet(VerbsCommon.New, "SwarmJobPlan")]
-[ChangesNothing("Plans arrays and waves in memory (at most a read-only query of the scheduler's array limit); Submit-SwarmJob does the submitting.")]
+[ChangesNothing("Plans arrays and waves in memory (at most read-only queries: the scheduler's array limit, the shipped code's record); Submit-SwarmJob does the submitting.")]
 [OutputType(typeof(JobPlan))]
 public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
 {
@@ -53,6 +53,10 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
     [Parameter]
     public int Gpus { get; set; }
 
+    /// <summary>The name of code shipped to the site with Sync-SwarmCode: its tree hash keys the job, its folder is SWARM_CODE_DIR.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
     /// <summary>Extra scheduler options passed through as they are, e.g. '--mem=4G' or '-l', 'mem=4gb'.</summary>
     [Parameter]
     public string[] Resources { get; set; } = Array.Empty<string>();
@@ -72,6 +76,7 @@ public sealed class NewSwarmJobPlanCommand : SwarmCmdlet
             Account = Account,
             Memory = bound.ContainsKey(nameof(Memory)) ? Memory : null,
             Gpus = bound.ContainsKey(nameof(Gpus)) ? Gpus : null,
+            Code = Code,
             Resources = Resources,
         };
 

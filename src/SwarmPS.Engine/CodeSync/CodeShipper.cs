@@ -80,6 +80,17 @@ public static partial class CodeShipper
     public static async Task<ShippedCode?> ReadShippedAsync(SiteProfile site, string name, CancellationToken cancellationToken) =>
         (await ProbeAsync(site, CheckName(name), cancellationToken).ConfigureAwait(false)).OnSite;
 
+    /// <summary>
+    /// Where the tree named <paramref name="name"/> lives on the site (its run root resolved: an absolute
+    /// path) and the record of the code last shipped there, or null when none is: what a job plan's -Code
+    /// reads, so the job records the code hash and its tasks find the code (SWARM_CODE_DIR).
+    /// </summary>
+    public static async Task<(string Directory, ShippedCode? OnSite)> LocateShippedAsync(SiteProfile site, string name, CancellationToken cancellationToken)
+    {
+        var probe = await ProbeAsync(site, CheckName(name), cancellationToken).ConfigureAwait(false);
+        return (probe.Destination, probe.OnSite);
+    }
+
     /// <summary>The folder a tree named <paramref name="name"/> lives in on the site, as the profile spells the run root.</summary>
     public static string DestinationFor(SiteProfile site, string name) => $"{site.RunRoot.TrimEnd('/')}/{CodeFolder}/{name}";
 

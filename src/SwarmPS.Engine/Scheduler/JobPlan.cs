@@ -48,6 +48,9 @@ public sealed record JobPlan
 
     public string? Account { get; init; }
 
+    /// <summary>The shipped code the tasks run (-Code), or null.</summary>
+    public JobCode? Code { get; init; }
+
     /// <summary>Memory per task in bytes; null for the site's default.</summary>
     public long? Memory { get; init; }
 

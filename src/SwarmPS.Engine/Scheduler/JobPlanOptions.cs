@@ -30,6 +30,12 @@ public sealed record JobPlanOptions
     /// <summary>GPUs per task (array element); rendered per scheduler (SLURM --gres=gpu:n, PBS ngpus, SGE the site's GPU complex).</summary>
     public int? Gpus { get; init; }
 
+    /// <summary>
+    /// The name of the code shipped to the site with Sync-SwarmCode that the tasks run: its tree hash goes
+    /// into the job's key and record, and each task gets its folder as SWARM_CODE_DIR. Null: no shipped code.
+    /// </summary>
+    public string? Code { get; init; }
+
     /// <summary>Extra scheduler options passed through verbatim, e.g. "--mem=4G" or "-l mem=4gb".</summary>
     public IReadOnlyList<string> Resources { get; init; } = Array.Empty<string>();
 }

@@ -40,7 +40,8 @@ public sealed class JobRecord
 
     /// <summary>
     /// The tree hash of the code the tasks run (Sync-SwarmCode's <c>.swarm-code.json</c> on the site, see
-    /// CodeSync.CodeShipper.ReadShippedAsync); null when no code was shipped. -Resume compares it.
+    /// New-SwarmJobPlan -Code); null when the job runs no shipped code. It is part of the key too, so changed
+    /// code is a new job: -Resume of a plan made after the code changed finds no record and submits afresh.
     /// </summary>
     public string? CodeHash { get; set; }
 

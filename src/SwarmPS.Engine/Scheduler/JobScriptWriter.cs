@@ -47,6 +47,12 @@ public static class JobScriptWriter
         script.Append("printf '%s %s %s\\n' ").Append(PosixQuoting.Quote(plan.Key)).Append(" \"$task\" ").Append(layout.Attempt)
             .Append(" > \"$SWARM_TASK_DIR/").Append(ResultProvenance.MarkerFile).Append("\" || exit 2\n");
 
+        if (plan.Code is { } code)
+        {
+            // The shipped code the task runs (Sync-SwarmCode), whatever directory the task itself runs in.
+            script.Append("export SWARM_CODE_DIR=").Append(PosixQuoting.Quote(code.Directory)).Append('\n');
+        }
+
         foreach (var name in plan.Site.UnsetEnvironment)
         {
             script.Append("unset ").Append(PosixQuoting.Quote(name)).Append('\n');

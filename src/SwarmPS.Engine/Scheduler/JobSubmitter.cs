@@ -123,7 +123,7 @@ public sealed class JobSubmitter
         // The command as first resolved: resolving again could differ if files moved, and the key must not.
         var options = OptionsOf(plan) with { Walltime = walltime, Memory = memory };
         return WavePlanner.Plan(plan.Site, plan.RunCommand, plan.Tasks, options, plan.MaxArraySize, selection)
-            with { Command = plan.Command, RunCommand = plan.RunCommand, Origin = plan.Origin, Key = plan.Key, Walltime = walltime, Memory = memory };
+            with { Command = plan.Command, RunCommand = plan.RunCommand, Origin = plan.Origin, Code = plan.Code, Key = plan.Key, Walltime = walltime, Memory = memory };
     }
 
     private async Task<SubmitResult> SubmitAttemptAsync(JobPlan plan, JobRecord record, AttemptRecord attempt, JobPlan attemptPlan, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -228,6 +228,7 @@ public sealed class JobSubmitter
         TaskCount = plan.Tasks.Count,
         ParameterNames = plan.Tasks.ParameterNames.ToList(),
         TaskSetFingerprint = plan.Tasks.Fingerprint,
+        CodeHash = plan.Code?.TreeHash,
         JobRoot = JobLayout.JobRootFor(plan.Site.RunRoot, plan.Key),
         Created = DateTimeOffset.UtcNow,
     };

@@ -44,7 +44,22 @@ public static class WavePlanner
             : null;
         // Without -TaskDuration, the ledger's finished runs of the same command say how long a task takes.
         var history = options.TaskDuration is null && origin is not null ? TaskDurationHistory.Find(origin.Repository, command) : null;
-        return Plan(site, command, tasks, options, limit, origin: origin, history: history);
+        var code = options.Code is { } name ? await ShippedCodeAsync(site, name, cancellationToken).ConfigureAwait(false) : null;
+        return Plan(site, command, tasks, options, limit, origin: origin, history: history, code: code);
+    }
+
+    /// <summary>The code shipped to the site under <paramref name="name"/>; refused when none is there.</summary>
+    private static async Task<JobCode> ShippedCodeAsync(SiteProfile site, string name, CancellationToken cancellationToken)
+    {
+        var (directory, shipped) = await CodeSync.CodeShipper.LocateShippedAsync(site, name, cancellationToken).ConfigureAwait(false);
+        return shipped is null
+            ? throw new SwarmException(
+                "CodeNotShipped",
+                $"No code named '{name}' has been shipped to site '{site.Name}' ({directory} has no {CodeSync.ShippedCode.FileName}).",
+                $"Ship it first: Sync-SwarmCode -Site {site.Name} -CodeName {name} (from the experiment's folder), or leave -Code out.",
+                SwarmErrorCategory.ObjectNotFound,
+                name)
+            : new JobCode(name, directory, shipped.TreeHash);
     }
 
     public static JobPlan Plan(
@@ -55,7 +70,8 @@ public static class WavePlanner
         int? schedulerMaxArraySize = null,
         IReadOnlyList<long>? selection = null,
         JobOrigin? origin = null,
-        TaskDurationHistory.Median? history = null)
+        TaskDurationHistory.Median? history = null,
+        JobCode? code = null)
     {
         options ??= new JobPlanOptions();
         if (command.Count == 0 || string.IsNullOrWhiteSpace(command[0]))
@@ -110,7 +126,8 @@ public static class WavePlanner
             Waves = waves,
             EstimatedWallClock = Estimate(site, waves, throttle, duration),
             EstimateSource = estimateSource,
-            Key = KeyOf(site, runCommand, tasks, origin),
+            Code = code,
+            Key = KeyOf(site, runCommand, tasks, origin, code?.TreeHash),
         };
     }
 
@@ -209,13 +226,22 @@ public static class WavePlanner
     /// The job record key: the submitting repository (machine label and path hash), site, argv as run and
     /// task set, hashed. Same sweep from the same repository, same key; another clone gets another job.
     /// </summary>
-    public static string KeyOf(SiteProfile site, IReadOnlyList<string> command, TaskSet tasks, JobOrigin? origin = null)
+    /// <summary>
+    /// The job's key. With <paramref name="codeHash"/> (the shipped code's tree hash) the key changes when
+    /// the code does; without it, it is the key a job had before code was recorded.
+    /// </summary>
+    public static string KeyOf(SiteProfile site, IReadOnlyList<string> command, TaskSet tasks, JobOrigin? origin = null, string? codeHash = null)
     {
         var text = origin is null ? new StringBuilder("swarm-job-v1\0") : new StringBuilder("swarm-job-v2\0").Append(origin.Identity).Append('\0');
         text.Append(site.Name).Append('\0');
         foreach (var word in command)
         {
             text.Append(word.Length).Append(':').Append(word).Append('\0');
+        }
+
+        if (codeHash is not null)
+        {
+            text.Append("code:").Append(codeHash).Append('\0');
         }
 
         text.Append(tasks.Fingerprint);
