@@ -177,8 +177,8 @@ public sealed partial class RunStore
     /// <summary>
     /// The final rows of the moved runs, by <see cref="UpdateStatusSql"/> prepared once, in key order (so the
     /// runs table's pages are walked once, front to back); the code version only where a first start read one.
-    /// Measured on a quiet machine (docs/benchmarks.md, issue 18): faster than one UPDATE over json_each, whose
-    /// json_extract per column per row cost more than the statements it saved.
+    /// Measured on a quiet machine (docs/benchmarks.md, issue 18): a third faster than one UPDATE over json_each
+    /// (likely its json_extract per column per row).
     /// </summary>
     private void WriteMovedRuns(Dictionary<string, MovedRun> moved, SqliteTransaction transaction)
     {
