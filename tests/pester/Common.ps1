@@ -134,7 +134,12 @@ function Save-Environment([string[]] $Name) {
 }
 
 function Restore-Environment([hashtable] $Saved) {
-    foreach ($variable in $Saved.Keys) { [Environment]::SetEnvironmentVariable($variable, $Saved[$variable]) }
+    foreach ($variable in $Saved.Keys) {
+        # A variable that was not set is removed: PowerShell passes $null to a .NET string as '', which would
+        # leave it set and empty (an empty SLURM_CONF made every later sbatch fail in CI).
+        if ($null -eq $Saved[$variable]) { Remove-Item "env:$variable" -ErrorAction Ignore }
+        else { [Environment]::SetEnvironmentVariable($variable, $Saved[$variable]) }
+    }
 }
 
 # A fresh run id with a readable prefix: every launch in a test takes its own.

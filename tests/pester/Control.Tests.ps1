@@ -257,7 +257,9 @@ Describe 'A manager killed with -9' {
     It 'is taken over cleanly by a new manager, which knows the slice the dead one started and runs no stale command' {
         $successor = Start-SwarmAgentManager -Site alpha -Detach -Confirm:$false
         $successor.Pid | Should -Not -Be $Doomed.Pid
-        (Get-ManagerEvent | Where-Object kind -eq 'manager_started' | Select-Object -Last 1).took_over_from | Should -Be "pid $($Doomed.Pid) on $([Environment]::MachineName)"
+        $started = Get-ManagerEvent | Where-Object { $_.kind -eq 'manager_started' -and $_.pid -eq $successor.Pid }
+        @($started).Count | Should -Be 1
+        $started.took_over_from | Should -Be "pid $($Doomed.Pid) on $([Environment]::MachineName)"
         $status = Send-SwarmControl -Site alpha -Command Status
         ($status.Runs | Where-Object RunId -eq $KeptRun).Lifecycle | Should -Be 'Running'
         # The two Status commands that timed out were still queued: the successor refuses them as expired.

@@ -60,7 +60,8 @@ public sealed class AgentManager
             Running = true,
             Runs = previous?.Runs ?? Array.Empty<ManagedRun>(),
         };
-        _record.Write(Identity.RecordFile);
+        // The event before the record: whoever sees the record (Start-SwarmAgentManager -Detach waits for it)
+        // finds the manager_started event too (a test once read the events between the two).
         _events.Append(SwarmEvent.Now(Identity.Site, ControlEvents.Agent, ControlEvents.ManagerStarted, new Dictionary<string, object?>
         {
             ["namespace"] = Identity.Namespace,
@@ -70,6 +71,7 @@ public sealed class AgentManager
             ["mailbox"] = Identity.MailboxId.ToString(),
             ["took_over_from"] = previous is { Running: true } ? $"pid {previous.Pid} on {previous.Host}" : null,
         }));
+        _record.Write(Identity.RecordFile);
 
         var slices = new ManagedSlices(_options, _events, Update, () => { lock (_gate) { return _record; } });
         var receiver = new ControlReceiver(
