@@ -85,11 +85,57 @@ public sealed class RabbitMqGatewayTests(RabbitMqBrokerFixture broker, ITestOutp
         var received = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal("across gateways", Assert.Single(received).Body);
-        // The id stored through A is a duplicate through B: the idempotency holds across gateways.
+        // The id stored through A is a duplicate through B once A's record reached B's fold. A send does not
+        // wait for its record (RabbitMqMailboxStore.SendBatchAsync), so the test waits for it: a status read
+        // through A returns after A's later mark was folded (its log writes in order, so the record went out
+        // before it), and one through B after B folded everything appended before it, that record included.
+        // A resend racing the record is the other half of the guarantee: dropped where it is delivered
+        // (A_resend_racing_the_record_is_delivered_once below).
+        await throughA.GetStatusAsync([receiver.Id]);
+        await throughB.GetStatusAsync([receiver.Id]);
         Assert.True((await throughB.SendAsync(message)).Duplicate);
         Assert.Equal(1, await throughB.AcknowledgeAsync(receiver.Id, [received[0].Id]));
         Assert.Equal(0, Assert.Single(await throughA.GetStatusAsync([receiver.Id])).Pending);
         await Assert.ThrowsAsync<SwarmException>(() => throughB.RegisterAsync("run-1", "receiver"));
+    }
+
+    [Fact]
+    public async Task A_resend_racing_the_record_is_delivered_once()
+    {
+        var a = StartGateway();
+        var b = StartGateway();
+        using var throughA = Client(a);
+        using var throughB = Client(b);
+        var receiver = Remember(await throughA.RegisterAsync("run-1", "receiver"));
+        await throughB.GetStatusAsync([receiver.Id]);
+
+        // Each message is sent through A and at once again through B, before A's record can have reached B:
+        // B may store a second copy, which must never reach the receiver.
+        var sent = Enumerable.Range(0, 20).Select(i => OutgoingMessage.Create(receiver.Id, $"message {i}")).ToList();
+        var secondCopies = 0;
+        foreach (var message in sent)
+        {
+            var receipts = await Task.WhenAll(throughA.SendAsync(message), throughB.SendAsync(message));
+            secondCopies += receipts.Count(r => !r.Duplicate) - 1;
+        }
+
+        output.WriteLine($"{secondCopies} of {sent.Count} resends stored a second copy");
+
+        var bodies = new List<string>();
+        var deadline = Stopwatch.StartNew();
+        while (bodies.Count < sent.Count && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var batch = await throughB.ReceiveAsync(receiver.Id, new ReceiveRequest(10, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2)));
+            bodies.AddRange(batch.Select(m => m.Body));
+            if (batch.Count > 0)
+            {
+                await throughB.AcknowledgeAsync(receiver.Id, batch.Select(m => m.Id).ToList());
+            }
+        }
+
+        // A second copy would come after the first: one more wait finds nothing.
+        bodies.AddRange((await throughB.ReceiveAsync(receiver.Id, new ReceiveRequest(10, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3)))).Select(m => m.Body));
+        Assert.Equal(sent.Select(m => m.Body), bodies);
     }
 
     [Fact]
