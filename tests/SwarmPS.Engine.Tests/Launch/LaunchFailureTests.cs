@@ -199,7 +199,9 @@ public sealed class LaunchFailureTests : IDisposable
         const string runId = "early-kickoff";
         var file = _bed.WriteCampaign(LaunchTestBed.CounterCampaignYaml(stopAt: 4));
         var campaign = CampaignLoader.Load(file);
-        var kickoff = CampaignBootstrap.SendAsync(_bed.Client, campaign, runId, null, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+        // The wait covers starting both sites (two detached launchers and their agents): generous, because
+        // on a loaded CI machine that alone once took longer than 30 s. The test is about waiting, not speed.
+        var kickoff = CampaignBootstrap.SendAsync(_bed.Client, campaign, runId, null, TimeSpan.FromSeconds(120), null, CancellationToken.None);
         await Task.Delay(300);
         Assert.False(kickoff.IsCompleted);
 
