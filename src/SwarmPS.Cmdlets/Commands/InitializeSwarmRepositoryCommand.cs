@@ -3,7 +3,7 @@ using SwarmPS.Engine.Ledger;
 
 namespace SwarmPS.Cmdlets;
 
-/// <summary>Initialize-SwarmRepository: prepares .swarm/, the machine label and the .gitignore block.</summary>
+/// <summary>Initialize-SwarmRepository: prepares .swarm/, the machine label, the .gitignore block and the run id scheme.</summary>
 [Cmdlet(VerbsData.Initialize, "SwarmRepository", SupportsShouldProcess = true)]
 [OutputType(typeof(RepositoryInitialization))]
 public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
@@ -15,6 +15,14 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
     [Parameter]
     public string? MachineLabel { get; set; }
 
+    /// <summary>How run ids are derived, recorded once in the committed .swarm/config.json.</summary>
+    [Parameter]
+    public RunIdScheme? IdScheme { get; set; }
+
+    /// <summary>Changes a recorded scheme: the runs already recorded keep their ids.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => Run(() =>
     {
         var root = Path is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
@@ -25,7 +33,7 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
 
         Run(() =>
         {
-            var result = RepositoryInitializer.Initialize(root, MachineLabel);
+            var result = RepositoryInitializer.Initialize(root, MachineLabel, IdScheme, Force);
             foreach (var warning in result.Warnings)
             {
                 WriteWarning(LedgerWarning.Text(warning));

@@ -13,14 +13,35 @@ namespace SwarmPS.Engine.Ledger;
 /// digits; doubles are Python's float repr (shortest round-trip digits); strings escape only
 /// <c>"</c>, <c>\</c> and control characters. NaN, infinities and lone surrogates have no JSON form and
 /// are refused, so every value written here can be read back.
+/// <see cref="SerializeSignac"/> is the other Python form SwarmPS must match byte for byte: plain
+/// <c>json.dumps(value, sort_keys=True)</c>, the text signac hashes into a job id (<see cref="SignacJobId"/>).
 /// </summary>
 public static class CanonicalJson
 {
+    /// <summary>How the text is laid out: Python's <c>indent</c>, <c>separators</c> and <c>ensure_ascii</c>.</summary>
+    private sealed record Layout(int? Indent, string ItemSeparator, string KeySeparator, bool EnsureAscii);
+
+    private static readonly Layout Compact = new(null, ",", ":", EnsureAscii: false);
+    private static readonly Layout Indented = new(2, ",", ": ", EnsureAscii: false);
+    private static readonly Layout PythonDefault = new(null, ", ", ": ", EnsureAscii: true);
+
     /// <summary>Compact canonical text, the form a run id is hashed over.</summary>
     public static string Serialize(object? value)
     {
         var text = new StringBuilder();
-        Write(text, value, indent: null, depth: 0, path: "$");
+        Write(text, value, Compact, depth: 0, path: "$");
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Python's <c>json.dumps(value, sort_keys=True)</c> with every other argument at its default:
+    /// separators <c>', '</c> and <c>': '</c>, and <c>ensure_ascii=True</c> (every character outside
+    /// U+0020..U+007E written as <c>\uxxxx</c>, astral ones as a surrogate pair). Pure ASCII.
+    /// </summary>
+    public static string SerializeSignac(object? value)
+    {
+        var text = new StringBuilder();
+        Write(text, value, PythonDefault, depth: 0, path: "$");
         return text.ToString();
     }
 
@@ -28,7 +49,7 @@ public static class CanonicalJson
     public static string SerializeIndented(object? value)
     {
         var text = new StringBuilder();
-        Write(text, value, indent: 2, depth: 0, path: "$");
+        Write(text, value, Indented, depth: 0, path: "$");
         text.Append('\n');
         return text.ToString();
     }
@@ -36,7 +57,7 @@ public static class CanonicalJson
     /// <summary>Orders keys as Python's <c>sorted()</c> orders str: by code point.</summary>
     public static readonly IComparer<string> KeyOrder = Comparer<string>.Create(CompareByCodePoint);
 
-    private static void Write(StringBuilder text, object? value, int? indent, int depth, string path)
+    private static void Write(StringBuilder text, object? value, Layout layout, int depth, string path)
     {
         switch (value)
         {
@@ -47,10 +68,10 @@ public static class CanonicalJson
                 text.Append(flag ? "true" : "false");
                 return;
             case string s:
-                WriteString(text, s, path);
+                WriteString(text, s, layout.EnsureAscii, path);
                 return;
             case char c:
-                WriteString(text, c.ToString(), path);
+                WriteString(text, c.ToString(), layout.EnsureAscii, path);
                 return;
             case sbyte or byte or short or ushort or int or uint or long or ulong or System.Numerics.BigInteger:
                 text.Append(Convert.ToString(value, CultureInfo.InvariantCulture));
@@ -67,16 +88,16 @@ public static class CanonicalJson
                 WriteDouble(text, (double)m, path);
                 return;
             case JsonElement element:
-                WriteElement(text, element, indent, depth, path);
+                WriteElement(text, element, layout, depth, path);
                 return;
             case IDictionary map:
-                WriteObject(text, ToEntries(map, path), indent, depth, path);
+                WriteObject(text, ToEntries(map, path), layout, depth, path);
                 return;
             case IEnumerable<KeyValuePair<string, object?>> pairs:
-                WriteObject(text, pairs.Select(p => (p.Key, p.Value)).ToList(), indent, depth, path);
+                WriteObject(text, pairs.Select(p => (p.Key, p.Value)).ToList(), layout, depth, path);
                 return;
             case IEnumerable items:
-                WriteArray(text, items.Cast<object?>().ToList(), indent, depth, path);
+                WriteArray(text, items.Cast<object?>().ToList(), layout, depth, path);
                 return;
             default:
                 throw new SwarmException(
@@ -109,7 +130,7 @@ public static class CanonicalJson
         return entries;
     }
 
-    private static void WriteObject(StringBuilder text, List<(string Key, object? Value)> entries, int? indent, int depth, string path)
+    private static void WriteObject(StringBuilder text, List<(string Key, object? Value)> entries, Layout layout, int depth, string path)
     {
         if (entries.Count == 0)
         {
@@ -133,20 +154,20 @@ public static class CanonicalJson
 
             if (i > 0)
             {
-                text.Append(',');
+                text.Append(layout.ItemSeparator);
             }
 
-            NewLine(text, indent, depth + 1);
-            WriteString(text, entries[i].Key, path);
-            text.Append(indent is null ? ":" : ": ");
-            Write(text, entries[i].Value, indent, depth + 1, $"{path}.{entries[i].Key}");
+            NewLine(text, layout, depth + 1);
+            WriteString(text, entries[i].Key, layout.EnsureAscii, path);
+            text.Append(layout.KeySeparator);
+            Write(text, entries[i].Value, layout, depth + 1, $"{path}.{entries[i].Key}");
         }
 
-        NewLine(text, indent, depth);
+        NewLine(text, layout, depth);
         text.Append('}');
     }
 
-    private static void WriteArray(StringBuilder text, List<object?> items, int? indent, int depth, string path)
+    private static void WriteArray(StringBuilder text, List<object?> items, Layout layout, int depth, string path)
     {
         if (items.Count == 0)
         {
@@ -159,29 +180,29 @@ public static class CanonicalJson
         {
             if (i > 0)
             {
-                text.Append(',');
+                text.Append(layout.ItemSeparator);
             }
 
-            NewLine(text, indent, depth + 1);
-            Write(text, items[i], indent, depth + 1, $"{path}[{i}]");
+            NewLine(text, layout, depth + 1);
+            Write(text, items[i], layout, depth + 1, $"{path}[{i}]");
         }
 
-        NewLine(text, indent, depth);
+        NewLine(text, layout, depth);
         text.Append(']');
     }
 
-    private static void WriteElement(StringBuilder text, JsonElement element, int? indent, int depth, string path)
+    private static void WriteElement(StringBuilder text, JsonElement element, Layout layout, int depth, string path)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                WriteObject(text, element.EnumerateObject().Select(p => (p.Name, (object?)p.Value)).ToList(), indent, depth, path);
+                WriteObject(text, element.EnumerateObject().Select(p => (p.Name, (object?)p.Value)).ToList(), layout, depth, path);
                 return;
             case JsonValueKind.Array:
-                WriteArray(text, element.EnumerateArray().Select(e => (object?)e).ToList(), indent, depth, path);
+                WriteArray(text, element.EnumerateArray().Select(e => (object?)e).ToList(), layout, depth, path);
                 return;
             case JsonValueKind.String:
-                WriteString(text, element.GetString()!, path);
+                WriteString(text, element.GetString()!, layout.EnsureAscii, path);
                 return;
             case JsonValueKind.Number:
                 // Python reads a number without '.', 'e' or 'E' as int, anything else as float.
@@ -208,15 +229,15 @@ public static class CanonicalJson
         }
     }
 
-    private static void NewLine(StringBuilder text, int? indent, int depth)
+    private static void NewLine(StringBuilder text, Layout layout, int depth)
     {
-        if (indent is { } width)
+        if (layout.Indent is { } width)
         {
             text.Append('\n').Append(' ', width * depth);
         }
     }
 
-    private static void WriteString(StringBuilder text, string value, string path)
+    private static void WriteString(StringBuilder text, string value, bool ensureAscii, string path)
     {
         text.Append('"');
         for (var i = 0; i < value.Length; i++)
@@ -234,7 +255,7 @@ public static class CanonicalJson
                 default:
                     if (c < 0x20)
                     {
-                        text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        AppendEscape(text, c);
                     }
                     else if (char.IsSurrogate(c))
                     {
@@ -248,7 +269,20 @@ public static class CanonicalJson
                                 path);
                         }
 
-                        text.Append(c).Append(value[++i]);
+                        if (ensureAscii)
+                        {
+                            AppendEscape(text, c);
+                            AppendEscape(text, value[++i]);
+                        }
+                        else
+                        {
+                            text.Append(c).Append(value[++i]);
+                        }
+                    }
+                    else if (ensureAscii && c > '~')
+                    {
+                        // Python's ensure_ascii escapes everything outside ' '..'~', DEL (U+007F) included.
+                        AppendEscape(text, c);
                     }
                     else
                     {
@@ -261,6 +295,9 @@ public static class CanonicalJson
 
         text.Append('"');
     }
+
+    private static void AppendEscape(StringBuilder text, char c) =>
+        text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
 
     /// <summary>
     /// Python's float repr: the shortest digits that round-trip, in fixed notation when the decimal

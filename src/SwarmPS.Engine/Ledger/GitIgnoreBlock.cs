@@ -5,7 +5,8 @@ namespace SwarmPS.Engine.Ledger;
 /// <summary>
 /// The lines SwarmPS owns in a repository's <c>.gitignore</c>, between <c># swarmps:begin</c> and
 /// <c># swarmps:end</c>: ignore everything in <c>.swarm/</c> (the machine-local run store) except the
-/// ledger and the repository's redaction patterns (shared, so every clone redacts alike), and the
+/// ledger, the repository's redaction patterns (shared, so every clone redacts alike) and its settings
+/// (<see cref="RepositoryConfig"/>: every clone derives ids alike), and the
 /// ledger's temporary files. Lines outside the markers belong to the user and are never
 /// edited; the ones that would stop git re-including the ledger are reported with the line to delete.
 /// </summary>
@@ -20,6 +21,7 @@ public static class GitIgnoreBlock
         ".swarm/*",
         "!.swarm/ledger/",
         "!" + RedactionRule.RepositoryFile,
+        "!.swarm/config.json",
         ".swarm/ledger/.*" + AtomicFile.TemporarySuffix,
         EndMarker,
     ];

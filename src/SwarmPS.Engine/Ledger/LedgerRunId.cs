@@ -71,6 +71,16 @@ public static partial class LedgerRunId
 
     public static string FromStatepoint(object? statepoint) => FromCanonical(CanonicalStatepoint(statepoint));
 
+    /// <summary>
+    /// A statepoint's id under a repository's scheme, with the canonical text the run store keeps (the same
+    /// in both schemes). The statepoint is checked once, by the canonical form, whichever scheme hashes it.
+    /// </summary>
+    public static (string Id, string Canonical) Identify(object? statepoint, RunIdScheme scheme)
+    {
+        var canonical = CanonicalStatepoint(statepoint);
+        return (scheme == RunIdScheme.Signac ? SignacJobId.FromStatepoint(statepoint) : FromCanonical(canonical), canonical);
+    }
+
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

@@ -36,8 +36,7 @@ public sealed partial class RunStore
         mapTask.Parameters["$attempt"].Value = attempt;
         foreach (var (task, statepoint) in tasks)
         {
-            var canonical = LedgerRunId.CanonicalStatepoint(statepoint);
-            var id = LedgerRunId.FromCanonical(canonical);
+            var (id, canonical) = LedgerRunId.Identify(statepoint, IdScheme);
             insertRun.Parameters["$id"].Value = id;
             insertRun.Parameters["$statepoint"].Value = canonical;
             count += insertRun.ExecuteNonQuery();

@@ -35,12 +35,13 @@ public sealed partial class RunStore : IDisposable
     private readonly SqliteConnection _connection;
     private readonly RunStoreOptions _options;
 
-    private RunStore(SwarmRepository repository, SqliteConnection connection, RunStoreOptions options, string machine)
+    private RunStore(SwarmRepository repository, SqliteConnection connection, RunStoreOptions options, string machine, RunIdScheme idScheme)
     {
         Repository = repository;
         _connection = connection;
         _options = options;
         Machine = machine;
+        IdScheme = idScheme;
     }
 
     public SwarmRepository Repository { get; }
@@ -48,12 +49,16 @@ public sealed partial class RunStore : IDisposable
     /// <summary>The label new runs are recorded under (machine.json, else the short host name).</summary>
     public string Machine { get; }
 
+    /// <summary>How new runs get their id: the repository's committed choice (.swarm/config.json).</summary>
+    public RunIdScheme IdScheme { get; }
+
     /// <summary>Opens (creating if needed) the store of an initialised repository.</summary>
     public static RunStore Open(string repositoryRoot, RunStoreOptions? options = null)
     {
         options ??= RunStoreOptions.Default;
         var repository = SwarmRepository.At(repositoryRoot).EnsureInitialized();
         var machine = MachineLabel.Current(repository);
+        var idScheme = RepositoryConfig.Current(repository).IdScheme;
         PrepareStoreFile(repository);
         var connection = RunStoreConnection.Open(repository.RunStorePath, SqliteOpenMode.ReadWriteCreate, options.BusyTimeout);
         try
@@ -68,7 +73,7 @@ public sealed partial class RunStore : IDisposable
             throw;
         }
 
-        return new RunStore(repository, connection, options, machine);
+        return new RunStore(repository, connection, options, machine, idScheme);
     }
 
     /// <summary>
@@ -163,8 +168,7 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     public LedgerRun CreateRun(object? statepoint, string? workingDirectory = null)
     {
-        var canonical = LedgerRunId.CanonicalStatepoint(statepoint);
-        var id = LedgerRunId.FromCanonical(canonical);
+        var (id, canonical) = LedgerRunId.Identify(statepoint, IdScheme);
         var existing = Find(id);
         if (existing is not null)
         {
@@ -211,6 +215,9 @@ public sealed partial class RunStore : IDisposable
         return Query(where, null, ("$status", status?.ToName()), ("$experiment", experiment))
             .OrderByDescending(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>How many runs this machine's store holds.</summary>
+    public int CountRuns() => Convert.ToInt32(Scalar(_connection, null, "SELECT COUNT(*) FROM runs;"), CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The one way a run's status changes. Terminal transitions stamp the end time and wall seconds and

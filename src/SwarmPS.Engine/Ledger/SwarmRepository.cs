@@ -22,6 +22,9 @@ public sealed class SwarmRepository
 
     public string MachineFilePath => Path.Combine(SwarmDirectory, "machine.json");
 
+    /// <summary>The committed settings (<see cref="RepositoryConfig"/>).</summary>
+    public string ConfigPath => Path.Combine(SwarmDirectory, "config.json");
+
     public string GitIgnorePath => Path.Combine(Root, ".gitignore");
 
     public bool IsInitialized => Directory.Exists(SwarmDirectory);
