@@ -43,6 +43,24 @@ public sealed record RepositoryConfig(RunIdScheme IdScheme)
     /// <summary>The settings new runs follow: the recorded ones, or the default for an older repository.</summary>
     public static RepositoryConfig Current(SwarmRepository repository) => Read(repository) ?? Default;
 
+    /// <summary>
+    /// Throws <c>IdSchemeMismatch</c> unless the repository derives ids by <paramref name="scheme"/>: runs
+    /// brought in with ids of another scheme would not be found again when their statepoint is run here.
+    /// </summary>
+    public static void RequireScheme(SwarmRepository repository, RunIdScheme scheme, string whatNeedsIt)
+    {
+        var current = Current(repository).IdScheme;
+        if (current != scheme)
+        {
+            throw new SwarmException(
+                "IdSchemeMismatch",
+                $"{whatNeedsIt} needs a repository whose run ids follow the {NameOf(scheme)} scheme, but '{repository.Root}' gives {NameOf(current)} ids: the runs brought in would not be found again when their statepoint is run here.",
+                $"Run 'Initialize-SwarmRepository -Path {repository.Root} -IdScheme {(scheme == RunIdScheme.Signac ? "Signac" : "Swarm")}' first (in a repository with no runs yet; one with runs needs -Force, and its runs keep their ids), commit .swarm/config.json, then try again.",
+                SwarmErrorCategory.InvalidOperation,
+                repository.Root);
+        }
+    }
+
     internal static void Write(SwarmRepository repository, RepositoryConfig config)
     {
         AtomicFile.WriteAllText(repository.ConfigPath, CanonicalJson.SerializeIndented(new Dictionary<string, object?>
