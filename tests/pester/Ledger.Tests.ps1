@@ -38,6 +38,68 @@ Describe 'Initialize-SwarmRepository' {
     }
 }
 
+Describe 'The run id scheme (Initialize-SwarmRepository -IdScheme)' {
+    BeforeEach {
+        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
+        New-Item -ItemType Directory $Repo | Out-Null
+        git -C $Repo init --quiet
+    }
+
+    It 'records Signac in a committed .swarm/config.json and gives signac job ids' {
+        $result = Initialize-SwarmRepository -Path $Repo -MachineLabel a -IdScheme Signac
+        $result.IdScheme | Should -Be 'Signac'
+        $result.IdSchemeChanged | Should -BeTrue
+        (Get-Content -Raw (Join-Path $Repo '.swarm/config.json') | ConvertFrom-Json).id_scheme | Should -Be 'signac'
+        git -C $Repo add -A
+        git -C $Repo diff --cached --name-only | Should -Contain '.swarm/config.json'
+        Push-Location $Repo
+        try {
+            # signac's documented example.
+            (New-SwarmRun -Statepoint @{ a = 0 }).Id | Should -Be '9bfd29df07674bc4aa960cf661b5acd2'
+            (Initialize-SwarmRepository).IdScheme | Should -Be 'Signac'
+        } finally { Pop-Location }
+    }
+
+    It 'gives the id Python computes for 200 generated statepoints passed as PowerShell hashtables' {
+        Initialize-SwarmRepository -Path $Repo -MachineLabel a -IdScheme Signac | Out-Null
+        $lines = & /usr/bin/python3 (Join-Path $RepoRoot 'tests/python/signac_statepoints.py') 200 7
+        $LASTEXITCODE | Should -Be 0
+        $lines.Count | Should -Be 200
+        Push-Location $Repo
+        try {
+            $wrong = foreach ($line in $lines) {
+                $case = $line | ConvertFrom-Json -AsHashtable
+                $id = (New-SwarmRun -Statepoint $case.statepoint).Id
+                if ($id -ne $case.id) { "$($case.id) != $id for $line" }
+            }
+        } finally { Pop-Location }
+        $wrong | Should -BeNullOrEmpty
+    }
+
+    It 'refuses to change a recorded scheme without -Force, and says what keeps its id with it' {
+        Initialize-SwarmRepository -Path $Repo -MachineLabel a | Out-Null
+        Push-Location $Repo
+        try { $swarmRun = New-SwarmRun -Statepoint @{ lr = 0.1; seed = 1 } } finally { Pop-Location }
+        { Initialize-SwarmRepository -Path $Repo -IdScheme Signac } |
+            Should -Throw -ErrorId 'IdSchemeChangeRefused,SwarmPS.Cmdlets.InitializeSwarmRepositoryCommand'
+        Join-Path $Repo '.swarm/config.json' | Should -Not -Exist
+
+        $forced = Initialize-SwarmRepository -Path $Repo -IdScheme Signac -Force -WarningVariable warned -WarningAction SilentlyContinue
+        $forced.IdScheme | Should -Be 'Signac'
+        ($warned -join "`n") | Should -Match 'keep their swarm ids'
+        Get-SwarmRun -Repository $Repo -Id $swarmRun.Id | Should -Not -BeNullOrEmpty
+    }
+
+    It 'names a config.json it cannot trust' {
+        Initialize-SwarmRepository -Path $Repo -MachineLabel a | Out-Null
+        Set-Content (Join-Path $Repo '.swarm/config.json') '{"id_scheme": "sha1", "schema_version": 1}'
+        Push-Location $Repo
+        try {
+            { New-SwarmRun -Statepoint @{ a = 1 } -ErrorAction Stop } | Should -Throw -ErrorId 'RepositoryConfigInvalid,SwarmPS.Cmdlets.NewSwarmRunCommand'
+        } finally { Pop-Location }
+    }
+}
+
 Describe 'Runs and the ledger' {
     BeforeEach {
         $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
