@@ -15,9 +15,14 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
     [Parameter]
     public string? MachineLabel { get; set; }
 
-    /// <summary>How run ids are derived, recorded once in the committed .swarm/config.json.</summary>
+    /// <summary>
+    /// How run ids are derived, recorded once in the committed .swarm/config.json. A string, not the engine's
+    /// enum: a cmdlet's field of an engine value type (RunIdScheme?) makes Import-Module fail, because
+    /// PowerShell lists the module's types before the engine resolver is hooked (SwarmModuleInitializer).
+    /// </summary>
     [Parameter]
-    public RunIdScheme? IdScheme { get; set; }
+    [ValidateSet("Swarm", "Signac")]
+    public string? IdScheme { get; set; }
 
     /// <summary>Changes a recorded scheme: the runs already recorded keep their ids.</summary>
     [Parameter]
@@ -33,7 +38,7 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
 
         Run(() =>
         {
-            var result = RepositoryInitializer.Initialize(root, MachineLabel, IdScheme, Force);
+            var result = RepositoryInitializer.Initialize(root, MachineLabel, IdScheme is null ? null : Enum.Parse<RunIdScheme>(IdScheme, ignoreCase: true), Force);
             foreach (var warning in result.Warnings)
             {
                 WriteWarning(LedgerWarning.Text(warning));
