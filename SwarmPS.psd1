@@ -49,6 +49,7 @@
         'Get-SwarmTrainingStatus'
         'Get-SwarmWorkflow'
         'Import-SwarmCampaign'
+        'Import-SwarmSignacProject'
         'Import-SwarmTrainingPlan'
         'Initialize-SwarmRepository'
         'Invoke-SwarmAggregation'

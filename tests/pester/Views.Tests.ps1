@@ -161,6 +161,12 @@ agents:
         Get-SwarmLedger -Id $run.Id | Add-Sample
         Publish-SwarmLedgerEntry -Id $run.Id -Confirm:$false | Add-Sample
         Sync-SwarmLedger -Confirm:$false | Add-Sample
+        # A signac repository and a one-job signac project: signac's documented {"a": 0}.
+        $signacRepo = New-Item -ItemType Directory (Join-Path $TestDrive 'signac-repo')
+        Initialize-SwarmRepository -Path $signacRepo -IdScheme Signac | Out-Null
+        $signacJob = New-Item -ItemType Directory (Join-Path $TestDrive 'signac-project/workspace/9bfd29df07674bc4aa960cf661b5acd2')
+        Set-Content (Join-Path $signacJob 'signac_statepoint.json') '{"a": 0}'
+        Import-SwarmSignacProject -Path (Join-Path $TestDrive 'signac-project') -Repository $signacRepo -Confirm:$false | Add-Sample
         Sync-SwarmCode -Site local -Confirm:$false | Add-Sample
         New-Item -ItemType Directory findings | Out-Null
         Set-Content findings/broken.md "---`ncites:`n  runs:`n    - 0123456789abcdef0123456789abcdef`n---`nText."
@@ -293,6 +299,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Launch.SiteLaunchResult', 'SwarmPS.Engine.Launch.SiteStatus', 'SwarmPS.Engine.Launch.SiteStopResult',
         'SwarmPS.Engine.Ledger.LedgerEntry', 'SwarmPS.Engine.Ledger.LedgerFinding', 'SwarmPS.Engine.Ledger.LedgerRun',
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
+        'SwarmPS.Engine.Ledger.SignacImportResult',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.AggregationResult',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Scheduler.WatchDecision', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',
