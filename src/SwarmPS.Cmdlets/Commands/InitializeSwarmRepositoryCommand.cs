@@ -16,8 +16,11 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
     public string? MachineLabel { get; set; }
 
     /// <summary>How run ids are derived, recorded once in the committed .swarm/config.json.</summary>
+    // A string, not the engine's RunIdScheme: PowerShell lays out this exported class while it scans the
+    // assembly, before OnImport hooks the engine resolver, and an engine value type here breaks import.
     [Parameter]
-    public RunIdScheme? IdScheme { get; set; }
+    [ValidateSet("Swarm", "Signac", IgnoreCase = true)]
+    public string? IdScheme { get; set; }
 
     /// <summary>Changes a recorded scheme: the runs already recorded keep their ids.</summary>
     [Parameter]
@@ -33,7 +36,7 @@ public sealed class InitializeSwarmRepositoryCommand : SwarmCmdlet
 
         Run(() =>
         {
-            var result = RepositoryInitializer.Initialize(root, MachineLabel, IdScheme, Force);
+            var result = RepositoryInitializer.Initialize(root, MachineLabel, IdScheme is null ? null : Enum.Parse<RunIdScheme>(IdScheme, ignoreCase: true), Force);
             foreach (var warning in result.Warnings)
             {
                 WriteWarning(LedgerWarning.Text(warning));
