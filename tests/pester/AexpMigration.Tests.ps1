@@ -85,6 +85,8 @@ Describe 'Migrating from aexp 0.6 across two clones' {
         $result.Unchanged | Should -Be 0
         $result.Conflicts | Should -Be 0
         ($warned -join "`n") | Should -Match '6 aexp runs are still live'
+        # Each file not converted is one warning in the ledger cmdlets' shape: 'Code: problem and fix (file)'.
+        @($warned | Where-Object { $_.Message -match '^AexpEntryInvalid: .*\(\.aexp/ledger/[^)]+\)$' }).Count | Should -Be 7
         $terminal = @($Made.entries | Where-Object status -in complete, failed, abandoned, stopped | ForEach-Object id | Sort-Object)
         @(Get-ChildItem (Join-Path $A '.swarm/ledger') -Filter *.json | ForEach-Object BaseName | Sort-Object) | Should -Be $terminal
 

@@ -29,7 +29,7 @@ public sealed class ConvertSwarmLedgerCommand : RepositoryCmdlet
         var result = AexpConverter.Apply(plan, cancellationToken: StopToken);
         foreach (var finding in result.Findings.Where(f => f.Severity == Engine.FindingSeverity.Error))
         {
-            WriteWarning(finding.ToString());
+            WriteWarning(LedgerWarning.Text(finding));
         }
 
         if (result.Skipped > 0)
