@@ -31,6 +31,7 @@
     # with the cmdlets compiled into the assembly.
     CmdletsToExport      = @(
         'Confirm-SwarmMessage'
+        'Convert-SwarmLedger'
         'Export-SwarmEvidence'
         'Export-SwarmReport'
         'Find-SwarmIntent'

@@ -171,6 +171,13 @@ agents:
         New-Item -ItemType Directory findings | Out-Null
         Set-Content findings/broken.md "---`ncites:`n  runs:`n    - 0123456789abcdef0123456789abcdef`n---`nText."
         Test-SwarmCitation -Path findings/broken.md | Add-Sample
+        # An aexp ledger written by Python, converted in a repository of signac ids.
+        $aexpRepo = Join-Path $TestDrive 'aexp-repo'
+        New-Item -ItemType Directory $aexpRepo | Out-Null
+        git -C $aexpRepo init --quiet
+        Initialize-SwarmRepository -Path $aexpRepo -MachineLabel views-test -IdScheme Signac | Out-Null
+        & python3 (Join-Path $RepoRoot 'tests/python/make_aexp_ledger.py') $aexpRepo 7 | Out-Null
+        Convert-SwarmLedger -From Aexp -Repository $aexpRepo -WarningAction SilentlyContinue | Add-Sample
 
         # --- Intents (campaign memory).
         $tasks | Save-SwarmIntent views-sweep -Goal 'a sample for the views' -TaskKind train -Command 'true' -Path intents -Confirm:$false | Add-Sample
@@ -300,6 +307,7 @@ Describe 'Default views at 120 columns' {
         'SwarmPS.Engine.Ledger.LedgerEntry', 'SwarmPS.Engine.Ledger.LedgerFinding', 'SwarmPS.Engine.Ledger.LedgerRun',
         'SwarmPS.Engine.Ledger.LedgerSyncResult', 'SwarmPS.Engine.Ledger.PromotionOutcome', 'SwarmPS.Engine.Ledger.RepositoryInitialization',
         'SwarmPS.Engine.Ledger.SignacImportResult',
+        'SwarmPS.Engine.Ledger.AexpConversionResult',
         'SwarmPS.Engine.Scheduler.JobPlan', 'SwarmPS.Engine.Scheduler.SwarmJob', 'SwarmPS.Engine.Scheduler.SwarmTaskStatus',
         'SwarmPS.Engine.Scheduler.AggregationResult',
         'SwarmPS.Engine.Scheduler.TaskSet', 'SwarmPS.Engine.Scheduler.WatchDecision', 'SwarmPS.Engine.Sites.PreflightCheck', 'SwarmPS.Engine.Sites.SiteEntry',

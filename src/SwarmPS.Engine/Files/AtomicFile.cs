@@ -29,15 +29,19 @@ internal static class AtomicFile
     /// With <paramref name="durable"/>: false leaves the directory's fsync to the caller, who writes many
     /// files into one directory and flushes it once after the last (<see cref="DirectorySync.Flush"/>).
     /// </param>
-    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, bool flushDirectory = true) =>
-        Write(path, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)), mode, durable, flushDirectory: flushDirectory);
+    /// <param name="overwrite">
+    /// False keeps a file already at <paramref name="path"/>: the rename becomes a no-replace link, so a file
+    /// another writer put there since the caller looked is never lost; an <see cref="IOException"/> says so.
+    /// </param>
+    public static void WriteAllText(string path, string text, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, bool flushDirectory = true, bool overwrite = true) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text)), mode, durable, flushDirectory: flushDirectory, overwrite: overwrite);
 
     /// <summary>
     /// Like <see cref="WriteAllText"/>, for content written as a stream (a safetensors adapter of hundreds
     /// of megabytes): <paramref name="write"/> fills the temporary file, and only when it returns is the
     /// file renamed into place. If it throws, the temporary file is deleted and the target is untouched.
     /// </summary>
-    public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096, bool flushDirectory = true)
+    public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096, bool flushDirectory = true, bool overwrite = true)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
@@ -60,7 +64,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: durable);
             }
 
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite);
         }
         catch
         {

@@ -8,13 +8,16 @@ namespace SwarmPS.Engine.Ledger;
 /// machine) and this machine's store (its live runs). A run present in the ledger resolves everywhere.
 /// It reads only what it needs: run citations are resolved against the ledger's file names and the
 /// store's ids; each ledger file involved is read and parsed once, in parallel: the cited entries, or
-/// every entry when some finding cites a batch.
+/// every entry when some finding cites a batch. During a migration from aexp, a citation neither resolves
+/// may resolve in <c>.aexp/ledger/</c> (<see cref="AexpCitationIndex"/>, read only then): a
+/// <c>CitedInAexpLedger</c> warning naming Convert-SwarmLedger -From Aexp, not a broken citation.
 /// </summary>
 public static class CitationValidator
 {
     public const string BrokenRunCode = "BrokenRunCitation";
     public const string EmptyBatchCode = "EmptyBatch";
     public const string NoRunStoreCode = "NoRunStore";
+    public const string CitedInAexpLedgerCode = "CitedInAexpLedger";
 
     /// <param name="repository">Whose ledger and store resolve the citations.</param>
     /// <param name="path">A finding file, or a directory searched for <c>*.md</c> (hidden directories skipped).</param>
@@ -61,7 +64,7 @@ public static class CitationValidator
         {
             var hasLedger = Directory.Exists(repository.LedgerDirectory);
             using var store = RunStoreReader.Open(repository);
-            if (!hasLedger && store is null)
+            if (!hasLedger && store is null && !AexpLedger.Exists(repository))
             {
                 findings.Add(new LedgerFinding(NoRunStoreCode, FindingSeverity.Warning, null, 0, null,
                     $"'{repository.Root}' has neither a ledger (.swarm/ledger/) nor a run store (.swarm/runs.db), so no cited run could be checked. Pull the repository (git pull) to get the ledger, or run Initialize-SwarmRepository; use -StrictRuns off to check only the shape of citations."));
@@ -92,17 +95,11 @@ public static class CitationValidator
         var storeIds = store is null ? [] : store.RunIds();
         var batchIndex = ReadLedger(repository, ledgerNames, ledgerIds, citations, findings);
 
+        var unresolvedRuns = new List<(string File, RunCitation Run)>();
+        var unmatchedBatches = new List<(string File, BatchCitation Batch)>();
         foreach (var (file, frontMatter) in citations)
         {
-            foreach (var run in frontMatter.Runs)
-            {
-                if (!ledgerIds.Contains(run.Id) && !storeIds.Contains(run.Id))
-                {
-                    findings.Add(new LedgerFinding(BrokenRunCode, severity, file, run.Line, run.Id,
-                        $"Run {run.Id} is in neither the ledger nor this machine's run store. If it ran elsewhere, pull the repository (git pull) after that machine commits .swarm/ledger/; if it is still running it is not in the ledger yet; otherwise correct the id."));
-                }
-            }
-
+            unresolvedRuns.AddRange(frontMatter.Runs.Where(run => !ledgerIds.Contains(run.Id) && !storeIds.Contains(run.Id)).Select(run => (file, run)));
             foreach (var batch in frontMatter.Batches)
             {
                 var inLedger = batchIndex.TryGetValue(batch.Experiment, out var statuses)
@@ -110,10 +107,51 @@ public static class CitationValidator
                 var inStore = !inLedger && store is not null && store.CountBatch(batch.Experiment, batch.Statuses) > 0;
                 if (!inLedger && !inStore)
                 {
-                    findings.Add(new LedgerFinding(EmptyBatchCode, severity, file, batch.Line, batch.Selector,
-                        $"No run matches the batch {batch.Selector} in the ledger or this machine's run store. Link runs with Set-SwarmRunLink -Experiment {batch.Experiment}, pull the repository for runs made elsewhere, or correct the selector."));
+                    unmatchedBatches.Add((file, batch));
                 }
             }
+        }
+
+        if (unresolvedRuns.Count == 0 && unmatchedBatches.Count == 0)
+        {
+            return;
+        }
+
+        // During a migration from aexp, what SwarmPS does not know yet may be in .aexp/ledger/ (read only now,
+        // and only what is still unresolved): a warning naming the conversion, not a broken citation.
+        var aexp = AexpCitationIndex.Read(repository, unresolvedRuns.Select(r => r.Run.Id).ToList(), everyEntry: unmatchedBatches.Count > 0);
+        foreach (var problem in aexp?.Problems ?? [])
+        {
+            findings.Add(problem);
+        }
+
+        foreach (var (file, run) in unresolvedRuns)
+        {
+            if (aexp is not null && aexp.TryGetRun(run.Id, out var status))
+            {
+                findings.Add(new LedgerFinding(CitedInAexpLedgerCode, FindingSeverity.Warning, file, run.Line, run.Id,
+                    $"Run {run.Id} resolved only in .aexp/ledger/ (the aexp ledger), not in the SwarmPS ledger. "
+                    + (status.IsTerminal()
+                        ? "Run Convert-SwarmLedger -From Aexp, then commit the entries (git add .swarm/ledger; git commit) so every clone resolves it."
+                        : $"It is {status.ToName()} there, and Convert-SwarmLedger -From Aexp converts it once aexp records its end; then commit the entries (git add .swarm/ledger; git commit).")));
+                continue;
+            }
+
+            findings.Add(new LedgerFinding(BrokenRunCode, severity, file, run.Line, run.Id,
+                $"Run {run.Id} is in neither the ledger nor this machine's run store. If it ran elsewhere, pull the repository (git pull) after that machine commits .swarm/ledger/; if it is still running it is not in the ledger yet; otherwise correct the id."));
+        }
+
+        foreach (var (file, batch) in unmatchedBatches)
+        {
+            if (aexp is not null && aexp.MatchesBatch(batch.Experiment, batch.Statuses))
+            {
+                findings.Add(new LedgerFinding(CitedInAexpLedgerCode, FindingSeverity.Warning, file, batch.Line, batch.Selector,
+                    $"The batch {batch.Selector} matched runs only in .aexp/ledger/ (the aexp ledger), not in the SwarmPS ledger. Run Convert-SwarmLedger -From Aexp, then commit the entries (git add .swarm/ledger; git commit) so every clone resolves it."));
+                continue;
+            }
+
+            findings.Add(new LedgerFinding(EmptyBatchCode, severity, file, batch.Line, batch.Selector,
+                $"No run matches the batch {batch.Selector} in the ledger or this machine's run store. Link runs with Set-SwarmRunLink -Experiment {batch.Experiment}, pull the repository for runs made elsewhere, or correct the selector."));
         }
     }
 

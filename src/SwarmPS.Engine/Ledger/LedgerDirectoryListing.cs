@@ -28,9 +28,12 @@ internal static class LedgerDirectoryListing
     }
 
     /// <summary>Every visible <c>*.json</c> file name in the ledger directory (hidden temporaries skipped).</summary>
-    public static List<string> JsonFileNames(SwarmRepository repository)
+    public static List<string> JsonFileNames(SwarmRepository repository) => JsonFileNames(repository.LedgerDirectory);
+
+    /// <summary>Every visible <c>*.json</c> file name in <paramref name="directory"/> (also the aexp ledger's, <see cref="AexpLedger"/>).</summary>
+    public static List<string> JsonFileNames(string directory)
     {
-        if (!Directory.Exists(repository.LedgerDirectory))
+        if (!Directory.Exists(directory))
         {
             return [];
         }
@@ -38,7 +41,7 @@ internal static class LedgerDirectoryListing
         // Names straight from the directory entries: no full paths built and cut again, and no stat per
         // file (the entry type comes with the listing).
         var entries = new FileSystemEnumerable<string>(
-            repository.LedgerDirectory,
+            directory,
             (ref FileSystemEntry entry) => entry.FileName.ToString(),
             new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0 })
         {

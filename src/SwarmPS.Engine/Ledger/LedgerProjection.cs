@@ -24,7 +24,14 @@ public static class LedgerProjection
     ];
 
     /// <summary>The entry without <c>promoted_at</c>: the part that is byte-stable across promotions.</summary>
-    public static SortedDictionary<string, object?> Project(LedgerRun run, string repositoryRoot, RedactionRule? rule = null)
+    public static SortedDictionary<string, object?> Project(LedgerRun run, string repositoryRoot, RedactionRule? rule = null) =>
+        ProjectRecord(run, run.CreatedAt, repositoryRoot, rule);
+
+    /// <summary>
+    /// The same projection of a run recorded by another tool (an aexp entry being converted), whose creation
+    /// time may be unknown: the one place an entry's fields are chosen and scrubbed, whoever recorded the run.
+    /// </summary>
+    internal static SortedDictionary<string, object?> ProjectRecord(RunRecord run, DateTimeOffset? createdAt, string repositoryRoot, RedactionRule? rule)
     {
         using var statepoint = JsonDocument.Parse(run.Statepoint);
         var scrubber = new StatepointScrubber(repositoryRoot, rule ?? RedactionRule.Default);
@@ -35,7 +42,7 @@ public static class LedgerProjection
             ["status"] = run.Status.ToName(),
             ["machine"] = run.Machine,
             ["statepoint"] = scrubber.Scrub(statepoint.RootElement, key: null, "statepoint"),
-            ["created_at"] = Timestamp(run.CreatedAt),
+            ["created_at"] = createdAt is { } created ? Timestamp(created) : null,
             ["started_at"] = run.StartedAt is { } started ? Timestamp(started) : null,
             ["ended_at"] = run.EndedAt is { } ended ? Timestamp(ended) : null,
             ["wall_seconds"] = run.WallSeconds,
