@@ -97,7 +97,7 @@ public sealed partial class RunStore
                     continue;
                 }
 
-                var (current, startedAt) = runs[id];
+                var (current, startedAt, seq) = runs[id];
                 if (current == status)
                 {
                     unchanged++;
@@ -118,8 +118,8 @@ public sealed partial class RunStore
 
                 // A run moved twice in one batch keeps the code version of its first start.
                 var stamp = firstStart ? code! : moved.TryGetValue(id, out var earlier) ? earlier.Code : CodeVersion.Unknown;
-                moved[id] = new MovedRun(status, started, ended, wall, stamp);
-                runs[id] = (status, started);
+                moved[id] = new MovedRun(seq, status, started, ended, wall, stamp);
+                runs[id] = (status, started, seq);
                 changed++;
                 if (status.IsTerminal())
                 {
@@ -138,23 +138,23 @@ public sealed partial class RunStore
         return new JobRunsChange(changed, unchanged, refused, missing, promoted, failed);
     }
 
-    /// <summary>The new row of a run a batch moved: its status and stamps, and the code version of a first start.</summary>
-    private sealed record MovedRun(RunStatus Status, string? Started, string? Ended, double? Wall, CodeVersion Code);
+    /// <summary>The new row of a run a batch moved (<paramref name="Seq"/>: its rowid): its status and stamps, and the code version of a first start.</summary>
+    private sealed record MovedRun(long Seq, RunStatus Status, string? Started, string? Ended, double? Wall, CodeVersion Code);
 
     /// <summary>
     /// The run of each of <paramref name="tasks"/> that has one, and each such run's status and start
     /// stamp, in one statement. CROSS JOIN keeps SQLite's join order as written (task list, then primary-key
     /// lookups); left to choose, it scans the attempt's whole job_tasks and the task list once per row.
     /// </summary>
-    private (Dictionary<long, string> RunOfTask, Dictionary<string, (RunStatus Status, string? StartedAt)> Runs) ReadJobTaskRuns(
+    private (Dictionary<long, string> RunOfTask, Dictionary<string, (RunStatus Status, string? StartedAt, long Seq)> Runs) ReadJobTaskRuns(
         string job, int attempt, IEnumerable<long> tasks, SqliteTransaction transaction)
     {
         var runOfTask = new Dictionary<long, string>();
-        var runs = new Dictionary<string, (RunStatus, string?)>(StringComparer.Ordinal);
+        var runs = new Dictionary<string, (RunStatus, string?, long)>(StringComparer.Ordinal);
         using var read = _connection.CreateCommand();
         read.Transaction = transaction;
         read.CommandText = """
-            SELECT j.task, r.id, r.status, r.started_at
+            SELECT j.task, r.id, r.status, r.started_at, r.seq
             FROM json_each($tasks) t
             CROSS JOIN job_tasks j ON j.job = $job AND j.attempt = $attempt AND j.task = t.value
             CROSS JOIN runs r ON r.id = j.run_id;
@@ -167,17 +167,17 @@ public sealed partial class RunStore
         {
             var id = reader.GetString(1);
             runOfTask[reader.GetInt64(0)] = id;
-            runs[id] = (RunStatusNames.Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3));
+            runs[id] = (RunStatusNames.Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt64(4));
         }
 
         return (runOfTask, runs);
     }
 
     /// <summary>
-    /// The final rows of the moved runs, by <see cref="UpdateStatusSql"/> prepared once, in key order (so the
-    /// runs table's pages are walked once, front to back); the code version only where a first start read one.
-    /// Measured on a quiet machine (docs/benchmarks.md, issue 18): a third faster than one UPDATE over json_each
-    /// (likely its json_extract per column per row).
+    /// The final rows of the moved runs, by <see cref="UpdateStatusBySeqSql"/> prepared once, in rowid order (a
+    /// sweep's runs are neighbours, so a batch walks a few pages front to back); the code version only where a
+    /// first start read one. Measured on a quiet machine (docs/benchmarks.md, issue 18): a third faster than one
+    /// UPDATE over json_each (likely its json_extract per column per row).
     /// </summary>
     private void WriteMovedRuns(Dictionary<string, MovedRun> moved, SqliteTransaction transaction)
     {
@@ -186,10 +186,10 @@ public sealed partial class RunStore
             return;
         }
 
-        using var update = Prepare(transaction, UpdateStatusSql, "$id", "$status", "$started", "$ended", "$wall", "$commit", "$dirty");
-        foreach (var (id, run) in moved.OrderBy(m => m.Key, StringComparer.Ordinal))
+        using var update = Prepare(transaction, UpdateStatusBySeqSql, "$seq", "$status", "$started", "$ended", "$wall", "$commit", "$dirty");
+        foreach (var run in moved.Values.OrderBy(m => m.Seq))
         {
-            update.Parameters["$id"].Value = id;
+            update.Parameters["$seq"].Value = run.Seq;
             update.Parameters["$status"].Value = run.Status.ToName();
             update.Parameters["$started"].Value = (object?)run.Started ?? DBNull.Value;
             update.Parameters["$ended"].Value = (object?)run.Ended ?? DBNull.Value;

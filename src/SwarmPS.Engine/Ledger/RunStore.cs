@@ -14,14 +14,19 @@ namespace SwarmPS.Engine.Ledger;
 /// </summary>
 public sealed partial class RunStore : IDisposable
 {
-    private const int StoreSchemaVersion = 2;
+    private const int StoreSchemaVersion = 3;
 
     /// <summary>What every status change writes; the stamps come from <see cref="Stamps"/>.</summary>
-    private const string UpdateStatusSql = """
+    private const string UpdateStatusColumnsSql = """
         UPDATE runs SET status = $status, started_at = $started, ended_at = $ended, wall_seconds = $wall,
             code_commit = COALESCE($commit, code_commit), code_dirty = COALESCE($dirty, code_dirty)
-        WHERE id = $id;
         """;
+
+    /// <summary>One run's status change, by id.</summary>
+    private const string UpdateStatusSql = UpdateStatusColumnsSql + " WHERE id = $id;";
+
+    /// <summary>The same change by rowid, for a batch that read the rowids already (no id lookup per run).</summary>
+    private const string UpdateStatusBySeqSql = UpdateStatusColumnsSql + " WHERE seq = $seq;";
 
     /// <summary>
     /// The one way a run is recorded: a new run is created; one already recorded (same statepoint, so
@@ -96,7 +101,27 @@ public sealed partial class RunStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Brings the schema to <see cref="StoreSchemaVersion"/>. Foreign keys are off while it runs (SQLite's own
+    /// procedure for changing a table): schema 3 rebuilds <c>runs</c>, which <c>run_experiments</c> and
+    /// <c>job_tasks</c> reference, and the drop of the old table would otherwise fail on those references
+    /// although every id is in the new one. <c>PRAGMA foreign_key_check</c> proves that before the commit.
+    /// </summary>
     private static void Migrate(SqliteConnection connection, SwarmRepository repository)
+    {
+        var foreignKeys = Convert.ToInt32(Scalar(connection, null, "PRAGMA foreign_keys;"), CultureInfo.InvariantCulture);
+        Execute(connection, "PRAGMA foreign_keys = OFF;");
+        try
+        {
+            MigrateSchema(connection, repository);
+        }
+        finally
+        {
+            Execute(connection, $"PRAGMA foreign_keys = {foreignKeys};");
+        }
+    }
+
+    private static void MigrateSchema(SqliteConnection connection, SwarmRepository repository)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
         var version = Convert.ToInt32(Scalar(connection, transaction, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
@@ -157,6 +182,59 @@ public sealed partial class RunStore : IDisposable
                 ) WITHOUT ROWID;
                 PRAGMA user_version = 2;
                 """, transaction);
+        }
+
+        if (version < 3)
+        {
+            // Runs in the order they arrive, not by their hashed id. Keyed by id (WITHOUT ROWID), the 1,000
+            // runs of one array lay on ~1,000 scattered pages of the table and of runs_status, and every
+            // status change of a sweep rewrote them all (docs/benchmarks.md, issue 18). With a rowid, a
+            // sweep's runs are neighbours, in the table and in runs_status (status, rowid), so a batch
+            // touches a few dozen pages. The id stays the unique key every lookup uses.
+            Execute(connection, """
+                CREATE TABLE runs_in_arrival_order (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    statepoint TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    machine TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    ended_at TEXT,
+                    wall_seconds REAL,
+                    code_commit TEXT,
+                    code_dirty INTEGER,
+                    tracker_backend TEXT,
+                    tracker_run_id TEXT,
+                    tracker_url TEXT,
+                    tracker_project TEXT,
+                    tracker_config TEXT,
+                    working_directory TEXT,
+                    promoted_at TEXT,
+                    promotion_error TEXT
+                );
+                INSERT INTO runs_in_arrival_order (id, statepoint, status, machine, created_at, started_at, ended_at,
+                    wall_seconds, code_commit, code_dirty, tracker_backend, tracker_run_id, tracker_url, tracker_project,
+                    tracker_config, working_directory, promoted_at, promotion_error)
+                SELECT id, statepoint, status, machine, created_at, started_at, ended_at,
+                    wall_seconds, code_commit, code_dirty, tracker_backend, tracker_run_id, tracker_url, tracker_project,
+                    tracker_config, working_directory, promoted_at, promotion_error
+                FROM runs ORDER BY created_at, id;
+                DROP INDEX runs_status;
+                DROP TABLE runs;
+                ALTER TABLE runs_in_arrival_order RENAME TO runs;
+                CREATE INDEX runs_status ON runs(status);
+                PRAGMA user_version = 3;
+                """, transaction);
+            if (Scalar(connection, transaction, "PRAGMA foreign_key_check;") is not null)
+            {
+                throw new SwarmException(
+                    "RunStoreUnavailable",
+                    $"The run store '{repository.RunStorePath}' links runs that it does not hold (PRAGMA foreign_key_check), so it was not moved to schema 3 and is left as it was.",
+                    "Copy .swarm/runs.db aside and report it; the ledger (.swarm/ledger/) is unaffected. Move the file aside and run Initialize-SwarmRepository to start a new store.",
+                    SwarmErrorCategory.InvalidData,
+                    repository.RunStorePath);
+            }
         }
 
         transaction.Commit();
