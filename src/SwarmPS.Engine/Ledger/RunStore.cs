@@ -25,8 +25,8 @@ public sealed partial class RunStore : IDisposable
     /// <summary>One run's status change, by id.</summary>
     private const string UpdateStatusSql = UpdateStatusColumnsSql + " WHERE id = $id;";
 
-    /// <summary>The same change by rowid, for a batch that read the rowids already (no id lookup per run).</summary>
-    private const string UpdateStatusBySeqSql = UpdateStatusColumnsSql + " WHERE seq = $seq;";
+    /// <summary>The same change for many runs at once, by rowid (<c>$seqs</c>: a JSON list), for a batch that read the rowids already.</summary>
+    private const string UpdateStatusOfSeqsSql = UpdateStatusColumnsSql + " WHERE seq IN (SELECT value FROM json_each($seqs));";
 
     /// <summary>
     /// The one way a run is recorded: a new run is created; one already recorded (same statepoint, so
