@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SwarmPS.Engine.Ledger;
@@ -328,15 +327,7 @@ public sealed class AexpMigrationTests : IDisposable
     private static AexpLedgerMade MakeAexpLedger(string repositoryRoot, int count)
     {
         Directory.CreateDirectory(repositoryRoot);
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot.Path, "tests", "python", "make_aexp_ledger.py"));
-        start.ArgumentList.Add(repositoryRoot);
-        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 is required (apt-get install python3).");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
+        var output = PythonScript.RunFile(Path.Combine(RepositoryRoot.Path, "tests", "python", "make_aexp_ledger.py"), repositoryRoot, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var document = JsonDocument.Parse(output);
         var entries = document.RootElement.GetProperty("entries").EnumerateArray()
             .Select(e => new AexpMade(

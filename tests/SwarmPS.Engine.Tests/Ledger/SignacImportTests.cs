@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using SwarmPS.Engine.Ledger;
 
@@ -249,15 +248,7 @@ public sealed class SignacImportTests
     /// <summary>Runs tests/python/make_signac_project.py; returns the ids it made and the status word each should get.</summary>
     private static Made MakeProject(TemporaryRepository repo, int count)
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot.Path, "tests", "python", "make_signac_project.py"));
-        start.ArgumentList.Add(ProjectPath(repo));
-        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 is required (apt-get install python3).");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
+        var output = PythonScript.RunFile(Path.Combine(RepositoryRoot.Path, "tests", "python", "make_signac_project.py"), ProjectPath(repo), count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var document = JsonDocument.Parse(output);
         var ids = document.RootElement.GetProperty("ids").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
         Assert.Equal(count, ids.Count);

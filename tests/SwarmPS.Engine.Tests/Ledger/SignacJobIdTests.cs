@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics;
 using System.Text.Json;
 using SwarmPS.Engine.Ledger;
 
@@ -19,7 +18,7 @@ public sealed class SignacJobIdTests
     {
         // tests/python/signac_statepoints.py: nested maps and lists, unicode (astral, private use, controls,
         // DEL), large, small and subnormal floats, -0.0, booleans, null, integers beyond 2^53 and 2^64.
-        var lines = RunPython(Path.Combine(RepositoryRoot.Path, "tests", "python", "signac_statepoints.py"), "2000", "19");
+        var lines = Lines(PythonScript.RunFile(Path.Combine(RepositoryRoot.Path, "tests", "python", "signac_statepoints.py"), "2000", "19"));
         Assert.Equal(2000, lines.Count);
         var mismatches = new List<string>();
         foreach (var line in lines)
@@ -53,10 +52,10 @@ public sealed class SignacJobIdTests
             ["none"] = null,
             ["tags"] = new object?[] { "α", 2, new Hashtable { ["z"] = 1, ["b"] = "☃\u007f" } },
         };
-        var python = RunPython("-c",
+        var python = Lines(PythonScript.Run(
             "import hashlib,json\n" +
             "sp={'lr':0.1,'tiny':1e-05,'one':1.0,'seed':7,'huge':2**70+1,'steps':9007199254740993,'warm':True,'none':None,'tags':['\\u03b1',2,{'z':1,'b':'\\u2603\\x7f'}]}\n" +
-            "t=json.dumps(sp,sort_keys=True); print(hashlib.md5(t.encode()).hexdigest()); print(t)");
+            "t=json.dumps(sp,sort_keys=True); print(hashlib.md5(t.encode()).hexdigest()); print(t)"));
         Assert.Equal(python[1], CanonicalJson.SerializeSignac(statepoint));
         Assert.Equal(python[0], SignacJobId.FromStatepoint(statepoint));
     }
@@ -83,19 +82,5 @@ public sealed class SignacJobIdTests
         Assert.True(LedgerRunId.IsValid(signac.Id));
     }
 
-    private static List<string> RunPython(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 is required (apt-get install python3).");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-    }
+    private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 }
