@@ -140,9 +140,7 @@ Describe 'Migrating from aexp 0.6 across two clones' {
 
 Describe 'Convert-SwarmLedger refuses' {
     BeforeEach {
-        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
-        New-Item -ItemType Directory $Repo | Out-Null
-        git -C $Repo init --quiet
+        $script:Repo = New-GitRepository
     }
 
     It 'a repository of swarm ids (IdSchemeMismatch), writing nothing' {

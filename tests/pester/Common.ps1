@@ -142,6 +142,14 @@ function Restore-Environment([hashtable] $Saved) {
     }
 }
 
+# A new, empty git repository under $TestDrive (its own folder per call): the ledger tests' experiment repository.
+function New-GitRepository {
+    $path = Join-Path $TestDrive ([guid]::NewGuid())
+    New-Item -ItemType Directory $path | Out-Null
+    git -C $path init --quiet
+    $path
+}
+
 # A fresh run id with a readable prefix: every launch in a test takes its own.
 function New-RunId([string] $Prefix) { "$Prefix-" + [Guid]::NewGuid().ToString('N').Substring(0, 8) }
 

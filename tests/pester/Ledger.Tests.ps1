@@ -7,9 +7,7 @@ BeforeAll {
 
 Describe 'Initialize-SwarmRepository' {
     BeforeEach {
-        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
-        New-Item -ItemType Directory $Repo | Out-Null
-        git -C $Repo init --quiet
+        $script:Repo = New-GitRepository
     }
 
     It 'creates .swarm, the label and the .gitignore block' {
@@ -40,9 +38,7 @@ Describe 'Initialize-SwarmRepository' {
 
 Describe 'The run id scheme (Initialize-SwarmRepository -IdScheme)' {
     BeforeEach {
-        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
-        New-Item -ItemType Directory $Repo | Out-Null
-        git -C $Repo init --quiet
+        $script:Repo = New-GitRepository
     }
 
     It 'records Signac in a committed .swarm/config.json and gives signac job ids' {
@@ -102,9 +98,7 @@ Describe 'The run id scheme (Initialize-SwarmRepository -IdScheme)' {
 
 Describe 'Runs and the ledger' {
     BeforeEach {
-        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
-        New-Item -ItemType Directory $Repo | Out-Null
-        git -C $Repo init --quiet
+        $script:Repo = New-GitRepository
         Initialize-SwarmRepository -Path $Repo -MachineLabel cluster | Out-Null
         Push-Location $Repo
     }
@@ -328,9 +322,7 @@ Describe 'Hostile ledger files' {
         }
 
         function New-LedgerRepository {
-            $repo = Join-Path $TestDrive ([guid]::NewGuid())
-            New-Item -ItemType Directory $repo | Out-Null
-            git -C $repo init --quiet
+            $repo = New-GitRepository
             Initialize-SwarmRepository -Path $repo -MachineLabel cluster | Out-Null
             Push-Location $repo
             try {
@@ -404,9 +396,7 @@ Describe 'Hostile ledger files' {
 
 Describe 'Redaction and Test-SwarmLedger' {
     BeforeEach {
-        $script:Repo = Join-Path $TestDrive ([guid]::NewGuid())
-        New-Item -ItemType Directory $Repo | Out-Null
-        git -C $Repo init --quiet
+        $script:Repo = New-GitRepository
         Initialize-SwarmRepository -Path $Repo -MachineLabel cluster | Out-Null
         Push-Location $Repo
     }
