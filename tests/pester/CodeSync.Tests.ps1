@@ -204,6 +204,54 @@ Describe 'A job plan that runs shipped code (New-SwarmJobPlan -Code)' {
         }
     }
 
+    It 'refuses -Resume after the code changed (JobCodeChanged), and -Resume -Force reruns only the failed task with the new code' {
+        $repo = New-Experiment 'resumed-code'
+        # Version 1 of the code fails task 1; version 2 fixes it.
+        Set-Content (Join-Path $repo 'check.sh') "cat `"`$SWARM_CODE_DIR/src/model.py`" > seen.txt`n[ `"`$SWARM_TASK_INDEX`" != 1 ]"
+        $first = Sync-SwarmCode -Site here -Path $repo -CodeName resumed
+        Push-Location $TestDrive
+        try {
+            $tasks = New-SwarmTaskSet -Seeds 3
+            $command = 'sh', '-c', 'sh "$SWARM_CODE_DIR/check.sh"'
+            $plan = $tasks | New-SwarmJobPlan -Site here -Code resumed -Command $command
+            $job = $plan | Submit-SwarmJob | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00 -ErrorAction SilentlyContinue
+            $job.State | Should -Be 'Failed'
+            @($job.Tasks | Where-Object State -eq Failed).Task | Should -Be @(1)
+
+            Set-Content (Join-Path $repo 'check.sh') "cat `"`$SWARM_CODE_DIR/src/model.py`" > seen.txt"
+            Set-Content (Join-Path $repo 'src/model.py') 'LAYERS = 3'
+            $second = Sync-SwarmCode -Site here -Path $repo -CodeName resumed
+            $changed = $tasks | New-SwarmJobPlan -Site here -Code resumed -Command $command
+            $changed.Key | Should -Not -Be $plan.Key
+
+            $refused = $null
+            try { $changed | Submit-SwarmJob -Resume -ErrorAction Stop } catch { $refused = $_ }
+            $refused.FullyQualifiedErrorId | Should -Be 'JobCodeChanged,SwarmPS.Cmdlets.SubmitSwarmJobCommand'
+            $refused.Exception.Message | Should -Match "job $($plan.Key) with code $($first.TreeHash.Substring(0, 12))"
+            $refused.ErrorDetails.RecommendedAction + $refused.Exception.Message | Should -Match '-Force'
+            Join-Path $TestDrive ".swarm/jobs/$($changed.Key).json" | Should -Not -Exist
+
+            $resumed = $changed | Submit-SwarmJob -Resume -Force | Wait-SwarmJob -PollInterval 5 -Timeout 00:01:00
+            $resumed.Id | Should -Be $plan.Key
+            $resumed.State | Should -Be 'Succeeded'
+            Get-Content (Join-Path $resumed.JobRoot 'results/1/seen.txt') | Should -Be 'LAYERS = 3'
+            Get-Content (Join-Path $resumed.JobRoot 'results/0/seen.txt') | Should -Be 'LAYERS = 2'   # not run again
+            $record = Get-Content -Raw (Join-Path $TestDrive ".swarm/jobs/$($plan.Key).json") | ConvertFrom-Json
+            $record.CodeHash | Should -Be $second.TreeHash
+            @($record.Attempts.CodeHash) | Should -Be @($first.TreeHash, $second.TreeHash)
+            @($record.Attempts[1].Selection) | Should -Be @(1)
+            Join-Path $TestDrive ".swarm/jobs/$($changed.Key).json" | Should -Not -Exist
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It '-Force without -Resume is refused' {
+        { New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site here -Command 'true' | Submit-SwarmJob -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ForceNeedsResume,SwarmPS.Cmdlets.SubmitSwarmJobCommand'
+    }
+
     It 'refuses code that was never shipped under that name' {
         { New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site here -Code never-shipped -Command 'true' } |
             Should -Throw -ErrorId 'CodeNotShipped,SwarmPS.Cmdlets.NewSwarmJobPlanCommand'

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SwarmPS.Engine;
 using SwarmPS.Engine.Sites;
 using SwarmPS.Engine.Scheduler;
 
@@ -16,6 +17,10 @@ public sealed class SubmitSwarmJobCommand : JobCmdlet
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
+    /// <summary>With -Resume: resume the sweep's earlier job although the shipped code changed since (JobCodeChanged otherwise).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Run the first task alone first, as its own job; submit the rest only when it succeeded.</summary>
     [Parameter]
     public SwitchParameter Canary { get; set; }
@@ -30,23 +35,35 @@ public sealed class SubmitSwarmJobCommand : JobCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
+        if (Force && !Resume)
+        {
+            throw new SwarmException(
+                "ForceNeedsResume",
+                "-Force only lets -Resume continue a sweep's earlier job after its shipped code changed; without -Resume it has nothing to do.",
+                "Add -Resume to resume the earlier job with the new code, or leave -Force out to submit the plan as it is.",
+                SwarmErrorCategory.InvalidArgument,
+                Plan.Key);
+        }
+
         var shell = SiteShell.For(Plan.Site);
         var store = OpenJobStore();
         var describer = new JobSubmitter(shell, store);
+        // Changed code under -Resume: refused, or with -Force the earlier job of the sweep (so -WhatIf shows it too).
+        var plan = describer.ResumeTarget(Plan, Resume, Force);
 
         // -WhatIf prints these exact commands and submits nothing.
-        var commands = describer.Describe(Plan);
-        var description = $"Submit job {Plan.Key} to site '{Plan.SiteName}' ({Plan.TaskCount} tasks, {Plan.ArrayCount} arrays, {Plan.WaveCount} waves):\n" + string.Join("\n", commands);
-        var canary = Canary && store.Find(Plan.Key) is null;
+        var commands = describer.Describe(plan);
+        var description = $"Submit job {plan.Key} to site '{plan.SiteName}' ({plan.TaskCount} tasks, {plan.ArrayCount} arrays, {plan.WaveCount} waves):\n" + string.Join("\n", commands);
+        var canary = Canary && store.Find(plan.Key) is null;
         if (Canary)
         {
             CanaryTrial.CheckOutputs(CanaryOutput);
             description = canary
-                ? $"First run task {Plan.TaskAtLine(1)} alone as canary job {CanaryTrial.KeyOf(Plan.Key)} and wait for it (at most {CanaryTimeout}); then:\n{description}"
+                ? $"First run task {plan.TaskAtLine(1)} alone as canary job {CanaryTrial.KeyOf(plan.Key)} and wait for it (at most {CanaryTimeout}); then:\n{description}"
                 : description + "\n(no canary: this job was submitted before, so its tasks have run)";
         }
 
-        if (!ShouldProcess(description, $"Submit {Plan.TaskCount} tasks to '{Plan.SiteName}'?", "Submit-SwarmJob"))
+        if (!ShouldProcess(description, $"Submit {plan.TaskCount} tasks to '{plan.SiteName}'?", "Submit-SwarmJob"))
         {
             return;
         }
@@ -54,23 +71,23 @@ public sealed class SubmitSwarmJobCommand : JobCmdlet
         // One run per task in the repository's run store; without a repository the submit goes on with a warning.
         if (Canary && !canary)
         {
-            WriteWarning($"No canary: job {Plan.Key} was submitted before, so its tasks have run; -Canary applies to a first submit.");
+            WriteWarning($"No canary: job {plan.Key} was submitted before, so its tasks have run; -Canary applies to a first submit.");
         }
 
         if (canary)
         {
             var options = new CanaryOptions { Timeout = CanaryTimeout, Outputs = CanaryOutput };
-            var passed = Await(writer => new CanaryTrial(shell, store).RunAsync(Plan, options, writer.Progress<string>(WriteVerbose), StopToken));
-            WriteLandmark($"[site {Plan.SiteName}] {passed.Summary}");
+            var passed = Await(writer => new CanaryTrial(shell, store).RunAsync(plan, options, writer.Progress<string>(WriteVerbose), StopToken));
+            WriteLandmark($"[site {plan.SiteName}] {passed.Summary}");
         }
 
         WithRecorder(warnWhenNotRecording: true, recorder =>
         {
             var tracker = new JobTracker(shell, store, sink: recorder);
             var submitter = new JobSubmitter(shell, store, tracker, recorder);
-            var result = Await(writer => submitter.SubmitAsync(Plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
-            WriteLandmark($"[site {Plan.SiteName}] {result.Summary}");
-            var job = Await(_ => tracker.QueryAsync(Plan.Site, new[] { result.Record }, null, StopToken));
+            var result = Await(writer => submitter.SubmitAsync(plan, Resume, writer.Progress<string>(WriteVerbose), StopToken));
+            WriteLandmark($"[site {plan.SiteName}] {result.Summary}");
+            var job = Await(_ => tracker.QueryAsync(plan.Site, new[] { result.Record }, null, StopToken));
             WriteObject(job[0]);
         });
     });

@@ -70,6 +70,12 @@ public sealed record JobPlan
     /// <summary>Hash of repository, site, command and task set: the job record's name, found again on resubmission.</summary>
     public required string Key { get; init; }
 
+    /// <summary>
+    /// With <see cref="Code"/>: the key the job would have without its code hash, the same for this sweep under
+    /// any code. Submit-SwarmJob -Resume finds an earlier job of the sweep by it when the code has changed.
+    /// </summary>
+    public string? CodeFreeKey { get; init; }
+
     public string SiteName => Site.Name;
 
     public SchedulerKind Scheduler => Site.Scheduler;

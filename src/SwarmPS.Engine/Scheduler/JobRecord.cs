@@ -41,9 +41,13 @@ public sealed class JobRecord
     /// <summary>
     /// The tree hash of the code the tasks run (Sync-SwarmCode's <c>.swarm-code.json</c> on the site, see
     /// New-SwarmJobPlan -Code); null when the job runs no shipped code. It is part of the key too, so changed
-    /// code is a new job: -Resume of a plan made after the code changed finds no record and submits afresh.
+    /// code is a new job: -Resume of a plan made after the code changed is refused (JobCodeChanged) unless
+    /// -Force, which resumes this job with the new code and records the new hash here (and on the attempt).
     /// </summary>
     public string? CodeHash { get; set; }
+
+    /// <summary>The key without the code hash (<see cref="JobPlan.CodeFreeKey"/>), by which a plan under changed code finds this job; null for jobs without shipped code and for records written before it existed.</summary>
+    public string? CodeFreeKey { get; set; }
 
     public string JobRoot { get; set; } = "";
 
@@ -76,6 +80,9 @@ public sealed class AttemptRecord
 
     /// <summary>The memory in bytes each task of this attempt asked for (null: the site's default); Watch-SwarmJob raises it after an out-of-memory kill.</summary>
     public long? Memory { get; set; }
+
+    /// <summary>The tree hash of the code this attempt ran (-Code); it differs from the first attempt's after Submit-SwarmJob -Resume -Force.</summary>
+    public string? CodeHash { get; set; }
 
     /// <summary>When Stop-SwarmJob cancelled this attempt; its cancelled tasks then make the job Cancelled, not Failed.</summary>
     public DateTimeOffset? Stopped { get; set; }

@@ -47,6 +47,45 @@ public sealed class JobSubmitter
         return lines;
     }
 
+    /// <summary>
+    /// The plan Submit-SwarmJob -Resume submits when the shipped code changed since the sweep was submitted.
+    /// The code hash is part of the key, so the plan is a new job with no record, and -Resume alone would
+    /// submit every task again under the new code while the operator asked for the failed ones. That is
+    /// refused (<c>JobCodeChanged</c>, naming both jobs and both hashes); with <paramref name="force"/> the plan
+    /// takes the earlier job's key, so only its missing or failed tasks go out, running the new code. Any other
+    /// plan is returned as it is.
+    /// </summary>
+    public JobPlan ResumeTarget(JobPlan plan, bool resume, bool force)
+    {
+        if (!resume || plan.CodeFreeKey is null || _store.Find(plan.Key) is not null)
+        {
+            return plan;
+        }
+
+        var earlier = _store.List()
+            .Where(r => r.CodeFreeKey == plan.CodeFreeKey && r.Key != plan.Key)
+            .OrderByDescending(r => r.Created)
+            .FirstOrDefault();
+        if (earlier is null)
+        {
+            return plan;
+        }
+
+        if (!force)
+        {
+            throw new SwarmException(
+                "JobCodeChanged",
+                $"This sweep was submitted to '{plan.SiteName}' as job {earlier.Key} with code {Short(earlier.CodeHash)}; the shipped code '{plan.Code!.Name}' is now {Short(plan.Code.TreeHash)}, so this plan is a new job ({plan.Key}) and has nothing to resume.",
+                $"Submit without -Resume to run every task with the new code as job {plan.Key}, or add -Force to resume job {earlier.Key} (only its missing or failed tasks) with the new code.",
+                SwarmErrorCategory.InvalidOperation,
+                plan.Key);
+        }
+
+        return plan with { Key = earlier.Key };
+    }
+
+    private static string Short(string? hash) => hash is null ? "(none)" : hash.Length > 12 ? hash[..12] : hash;
+
     public async Task<SubmitResult> SubmitAsync(JobPlan plan, bool resume = false, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var record = _store.Find(plan.Key);
@@ -96,6 +135,13 @@ public sealed class JobSubmitter
             }
 
             attemptPlan = AttemptPlan(plan, selection, plan.Walltime, plan.Memory);
+            if (plan.Code is { } code && code.TreeHash != record.CodeHash)
+            {
+                // Only ResumeTarget with -Force gets here: this attempt runs the new code, and the record says so.
+                progress?.Report($"job {record.Key}: resuming {selection.Count} task(s) with changed code {Short(record.CodeHash)} -> {Short(code.TreeHash)}");
+                record.CodeHash = code.TreeHash;
+            }
+
             attempt = NewAttempt(record, attemptPlan);
             _store.Save(record);
         }
@@ -229,6 +275,7 @@ public sealed class JobSubmitter
         ParameterNames = plan.Tasks.ParameterNames.ToList(),
         TaskSetFingerprint = plan.Tasks.Fingerprint,
         CodeHash = plan.Code?.TreeHash,
+        CodeFreeKey = plan.CodeFreeKey,
         JobRoot = JobLayout.JobRootFor(plan.Site.RunRoot, plan.Key),
         Created = DateTimeOffset.UtcNow,
     };
@@ -243,6 +290,7 @@ public sealed class JobSubmitter
             Throttle = plan.Throttle,
             Walltime = plan.Walltime,
             Memory = plan.Memory,
+            CodeHash = plan.Code?.TreeHash,
         };
         attempt.Arrays = ArrayRecords(plan, attempt.Number);
         record.Attempts.Add(attempt);

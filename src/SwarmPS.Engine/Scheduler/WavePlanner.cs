@@ -128,6 +128,7 @@ public static class WavePlanner
             EstimateSource = estimateSource,
             Code = code,
             Key = KeyOf(site, runCommand, tasks, origin, code?.TreeHash),
+            CodeFreeKey = code is null ? null : KeyOf(site, runCommand, tasks, origin),
         };
     }
 
