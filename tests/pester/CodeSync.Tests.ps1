@@ -17,11 +17,7 @@ BeforeAll {
     $env:SWARMPS_SITE_PATH = $sites.FullName
 
     # Runs a shell snippet on the remote site as its user; returns its output lines.
-    function Invoke-Far([string] $Script) {
-        $s = $script:Remote.State
-        ssh -F /dev/null -p $script:Remote.Port -i "$s/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes `
-            -o "UserKnownHostsFile=$s/known_hosts" -o StrictHostKeyChecking=yes "$($script:Remote.User)@127.0.0.1" $Script
-    }
+    function Invoke-Far([string] $Script) { Invoke-RemoteUser $script:Remote $Script }
 
     # The remote user's home outlives a test run: start from no shipped code, so the first sync ships.
     Invoke-Far 'rm -rf ~/swarm-code-pester'

@@ -95,6 +95,13 @@ ssh:
     }
 }
 
+# Runs a shell snippet on the far side as the remote user (Start-RemoteUser), over the same sshd; returns its output lines.
+function Invoke-RemoteUser($Remote, [string] $Script) {
+    $s = $Remote.State
+    ssh -F /dev/null -p $Remote.Port -i "$s/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes `
+        -o "UserKnownHostsFile=$s/known_hosts" -o StrictHostKeyChecking=yes "$($Remote.User)@127.0.0.1" $Script
+}
+
 function Stop-RemoteUser($Remote) {
     if ($null -ne $Remote) { $null = bash (Join-Path $RepoRoot 'tests/infra/stop-remote-user.sh') $Remote.State 2>&1 }
 }

@@ -151,6 +151,52 @@ Describe 'Watch-SwarmJob on Grid Engine' {
     }
 }
 
+Describe 'Watch-SwarmJob on Grid Engine over ssh' {
+    BeforeAll {
+        # The same watch on a remote site: user swarmps-remote behind the real sshd on 127.0.0.1
+        # (tests/infra/start-remote-user.sh), submitting to the loopback Grid Engine from its own login. Staging,
+        # qsub, each poll's qstat/qacct and the resubmission all go through the site's ssh.
+        $script:Remote = Start-RemoteUser
+        $script:FarRoot = "swarm-watch-pester-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $sgeRoot = $env:SGE_ROOT
+        Set-Content -Path (Join-Path $env:SWARMPS_SITE_PATH 'gridfar.yaml') -Value @"
+scheduler: sge
+run_root: ~/$($script:FarRoot)
+environment:
+  SGE_ROOT: $sgeRoot
+  SGE_CELL: $env:SGE_CELL
+  SGE_QMASTER_PORT: "$env:SGE_QMASTER_PORT"
+  SGE_EXECD_PORT: "$env:SGE_EXECD_PORT"
+  PATH: $sgeRoot/bin/$($env:SGE_ARCH):/usr/local/bin:/usr/bin:/bin
+$($script:Remote.SshYaml)
+"@
+        $plan = New-SwarmTaskSet -Axis @{ mode = 'slow'; seconds = 9 } | New-SwarmJobPlan -Site gridfar -Command $script:Command -Walltime 00:00:05
+        $plan | Submit-SwarmJob -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        $script:FarPlan = $plan
+        $script:Far = Invoke-Watch $plan -Timeout '00:04:00'
+    }
+
+    AfterAll {
+        if ($script:FarRoot) { Invoke-RemoteUser $script:Remote "rm -rf ~/$($script:FarRoot)" | Out-Null }
+        Stop-RemoteUser $script:Remote
+    }
+
+    It 'classifies the h_rt kill on the remote site as Walltime, from qacct over ssh, and resubmits with twice the walltime' {
+        $script:Far.Decisions.Count | Should -Be 1
+        $script:Far.Decisions[0].Failure | Should -Be 'Walltime'
+        $script:Far.Decisions[0].Action | Should -Be 'Resubmitted'
+        $script:Far.Decisions[0].NewWalltime | Should -Be ([TimeSpan]::FromSeconds(10))
+    }
+
+    It 'ends with the task succeeded in its second attempt, run as the remote user under its run root' {
+        $script:Far.Job[0].State | Should -Be 'Succeeded'
+        $script:Far.Job[0].Attempts | Should -Be 2
+        $script:Far.Job[0].JobRoot | Should -BeLike "*$($script:FarRoot)/jobs/$($script:FarPlan.Key)"
+        $owner = Invoke-RemoteUser $script:Remote "stat -c %U ~/$($script:FarRoot)/jobs/$($script:FarPlan.Key)/a2/tasks.txt"
+        $owner | Should -Be $script:Remote.User
+    }
+}
+
 Describe 'Watch-SwarmJob input' {
     It 'refuses a plan that was never submitted, naming the fix' {
         $plan = New-SwarmTaskSet -Axis @{ mode = 'never' } | New-SwarmJobPlan -Site cluster -Command $script:Command

@@ -22,6 +22,13 @@ public static class JobScriptWriter
         script.Append("# Owner-only: what this job and its task write is private on a shared host.\numask 077\n");
         script.Append("job_root=").Append(PosixQuoting.Quote(layout.JobRoot)).Append('\n');
         script.Append("attempt_dir=").Append(PosixQuoting.Quote(layout.AttemptDirectory)).Append('\n');
+        // A remote run root written ~/... is relative to the login's home (SiteProfileLoader), but a scheduler
+        // may start the job elsewhere (SLURM in --chdir, Grid Engine in its execd's directory): anchor it at $HOME.
+        script.Append("""
+            case "$job_root" in /*) ;; *) job_root="$HOME/$job_root" ;; esac
+            case "$attempt_dir" in /*) ;; *) attempt_dir="$HOME/$attempt_dir" ;; esac
+
+            """.Replace("\r", "", StringComparison.Ordinal));
         script.Append("""
             # Each scheduler names the array index differently; SGE says "undefined" outside arrays.
             index="${SLURM_ARRAY_TASK_ID:-${PBS_ARRAY_INDEX:-${SWARM_ARRAY_INDEX:-}}}"

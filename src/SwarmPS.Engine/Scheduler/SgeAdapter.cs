@@ -26,12 +26,23 @@ public sealed partial class SgeAdapter : ISchedulerAdapter
             "-terse",
             "-N", submission.Name,
             "-S", "/bin/bash",
-            "-wd", submission.Layout.AttemptDirectory,
+        };
+        // A relative job root (a remote run root written ~/...) is relative to the login's home; qsub -wd would
+        // take it relative to execd's directory ("can't chdir", the job in Eqw). Without -wd a Grid Engine job
+        // starts in the home directory, which is what the path is relative to; the job script anchors its own.
+        if (submission.Layout.AttemptDirectory.StartsWith('/'))
+        {
+            args.Add("-wd");
+            args.Add(submission.Layout.AttemptDirectory);
+        }
+
+        args.AddRange(new[]
+        {
             "-o", submission.Layout.LogDirectory,
             "-j", "y",
             "-t", submission.Array.IndexRange,
             "-v", "SWARM_ARRAY_OFFSET=" + submission.Array.Offset.ToString(CultureInfo.InvariantCulture),
-        };
+        });
         if (plan.Throttle is { } throttle)
         {
             args.Add("-tc");

@@ -85,4 +85,49 @@ public sealed class JobScriptTests : IDisposable
         Assert.Equal(2, beyond.ExitCode);
         Assert.Contains("no task on line 3", beyond.StandardError);
     }
+    [Fact]
+    public async Task A_relative_run_root_is_the_homes_wherever_the_scheduler_starts_the_job()
+    {
+        // A remote site's run_root ~/runs becomes "runs", relative to the login's home (SiteProfileLoader).
+        // Grid Engine without -wd and SLURM with --chdir start the job elsewhere; the script anchors at $HOME.
+        var tasks = TaskSet.Product(new[] { TaskAxis.Of("x", new object[] { "a", "b" }) });
+        var site = new SiteProfile { Name = "far", RunRoot = "runs" };
+        var plan = WavePlanner.Plan(site, new[] { "bash", "-c", "printf '%s' \"$SWARM_KW_X\" > value; pwd > where" }, tasks);
+        var layout = new JobLayout(JobLayout.JobRootFor(site.RunRoot, plan.Key), 1);
+        Assert.False(Path.IsPathRooted(layout.AttemptDirectory));
+        var attempt = Path.Combine(_root, layout.AttemptDirectory);
+        Directory.CreateDirectory(attempt);
+        await File.WriteAllBytesAsync(Path.Combine(attempt, "tasks.txt"), TaskFileFormat.Write(tasks, null));
+        await File.WriteAllTextAsync(Path.Combine(attempt, "job.sh"), JobScriptWriter.Write(plan, layout));
+
+        var result = await LocalShell.Instance.RunAsync(new ShellCommand("bash", "-c", "cd / && bash \"$0\"", Path.Combine(attempt, "job.sh"))
+        {
+            Environment = new Dictionary<string, string> { ["HOME"] = _root, ["SGE_TASK_ID"] = "2" },
+        });
+
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        var taskDirectory = Path.Combine(_root, layout.JobRoot, "results", "1");
+        Assert.Equal("b", await File.ReadAllTextAsync(Path.Combine(taskDirectory, "value")));
+        Assert.Equal(taskDirectory + "\n", await File.ReadAllTextAsync(Path.Combine(taskDirectory, "where")));
+        Assert.Equal("0\n", await File.ReadAllTextAsync(Path.Combine(attempt, "status", "1.exit")));
+        Assert.False(Directory.Exists("/runs"));
+    }
+
+    [Fact]
+    public void Grid_engine_gets_wd_only_for_an_absolute_job_root()
+    {
+        var tasks = TaskSet.Product(new[] { TaskAxis.Seeds(2) });
+        string Arguments(string runRoot)
+        {
+            var site = new SiteProfile { Name = "grid", Scheduler = SchedulerKind.Sge, RunRoot = runRoot };
+            var plan = WavePlanner.Plan(site, new[] { "true" }, tasks);
+            var layout = new JobLayout(JobLayout.JobRootFor(runRoot, plan.Key), 1);
+            return string.Join(' ', new SgeAdapter().BuildSubmit(new ArraySubmission(plan, plan.Arrays.Single(), layout, Array.Empty<string>())).Arguments);
+        }
+
+        Assert.Matches("-wd /scratch/runs/jobs/[0-9a-f]+/a1 -o /scratch/runs/jobs/[0-9a-f]+/a1/logs ", Arguments("/scratch/runs"));
+        var relative = Arguments("runs");
+        Assert.DoesNotContain("-wd", relative);
+        Assert.Matches(" -o runs/jobs/[0-9a-f]+/a1/logs ", relative);
+    }
 }
