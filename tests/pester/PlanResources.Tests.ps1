@@ -1,9 +1,9 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # Memory and GPUs per task, waves counted in array elements, and the estimate from the ledger's history,
 # in real pwsh. Memory is proven by what the real loopback SLURM (scontrol show job) and Grid Engine
-# (qstat -j) recorded for the submitted job; GPU requests by the real schedulers' own refusal of them, as
-# neither loopback scheduler has a GPU resource configured (their rendered text is checked in the engine
-# tests, ResourceRequestTests). tests/infra/start-slurm.sh and start-sge.sh are idempotent: BeforeAll
+# (qstat -j) recorded for the submitted job. GPUs: the loopback SLURM has two stand-in GPUs
+# (tests/infra/start-slurm.sh, gres.conf), so a task of -Gpus 1 runs with one; the loopback Grid Engine has
+# no GPU complex, so its refusal is what proves the request (the rendered text: ResourceRequestTests). tests/infra/start-slurm.sh and start-sge.sh are idempotent: BeforeAll
 # starts them when .ci/run has not. Needs root (the infra scripts). Run after building:
 #   Invoke-Pester ./tests/pester/PlanResources.Tests.ps1
 
@@ -86,12 +86,23 @@ Describe 'Memory per task on the real schedulers' {
 }
 
 Describe 'GPUs per task reach the real schedulers' {
-    It 'SLURM is asked --gres=gpu:1 and refuses it, having no GPU gres on loopback' {
-        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site res-slurm -Command true -Gpus 1
+    It 'SLURM gives a task of -Gpus 1 one of the loopback node''s two stand-in GPUs (--gres=gpu:1)' {
+        $plan = New-SwarmTaskSet -Seeds 2 | New-SwarmJobPlan -Site res-slurm -Gpus 1 -Command bash, -c, 'printf "%s %s" "$CUDA_VISIBLE_DEVICES" "$SLURM_GPUS_ON_NODE" > gpus.txt'
         $plan.Gpus | Should -Be 1
+        $null = $plan | Submit-SwarmJob -Confirm:$false
+        $job = Wait-SwarmJob -Id $plan.Key -PollInterval 5 -Timeout 00:02:00
+        $job.State | Should -Be 'Succeeded'
+        foreach ($task in 0, 1) {
+            # One GPU each: its index on the node (0 or 1, as SLURM hands them out), and a count of 1.
+            Get-Content (Join-Path $job.JobRoot "results/$task/gpus.txt") | Should -Match '^[01] 1$'
+        }
+    }
+
+    It 'SLURM refuses a task of more GPUs than the node has (-Gpus 3 of 2), naming gres' {
+        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site res-slurm -Command true -Gpus 3
         $failure = { $plan | Submit-SwarmJob -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
         $failure.FullyQualifiedErrorId | Should -BeLike 'SubmitRejected,*'
-        $failure.Exception.Message | Should -Match 'gres'
+        $failure.Exception.Message | Should -Match 'node configuration is not available'
     }
 
     It 'Grid Engine is asked the profile''s gpu complex (-l gpu=1) and names it when the cell has no such complex' {

@@ -6,7 +6,7 @@ namespace SwarmPS.Engine.Tests.Scheduler;
 /// <summary>
 /// How -Memory and -Gpus appear in each scheduler's submit command. What SLURM and Grid Engine record for
 /// these requests is proven against the real loopback schedulers in tests/pester/PlanResources.Tests.ps1;
-/// GPUs only as text here, because neither loopback scheduler has a GPU resource configured.
+/// GPUs as text here; SLURM's GPU request runs for real on the loopback's stand-in GPUs in that file too.
 /// </summary>
 public sealed class ResourceRequestTests
 {
