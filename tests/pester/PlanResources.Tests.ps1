@@ -2,8 +2,9 @@
 # Memory and GPUs per task, waves counted in array elements, and the estimate from the ledger's history,
 # in real pwsh. Memory is proven by what the real loopback SLURM (scontrol show job) and Grid Engine
 # (qstat -j) recorded for the submitted job. GPUs: the loopback SLURM has two stand-in GPUs
-# (tests/infra/start-slurm.sh, gres.conf), so a task of -Gpus 1 runs with one; the loopback Grid Engine has
-# no GPU complex, so its refusal is what proves the request (the rendered text: ResourceRequestTests). tests/infra/start-slurm.sh and start-sge.sh are idempotent: BeforeAll
+# (tests/infra/start-slurm.sh, gres.conf), so a task of -Gpus 1 runs with one; the loopback Grid Engine has a
+# consumable gpu complex of 2 (tests/infra/start-sge.sh), granted to a task of -Gpus 1 (rendered text:
+# ResourceRequestTests). tests/infra/start-slurm.sh and start-sge.sh are idempotent: BeforeAll
 # starts them when .ci/run has not. Needs root (the infra scripts). Run after building:
 #   Invoke-Pester ./tests/pester/PlanResources.Tests.ps1
 
@@ -105,11 +106,19 @@ Describe 'GPUs per task reach the real schedulers' {
         $failure.Exception.Message | Should -Match 'node configuration is not available'
     }
 
-    It 'Grid Engine is asked the profile''s gpu complex (-l gpu=1) and names it when the cell has no such complex' {
-        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site res-sge-gpu -Command true -Gpus 1 -Memory 32MB
-        $failure = { $plan | Submit-SwarmJob -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
-        $failure.FullyQualifiedErrorId | Should -BeLike 'SubmitRejected,*'
-        $failure.Exception.Message | Should -Match 'unknown resource "gpu"'
+    It 'Grid Engine grants the profile''s gpu complex (-l gpu=1) from the loopback cell''s two stand-in GPUs' {
+        $plan = New-SwarmTaskSet -Seeds 1 | New-SwarmJobPlan -Site res-sge-gpu -Command sleep, 31 -Gpus 1 -Memory 32MB
+        $null = $plan | Submit-SwarmJob -Confirm:$false
+        try {
+            Wait-Until { (Get-SwarmJob -Id $plan.Key -WarningAction SilentlyContinue).Running -eq 1 } -Seconds 60 -PollMilliseconds 1000
+            $details = (qstat -j (Get-ArrayName $plan) 2>&1) -join "`n"
+            $details | Should -Match 'hard resource_list:\s+(h_vmem=32M,gpu=1|gpu=1,h_vmem=32M)'
+            # The host's consumable count, as the scheduler sees it while the task holds one GPU.
+            (qhost -F gpu 2>&1) -join "`n" | Should -Match 'hc:gpu=1\.0+'
+        }
+        finally {
+            $null = Stop-SwarmJob -Id $plan.Key -Confirm:$false
+        }
     }
 }
 
