@@ -19,15 +19,7 @@ internal static class AexpLedger
     public static bool Exists(SwarmRepository repository) => Directory.Exists(DirectoryOf(repository));
 
     /// <summary><c>.aexp</c> or <c>.aexp/ledger</c> when it is a symbolic link (a clone can carry one); null otherwise.</summary>
-    public static string? LinkedDirectory(SwarmRepository repository)
-    {
-        if (new DirectoryInfo(Path.Combine(repository.Root, ".aexp")).LinkTarget is not null)
-        {
-            return ".aexp";
-        }
-
-        return new DirectoryInfo(DirectoryOf(repository)).LinkTarget is not null ? RelativeDirectory : null;
-    }
+    public static string? LinkedDirectory(SwarmRepository repository) => repository.FirstLinkedDirectory(RelativeDirectory);
 
     /// <summary>The finding for a linked aexp ledger directory, which is never listed or read.</summary>
     public static LedgerFinding LinkedFinding(string linked, FindingSeverity severity) =>

@@ -103,13 +103,5 @@ public static class LedgerPromoter
     /// <c>.swarm</c> or <c>.swarm/ledger</c> when it is a link (a clone can carry one): checked right
     /// before writing; swapping one in afterwards needs write access to <c>.swarm/</c>, which is the owner's.
     /// </summary>
-    internal static string? LinkedDirectory(SwarmRepository repository)
-    {
-        if (new DirectoryInfo(repository.SwarmDirectory).LinkTarget is not null)
-        {
-            return ".swarm";
-        }
-
-        return new DirectoryInfo(repository.LedgerDirectory).LinkTarget is not null ? ".swarm/ledger" : null;
-    }
+    internal static string? LinkedDirectory(SwarmRepository repository) => repository.FirstLinkedDirectory(".swarm/ledger");
 }

@@ -41,12 +41,11 @@ public static class SignacImporter
         {
             cancellationToken.ThrowIfCancellationRequested();
             RunStatus? current = stored.TryGetValue(job.Id, out var status) ? status : null;
-            string where = "this machine's store";
-            if (current is null && inLedger.Contains(job.Id))
+            // Promoted on another machine and pulled: the entry is final, and recreating the run here would
+            // rewrite it with this machine's times. Only its status is compared.
+            var onlyInLedger = current is null && inLedger.Contains(job.Id);
+            if (onlyInLedger)
             {
-                // Promoted on another machine and pulled: the entry is final, and recreating the run here would
-                // rewrite it with this machine's times. Only its status is compared.
-                where = "the ledger";
                 try
                 {
                     current = LedgerReader.ReadOne(repository, job.Id).Status;
@@ -67,10 +66,10 @@ public static class SignacImporter
             {
                 skipped++;
             }
-            else if (current.Value.IsTerminal() || where == "the ledger")
+            else if (current.Value.IsTerminal() || onlyInLedger)
             {
                 conflicts++;
-                findings.Add(Conflict(job, ConflictMessage(job, current.Value, where)));
+                findings.Add(Conflict(job, ConflictMessage(job, current.Value, onlyInLedger ? "the ledger" : "this machine's store")));
             }
             else
             {

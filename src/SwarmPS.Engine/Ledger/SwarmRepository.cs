@@ -84,5 +84,25 @@ public sealed class SwarmRepository
     /// <summary>The ledger file of a run; the id is validated first, so it can never name another path.</summary>
     public string LedgerEntryPath(string runId) => Path.Combine(LedgerDirectory, LedgerRunId.Validate(runId) + ".json");
 
+    /// <summary>
+    /// The first directory along <paramref name="relativePath"/> (e.g. <c>.swarm/ledger</c>) that is a symbolic
+    /// link, as a path relative to the root (<c>.swarm</c> or <c>.swarm/ledger</c>); null when none is. A clone
+    /// can carry such a link, and writing or reading through it would go wherever it points.
+    /// </summary>
+    internal string? FirstLinkedDirectory(string relativePath)
+    {
+        var walked = "";
+        foreach (var part in relativePath.Split('/'))
+        {
+            walked = walked.Length == 0 ? part : walked + "/" + part;
+            if (new DirectoryInfo(Path.Combine(Root, walked)).LinkTarget is not null)
+            {
+                return walked;
+            }
+        }
+
+        return null;
+    }
+
     public override string ToString() => Root;
 }
