@@ -139,11 +139,11 @@ public sealed class LaunchTestBed : IDisposable
             peers: [a]
         """;
 
-    public static string CounterCampaignYaml(int stopAt = 10, double pace = 0) => $$"""
+    public static string CounterCampaignYaml(int stopAt = 10, double pace = 0, int startupTimeout = 30) => $$"""
         name: counter
         initial_agent: ping
         user_task: Count from 1 to {{stopAt}}, one number per turn.
-        startup_timeout: 30
+        startup_timeout: {{startupTimeout}}
         exchange:
           heartbeat_interval: 1s
         agents:

@@ -35,7 +35,9 @@ public sealed class RemoteSiteLaunchTests : IDisposable
     public async Task A_remote_site_counts_with_a_local_one_as_the_remote_user_and_stops_leaving_nothing()
     {
         var runId = $"remote-counter-{Guid.NewGuid():N}"[..24];
-        var campaignFile = _bed.WriteCampaign(LaunchTestBed.CounterCampaignYaml());
+        // Beta waits for its peer from its own start, through alpha's start on a loaded CI machine (a CI run saw
+        // that take over 30 s): the test is about users and processes, not start-up speed.
+        var campaignFile = _bed.WriteCampaign(LaunchTestBed.CounterCampaignYaml(startupTimeout: 120));
 
         var started = await RemoteSiteLaunch.StartAsync(RemoteOptions(campaignFile, runId), LaunchTestBed.SiteHostDirectory, TimeSpan.FromSeconds(60), null, CancellationToken.None);
         _output.WriteLine($"beta started on {started.Target} ({started.Host}), pid {started.Pid}, in {started.SiteDirectory}");
