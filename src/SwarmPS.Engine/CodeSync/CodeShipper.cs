@@ -184,6 +184,10 @@ public static partial class CodeShipper
         if (plan.OnSite is not null)
         {
             // Unchanged files are hard-linked from the current tree instead of sent: only the changes travel.
+            // --checksum: "unchanged" by content, not rsync's size-and-mtime quick check, which took a same-size
+            // edit made within the second of the last sync for unchanged and linked the old file (stale code
+            // shipped under the new tree hash; CodeSync.Tests caught it on a fast CI run).
+            arguments.Add("--checksum");
             arguments.Add($"--link-dest={plan.Destination}");
         }
 
