@@ -43,6 +43,24 @@ internal static class AtomicFile
     /// </summary>
     public static void Write(string path, Action<FileStream> write, UnixFileMode mode = OwnerOnly.FileMode, bool durable = false, int bufferSize = 4096, bool flushDirectory = true, bool overwrite = true)
     {
+        var temporary = WriteTemporary(path, write, mode, durable, bufferSize);
+        MoveIntoPlace(temporary, path, overwrite);
+        if (durable && flushDirectory)
+        {
+            // The rename is a change to the directory: until the directory is on disk, a crash may bring
+            // back the old name (or none, for a new file).
+            DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        }
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Write"/>: the bytes in a new temporary file beside <paramref name="path"/>
+    /// (fsynced when <paramref name="durable"/>), for <see cref="MoveIntoPlace"/>. <see cref="AtomicFileGroup"/>
+    /// stages many this way and flushes them together. If <paramref name="write"/> throws, nothing is left.
+    /// </summary>
+    /// <returns>The temporary file's path.</returns>
+    internal static string WriteTemporary(string path, Action<FileStream> write, UnixFileMode mode, bool durable, int bufferSize)
+    {
         var directory = Path.GetDirectoryName(path)!;
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
@@ -53,18 +71,14 @@ internal static class AtomicFile
                 options.UnixCreateMode = mode;
             }
 
-            using (var stream = new FileStream(temporary, options))
+            using var stream = new FileStream(temporary, options);
+            if (!OperatingSystem.IsWindows())
             {
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(stream.SafeFileHandle, mode);
-                }
-
-                write(stream);
-                stream.Flush(flushToDisk: durable);
+                File.SetUnixFileMode(stream.SafeFileHandle, mode);
             }
 
-            File.Move(temporary, path, overwrite);
+            write(stream);
+            stream.Flush(flushToDisk: durable);
         }
         catch
         {
@@ -72,13 +86,28 @@ internal static class AtomicFile
             throw;
         }
 
-        if (durable && flushDirectory)
+        return temporary;
+    }
+
+    /// <summary>
+    /// The second half of <see cref="Write"/>: renames <paramref name="temporary"/> to <paramref name="path"/>
+    /// (a no-replace link when <paramref name="overwrite"/> is false); on failure the temporary file is deleted.
+    /// </summary>
+    internal static void MoveIntoPlace(string temporary, string path, bool overwrite)
+    {
+        try
         {
-            // The rename is a change to the directory: until the directory is on disk, a crash may bring
-            // back the old name (or none, for a new file).
-            DirectorySync.Flush(directory);
+            File.Move(temporary, path, overwrite);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
         }
     }
+
+    /// <summary>Deletes a temporary file that will not be moved into place; a file already gone is fine.</summary>
+    internal static void Discard(string temporary) => TryDelete(temporary);
 
     private static void TryDelete(string path)
     {

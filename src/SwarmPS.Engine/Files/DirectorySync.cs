@@ -6,7 +6,8 @@ namespace SwarmPS.Engine.Files;
 /// Flushes a directory's entries to disk (fsync on the directory), so a file just created or renamed in
 /// it is still there under its new name after a crash. .NET has no call for it (it will not open a
 /// directory as a file), hence open/fsync/close from libc on Linux and macOS. Windows commits a rename
-/// with the file system's own journal, so there it does nothing.
+/// with the file system's own journal, so there it does nothing. On Linux it also flushes a whole file
+/// system at once (<see cref="FlushFileSystem"/>), for <see cref="AtomicFileGroup"/>.
 /// </summary>
 internal static class DirectorySync
 {
@@ -60,6 +61,41 @@ internal static class DirectorySync
         }
     }
 
+    /// <summary>
+    /// syncfs(2) of the file system holding <paramref name="directory"/>: every file written to it so far, by
+    /// any process, is on disk when this returns. Linux only.
+    /// </summary>
+    /// <returns>False where there is no such call (not Linux): the caller flushes each file instead.</returns>
+    /// <exception cref="IOException">The flush failed (since Linux 5.8 a write-back error of any file there is reported).</exception>
+    public static bool FlushFileSystem(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        var descriptor = Open(directory, LinuxReadOnlyCloseOnExec);
+        if (descriptor < 0)
+        {
+            throw Failure(directory, Marshal.GetLastPInvokeError());
+        }
+
+        try
+        {
+            if (SyncFileSystem(descriptor) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"Could not flush the file system of '{directory}' to disk: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
+
+            return true;
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
     private static IOException Failure(string directory, int errno) =>
         new($"Could not flush the directory '{directory}' to disk: {Marshal.GetPInvokeErrorMessage(errno)}");
 
@@ -68,6 +104,9 @@ internal static class DirectorySync
 
     [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static extern int Fsync(int descriptor);
+
+    [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static extern int SyncFileSystem(int descriptor);
 
     [DllImport("libc", EntryPoint = "close")]
     private static extern int Close(int descriptor);

@@ -16,87 +16,132 @@ public static class LedgerPromoter
     /// <param name="promotedAt">The entry's <c>promoted_at</c>.</param>
     /// <param name="rule">The repository's redaction rule, when the caller promotes many runs and read it once; null reads it here.</param>
     public static PromotionOutcome Promote(SwarmRepository repository, LedgerRun run, DateTimeOffset promotedAt, RedactionRule? rule = null) =>
-        Write(repository, run, promotedAt, rule, flushDirectory: true);
+        Write(repository, run, promotedAt, rule);
 
     /// <summary>
-    /// Promotes many terminal runs at once (a poll that ends a thousand tasks, Sync-SwarmLedger). Each entry
-    /// is a latency-bound create, fsync and rename, so several are rendered and written at once, and the
-    /// ledger directory is flushed to disk once after the last rename rather than once per entry. Every entry
-    /// is still written whole or not at all; a crash before that flush may lose some renames (never half an
-    /// entry), and the caller records promotions only after it, so Sync-SwarmLedger writes those again.
+    /// Promotes many terminal runs at once (a poll that ends a thousand tasks, Sync-SwarmLedger) as one
+    /// <see cref="AtomicFileGroup"/>: each entry is rendered and staged in a temporary file (several at once),
+    /// then all are flushed to disk together and renamed into place, and the ledger directory is flushed
+    /// once. Every entry is still written whole or not at all; an entry whose flush or rename fails is
+    /// reported failed and left absent, and the caller records only the promoted ones, so Sync-SwarmLedger
+    /// writes the others again.
     /// </summary>
     /// <param name="repository">Where the entries go.</param>
     /// <param name="runs">Terminal runs.</param>
-    /// <param name="clock">Gives each entry its <c>promoted_at</c>, read as it is written.</param>
+    /// <param name="clock">Gives each entry its <c>promoted_at</c>, read as it is rendered.</param>
     /// <param name="rule">The repository's redaction rule, read once by the caller; null reads it per entry.</param>
-    /// <param name="cancellationToken">Stops starting new entries; those written stay.</param>
+    /// <param name="cancellationToken">Stops staging new entries; those staged are still written, then it throws.</param>
     /// <returns>One outcome per run, in the order of <paramref name="runs"/>, with the time it was promoted at.</returns>
     public static (PromotionOutcome Outcome, DateTimeOffset At)[] PromoteAll(
         SwarmRepository repository, IReadOnlyList<LedgerRun> runs, TimeProvider clock, RedactionRule? rule, CancellationToken cancellationToken = default)
     {
         var outcomes = new (PromotionOutcome Outcome, DateTimeOffset At)[runs.Count];
-        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentWrites, CancellationToken = cancellationToken }, i =>
-        {
-            var at = clock.GetUtcNow();
-            outcomes[i] = (Write(repository, runs[i], at, rule, flushDirectory: false), at);
-        });
+        using var group = new AtomicFileGroup(repository.LedgerDirectory, runs.Count);
 
-        if (outcomes.Any(o => o.Outcome.Promoted))
+        // Checked once for all entries, right before they are written: a hundred thousand entries would
+        // otherwise cost three extra system calls each.
+        var linked = LinkedDirectory(repository);
+        var directoryError = linked is null ? CreateLedgerDirectory(repository) : null;
+        OperationCanceledException? canceled = null;
+        try
         {
-            try
+            // Flushed together, staging is rendering and a create: CPU work, so one writer per core. Flushed
+            // per file, the fsyncs are the wait, so more writers at once overlap them.
+            var writers = group.FlushesTogether ? Math.Min(Environment.ProcessorCount, ConcurrentWrites) : ConcurrentWrites;
+            Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = writers, CancellationToken = cancellationToken }, i =>
             {
-                DirectorySync.Flush(repository.LedgerDirectory);
-            }
-            catch (IOException error)
+                var at = clock.GetUtcNow();
+                var run = runs[i];
+                outcomes[i] = (Refusal(run, linked) ?? directoryError?.For(run) ?? Render(repository, run, at, rule, text => group.Stage(repository.LedgerEntryPath(run.Id), text)), at);
+            });
+        }
+        catch (OperationCanceledException error)
+        {
+            canceled = error;
+        }
+
+        var failures = group.Commit();
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (outcomes[i].Outcome is { Promoted: true } && failures.TryGetValue(repository.LedgerEntryPath(runs[i].Id), out var error))
             {
-                // The entries are in place but perhaps not on disk: report them unwritten, so nothing records
-                // them promoted and Sync-SwarmLedger writes them again.
-                for (var i = 0; i < outcomes.Length; i++)
-                {
-                    if (outcomes[i].Outcome.Promoted)
-                    {
-                        var run = outcomes[i].Outcome;
-                        outcomes[i].Outcome = PromotionOutcome.Failure(run.RunId, run.EntryPath,
-                            $"Could not flush .swarm/ledger to disk after writing {run.EntryPath}: {error.Message} Run Sync-SwarmLedger once the cause is fixed.");
-                    }
-                }
+                outcomes[i].Outcome = Unwritten(runs[i], error.Message);
             }
+        }
+
+        if (canceled is not null)
+        {
+            throw canceled;
         }
 
         return outcomes;
     }
 
-    /// <summary>How many entries <see cref="PromoteAll"/> writes at once: enough to overlap their fsyncs, few enough for a login node.</summary>
+    /// <summary>How many entries <see cref="PromoteAll"/> stages at once when each is fsynced on its own: enough to overlap the fsyncs, few enough for a login node.</summary>
     private const int ConcurrentWrites = 8;
 
-    private static PromotionOutcome Write(SwarmRepository repository, LedgerRun run, DateTimeOffset promotedAt, RedactionRule? rule, bool flushDirectory)
+    private static PromotionOutcome Write(SwarmRepository repository, LedgerRun run, DateTimeOffset promotedAt, RedactionRule? rule) =>
+        Refusal(run, LinkedDirectory(repository)) ?? Render(repository, run, promotedAt, rule, text =>
+        {
+            OwnerOnly.CreateDirectory(repository.LedgerDirectory);
+            AtomicFile.WriteAllText(repository.LedgerEntryPath(run.Id), text, durable: true);
+        });
+
+    /// <summary>Why <paramref name="run"/> is not written at all: it is still live, or the ledger's directory (<paramref name="linked"/>) is a link.</summary>
+    private static PromotionOutcome? Refusal(LedgerRun run, string? linked)
     {
-        var relative = $".swarm/ledger/{run.Id}.json";
+        var relative = EntryPath(run);
         if (!run.IsTerminal)
         {
             return PromotionOutcome.Failure(run.Id, relative, $"Run {run.Id} is {run.Status.ToName()}; only terminal runs go to the ledger.");
         }
 
-        if (LinkedDirectory(repository) is { } linked)
-        {
-            return PromotionOutcome.Failure(
-                run.Id,
-                relative,
-                $"{linked} is a symbolic link, so the entry would be written wherever it points. Replace the link with a real directory (git rm the link, then Initialize-SwarmRepository) and run Sync-SwarmLedger.",
-                DirectoryLinkedId);
-        }
+        return linked is null ? null : PromotionOutcome.Failure(
+            run.Id,
+            relative,
+            $"{linked} is a symbolic link, so the entry would be written wherever it points. Replace the link with a real directory (git rm the link, then Initialize-SwarmRepository) and run Sync-SwarmLedger.",
+            DirectoryLinkedId);
+    }
 
+    /// <summary>
+    /// Renders the entry of <paramref name="run"/> and hands its text to <paramref name="write"/>; success
+    /// means written (<see cref="Write"/>) or staged (<see cref="PromoteAll"/>, whose group may still fail it).
+    /// </summary>
+    private static PromotionOutcome Render(SwarmRepository repository, LedgerRun run, DateTimeOffset promotedAt, RedactionRule? rule, Action<string> write)
+    {
         try
         {
-            var text = LedgerProjection.Render(run, repository.Root, promotedAt, rule ?? RedactionRule.ForRepository(repository));
-            OwnerOnly.CreateDirectory(repository.LedgerDirectory);
-            AtomicFile.WriteAllText(repository.LedgerEntryPath(run.Id), text, durable: true, flushDirectory: flushDirectory);
-            return PromotionOutcome.Success(run.Id, relative);
+            write(LedgerProjection.Render(run, repository.Root, promotedAt, rule ?? RedactionRule.ForRepository(repository)));
+            return PromotionOutcome.Success(run.Id, EntryPath(run));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or SwarmException)
         {
-            return PromotionOutcome.Failure(run.Id, relative, $"Could not write {relative}: {error.Message} Run Sync-SwarmLedger once the cause is fixed.");
+            return Unwritten(run, error.Message);
         }
+    }
+
+    private static DirectoryError? CreateLedgerDirectory(SwarmRepository repository)
+    {
+        try
+        {
+            OwnerOnly.CreateDirectory(repository.LedgerDirectory);
+            return null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return new DirectoryError(error.Message);
+        }
+    }
+
+    private static PromotionOutcome Unwritten(LedgerRun run, string why) =>
+        PromotionOutcome.Failure(run.Id, EntryPath(run), $"Could not write {EntryPath(run)}: {why} Run Sync-SwarmLedger once the cause is fixed.");
+
+    private static string EntryPath(LedgerRun run) => $".swarm/ledger/{run.Id}.json";
+
+    /// <summary>The ledger's directory could not be created: every entry fails with this.</summary>
+    private sealed record DirectoryError(string Message)
+    {
+        public PromotionOutcome For(LedgerRun run) => Unwritten(run, Message);
     }
 
     /// <summary>

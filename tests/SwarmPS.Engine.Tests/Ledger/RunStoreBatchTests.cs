@@ -100,39 +100,42 @@ public sealed class RunStoreBatchTests
         }
     }
 
-    [Fact]
-    public void An_entry_that_cannot_be_written_mid_batch_is_reported_the_statuses_stand_and_Sync_writes_it_later()
+    /// <summary>Both ways a batch's entries are made durable: an fsync each (a small batch) and one file-system flush for all.</summary>
+    [Theory]
+    [InlineData(50)]
+    [InlineData(200)]
+    public void An_entry_that_cannot_be_written_mid_batch_is_reported_the_statuses_stand_and_Sync_writes_it_later(int tasks)
     {
         using var repo = Initialized(out var store);
         using (store)
         {
-            store.CreateJobRuns("job", 1, Enumerable.Range(0, 50).Select(i => ((long)i, Statepoint(i))));
+            store.CreateJobRuns("job", 1, Enumerable.Range(0, tasks).Select(i => ((long)i, Statepoint(i))));
             var ids = store.JobRunIds("job", 1);
 
             // A directory where one entry goes: its rename fails (also for root, unlike a read-only mode).
-            Directory.CreateDirectory(repo.Repository.LedgerEntryPath(ids[25]));
-            var change = store.SetJobTaskStatuses("job", 1, Enumerable.Range(0, 50).Select(i => ((long)i, RunStatus.Complete)));
+            Directory.CreateDirectory(repo.Repository.LedgerEntryPath(ids[tasks / 2]));
+            var change = store.SetJobTaskStatuses("job", 1, Enumerable.Range(0, tasks).Select(i => ((long)i, RunStatus.Complete)));
 
-            Assert.Equal((50, 49), (change.Changed, change.Promoted));
+            Assert.Equal((tasks, tasks - 1), (change.Changed, change.Promoted));
             var failure = Assert.Single(change.PromotionFailures);
-            Assert.Equal((ids[25], false), (failure.RunId, failure.Promoted));
+            Assert.Equal((ids[tasks / 2], false), (failure.RunId, failure.Promoted));
             Assert.Contains("Sync-SwarmLedger", failure.Error);
             Assert.All(ids.Values, id => Assert.Equal(RunStatus.Complete, store.Get(id).Status));
-            var broken = store.Get(ids[25]);
+            var broken = store.Get(ids[tasks / 2]);
             Assert.Null(broken.PromotedAt);
             Assert.Equal(failure.Error, broken.PromotionError);
-            Assert.All(ids.Values.Where(id => id != ids[25]), id => Assert.NotNull(store.Get(id).PromotedAt));
+            Assert.All(ids.Values.Where(id => id != ids[tasks / 2]), id => Assert.NotNull(store.Get(id).PromotedAt));
 
             // Nothing half-written: every file there is a whole entry (no temporary file left behind).
             var files = Directory.GetFiles(repo.Repository.LedgerDirectory);
-            Assert.Equal(49, files.Length);
+            Assert.Equal(tasks - 1, files.Length);
             Assert.All(files, file => Assert.EndsWith(".json", file));
 
-            Directory.Delete(repo.Repository.LedgerEntryPath(ids[25]));
+            Directory.Delete(repo.Repository.LedgerEntryPath(ids[tasks / 2]));
             var sync = store.Sync();
-            Assert.Equal((1, 49, 0), (sync.Promoted, sync.Skipped, sync.Failed));
-            Assert.Null(store.Get(ids[25]).PromotionError);
-            Assert.NotNull(store.Get(ids[25]).PromotedAt);
+            Assert.Equal((1, tasks - 1, 0), (sync.Promoted, sync.Skipped, sync.Failed));
+            Assert.Null(store.Get(ids[tasks / 2]).PromotionError);
+            Assert.NotNull(store.Get(ids[tasks / 2]).PromotedAt);
         }
     }
 
