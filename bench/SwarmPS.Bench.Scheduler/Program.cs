@@ -142,22 +142,14 @@ static void LedgerRuns(int n)
         }
 
         Console.WriteLine($"| queue them ({attempt.Arrays.Count} arrays accepted, one transaction each) | {Lap()} |");
-        foreach (var array in attempt.Arrays)
-        {
-            recorder.TasksObserved(record, attempt, array, Enumerable.Repeat(SwarmTaskState.Running, array.Count).ToList());
-        }
-
+        // One poll reports every tracked array at once, as JobTracker does.
+        List<ArrayObservation> Poll(Func<int, SwarmTaskState> state) =>
+            attempt.Arrays.Select(array => new ArrayObservation(record, attempt, array, Enumerable.Range(0, array.Count).Select(state).ToList())).ToList();
+        recorder.TasksObserved(Poll(_ => SwarmTaskState.Running), default);
         Console.WriteLine($"| all seen running (one poll) | {Lap()} |");
-        foreach (var array in attempt.Arrays)
-        {
-            recorder.TasksObserved(record, attempt, array, Enumerable.Repeat(SwarmTaskState.Running, array.Count).ToList());
-        }
-
+        recorder.TasksObserved(Poll(_ => SwarmTaskState.Running), default);
         Console.WriteLine($"| the next poll, nothing new | {Lap()} |");
-        foreach (var array in attempt.Arrays)
-        {
-            recorder.TasksObserved(record, attempt, array, Enumerable.Range(0, array.Count).Select(i => i % 10 == 0 ? SwarmTaskState.Failed : SwarmTaskState.Succeeded).ToList());
-        }
+        recorder.TasksObserved(Poll(i => i % 10 == 0 ? SwarmTaskState.Failed : SwarmTaskState.Succeeded), default);
 
         var entries = Directory.EnumerateFiles(Path.Combine(repo, ".swarm", "ledger"), "*.json").Count();
         Console.WriteLine($"| all ended (complete/failed) and promoted: {entries:N0} ledger entries | {Lap()} |");

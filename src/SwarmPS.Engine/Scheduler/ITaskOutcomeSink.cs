@@ -14,8 +14,14 @@ public interface ITaskOutcomeSink
     void ArrayQueued(JobRecord job, AttemptRecord attempt, ArrayRecord array);
 
     /// <summary>
-    /// One poll's states of an array still tracked (element n at index n-1). An array is reported until the
-    /// poll that settles it, so every task's final state arrives exactly in its settling poll at the latest.
+    /// One poll's states of the arrays still tracked, all in one call, so a sink can write a sweep's
+    /// thousands of tasks in a few batches rather than one per array. An array is reported until the poll
+    /// that settles it, so every task's final state arrives exactly in its settling poll at the latest.
     /// </summary>
-    void TasksObserved(JobRecord job, AttemptRecord attempt, ArrayRecord array, IReadOnlyList<SwarmTaskState> states);
+    /// <param name="observations">Each tracked array and its elements' states.</param>
+    /// <param name="cancellationToken">
+    /// Ctrl+C: a sink whose writes take long stops between its batches by throwing
+    /// <see cref="OperationCanceledException"/>; the poll then saves nothing, and the next one reports the same again.
+    /// </param>
+    void TasksObserved(IReadOnlyList<ArrayObservation> observations, CancellationToken cancellationToken);
 }

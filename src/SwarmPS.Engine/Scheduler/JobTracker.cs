@@ -44,17 +44,24 @@ public sealed class JobTracker
             var result = await _probe.RunAsync(_shell, site.Name, adapter.BuildStatusSteps(tracked), directories, cancellationToken).ConfigureAwait(false);
             var snapshot = new SchedulerSnapshot();
             adapter.ParseStatus(result.Steps, tracked, snapshot);
+            var observations = new List<ArrayObservation>(open.Count);
             for (var i = 0; i < open.Count; i++)
             {
-                // Ctrl+C between arrays, not after all of them: the ledger writes of a big sweep take seconds.
-                // Nothing is saved then; the next poll sees the same and records it again (idempotently).
-                cancellationToken.ThrowIfCancellationRequested();
                 var (record, attempt, array) = open[i];
                 var files = result.Files[directories.IndexOf(tracked[i].Layout.StatusDirectory)];
                 var (states, details) = Resolve(attempt, array, snapshot, files, adapter.NamesFailureCauses);
                 live[array] = states;
                 exitCodes[array] = details;
-                _sink?.TasksObserved(record, attempt, array, states);
+                observations.Add(new ArrayObservation(record, attempt, array, states));
+            }
+
+            // Ctrl+C while the ledger writes (seconds, for a big sweep) or before: nothing of this poll is
+            // saved then, and the next poll sees the same and records it again (idempotently).
+            _sink?.TasksObserved(observations, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var (record, attempt, array, _) in observations)
+            {
+                var (states, details) = (live[array], exitCodes[array]);
                 if (states.All(IsFinal) && !HasPendingCause(states, details))
                 {
                     Settle(record, attempt, array, states, details);

@@ -118,19 +118,41 @@ public sealed class LedgerRunRecorder : ITaskOutcomeSink, IDisposable
         Write(job, attempt, tasks.Select(task => (task, RunStatus.Queued)));
     });
 
-    public void TasksObserved(JobRecord job, AttemptRecord attempt, ArrayRecord array, IReadOnlyList<SwarmTaskState> states) => Guard(job, () =>
+    /// <summary>
+    /// A poll's states, written per job attempt in batches of up to <see cref="TasksPerWrite"/> tasks: a
+    /// sweep whose hundred arrays end in one poll is ten store transactions and ten ledger flushes, not a
+    /// hundred, and Ctrl+C is heard between batches.
+    /// </summary>
+    public void TasksObserved(IReadOnlyList<ArrayObservation> observations, CancellationToken cancellationToken)
     {
-        var changes = new List<(long, RunStatus)>();
-        for (var index = 1; index <= states.Count; index++)
+        foreach (var attempt in observations.GroupBy(o => (o.Job.Key, o.Attempt.Number)))
         {
-            if (StatusOf(states[index - 1]) is { } status)
+            var (job, tried) = (attempt.First().Job, attempt.First().Attempt);
+            Guard(job, () =>
             {
-                changes.Add((attempt.TaskAtLine(array.Offset + index), status));
-            }
-        }
+                var changes = new List<(long, RunStatus)>();
+                foreach (var (_, _, array, states) in attempt)
+                {
+                    for (var index = 1; index <= states.Count; index++)
+                    {
+                        if (StatusOf(states[index - 1]) is { } status)
+                        {
+                            changes.Add((tried.TaskAtLine(array.Offset + index), status));
+                        }
+                    }
+                }
 
-        Write(job, attempt, changes);
-    });
+                Write(job, tried, changes, cancellationToken);
+            });
+        }
+    }
+
+    /// <summary>
+    /// The most task changes one store transaction and one ledger flush take: large enough that a big
+    /// poll is a few of each, small enough that Ctrl+C waits for one only (about a second) and that the
+    /// runs being promoted are held in memory a batch at a time.
+    /// </summary>
+    internal const int TasksPerWrite = 10_000;
 
     public void Dispose() => _store?.Dispose();
 
@@ -145,28 +167,27 @@ public sealed class LedgerRunRecorder : ITaskOutcomeSink, IDisposable
         _ => null,
     };
 
-    private void Write(JobRecord job, AttemptRecord attempt, IEnumerable<(long Task, RunStatus Status)> changes)
+    private void Write(JobRecord job, AttemptRecord attempt, IEnumerable<(long Task, RunStatus Status)> changes, CancellationToken cancellationToken = default)
     {
         var news = changes.Where(c => !_written.TryGetValue((job.Key, attempt.Number, c.Task), out var known) || known != c.Status).ToList();
-        if (news.Count == 0)
+        foreach (var batch in news.Chunk(TasksPerWrite))
         {
-            return;
-        }
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = _store!.SetJobTaskStatuses(job.Key, attempt.Number, batch);
+            foreach (var (task, status) in batch)
+            {
+                _written[(job.Key, attempt.Number, task)] = status;
+            }
 
-        var result = _store!.SetJobTaskStatuses(job.Key, attempt.Number, news);
-        foreach (var (task, status) in news)
-        {
-            _written[(job.Key, attempt.Number, task)] = status;
-        }
+            if (result.Refused > 0)
+            {
+                Note($"Job {job.Key}: {result.Refused} run(s) were already terminal (an earlier submission of the same command and parameters) and were left as they are.");
+            }
 
-        if (result.Refused > 0)
-        {
-            Note($"Job {job.Key}: {result.Refused} run(s) were already terminal (an earlier submission of the same command and parameters) and were left as they are.");
-        }
-
-        if (result.PromotionFailures.Count > 0)
-        {
-            Note($"Job {job.Key}: {result.PromotionFailures.Count} finished run(s) could not be written to the ledger ({result.PromotionFailures[0].Error}); their statuses are recorded. Run Sync-SwarmLedger to write them.");
+            if (result.PromotionFailures.Count > 0)
+            {
+                Note($"Job {job.Key}: {result.PromotionFailures.Count} finished run(s) could not be written to the ledger ({result.PromotionFailures[0].Error}); their statuses are recorded. Run Sync-SwarmLedger to write them.");
+            }
         }
     }
 

@@ -139,7 +139,7 @@ public sealed class JobLifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task Ctrl_C_during_a_poll_stops_between_arrays_and_saves_nothing_of_that_poll()
+    public async Task Ctrl_C_while_the_ledger_writes_a_poll_saves_nothing_of_that_poll()
     {
         var plan = WavePlanner.Plan(Site(), new[] { "true" }, TaskSet.Product(new[] { TaskAxis.Seeds(3) }), new JobPlanOptions { MaxArraySize = 1 });
         await new JobSubmitter(LocalShell.Instance, Store).SubmitAsync(plan);
@@ -152,15 +152,17 @@ public sealed class JobLifecycleTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new JobTracker(LocalShell.Instance, Store, sink: sink).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }, null, stop.Token));
 
-        Assert.Equal(1, sink.Arrays);
+        Assert.Equal((1, 3), (sink.Calls, sink.Arrays)); // one call for the poll, with all three arrays
         Assert.All(Store.Get(plan.Key).Arrays, a => Assert.False(a.Settled));
         var job = (await new JobTracker(LocalShell.Instance, Store).QueryAsync(plan.Site, new[] { Store.Get(plan.Key) }))[0];
         Assert.Equal(SwarmJobState.Succeeded, job.State);
     }
 
-    /// <summary>A ledger sink that presses Ctrl+C while it writes the first array's tasks.</summary>
+    /// <summary>A ledger sink that presses Ctrl+C while it writes a poll's tasks.</summary>
     private sealed class CancellingSink(CancellationTokenSource stop) : ITaskOutcomeSink
     {
+        public int Calls { get; private set; }
+
         public int Arrays { get; private set; }
 
         public void AttemptPlanned(JobRecord job, AttemptRecord attempt, TaskSet tasks)
@@ -171,9 +173,10 @@ public sealed class JobLifecycleTests : IDisposable
         {
         }
 
-        public void TasksObserved(JobRecord job, AttemptRecord attempt, ArrayRecord array, IReadOnlyList<SwarmTaskState> states)
+        public void TasksObserved(IReadOnlyList<ArrayObservation> observations, CancellationToken cancellationToken)
         {
-            Arrays++;
+            Calls++;
+            Arrays += observations.Count;
             stop.Cancel();
         }
     }

@@ -195,4 +195,65 @@ public sealed class LedgerRecordingTests : IDisposable
         Assert.Equal((1, 1, 1, 1), (change.Changed, change.Unchanged, change.Refused, change.Missing));
         Assert.Equal(RunStatus.Failed, runs.Get(runs.JobRunIds("job1", 1)[0]).Status);
     }
+
+    [Fact]
+    public void A_poll_of_more_tasks_than_one_write_takes_is_recorded_whole_across_its_batches()
+    {
+        var (record, attempt, tasks) = SweepOf(LedgerRunRecorder.TasksPerWrite + 2_500, arraySize: 1000);
+        using var recorder = LedgerRunRecorder.Open(_repo.Root, new RunStoreOptions { CaptureCodeVersion = false });
+        recorder.AttemptPlanned(record, attempt, tasks);
+
+        // Every array ends in one poll; tasks 0, 10, 20, ... fail.
+        recorder.TasksObserved(Observations(record, attempt, i => i % 10 == 0 ? SwarmTaskState.Failed : SwarmTaskState.Succeeded), CancellationToken.None);
+
+        Assert.Empty(recorder.TakeNotes());
+        using var runs = RunStore.Open(_repo.Root);
+        var ids = runs.JobRunIds(record.Key, 1);
+        Assert.Equal(tasks.Count, ids.Count);
+        var byStatus = ids.Values.Select(id => runs.Get(id)).GroupBy(run => run.Status).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal((tasks.Count / 10, tasks.Count - tasks.Count / 10), (byStatus[RunStatus.Failed], byStatus[RunStatus.Complete]));
+        Assert.Equal(tasks.Count, Directory.GetFiles(SwarmRepository.At(_repo.Root).LedgerDirectory, "*.json").Length);
+        Assert.Equal(RunStatus.Failed, runs.Get(ids[LedgerRunRecorder.TasksPerWrite]).Status); // first task of the second batch
+    }
+
+    [Fact]
+    public void Ctrl_C_before_a_poll_is_written_records_nothing_of_it_and_the_next_poll_records_it()
+    {
+        var (record, attempt, tasks) = SweepOf(3_000, arraySize: 1000);
+        using var recorder = LedgerRunRecorder.Open(_repo.Root, new RunStoreOptions { CaptureCodeVersion = false });
+        recorder.AttemptPlanned(record, attempt, tasks);
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => recorder.TasksObserved(Observations(record, attempt, _ => SwarmTaskState.Succeeded), stop.Token));
+
+        using (var runs = RunStore.Open(_repo.Root))
+        {
+            Assert.All(runs.JobRunIds(record.Key, 1).Values, id => Assert.Equal(RunStatus.Created, runs.Get(id).Status));
+        }
+
+        recorder.TasksObserved(Observations(record, attempt, _ => SwarmTaskState.Succeeded), CancellationToken.None);
+        using (var runs = RunStore.Open(_repo.Root))
+        {
+            Assert.All(runs.JobRunIds(record.Key, 1).Values, id => Assert.Equal(RunStatus.Complete, runs.Get(id).Status));
+        }
+    }
+
+    /// <summary>A submitted sweep of <paramref name="count"/> tasks in arrays of <paramref name="arraySize"/>, as its job record holds it.</summary>
+    private static (JobRecord Record, AttemptRecord Attempt, TaskSet Tasks) SweepOf(int count, int arraySize)
+    {
+        var record = new JobRecord { Key = "bigjob", Command = new() { "python", "train.py" }, TaskCount = count };
+        var attempt = new AttemptRecord { Number = 1 };
+        for (var a = 0; a * arraySize < count; a++)
+        {
+            attempt.Arrays.Add(new ArrayRecord { Attempt = 1, Index = a, Offset = a * arraySize, Count = Math.Min(arraySize, count - a * arraySize), JobId = a.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        record.Attempts.Add(attempt);
+        return (record, attempt, Tasks(count));
+    }
+
+    /// <summary>One poll's report of every array, each task's state given by its number (element n is task offset + n - 1 here).</summary>
+    private static List<ArrayObservation> Observations(JobRecord record, AttemptRecord attempt, Func<int, SwarmTaskState> state) =>
+        attempt.Arrays.Select(array => new ArrayObservation(record, attempt, array, Enumerable.Range((int)array.Offset, array.Count).Select(state).ToList())).ToList();
 }
