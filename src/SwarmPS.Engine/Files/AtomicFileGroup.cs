@@ -22,6 +22,9 @@ internal sealed class AtomicFileGroup : IDisposable
     public const int FlushTogetherFrom = 64;
 
     private readonly string _directory;
+
+    /// <summary><see cref="_directory"/> absolute, without a trailing separator: what each staged path's directory must be.</summary>
+    private readonly string _fullDirectory;
     private readonly ConcurrentQueue<StagedFile> _staged = new();
 
     /// <param name="directory">Where every file of the group goes.</param>
@@ -29,6 +32,7 @@ internal sealed class AtomicFileGroup : IDisposable
     public AtomicFileGroup(string directory, int expectedCount)
     {
         _directory = directory;
+        _fullDirectory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         FlushesTogether = expectedCount >= FlushTogetherFrom && OperatingSystem.IsLinux();
     }
 
@@ -41,7 +45,7 @@ internal sealed class AtomicFileGroup : IDisposable
     /// </summary>
     public StagedFile Stage(string path, string text, UnixFileMode mode = OwnerOnly.FileMode)
     {
-        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(path)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(_directory)), StringComparison.Ordinal))
+        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(path)), _fullDirectory, StringComparison.Ordinal))
         {
             throw new ArgumentException($"'{path}' is not in the group's directory '{_directory}'.", nameof(path));
         }

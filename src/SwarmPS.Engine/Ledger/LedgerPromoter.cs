@@ -52,7 +52,11 @@ public static class LedgerPromoter
             {
                 var at = clock.GetUtcNow();
                 var run = runs[i];
-                outcomes[i] = (Refusal(run, linked) ?? directoryError?.For(run) ?? Render(repository, run, at, rule, text => group.Stage(repository.LedgerEntryPath(run.Id), text)), at);
+                var outcome = Refusal(run, linked)
+                    ?? (directoryError is { } why
+                        ? Unwritten(run, why)
+                        : Render(repository, run, at, rule, text => group.Stage(repository.LedgerEntryPath(run.Id), text)));
+                outcomes[i] = (outcome, at);
             });
         }
         catch (OperationCanceledException error)
@@ -120,7 +124,8 @@ public static class LedgerPromoter
         }
     }
 
-    private static DirectoryError? CreateLedgerDirectory(SwarmRepository repository)
+    /// <summary>Creates <c>.swarm/ledger</c> if it is missing; why not, when it could not be (every entry then fails with it).</summary>
+    private static string? CreateLedgerDirectory(SwarmRepository repository)
     {
         try
         {
@@ -129,7 +134,7 @@ public static class LedgerPromoter
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            return new DirectoryError(error.Message);
+            return error.Message;
         }
     }
 
@@ -137,12 +142,6 @@ public static class LedgerPromoter
         PromotionOutcome.Failure(run.Id, EntryPath(run), $"Could not write {EntryPath(run)}: {why} Run Sync-SwarmLedger once the cause is fixed.");
 
     private static string EntryPath(LedgerRun run) => $".swarm/ledger/{run.Id}.json";
-
-    /// <summary>The ledger's directory could not be created: every entry fails with this.</summary>
-    private sealed record DirectoryError(string Message)
-    {
-        public PromotionOutcome For(LedgerRun run) => Unwritten(run, Message);
-    }
 
     /// <summary>
     /// <c>.swarm</c> or <c>.swarm/ledger</c> when it is a link (a clone can carry one): checked right
